@@ -1,0 +1,58 @@
+# Switchboard. The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+REDOCLY_VERSION := 2.77.0
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+
+.PHONY: all generate check-generated build run test test-go lint docs fuzz bench clean
+
+all: build
+
+## generate: regenerate every gen/<api> package from openapi/<api>.yaml
+generate:
+	$(GO) generate ./gen/...
+
+## check-generated: fail when regenerating would change gen/ (run by `make test`)
+check-generated:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cp -r gen "$$tmp/gen" && \
+	$(GO) generate ./gen/... && \
+	if ! diff -r "$$tmp/gen" gen >/dev/null; then \
+		diff -ru "$$tmp/gen" gen | head -40; \
+		echo "gen/ is stale: run 'make generate' and commit the result" >&2; exit 1; \
+	fi
+
+## build: build the switchboard binary into bin/
+build:
+	$(GO) build -o bin/switchboard ./cmd/switchboard
+
+## run: build, migrate, and start the server with a demo tenant (SQLite under ./data)
+run: build
+	./bin/switchboard serve --demo $(ARGS)
+
+## test: everything CI runs: generated code up to date, vet, all Go tests (SQLite, PostgreSQL
+## when reachable, Chromium when installed), spec lint
+test: check-generated test-go lint
+
+test-go:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+## lint: lint the specs with @redocly/cli (needs Node; rules in openapi/.redocly.yaml)
+lint:
+	npx --yes @redocly/cli@$(REDOCLY_VERSION) lint --config openapi/.redocly.yaml openapi/*.yaml
+
+## docs: write the docs site as static files into site/
+docs:
+	$(GO) run ./cmd/switchboard docs site
+
+## fuzz: run the bracket form decoder's fuzz target for a minute
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzParseURLEncoded -fuzztime=60s ./server/bracketform/
+
+## bench: run the Go benchmarks
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+clean:
+	rm -rf bin site
