@@ -1,0 +1,33 @@
+package store
+
+import "context"
+
+// Test-only hooks for the external test package.
+
+// AcquireMigrateMutex exposes the outer migration mutex.
+func (s *Store) AcquireMigrateMutex(ctx context.Context) (func(), error) {
+	return s.acquireMigrateMutex(ctx)
+}
+
+// ExecRaw runs a raw statement (bun placeholders).
+func (s *Store) ExecRaw(ctx context.Context, query string, args ...any) error {
+	_, err := s.db.NewRaw(query, args...).Exec(ctx)
+	return err
+}
+
+// LockMigrationsTable takes bun's migration lock row and never releases it,
+// like a process that crashed mid-migration.
+func (s *Store) LockMigrationsTable(ctx context.Context) error {
+	m := s.migrator()
+	if err := m.Init(ctx); err != nil {
+		return err
+	}
+	return m.Lock(ctx)
+}
+
+// CountRows counts the rows of a table.
+func (s *Store) CountRows(ctx context.Context, table string) (int, error) {
+	var n int
+	err := s.db.NewRaw("SELECT count(*) FROM "+table).Scan(ctx, &n)
+	return n, err
+}

@@ -1,0 +1,230 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Bookkeeping tables (operator level, no tenant_id) — bun's defaults.
+const (
+	migrationsTable     = "bun_migrations"
+	migrationLocksTable = "bun_migration_locks"
+)
+
+// pgMigrateLockKey is the pg_advisory_lock key serialising Migrate across
+// instances sharing one PostgreSQL database ("switchboard.migrate").
+const pgMigrateLockKey int64 = 0x5377_6274_4d69_6772
+
+// pollInterval is how often Migrate retries a busy migration mutex.
+const pollInterval = 100 * time.Millisecond
+
+func (s *Store) migrator() *migrate.Migrator {
+	ms := migrate.NewMigrations()
+	for _, mg := range migrations {
+		up := mg.up
+		ms.Add(migrate.Migration{
+			Name: mg.name,
+			Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+				return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+					return up(ctx, tx, s.dialect)
+				})
+			},
+		})
+	}
+	return migrate.NewMigrator(s.db, ms,
+		migrate.WithTableName(migrationsTable),
+		migrate.WithLocksTableName(migrationLocksTable),
+		migrate.WithMarkAppliedOnSuccess(true),
+	)
+}
+
+// Migrations lists the names of all migrations this build knows, in order.
+func Migrations() []string {
+	names := make([]string, len(migrations))
+	for i, m := range migrations {
+		names[i] = m.name
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Migrate applies the pending migrations. It is idempotent and safe to call
+// from several processes at once on one database:
+//
+//  1. an outer, crash-safe mutex is taken — on PostgreSQL a session-level
+//     pg_advisory_lock on a dedicated connection, on SQLite an exclusive lock
+//     on the sibling file "<db>.migrate-lock" (both are released by the
+//     database / the OS if the process dies);
+//  2. inside it, bun's Migrator runs Init, Lock, Migrate, Unlock. A lock row
+//     found while holding the outer mutex can only be left over from a
+//     process that crashed mid-migration, so it is cleared.
+//
+// Each migration runs in its own transaction and is recorded only after it
+// commits.
+func (s *Store) Migrate(ctx context.Context) (err error) {
+	release, err := s.acquireMigrateMutex(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer release()
+
+	m := s.migrator()
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("store: migrate: init: %w", err)
+	}
+	if err := m.Lock(ctx); err != nil {
+		// Stale lock from a crashed run (see above): clear it and retry once.
+		if uerr := m.Unlock(ctx); uerr != nil {
+			return fmt.Errorf("store: migrate: clear stale lock: %w", uerr)
+		}
+		if err := m.Lock(ctx); err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+	}
+	defer func() {
+		if uerr := m.Unlock(context.WithoutCancel(ctx)); uerr != nil && err == nil {
+			err = fmt.Errorf("store: migrate: unlock: %w", uerr)
+		}
+	}()
+	if _, err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// Applied returns the names of the applied migrations in order (empty if the
+// database was never migrated).
+func (s *Store) Applied(ctx context.Context) ([]string, error) {
+	var exists bool
+	var q string
+	if s.isPG() {
+		q = "SELECT to_regclass(?) IS NOT NULL"
+	} else {
+		q = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)"
+	}
+	if err := s.db.NewRaw(q, migrationsTable).Scan(ctx, &exists); err != nil {
+		return nil, fmt.Errorf("store: applied migrations: %w", err)
+	}
+	if !exists {
+		return []string{}, nil
+	}
+	ms, err := s.migrator().AppliedMigrations(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: applied migrations: %w", err)
+	}
+	names := make([]string, 0, len(ms))
+	for _, m := range ms {
+		names = append(names, m.Name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// acquireMigrateMutex takes the outer cross-process migration mutex and
+// returns its release function.
+func (s *Store) acquireMigrateMutex(ctx context.Context) (func(), error) {
+	switch {
+	case s.isPG():
+		return s.pgAdvisoryLock(ctx)
+	case s.sqlitePath != "":
+		return sqliteFileLock(ctx, s.sqlitePath+".migrate-lock")
+	default:
+		// :memory: — the database is private to this Store.
+		s.memMigrateMu.Lock()
+		return s.memMigrateMu.Unlock, nil
+	}
+}
+
+func (s *Store) pgAdvisoryLock(ctx context.Context) (func(), error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Poll pg_try_advisory_lock rather than block in pg_advisory_lock, which
+	// could outlast pgdriver's socket read timeout.
+	for {
+		var ok bool
+		if err := conn.NewRaw("SELECT pg_try_advisory_lock(?)", pgMigrateLockKey).Scan(ctx, &ok); err != nil {
+			_ = conn.Close()
+			if cerr := ctx.Err(); cerr != nil {
+				err = cerr // pgdriver reports a cancelled query as an i/o timeout
+			}
+			return nil, fmt.Errorf("advisory lock: %w", err)
+		}
+		if ok {
+			break
+		}
+		if err := sleepCtx(ctx, pollInterval); err != nil {
+			_ = conn.Close()
+			return nil, fmt.Errorf("advisory lock: %w", err)
+		}
+	}
+	return func() {
+		var ok bool
+		err := conn.NewRaw("SELECT pg_advisory_unlock(?)", pgMigrateLockKey).Scan(context.Background(), &ok)
+		if err != nil || !ok {
+			// Never hand a session still holding the lock back to the pool.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		_ = conn.Close()
+	}, nil
+}
+
+// sqliteFileLock holds BEGIN EXCLUSIVE on a tiny side database: SQLite's file
+// locks serialise connections across processes and within one, and the OS
+// drops them if the holder dies.
+func sqliteFileLock(ctx context.Context, path string) (func(), error) {
+	db, err := sql.Open("sqlite", path+"?_busy_timeout=1000")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("migrate lock %s: %w", path, err)
+	}
+	for {
+		_, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE")
+		if err == nil {
+			break
+		}
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY {
+			_ = conn.Close()
+			_ = db.Close()
+			return nil, fmt.Errorf("migrate lock %s: %w", path, err)
+		}
+		if err := ctx.Err(); err != nil {
+			_ = conn.Close()
+			_ = db.Close()
+			return nil, fmt.Errorf("migrate lock %s: %w", path, err)
+		}
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+		_ = conn.Close()
+		_ = db.Close()
+	}, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,485 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// TenantTx is a transaction bound to one tenant at Begin: every method
+// filters by that tenant and every row it writes carries it. Obtain one from
+// [Store.InTenantTx]; it is invalid once the callback returns.
+//
+// Inside the callback use only the TenantTx (not the Store): on SQLite the
+// transaction holds the database's write lock, so a Store write from the same
+// goroutine would wait for itself until busy_timeout.
+type TenantTx struct {
+	tx      bun.Tx
+	tenant  uuid.UUID
+	dialect string
+}
+
+// TenantID is the tenant this transaction is bound to.
+func (tx *TenantTx) TenantID() uuid.UUID { return tx.tenant }
+
+// InTenantTx runs fn in a transaction bound to tenantID. It commits if fn
+// returns nil; otherwise it rolls back and returns fn's error unchanged (so
+// errors.Is / errors.As work on it). A panic in fn rolls back and is
+// re-raised. ErrNotFound if the tenant does not exist.
+//
+// On SQLite the transaction is BEGIN IMMEDIATE (it holds the write lock from
+// the start, so concurrent writers queue instead of deadlocking); on
+// PostgreSQL it is READ COMMITTED, use forUpdate reads to serialise
+// read-modify-write cycles on a question.
+func (s *Store) InTenantTx(ctx context.Context, tenantID uuid.UUID, fn func(tx *TenantTx) error) (err error) {
+	btx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = btx.Rollback()
+		}
+	}()
+
+	exists, err := btx.NewSelect().Model((*tenantRow)(nil)).Where("t.id = ?", tenantID).Exists(ctx)
+	if err != nil {
+		return fmt.Errorf("store: begin: check tenant: %w", err)
+	}
+	if !exists {
+		return fmt.Errorf("store: tenant %s: %w", tenantID, ErrNotFound)
+	}
+
+	if err := fn(&TenantTx{tx: btx, tenant: tenantID, dialect: s.dialect}); err != nil {
+		return err
+	}
+	done = true
+	if err := btx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// UpsertCustomer returns the tenant's customer with this email (compared
+// lowercased), creating it with name if there is none. An existing customer
+// keeps its first name.
+func (tx *TenantTx) UpsertCustomer(ctx context.Context, email, name string, now time.Time) (Customer, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return Customer{}, errors.New("store: upsert customer: empty email")
+	}
+	row := &customerRow{TenantID: tx.tenant, ID: uuid.New(), Email: email, Name: name, CreatedAt: nowOr(now)}
+	if _, err := tx.tx.NewInsert().Model(row).On("CONFLICT (tenant_id, email) DO NOTHING").Exec(ctx); err != nil {
+		return Customer{}, mapWriteErr("upsert customer", err)
+	}
+	var got customerRow
+	err := tx.tx.NewSelect().Model(&got).
+		Where("c.tenant_id = ?", tx.tenant).
+		Where("c.email = ?", email).
+		Limit(1).
+		Scan(ctx)
+	if err != nil {
+		return Customer{}, mapReadErr("upsert customer", err)
+	}
+	return got.toCustomer(), nil
+}
+
+// NextQuestionID allocates the next server-wide question id. The counter row
+// stays locked until the transaction ends (gap-free; a rollback returns the
+// id), so call it late in the transaction.
+func (tx *TenantTx) NextQuestionID(ctx context.Context) (int64, error) {
+	return tx.nextCounter(ctx, counterQuestionID)
+}
+
+// NextResponseID allocates the next server-wide response id (see NextQuestionID).
+func (tx *TenantTx) NextResponseID(ctx context.Context) (int64, error) {
+	return tx.nextCounter(ctx, counterResponseID)
+}
+
+func (tx *TenantTx) nextCounter(ctx context.Context, name string) (int64, error) {
+	var id int64
+	err := tx.tx.NewRaw("UPDATE counters SET next_value = next_value + 1 WHERE name = ? RETURNING next_value - 1", name).
+		Scan(ctx, &id)
+	if err != nil {
+		return 0, mapReadErr("next "+name, err)
+	}
+	return id, nil
+}
+
+// InsertQuestion inserts q under the transaction's tenant (q.TenantID is set
+// from the tx). Defaults: UUID (new random), ID (NextQuestionID), Status
+// UNRESOLVED, Metadata "{}", CreatedAt now, LastUpdated CreatedAt; times are
+// normalised to UTC microseconds. q is updated with what was stored.
+// Channel must be helpdesk (HelpDeskID required) or messaging (HelpDeskID
+// must be empty); Metadata must be valid JSON and is stored verbatim.
+// ErrConflict on a duplicate (tenant, helpdesk HelpDeskID) or (tenant, UUID).
+func (tx *TenantTx) InsertQuestion(ctx context.Context, q *Question) error {
+	switch q.Channel {
+	case ChannelHelpDesk:
+		if q.HelpDeskID == "" {
+			return errors.New("store: insert question: helpdesk question without HelpDeskID")
+		}
+	case ChannelMessaging:
+		if q.HelpDeskID != "" {
+			return errors.New("store: insert question: messaging question with a HelpDeskID")
+		}
+	default:
+		return fmt.Errorf("store: insert question: unknown channel %q", q.Channel)
+	}
+	if err := normaliseMetadata(q); err != nil {
+		return fmt.Errorf("store: insert question: %w", err)
+	}
+	q.TenantID = tx.tenant
+	if q.UUID == uuid.Nil {
+		q.UUID = uuid.New()
+	}
+	if q.Status == "" {
+		q.Status = "UNRESOLVED"
+	}
+	q.CreatedAt = nowOr(q.CreatedAt)
+	if q.LastUpdated.IsZero() {
+		q.LastUpdated = q.CreatedAt
+	}
+	q.LastUpdated = normTime(q.LastUpdated)
+	q.ReroutedAt = normTimePtr(q.ReroutedAt)
+	if q.ID == 0 {
+		id, err := tx.NextQuestionID(ctx)
+		if err != nil {
+			return err
+		}
+		q.ID = id
+	}
+	res, err := tx.tx.NewInsert().Model(newQuestionRow(q)).On("CONFLICT DO NOTHING").Exec(ctx)
+	return insertResult("insert question", res, err)
+}
+
+// QuestionByHelpDeskID finds the tenant's helpdesk-channel question with this
+// helpDeskId (case-sensitive). forUpdate locks the row until the end of the
+// transaction on PostgreSQL (SELECT … FOR UPDATE); on SQLite the immediate
+// transaction already serialises writers. ErrNotFound if absent.
+func (tx *TenantTx) QuestionByHelpDeskID(ctx context.Context, helpDeskID string, forUpdate bool) (Question, error) {
+	var row questionRow
+	q := tx.tx.NewSelect().Model(&row).
+		Where("q.tenant_id = ?", tx.tenant).
+		Where("q.channel = ?", ChannelHelpDesk).
+		Where("q.help_desk_id = ?", helpDeskID).
+		Limit(1)
+	if forUpdate && tx.dialect == DialectPostgres {
+		q = q.For("UPDATE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Question{}, mapReadErr("question by helpDeskId", err)
+	}
+	return row.toQuestion(), nil
+}
+
+// QuestionByUUID finds the tenant's question (any channel) by UUID; see
+// QuestionByHelpDeskID for forUpdate. ErrNotFound if absent.
+func (tx *TenantTx) QuestionByUUID(ctx context.Context, id uuid.UUID, forUpdate bool) (Question, error) {
+	return questionByUUID(ctx, tx.tx, tx.tenant, id, forUpdate && tx.dialect == DialectPostgres)
+}
+
+func questionByUUID(ctx context.Context, db bun.IDB, tenant, id uuid.UUID, forUpdate bool) (Question, error) {
+	var row questionRow
+	q := db.NewSelect().Model(&row).
+		Where("q.tenant_id = ?", tenant).
+		Where("q.uuid = ?", id).
+		Limit(1)
+	if forUpdate {
+		q = q.For("UPDATE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Question{}, mapReadErr("question", err)
+	}
+	return row.toQuestion(), nil
+}
+
+// UpdateQuestion writes q's mutable columns (everything except TenantID,
+// UUID, ID, Channel, HelpDeskID and CreatedAt) to the row (tx tenant,
+// q.UUID). Times are normalised in q. ErrNotFound if the tenant has no such
+// question.
+func (tx *TenantTx) UpdateQuestion(ctx context.Context, q *Question) error {
+	if err := normaliseMetadata(q); err != nil {
+		return fmt.Errorf("store: update question: %w", err)
+	}
+	q.LastUpdated = normTime(q.LastUpdated)
+	q.ReroutedAt = normTimePtr(q.ReroutedAt)
+	row := newQuestionRow(q)
+	res, err := tx.tx.NewUpdate().Model(row).
+		Column(questionMutableColumns...).
+		Where("q.tenant_id = ?", tx.tenant).
+		Where("q.uuid = ?", q.UUID).
+		Exec(ctx)
+	if err != nil {
+		return mapWriteErr("update question", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: update question: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("store: update question %s: %w", q.UUID, ErrNotFound)
+	}
+	q.TenantID = tx.tenant
+	return nil
+}
+
+// insertResult maps an INSERT … ON CONFLICT DO NOTHING outcome: no row
+// inserted means a uniqueness conflict. Using DO NOTHING (rather than letting
+// the unique index raise) keeps a PostgreSQL transaction usable after
+// ErrConflict, as it is on SQLite, so the caller may e.g. look the existing
+// row up. Other errors (foreign keys → ErrNotFound) still abort a PostgreSQL
+// transaction: return them from the InTenantTx callback.
+func insertResult(op string, res sql.Result, err error) error {
+	if err != nil {
+		return mapWriteErr(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: %s: %w", op, ErrConflict)
+	}
+	return nil
+}
+
+func normaliseMetadata(q *Question) error {
+	if len(q.Metadata) == 0 {
+		q.Metadata = []byte("{}")
+		return nil
+	}
+	if !json.Valid(q.Metadata) {
+		return errors.New("metadata is not valid JSON")
+	}
+	return nil
+}
+
+// InsertMessage inserts m under the transaction's tenant and assigns m.Seq
+// (and m.UUID if nil; a zero CreatedAt means now). The question — and the
+// response, if ResponseUUID is set, which must belong to that question — must
+// exist for this tenant (ErrNotFound otherwise). ErrConflict on a duplicate UUID.
+func (tx *TenantTx) InsertMessage(ctx context.Context, m *Message) error {
+	m.TenantID = tx.tenant
+	if m.UUID == uuid.Nil {
+		m.UUID = uuid.New()
+	}
+	m.CreatedAt = nowOr(m.CreatedAt)
+	row := newMessageRow(m)
+	res, err := tx.tx.NewInsert().Model(row).On("CONFLICT DO NOTHING").Returning("seq").Exec(ctx)
+	if err := insertResult("insert message", res, err); err != nil {
+		return err
+	}
+	m.Seq = row.Seq
+	return nil
+}
+
+// DeleteMessages deletes the question's messages of the given types at one
+// level: responseUUID nil = question-level messages only, otherwise only that
+// response's messages. No types = every type at that level. Returns the
+// number deleted. See DeleteMessagesAnywhere for all levels at once.
+func (tx *TenantTx) DeleteMessages(ctx context.Context, questionUUID uuid.UUID, responseUUID *uuid.UUID, types ...string) (int, error) {
+	q := tx.tx.NewDelete().Model((*messageRow)(nil)).
+		Where("m.tenant_id = ?", tx.tenant).
+		Where("m.question_uuid = ?", questionUUID)
+	if responseUUID == nil {
+		q = q.Where("m.response_uuid IS NULL")
+	} else {
+		q = q.Where("m.response_uuid = ?", *responseUUID)
+	}
+	if len(types) > 0 {
+		q = q.Where("m.type IN (?)", bun.In(types))
+	}
+	return execCount(ctx, "delete messages", q)
+}
+
+// DeleteMessagesAnywhere deletes the question's messages of the given types
+// at every level (question level and under any of its responses). No types =
+// every message of the question. Returns the number deleted.
+func (tx *TenantTx) DeleteMessagesAnywhere(ctx context.Context, questionUUID uuid.UUID, types ...string) (int, error) {
+	q := tx.tx.NewDelete().Model((*messageRow)(nil)).
+		Where("m.tenant_id = ?", tx.tenant).
+		Where("m.question_uuid = ?", questionUUID)
+	if len(types) > 0 {
+		q = q.Where("m.type IN (?)", bun.In(types))
+	}
+	return execCount(ctx, "delete messages", q)
+}
+
+func execCount(ctx context.Context, op string, q *bun.DeleteQuery) (int, error) {
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: %s: %w", op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: %s: %w", op, err)
+	}
+	return int(n), nil
+}
+
+// Messages returns the question's messages (all levels) in creation order
+// (Seq). Empty if the question has none or is not this tenant's.
+func (tx *TenantTx) Messages(ctx context.Context, questionUUID uuid.UUID) ([]Message, error) {
+	return listMessages(ctx, tx.tx, tx.tenant, questionUUID)
+}
+
+func listMessages(ctx context.Context, db bun.IDB, tenant, questionUUID uuid.UUID) ([]Message, error) {
+	var rows []messageRow
+	err := db.NewSelect().Model(&rows).
+		Where("m.tenant_id = ?", tenant).
+		Where("m.question_uuid = ?", questionUUID).
+		OrderExpr("m.seq ASC").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	out := make([]Message, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toMessage()
+	}
+	return out, nil
+}
+
+// InsertResponse inserts r under the transaction's tenant. Defaults: UUID
+// (new random), ID (NextResponseID), CreatedAt now. The question must exist
+// for this tenant (ErrNotFound otherwise); ErrConflict on a duplicate UUID.
+func (tx *TenantTx) InsertResponse(ctx context.Context, r *Response) error {
+	r.TenantID = tx.tenant
+	if r.UUID == uuid.Nil {
+		r.UUID = uuid.New()
+	}
+	r.CreatedAt = nowOr(r.CreatedAt)
+	if r.ID == 0 {
+		id, err := tx.NextResponseID(ctx)
+		if err != nil {
+			return err
+		}
+		r.ID = id
+	}
+	res, err := tx.tx.NewInsert().Model(newResponseRow(r)).On("CONFLICT DO NOTHING").Exec(ctx)
+	return insertResult("insert response", res, err)
+}
+
+// UpdateResponse writes r's mutable columns (Type, AuthorUUID, AuthorName,
+// IsAccepted, IsMarkedAsResolved, Rating, Testimonial) to the row (tx tenant,
+// r.UUID). ErrNotFound if the tenant has no such response.
+func (tx *TenantTx) UpdateResponse(ctx context.Context, r *Response) error {
+	res, err := tx.tx.NewUpdate().Model(newResponseRow(r)).
+		Column(responseMutableColumns...).
+		Where("r.tenant_id = ?", tx.tenant).
+		Where("r.uuid = ?", r.UUID).
+		Exec(ctx)
+	if err != nil {
+		return mapWriteErr("update response", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: update response: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("store: update response %s: %w", r.UUID, ErrNotFound)
+	}
+	r.TenantID = tx.tenant
+	return nil
+}
+
+// ResponseByUUID finds one of the tenant's responses, or ErrNotFound.
+func (tx *TenantTx) ResponseByUUID(ctx context.Context, id uuid.UUID) (Response, error) {
+	var row responseRow
+	err := tx.tx.NewSelect().Model(&row).
+		Where("r.tenant_id = ?", tx.tenant).
+		Where("r.uuid = ?", id).
+		Limit(1).
+		Scan(ctx)
+	if err != nil {
+		return Response{}, mapReadErr("response", err)
+	}
+	return row.toResponse(), nil
+}
+
+// Responses returns the question's responses in creation order (ID).
+func (tx *TenantTx) Responses(ctx context.Context, questionUUID uuid.UUID) ([]Response, error) {
+	return listResponses(ctx, tx.tx, tx.tenant, questionUUID)
+}
+
+func listResponses(ctx context.Context, db bun.IDB, tenant, questionUUID uuid.UUID) ([]Response, error) {
+	var rows []responseRow
+	err := db.NewSelect().Model(&rows).
+		Where("r.tenant_id = ?", tenant).
+		Where("r.question_uuid = ?", questionUUID).
+		OrderExpr("r.id ASC").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: responses: %w", err)
+	}
+	out := make([]Response, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toResponse()
+	}
+	return out, nil
+}
+
+// ---------------------------------------------------------------------------
+// Read-only helpers outside a transaction; the tenant is explicit.
+
+// Question returns the tenant's question (any channel) by UUID, or ErrNotFound.
+func (s *Store) Question(ctx context.Context, tenantID, id uuid.UUID) (Question, error) {
+	return questionByUUID(ctx, s.db, tenantID, id, false)
+}
+
+// QuestionResponses returns the tenant's question's responses in creation order.
+func (s *Store) QuestionResponses(ctx context.Context, tenantID, questionUUID uuid.UUID) ([]Response, error) {
+	return listResponses(ctx, s.db, tenantID, questionUUID)
+}
+
+// QuestionMessages returns the tenant's question's messages in Seq order.
+func (s *Store) QuestionMessages(ctx context.Context, tenantID, questionUUID uuid.UUID) ([]Message, error) {
+	return listMessages(ctx, s.db, tenantID, questionUUID)
+}
+
+// QuestionFilter selects questions for ListQuestions. Empty strings match
+// everything.
+type QuestionFilter struct {
+	Channel string
+	Status  string
+	AfterID int64 // keyset pagination: only ID > AfterID
+	Limit   int   // default 50, capped at 200
+}
+
+// List limits for ListQuestions.
+const (
+	DefaultListLimit = 50
+	MaxListLimit     = 200
+)
+
+// ListQuestions returns the tenant's questions matching f, by ID ascending.
+func (s *Store) ListQuestions(ctx context.Context, tenantID uuid.UUID, f QuestionFilter) ([]Question, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+	var rows []questionRow
+	q := s.db.NewSelect().Model(&rows).
+		Where("q.tenant_id = ?", tenantID).
+		Where("q.id > ?", f.AfterID)
+	if f.Channel != "" {
+		q = q.Where("q.channel = ?", f.Channel)
+	}
+	if f.Status != "" {
+		q = q.Where("q.status = ?", f.Status)
+	}
+	if err := q.OrderExpr("q.id ASC").Limit(limit).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: list questions: %w", err)
+	}
+	out := make([]Question, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toQuestion()
+	}
+	return out, nil
+}

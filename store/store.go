@@ -1,0 +1,220 @@
+// Package store is Switchboard's persistence layer: Bun models, versioned
+// migrations and tenant-scoped queries, on SQLite (default, pure Go through
+// modernc.org/sqlite) or PostgreSQL (through bun's pgdriver).
+//
+// Tenant isolation: apart from the operator-level records (tenants, the
+// server-wide id counters and operator settings), every table carries a
+// tenant_id, and every method that reads or writes tenant data takes the
+// tenant — as an explicit parameter or through a [TenantTx] bound to one
+// tenant at Begin — and filters every query by it. Cross-row references
+// (messages → questions, responses → questions, questions → customers) are
+// composite foreign keys that include tenant_id, so the database itself
+// refuses a row that points into another tenant.
+//
+// Secrets are only ever stored as hashes computed by the caller.
+//
+// Durability: every write commits before the method returns. SQLite runs in
+// WAL mode with synchronous=FULL, so a committed transaction survives a
+// process crash and a power loss.
+//
+// This package imports nothing else from the Switchboard module.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" database/sql driver
+)
+
+// ErrNotFound is returned (possibly wrapped) when a looked-up record does not
+// exist — or exists only for another tenant, which is indistinguishable by
+// design.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned (possibly wrapped) when a write would violate a
+// uniqueness rule (taken subdomain, duplicate helpDeskId, duplicate UUID…).
+var ErrConflict = errors.New("conflict")
+
+// Dialect names returned by [Store.Dialect].
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// DefaultSQLitePath is where Open("") puts the database.
+const DefaultSQLitePath = "./data/switchboard.db"
+
+// SQLite connection settings applied to every pooled connection.
+//
+//   - journal_mode=WAL: readers never block the writer and vice versa.
+//   - synchronous=FULL: the WAL is fsynced at every commit, so an acknowledged
+//     write survives power loss (NORMAL would only survive a process crash).
+//   - foreign_keys=ON: enforce the (tenant-scoped) foreign keys.
+//   - busy_timeout=5000: wait up to 5 s for the write lock instead of failing.
+//   - _txlock=immediate: BEGIN IMMEDIATE takes the write lock at the start of
+//     each transaction, so two writers queue on the lock instead of
+//     deadlocking on a read→write upgrade (SQLITE_BUSY_SNAPSHOT).
+const sqliteParams = "_busy_timeout=5000&_foreign_keys=1&_synchronous=FULL&_txlock=immediate"
+
+// Store is the handle on one database. It is safe for concurrent use.
+type Store struct {
+	db      *bun.DB
+	dialect string
+
+	// sqlitePath is the database file ("" for PostgreSQL and :memory:); its
+	// sibling "<path>.migrate-lock" serialises Migrate across processes.
+	sqlitePath string
+
+	memMigrateMu sync.Mutex // serialises Migrate on a :memory: database
+}
+
+// Open connects to the database named by url:
+//
+//   - "" → SQLite file ./data/switchboard.db (./data is created);
+//   - "sqlite:PATH", "sqlite://PATH", "file:PATH", "file://PATH", or a bare
+//     path ending in ".db" → SQLite at PATH (its directory is created);
+//     PATH ":memory:" gives a private in-memory database on a single
+//     connection (no WAL; meant for tests);
+//   - "postgres://…" or "postgresql://…" → PostgreSQL through pgdriver
+//     (pgdriver tries TLS unless the URL says sslmode=disable).
+//
+// Open does not migrate; call [Store.Migrate].
+func Open(ctx context.Context, dbURL string) (*Store, error) {
+	lower := strings.ToLower(dbURL)
+	switch {
+	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
+		return openPostgres(ctx, dbURL)
+	case dbURL == "":
+		return openSQLite(ctx, DefaultSQLitePath)
+	}
+	path := dbURL
+	switch {
+	case strings.HasPrefix(lower, "sqlite://"):
+		path = dbURL[len("sqlite://"):]
+	case strings.HasPrefix(lower, "sqlite:"):
+		path = dbURL[len("sqlite:"):]
+	case strings.HasPrefix(lower, "file://"):
+		path = dbURL[len("file://"):]
+	case strings.HasPrefix(lower, "file:"):
+		path = dbURL[len("file:"):]
+	case strings.HasSuffix(lower, ".db"), dbURL == ":memory:":
+	default:
+		return nil, fmt.Errorf("store: unrecognised database URL %q (want postgres://…, sqlite:PATH, file:PATH or a path ending in .db)", dbURL)
+	}
+	if path == "" {
+		return nil, fmt.Errorf("store: database URL %q has an empty path", dbURL)
+	}
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("store: SQLite path %q must not contain '?' or '#' (query parameters are not supported)", path)
+	}
+	return openSQLite(ctx, path)
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	memory := path == ":memory:"
+	dsn := path + "?" + sqliteParams
+	if !memory {
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("store: create database directory: %w", err)
+			}
+		}
+		dsn += "&_journal_mode=WAL"
+	}
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	if memory {
+		// Every connection to ":memory:" is a separate database: keep exactly
+		// one, forever. (Do not call Store methods from inside an InTenantTx
+		// callback on such a store: the only connection is the tx's.)
+		sqldb.SetMaxOpenConns(1)
+		sqldb.SetMaxIdleConns(1)
+		sqldb.SetConnMaxLifetime(0)
+		sqldb.SetConnMaxIdleTime(0)
+	} else {
+		// WAL gives concurrent readers and one writer. A bounded pool makes
+		// surplus writers queue (fairly, honouring ctx) in database/sql rather
+		// than in SQLite's polling busy handler.
+		n := max(8, runtime.GOMAXPROCS(0))
+		sqldb.SetMaxOpenConns(n)
+		sqldb.SetMaxIdleConns(n)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	s := &Store{db: bun.NewDB(sqldb, sqlitedialect.New()), dialect: DialectSQLite}
+	if !memory {
+		s.sqlitePath = path
+	}
+	if err := s.Ping(ctx); err != nil {
+		_ = s.db.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func openPostgres(ctx context.Context, dbURL string) (s *Store, err error) {
+	if _, err := url.Parse(dbURL); err != nil {
+		return nil, fmt.Errorf("store: invalid PostgreSQL URL: %w", err)
+	}
+	// pgdriver.WithDSN panics on a DSN it cannot parse.
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("store: invalid PostgreSQL URL: %v", r)
+		}
+	}()
+	connector := pgdriver.NewConnector(pgdriver.WithDSN(dbURL))
+	sqldb := sql.OpenDB(connector)
+	s = &Store{db: bun.NewDB(sqldb, pgdialect.New()), dialect: DialectPostgres}
+	if err := s.Ping(ctx); err != nil {
+		_ = s.db.Close()
+		return nil, fmt.Errorf("store: connect to PostgreSQL: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+func (s *Store) isPG() bool { return s.dialect == DialectPostgres }
+
+// now is the timestamp normalisation used everywhere: UTC, truncated to the
+// microsecond (what both databases keep), monotonic reading stripped.
+func normTime(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func normTimePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := normTime(*t)
+	return &v
+}
+
+func nowOr(t time.Time) time.Time {
+	if t.IsZero() {
+		return normTime(time.Now())
+	}
+	return normTime(t)
+}
