@@ -104,8 +104,8 @@ type CloseQuestionForm struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// CloseQuestionResponse defines model for CloseQuestionResponse.
-type CloseQuestionResponse struct {
+// CloseQuestionResult defines model for CloseQuestionResult.
+type CloseQuestionResult struct {
 	Question ClosedQuestion `json:"question"`
 }
 
@@ -198,8 +198,8 @@ type SaveQuestionForm struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// SaveQuestionResponse defines model for SaveQuestionResponse.
-type SaveQuestionResponse struct {
+// SaveQuestionResult defines model for SaveQuestionResult.
+type SaveQuestionResult struct {
 	Question SavedQuestion `json:"question"`
 }
 
@@ -965,7 +965,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /helpDesk/closeQuestion (the `CloseQuestion` operationId).
-	CloseQuestionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseQuestionResponse2, error)
+	CloseQuestionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseQuestionResponse, error)
 
 	// CloseQuestionWithResponse Close the question of a help desk ticket
 	//
@@ -976,7 +976,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /helpDesk/closeQuestion (the `CloseQuestion` operationId).
-	CloseQuestionWithResponse(ctx context.Context, body CloseQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseQuestionResponse2, error)
+	CloseQuestionWithResponse(ctx context.Context, body CloseQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseQuestionResponse, error)
 
 	// CloseQuestionWithFormdataBodyWithResponse Close the question of a help desk ticket
 	//
@@ -987,7 +987,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /helpDesk/closeQuestion (the `CloseQuestion` operationId).
-	CloseQuestionWithFormdataBodyWithResponse(ctx context.Context, body CloseQuestionFormdataRequestBody, reqEditors ...RequestEditorFn) (*CloseQuestionResponse2, error)
+	CloseQuestionWithFormdataBodyWithResponse(ctx context.Context, body CloseQuestionFormdataRequestBody, reqEditors ...RequestEditorFn) (*CloseQuestionResponse, error)
 
 	// SaveQuestionWithBodyWithResponse Save a question for a help desk ticket
 	//
@@ -999,7 +999,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /helpDesk/saveQuestion (the `SaveQuestion` operationId).
-	SaveQuestionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveQuestionResponse2, error)
+	SaveQuestionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveQuestionResponse, error)
 
 	// SaveQuestionWithResponse Save a question for a help desk ticket
 	//
@@ -1011,7 +1011,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /helpDesk/saveQuestion (the `SaveQuestion` operationId).
-	SaveQuestionWithResponse(ctx context.Context, body SaveQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveQuestionResponse2, error)
+	SaveQuestionWithResponse(ctx context.Context, body SaveQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveQuestionResponse, error)
 
 	// SaveQuestionWithFormdataBodyWithResponse Save a question for a help desk ticket
 	//
@@ -1023,14 +1023,14 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /helpDesk/saveQuestion (the `SaveQuestion` operationId).
-	SaveQuestionWithFormdataBodyWithResponse(ctx context.Context, body SaveQuestionFormdataRequestBody, reqEditors ...RequestEditorFn) (*SaveQuestionResponse2, error)
+	SaveQuestionWithFormdataBodyWithResponse(ctx context.Context, body SaveQuestionFormdataRequestBody, reqEditors ...RequestEditorFn) (*SaveQuestionResponse, error)
 }
 
-type CloseQuestionResponse2 struct {
+type CloseQuestionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *CloseQuestionResponse
+	JSON200 *CloseQuestionResult
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -1042,37 +1042,37 @@ type CloseQuestionResponse2 struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CloseQuestionResponse2) GetJSON200() *CloseQuestionResponse {
+func (r CloseQuestionResponse) GetJSON200() *CloseQuestionResult {
 	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CloseQuestionResponse2) GetJSON400() *BadRequest {
+func (r CloseQuestionResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CloseQuestionResponse2) GetJSON401() *Unauthorized {
+func (r CloseQuestionResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CloseQuestionResponse2) GetJSON404() *NotFound {
+func (r CloseQuestionResponse) GetJSON404() *NotFound {
 	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CloseQuestionResponse2) GetJSON500() *InternalError {
+func (r CloseQuestionResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
-func (r CloseQuestionResponse2) GetBody() []byte {
+func (r CloseQuestionResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r CloseQuestionResponse2) Status() string {
+func (r CloseQuestionResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -1080,7 +1080,7 @@ func (r CloseQuestionResponse2) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r CloseQuestionResponse2) StatusCode() int {
+func (r CloseQuestionResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -1088,18 +1088,18 @@ func (r CloseQuestionResponse2) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CloseQuestionResponse2) ContentType() string {
+func (r CloseQuestionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-type SaveQuestionResponse2 struct {
+type SaveQuestionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *SaveQuestionResponse
+	JSON200 *SaveQuestionResult
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -1109,32 +1109,32 @@ type SaveQuestionResponse2 struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SaveQuestionResponse2) GetJSON200() *SaveQuestionResponse {
+func (r SaveQuestionResponse) GetJSON200() *SaveQuestionResult {
 	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r SaveQuestionResponse2) GetJSON400() *BadRequest {
+func (r SaveQuestionResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r SaveQuestionResponse2) GetJSON401() *Unauthorized {
+func (r SaveQuestionResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r SaveQuestionResponse2) GetJSON500() *InternalError {
+func (r SaveQuestionResponse) GetJSON500() *InternalError {
 	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
-func (r SaveQuestionResponse2) GetBody() []byte {
+func (r SaveQuestionResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r SaveQuestionResponse2) Status() string {
+func (r SaveQuestionResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -1142,7 +1142,7 @@ func (r SaveQuestionResponse2) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r SaveQuestionResponse2) StatusCode() int {
+func (r SaveQuestionResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -1150,7 +1150,7 @@ func (r SaveQuestionResponse2) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r SaveQuestionResponse2) ContentType() string {
+func (r SaveQuestionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -1166,12 +1166,12 @@ func (r SaveQuestionResponse2) ContentType() string {
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /helpDesk/closeQuestion (the `CloseQuestion` operationId).
-func (c *ClientWithResponses) CloseQuestionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseQuestionResponse2, error) {
+func (c *ClientWithResponses) CloseQuestionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseQuestionResponse, error) {
 	rsp, err := c.CloseQuestionWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseCloseQuestionResponse2(rsp)
+	return ParseCloseQuestionResponse(rsp)
 }
 
 // CloseQuestionWithResponse Close the question of a help desk ticket
@@ -1183,12 +1183,12 @@ func (c *ClientWithResponses) CloseQuestionWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /helpDesk/closeQuestion (the `CloseQuestion` operationId).
-func (c *ClientWithResponses) CloseQuestionWithResponse(ctx context.Context, body CloseQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseQuestionResponse2, error) {
+func (c *ClientWithResponses) CloseQuestionWithResponse(ctx context.Context, body CloseQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseQuestionResponse, error) {
 	rsp, err := c.CloseQuestion(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseCloseQuestionResponse2(rsp)
+	return ParseCloseQuestionResponse(rsp)
 }
 
 // CloseQuestionWithFormdataBodyWithResponse Close the question of a help desk ticket
@@ -1200,12 +1200,12 @@ func (c *ClientWithResponses) CloseQuestionWithResponse(ctx context.Context, bod
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /helpDesk/closeQuestion (the `CloseQuestion` operationId).
-func (c *ClientWithResponses) CloseQuestionWithFormdataBodyWithResponse(ctx context.Context, body CloseQuestionFormdataRequestBody, reqEditors ...RequestEditorFn) (*CloseQuestionResponse2, error) {
+func (c *ClientWithResponses) CloseQuestionWithFormdataBodyWithResponse(ctx context.Context, body CloseQuestionFormdataRequestBody, reqEditors ...RequestEditorFn) (*CloseQuestionResponse, error) {
 	rsp, err := c.CloseQuestionWithFormdataBody(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseCloseQuestionResponse2(rsp)
+	return ParseCloseQuestionResponse(rsp)
 }
 
 // SaveQuestionWithBodyWithResponse Save a question for a help desk ticket
@@ -1218,12 +1218,12 @@ func (c *ClientWithResponses) CloseQuestionWithFormdataBodyWithResponse(ctx cont
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /helpDesk/saveQuestion (the `SaveQuestion` operationId).
-func (c *ClientWithResponses) SaveQuestionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveQuestionResponse2, error) {
+func (c *ClientWithResponses) SaveQuestionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SaveQuestionResponse, error) {
 	rsp, err := c.SaveQuestionWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseSaveQuestionResponse2(rsp)
+	return ParseSaveQuestionResponse(rsp)
 }
 
 // SaveQuestionWithResponse Save a question for a help desk ticket
@@ -1236,12 +1236,12 @@ func (c *ClientWithResponses) SaveQuestionWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /helpDesk/saveQuestion (the `SaveQuestion` operationId).
-func (c *ClientWithResponses) SaveQuestionWithResponse(ctx context.Context, body SaveQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveQuestionResponse2, error) {
+func (c *ClientWithResponses) SaveQuestionWithResponse(ctx context.Context, body SaveQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*SaveQuestionResponse, error) {
 	rsp, err := c.SaveQuestion(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseSaveQuestionResponse2(rsp)
+	return ParseSaveQuestionResponse(rsp)
 }
 
 // SaveQuestionWithFormdataBodyWithResponse Save a question for a help desk ticket
@@ -1254,30 +1254,30 @@ func (c *ClientWithResponses) SaveQuestionWithResponse(ctx context.Context, body
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /helpDesk/saveQuestion (the `SaveQuestion` operationId).
-func (c *ClientWithResponses) SaveQuestionWithFormdataBodyWithResponse(ctx context.Context, body SaveQuestionFormdataRequestBody, reqEditors ...RequestEditorFn) (*SaveQuestionResponse2, error) {
+func (c *ClientWithResponses) SaveQuestionWithFormdataBodyWithResponse(ctx context.Context, body SaveQuestionFormdataRequestBody, reqEditors ...RequestEditorFn) (*SaveQuestionResponse, error) {
 	rsp, err := c.SaveQuestionWithFormdataBody(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseSaveQuestionResponse2(rsp)
+	return ParseSaveQuestionResponse(rsp)
 }
 
-// ParseCloseQuestionResponse2 parses an HTTP response from a CloseQuestionWithResponse call
-func ParseCloseQuestionResponse2(rsp *http.Response) (*CloseQuestionResponse2, error) {
+// ParseCloseQuestionResponse parses an HTTP response from a CloseQuestionWithResponse call
+func ParseCloseQuestionResponse(rsp *http.Response) (*CloseQuestionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &CloseQuestionResponse2{
+	response := &CloseQuestionResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest CloseQuestionResponse
+		var dest CloseQuestionResult
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1316,22 +1316,22 @@ func ParseCloseQuestionResponse2(rsp *http.Response) (*CloseQuestionResponse2, e
 	return response, nil
 }
 
-// ParseSaveQuestionResponse2 parses an HTTP response from a SaveQuestionWithResponse call
-func ParseSaveQuestionResponse2(rsp *http.Response) (*SaveQuestionResponse2, error) {
+// ParseSaveQuestionResponse parses an HTTP response from a SaveQuestionWithResponse call
+func ParseSaveQuestionResponse(rsp *http.Response) (*SaveQuestionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &SaveQuestionResponse2{
+	response := &SaveQuestionResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest SaveQuestionResponse
+		var dest SaveQuestionResult
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1567,7 +1567,7 @@ type CloseQuestionResponseObject interface {
 	VisitCloseQuestionResponse(w http.ResponseWriter) error
 }
 
-type CloseQuestion200JSONResponse CloseQuestionResponse
+type CloseQuestion200JSONResponse CloseQuestionResult
 
 func (response CloseQuestion200JSONResponse) VisitCloseQuestionResponse(w http.ResponseWriter) error {
 
@@ -1647,7 +1647,7 @@ type SaveQuestionResponseObject interface {
 	VisitSaveQuestionResponse(w http.ResponseWriter) error
 }
 
-type SaveQuestion200JSONResponse SaveQuestionResponse
+type SaveQuestion200JSONResponse SaveQuestionResult
 
 func (response SaveQuestion200JSONResponse) VisitSaveQuestionResponse(w http.ResponseWriter) error {
 
@@ -1882,54 +1882,54 @@ var swaggerSpec = []string{
 	"1ffKOxicob4WCZpodc93YUAoIzRJf0EKqAQMa7N0NthW+2UzmRr/jomlvXWM9DQvkCzHrimPbugxuAcP",
 	"Ce5eWifRm0wZ/HsVtW+Vzu8Xy+oSl0PhLSUUA2oCDJL2VJCwLIvgUxUaE/8ewaCYSqUJ+Vb8vBDnLkTX",
 	"Gv8dZgUQeixiOYQZGZfw1FA6Eh5/42E1UQwpMo666x/9BvXYOOE4ue/3ugBYINh6Iek5cBIyYQa3rEiu",
-	"0OWnqbhGCVY5TKx11JWrEYMAjN28Rzm1aTDY2d8Pg1zI+vd2GBTMUiIMBsFodPag6VsyP+gAp1WEPdE3",
-	"a9R/CKPcWrxebEXSZpp75VyMfZqAS8C1s/1qd3vnUehlLLOlmwNlmZOUb96fnB0dkowL21X31nhMqbNu",
-	"1KbWFmawtWXKMVc5EzLiQmNis3mUqHyrWDzoGTemV6ul58kE8l7L8Xp+L49DLhKm2dI6JTf87Qm6bXLx",
-	"g7n00Mm/Ipqf4F5xqlFPE8rzgoXR1tHwJdLQ5k8/HZ2/Ozn8jW4N378/+dm9sMRMOw6wbv4VX2hoyTJ0",
-	"/JwyCzOCsJlWchoSphPFJDRzyEnU4pplJRL1TtAzx/b69xUSD7lFLVLoNbbOCGctxPqyBNHGvv+b+QFz",
-	"JrIh5xqNWS9mUhqrctREQGapMghjTFk2cZI17FkYYOYKeQRDC7kyFnb29yBJmWaJRW1CwBtGmAFKIsSv",
-	"4+4WSoP6dfWTUGU5o+y1c8ivF7++vnx+8evr0chcuuvXK3e+W9lsGNz0qjl6C7rtHHCMRIqdKoB5XcBG",
-	"W95R8HoUwEzYFMhvSRVjZVMwgqPZJD1OyiyrCc8S92Y5gkmdz7jCYqHSCH4mczvHD4GjFq780Cp3ry0J",
-	"FP+uMFpWVAz/81//DfHfFMIngzrejGC4MNkVYmGqoCT6KZ0siEuJvB69Jo9/PUKRCXnlIMLfIV5be08E",
-	"JwX7o0R3k4b1DEojrLhG2JB4jRoKpg1yYAYYyDIfo948gFIKGlWgBkJwJucHwBr322+5319EXIhKH2XC",
-	"4onM5qv6iJWMYUNpiAlo4hDibfozRxMTsZ+7vW6CVqVF040nqwBpYkDHmQ0omc27u1ByPWT75sjTQI+c",
-	"dMvjdcGENoQ8Y82cpaSyvuogSJRz4FjYFDaaNszFj1rNDOrLH87YhGlBW2yeDZNEldJeXvystE0vf9ju",
-	"u3+ddyybmsuLyx8Yee8/SAiPqyybsblxERfBuSp6GV5jBiitFmggVRl3DuUiUrs+kLEkJd3xU/i4I2V6",
-	"NR6sjGaQs8K9mwrOUfrwq16P4L3IhTUDILkrzA8rDezuhLDT74NEY5H7bGdcJkSXPnb2XziH9g/ojtv8",
-	"fV55G1S6okunLfJUry4ybKXlYBB4NbvKs5P6COEUK0SPMuMUZQ9vrGY9Ui/NOXGpMOi5lFo72htmcar0",
-	"GucdLpwxqV4CNtWIvALCFOEaJVc1jDlk82EIqQvUZhwZJmy6Dl5DpHKNv7t+VNexxyLLPGI/iEYaZ0zz",
-	"7iYKjbQwX+/pJxn3MKgmEC9rIT6A0ri+WDb3qXj1FZfqxpSeP1tqU3qDrei84RpW2AwrvfrF1uQHj+mZ",
-	"kH4z5PVLafXMXTSGfIxs65sZb8ssg9YtF2WtTPbMQKHVOMP8ALYp3naWXB3YxKIGq0VORLErpumKCXXZ",
-	"0F5xSXaa/suqzKop0spnS2zoIWr5F5eetNRnVp7doU/s3bmGzxoueCLRgefc5du6sxWCyjga652RzCos",
-	"5uZxvb8WhDGt2XzRsVvlFfWGnxnK/6hFAqKLG0+okYU5MgnLWNXiu381X+OMWXJFTt1CuGcGXGZBlsOG",
-	"RpfCOYznjki65BECAytyVKXLTu1o2ezIfW9fcVHJL9EKX7zHQJXVCg13TS1OfLsgZ/E9Xi/fASibop4J",
-	"44d5W4PLOrAR96sbxjGV6gdd77QeRFG0uVR+1E+DDknf8FL+50W/9/3lv9bv/Nvmd3/SdOju82M5zkTS",
-	"EGDVLTlCiOvOxG3TgbiLbquLraJ9u3drsnJ617sV/G4JI/9p2htdtwybSFyNcPINTEot7PyMAspHbl0k",
-	"vnMl4j3FXOO9a6pP2NjrQ6ZmqImXQoo3LQDfDF3aJ29m4MIYYaa0C0FB0/vKNAirvm8jzkITrBD/ji7I",
-	"62d/L3Ed9SBJDeVoL5bjEgXTLEdLRdOxhZzNgWVGUenmKmVWlTlK51UDIq6r77gR8Q+3XCMhu1dC0rCQ",
-	"E7Wm8SE09pwWrRhnCII8Ike5oMiHlfcs63jgBLQz5YUslCGOuqiXRnLjF5R0FcIZy9BMlE7QBxyxEkMI",
-	"lBKhZHUNZVV7tbpScCcGyuMACAtsSk49kiP5/PmwtClKWx1URc+fw9E16rnrbYBE5GYJ5NY2Kdoar480",
-	"vflHsulVDGBU9vu7iRvjLjF2NN2Pa+zZMhRstOynNDh7gQ+gzRbL9GuBMCNZaPSdEgsso1KdY0JFeQTk",
-	"RN5/hAFhTEnlo+SgqZxBDjbVqpx6HksJkFmlaZMH/g2qDYQdyeo8jtUVWqHxWqjS1L5pHQpX6q0O4GGs",
-	"uEBD6o3b54I3vdls1qM99kqdoSSezh2hdCevKinJk5CDe0QSbCxY9jMDHn/MSJYGIU5KnUGv507CNyOI",
-	"8zKzomDabrkV/Al5Q9VdPHnNOv5N6elvZycfwIOKP2hiJPm8DvSRjN/4A87e+bzAmBIdczW4W6CSf9PX",
-	"atWBElilIhhWK9UH+g1lddPTftlVXWrZFEeybekDYNVwZ1k7EwlWnQxhDWTMWF9THTQVxZpmnDfIT1WN",
-	"6UzRFJxRFF3GPqb+tMgdwJ8UuSP5uVXuumLWd9Z8BS7MoqYdyS8rao0lbcC4tGvrW68l17V27vqWiazU",
-	"VJ15auDcJ74d+Zb3KBjcjuoO7CgYjIIoikZBOHK92MWNu7s4gh/Rdce887kMR57LMckYSUQk0oedy+Wk",
-	"84LZtOYJEO/196DpcMe+GqvtTb4a7/X3YbXtHY/khpOaSYiHWaZmddN00/XfGORoU8U9FQKb0nsfT87O",
-	"42jkMgFVXsEg6ABfEAbXqI1PAdtRP3IVuSpQskIEg2A36ke7nv6kLhdv1WXFVueMkR4R8K/mleM8Ry6Y",
-	"xWzukXupH8SMUYlwwOV3d2+jLYRZyqxrmglbG5IsPaw0S8pLBTnG3LnIFRY2gjeZMt51Fj2olFlX7WYU",
-	"9/M/Y5ZEFOSUDCyV/9jEwUm1YoM/FP5ezY3pj3kw6B7pBZ4oobE/Kj5/2mcW7e5kq8336C8oVg+XiQo8",
-	"iOHfRIo1+P4N1u3QVqtLdDda353t9PtPs1G7AKZqr67b6nJncTbpqoK/iqDffZ5amqp/zWc2jmG7IFm0",
-	"tkn7e15F69ZoVLnV+n7PDdl+eEjncyQ3aO/hQc23W3dhsP8Ywbqfyjm1lXnOiLj7wO0ilTs4W4CTxyUC",
-	"VteGvGh6XCa4pLkWSNk+bLsfKN+4z1XcMQDOWqvKhgqHTwDLCIa+yVxB1UjGO/1+HMEpFuhJoOPDRI/r",
-	"0xuHZO1PwyCpZGpjX1nw9r2BY6j1Ig0rwxth3Cqt9kZSak3Eh+IBYcMvJ3gcQiauEWIfJ8QtWvVi7HNi",
-	"XacfEHdrdwm8W26GYFTbOFpMp4TQCZOg0RIHYxPM1oJ0u/f1JRjdPXJcd/S3OExrH03dg27dI49WD915",
-	"CvnGIbPVh2Qven36D9vbg929Qb8fhI/qtIfBideEnMLZ3FjMg0EgTs7gVbS96Jk+ro35aNRZOcV+fCaq",
-	"qge6busGb4rMfWXg++LGzh3T4YjFyaKz8P+W+iqWejhbP6zde/X4rbbx1yb/ptV8cRl2mECnPVu1Rxt2",
-	"0G43/pMQhLWnAvfwg8ZYGxJnYd0ZbvKAkrj+++PNb8okvpgYkEratYQvvR5LC1oNzmBwsdravLi8C2+X",
-	"u4gXl3eXNE5fe6da7SoKA2czYZN0rJjm1WfvjRs5JkLCBTRPJdfyJO98m2R5I+tbcb6pstSIW/QfF1u+",
-	"u7z73wAAAP//",
+	"0OWnqbhGCVY5TKx11JWrEYMAjN28Rzm1aTDY2d8Pg1zI+vd2GBTMUiIMBsFodPag6VsyP+gAp2jKzD7R",
+	"M2vMfwih3Eq8XmpFzmaae6VcjH2agEuwtbP9and751HYZSyzpZsDZZmTlG/en5wdHZKMC8tV99b4S6mz",
+	"bsym1hZmsLVlyjFXORMy4kJjYrN5lKh8q1g86Bk3plerpeepBPJey+16fi+Pwy0SptnSOiU37O0Jum0y",
+	"8YOZ9NDJvyKan+BecapRTxPKs4KF0daR8CXK0GZPPx2dvzs5/I1uDd+/P/nZvbDESzsOsG7+FV9oSMky",
+	"cPycMgszArCZVnIaEqITwSQsc7hJxOKaZSUS8U7Q88b2+veVEQ+5RS1S6DW2zghnLbz6svTQRr7/m9kB",
+	"cyayIecajVkvZlIaq3LURD9mqTIIY0xZNnGSNdxZGGDmCnkEQwu5MhZ29vcgSZlmiUVtQsAbRpgBSiLE",
+	"r+PuFkqD+nX1k1BlOZ/stTPIrxe/vr58fvHr69HIXLrr1yt3vlvZbBjc9Ko5eguy7RxwjESJnSqAeV3A",
+	"RlveUfB6FMBM2BTIb0kVY2VTMIKj2SQ9Tsosq+nOEvNmOYJJnc+4smKh0gh+JnM7xw+Boxau+NAqd68t",
+	"CRT/rjBaVlQM//Nf/w3x3xTCJ4M63oxguDDZFWJhqqAk8imdLIhLabwevSaLfz06kQl55SDC3yFWW3tP",
+	"BCcF+6NEd5OG9QxKI6y4RtiQeI0aCqYNcmAGGMgyH6PePIBSChpVoAZCcCbnB8Aa99tvud9fRFuISB9l",
+	"wuKJzOar+oiVjGFDaYgJaOIQ4m36M0cTE62fu71uglalRdONJ6sAaWJAx5gNKJnNu7tQcj1k+9bI00CP",
+	"nHTL43XBhDaEPGPNnKWksr7mIEiUc+BY2BQ2mibMxY9azQzqyx/O2IRpQVtsng2TRJXSXl78rLRNL3/Y",
+	"7rt/nXcsm5rLi8sfGHnvP0gIj6ssm7G5cREXwbkqehleYwYorRZoIFUZdw7lIlK7LpCxJCXd8VP4uCNl",
+	"ejUerIxmkLPCvZsKzlH68Ktej+C9yIU1AyC5K8wPKw3s7oSw0++DRGOR+2xnXCZElz529l84h/YP6I7b",
+	"/H1eeRtUuqJLpy3yVK8uMmyl5WAQeDW7urOT+gjhFCtEjzLjFGUPb6xmPVIvzTlxqTDouZRaO9obZnGq",
+	"9BrnHS6cMaleAjbViLwCwhThGiVXNYw5ZPNhCKkL1GYcGSZseg5eQ6Ryjb+7blTXscciyzxiP4hGGmdM",
+	"8+4mCo20MF/v6ScZ9zCoJhAvayE+gNK4rlg296l49RWX6saUnj9balN6g63ovOEaVtgMK736xdbkB4/p",
+	"mZB+M+T1S2n1zF00hnyMbOtbGW/LLIPWLRdlrUz2zECh1TjD/AC2Kd52llwd2MSiBqtFTkSxK6bpigl1",
+	"2dBecUl2mv7LasyqJdLKZ0ts6CFq+ZcWnrTQZ9ad3aFP7Nu5Zs8aJngi0UHn3GXbuqsVgso4GutdkYwq",
+	"LObmcX2/FoAxrdl80a1bZRX1hp8Zyv6oRQKiixpPqJCFOTIJy1jV3rt/NV/hjFlyRS7dwrdnBlxeQZbD",
+	"hkaXwDmM545GutQRAgMrclSly03tWNnsyH1vT3FRxy+RCl+6x0B11QoJdw0tTmy7IGfx/V0v3wEom6Ke",
+	"CeOHeVuDyzmwEferG8bxlOoHXe+0HkRRtLlUfNRPgw5F3/BS/udFv/f95b/W7/zb5nd/0nLo7vNjOc5E",
+	"0tBf1S04QojrvsRt03+4i26ri62ifbt3a7Jyete7FfxuCSH/aZobXbcMm0hcjXDyDUxKLez8jALKR25d",
+	"Ir5zBeI9pVzjvWtqT9jY60OmZqiJlUKKNy343gxd0idvZuDCGGGmtAtBQdP7ujQIq55vI85CE6wQ/44u",
+	"yOtnfy9xHfEgSQ1laC+WYxIF0yxHSyXTsYWczYFlRlHh5upkVhU5SudV+yGua++4EfEPt1wjIbtXQtKw",
+	"kBO1pu0hNPacFq0YZwiCPCJHuSDIh5X3LOt44AS0M+WFLJQhhrqolkZy4xeUdBXCGcvQTJRO0AcccRJD",
+	"CJQSnWR1BWVVe7W6TnCnBcrjAAgLbEpOPZIj+fz5sLQpSlsdUkXPn8PRNeq562yARORmCeTWtijaGq+P",
+	"M735R7LpVAxgVPb7u4kb4y4xdiTdj2vs2TIUbLTspzQ4e4EPoM0Wx/RrgTAjWWj0fRILLKNCnWNCJXkE",
+	"5ETef4QBYUxJxaPkoKmYQQ421aqcehZLCZBZpWmTB/4NqgyEHcnqLI7V9Vmh8Vqo0tS+aR0KV+qtDt9h",
+	"rLhAQ+qN22eCN73ZbNajPfZKnaEkls4dnXSnriopyZOQg3tEEmwsOPYzAx5/zEiWBiFOSp1Br+dOwTcj",
+	"iPMys6Jg2m65FfzpeEPUXTx5zTr2Tenpb2cnH8CDij9kYiT5vA70kYzf+MPN3vm8wJgSHXMVuFugkn/T",
+	"V2rVYRJYpSIYVivVh/kNYXXT037ZVV1o2RRHsm3pA2DVcGdZOxMJVn0MYQ1kzFhfUR009cSaVpw3yE9V",
+	"helM0ZSbURRdxj6m/rTEHcCflLgj+bk17rpS1vfVfP0tzKKiHckvK2mNJW3AuLRrq1uvJdezdu76loms",
+	"1FSbeWrg3Ce+HfmG9ygY3I7q/usoGIyCKIpGQThyndjFjbu7OIIf0fXGvPO5DEeeyzHJGElEJNKHncvl",
+	"pPOC2bTmCRDv9feg6W/Hvhar7U2+Gu/192G16R2P5IaTmkmIh1mmZnXLdNN13xjkaFPFPRUCm9J7H0/O",
+	"zuNo5DIB1V3BIOgAXxAG16iNTwHbUT9y9bgqULJCBINgN+pHu57+pC4Xb9VFxVbnfJEeEfCv5pXjPEcu",
+	"mMVs7pF7qRvEjFGJcMDld3dvmy2EWcqsa5kJWxuSLD2sNEvKSwU5xty5yBUWNoI3mTLedRYdqJRZV+tm",
+	"FPfzP2OWRBTklAwslf/QxMFJtWKDPxT+Xs2N6Y95MOge5wWeKKGxPyo+f9onFu3eZKvJ9+ivJ1YPlokK",
+	"PIjh30SKNfj+Ddbt0FarS3Q3Wt+c7fT7T7NRuwCmaq+u2+pyZ3Ey6aqCv4qg332eWqqaf80HNo5fuxBZ",
+	"tLVJ93teQetWaBS51fpyzw3ZfnhI50MkN2jv4UHNV1t3YbD/GMG6H8k5pZV5zoi2+7Dt4pQ7NFtAk0cl",
+	"glXXgrxo+lsmuKS5FjjZPmi7HybfuA9V3BEAzlqryoYIh0+AygiGvsFcAdVIxjv9fhzBKRboKaBjw0SO",
+	"65Mbh2Ptj8IgqWRqI19Z8Pa9geOn9SINJ8MbYdwqreZGUmpNtIeiAWHDLyd4HEImrhFiHyXELFrVYuwz",
+	"Yl2lHxBza/cIvFtuhmBU2zhaTKeEzwmToNESA2MTzNZCdLvv9SUI3T1uXHfstzhIax9L3YNt3eOOVv/c",
+	"eQr5xiGz1SdkL3p9+g/b24PdvUG/H4SP6rKHwYnXhJzC2dxYzINBIE7O4FW0veiXPq6F+WjMWTnBfnwe",
+	"qmoHum7rBm+KzH1h4Hvixs4dz+GIxcmir/D/lvoqlno4Vz+s3Xv1+K228dem/qbRfHEZdnhApzlbNUcb",
+	"btBuNv6T0IM1JwL3sIPGVBsSZ2HdFW6ygJK4/rvjzW/KI76YFpBC2nWEL7seSwpazc1gcLHa1ry4vAtv",
+	"lzuIF5d3lzROX3uXWu0oCgNnM2GTdKyY5tXn7o0TOR5CwgU0TyXX8iTvfItkeSPr23C+obLUhFv0Hhdb",
+	"vru8+98AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
