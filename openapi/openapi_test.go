@@ -167,7 +167,7 @@ func TestResponsesHaveValidExamples(t *testing.T) {
 // TestExampleValidationCanFail proves the example check above is not vacuous.
 func TestExampleValidationCanFail(t *testing.T) {
 	doc := loadAll(t)["helpdesk.yaml"]
-	s := doc.Components.Schemas["SaveQuestionResponse"].Value
+	s := doc.Components.Schemas["SaveQuestionResult"].Value
 	if err := s.VisitJSON(map[string]any{"question": map[string]any{"id": "not a number"}}); err == nil {
 		t.Fatal("a wrong example passed schema validation")
 	}
