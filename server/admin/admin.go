@@ -1,0 +1,59 @@
+// Package admin serves the operator API (openapi/admin.yaml) under /admin: tenants, their
+// credentials, and the operator's view of their data.
+package admin
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	gen "github.com/switchboard-dev/switchboard/gen/admin"
+	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/credential"
+	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/service"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/admin"
+
+// Handler implements the generated strict server interface.
+type Handler struct {
+	svc *service.Service
+}
+
+var _ gen.StrictServerInterface = (*Handler)(nil)
+
+// New returns the operator API as an http.Handler to mount at Prefix. tokenHash is the SHA-256
+// of the admin token.
+func New(svc *service.Service, tokenHash []byte) (http.Handler, error) {
+	spec, err := gen.GetSwagger()
+	if err != nil {
+		return nil, err
+	}
+	httpkit.RegisterDecoders()
+	auth := func(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
+		h := in.RequestValidationInput.Request.Header.Get("Authorization")
+		scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+		switch {
+		case h == "":
+			return apierr.Unauthorizedf("missing admin token: send Authorization: Bearer <token>")
+		case !ok || !strings.EqualFold(scheme, "Bearer"):
+			return apierr.Unauthorizedf("Authorization must use the Bearer scheme")
+		case !credential.Matches(strings.TrimSpace(token), tokenHash):
+			return apierr.Unauthorizedf("invalid admin token")
+		}
+		return nil
+	}
+	r, err := httpkit.NewRouter(httpkit.API{Prefix: Prefix, Spec: spec, WriteError: writeError, Authenticate: auth}, httpkit.JSONCharset)
+	if err != nil {
+		return nil, err
+	}
+	reqErr, respErr := httpkit.StrictErrors(writeError)
+	strict := gen.NewStrictHandlerWithOptions(&Handler{svc: svc}, nil, gen.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr,
+	})
+	return gen.HandlerWithOptions(strict, gen.ChiServerOptions{BaseRouter: r, ErrorHandlerFunc: httpkit.ParamErrors(writeError)}), nil
+}

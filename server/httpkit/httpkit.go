@@ -1,0 +1,183 @@
+// Package httpkit is the HTTP plumbing every API shares: request ids, access logs, panic
+// recovery, JSON writing, and the OpenAPI request validator with its failures (bad input, route
+// misses, 405 with Allow, bad credentials) turned into apierr kinds. It never decides an API's
+// error body: each API passes its own ErrorWriter.
+package httpkit
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboard-dev/switchboard/server/apierr"
+)
+
+// ErrorWriter writes err in one API's error format. It maps apierr kinds to statuses and logs
+// internal errors; it is the only place an API's error body is built.
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
+
+// JSONContentType is what every JSON response carries.
+const JSONContentType = "application/json;charset=UTF-8"
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only reachable with a programming error (an unmarshalable type); keep the promise of JSON.
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"message":"internal error","code":"INTERNAL_ERROR"}}`)
+	}
+	w.Header().Set("Content-Type", JSONContentType)
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	loggerKey
+)
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// RequestID gives every request an id: the caller's X-Request-Id when it is sane, else a new
+// UUID. It is echoed in the X-Request-Id response header and carried in the context.
+func RequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDPattern.MatchString(id) {
+			id = uuid.NewString()
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+// RequestIDFrom returns the request id in ctx, or "".
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// Logger returns the request's logger (carrying its request id), or the default one.
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
+
+// AccessLog attaches a request-scoped logger to the context and logs one line per request.
+func AccessLog(base *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			l := base.With("request_id", RequestIDFrom(r.Context()))
+			rec := &statusRecorder{ResponseWriter: w}
+			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), loggerKey, l)))
+			if rec.status == 0 {
+				rec.status = http.StatusOK
+			}
+			l.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
+				slog.Duration("duration", time.Since(start)))
+		})
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// Recover turns a panic into an internal error written by writeErr, and logs the stack.
+// http.ErrAbortHandler is re-panicked, as net/http expects.
+func Recover(writeErr ErrorWriter) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				v := recover()
+				if v == nil {
+					return
+				}
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				Logger(r.Context()).Error("panic", "panic", v, "stack", string(debug.Stack()))
+				writeErr(w, r, &panicError{v})
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+type panicError struct{ v any }
+
+func (p *panicError) Error() string { return "panic" }
+
+// Describe is the shared first half of every API's ErrorWriter: it finds the error's kind,
+// sets the Allow header of a 405, and returns the message the caller may see. For an internal
+// error that is only the request id; the real error is logged.
+func Describe(w http.ResponseWriter, r *http.Request, err error) (apierr.Kind, string) {
+	e := apierr.As(err)
+	if len(e.Allow) > 0 {
+		w.Header().Set("Allow", strings.Join(e.Allow, ", "))
+	}
+	if e.Kind != apierr.Internal {
+		return e.Kind, e.Message
+	}
+	Logger(r.Context()).Error("internal error", "error", err.Error(), "method", r.Method, "path", r.URL.Path)
+	if id := RequestIDFrom(r.Context()); id != "" {
+		return e.Kind, "internal error (request id " + id + ")"
+	}
+	return e.Kind, "internal error"
+}
+
+// Status is the HTTP status for an apierr kind, shared by every API of this server.
+func Status(k apierr.Kind) int {
+	switch k {
+	case apierr.Invalid:
+		return http.StatusBadRequest
+	case apierr.Unauthorized:
+		return http.StatusUnauthorized
+	case apierr.Forbidden:
+		return http.StatusForbidden
+	case apierr.NotFound:
+		return http.StatusNotFound
+	case apierr.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case apierr.Conflict:
+		return http.StatusConflict
+	case apierr.RateLimited:
+		return http.StatusTooManyRequests
+	default:
+		return http.StatusInternalServerError
+	}
+}

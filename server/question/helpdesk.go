@@ -1,0 +1,240 @@
+package question
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/bracketform"
+)
+
+// Limits of a new question's fields.
+const (
+	MaxTextLen       = 20000
+	MaxHelpDeskIDLen = 255
+	MaxEmailLen      = 254
+	MaxNameLen       = 255
+	MaxSubjectLen    = 255
+	MaxCategoryLen   = 255
+	defaultSubjectAt = 100
+)
+
+// HelpDeskInput is a saveQuestion call as received (strings untrimmed, optional ones empty).
+type HelpDeskInput struct {
+	Text, HelpDeskID, Email, FullName, Subject, EliteOnly, Category, RewardCategory string
+	Metadata                                                                        *bracketform.Map // nil when absent
+}
+
+// NewQuestion is a validated new question with its defaults applied.
+type NewQuestion struct {
+	Text, HelpDeskID string
+	Email            string // as given, trimmed
+	Name             string // fullname, or derived from Email
+	Subject          string // subject, or derived from Text
+	Category         string
+	EliteOnly        bool
+	Metadata         *bracketform.Map // never nil
+}
+
+// ValidateHelpDesk checks a saveQuestion call and applies the defaults. Errors are Invalid and
+// name the field.
+func ValidateHelpDesk(in HelpDeskInput) (NewQuestion, error) {
+	q := NewQuestion{
+		Text:       strings.TrimSpace(in.Text),
+		HelpDeskID: strings.TrimSpace(in.HelpDeskID),
+		Email:      strings.TrimSpace(in.Email),
+		Name:       strings.TrimSpace(in.FullName),
+		Subject:    strings.TrimSpace(in.Subject),
+		Category:   strings.TrimSpace(in.Category),
+		EliteOnly:  EliteOnly(in.EliteOnly),
+		Metadata:   in.Metadata,
+	}
+	if q.Category == "" {
+		q.Category = strings.TrimSpace(in.RewardCategory)
+	}
+	if err := checkText("text", q.Text, MaxTextLen); err != nil {
+		return NewQuestion{}, err
+	}
+	if err := checkText("helpDeskId", q.HelpDeskID, MaxHelpDeskIDLen); err != nil {
+		return NewQuestion{}, err
+	}
+	if err := CheckEmail("emailAddress", q.Email); err != nil {
+		return NewQuestion{}, err
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"fullname", q.Name, MaxNameLen}, {"subject", q.Subject, MaxSubjectLen}, {"questionCategory", q.Category, MaxCategoryLen}} {
+		if n := utf8.RuneCountInString(f.v); n > f.max {
+			return NewQuestion{}, apierr.Invalidf("%s: must be at most %d characters (got %d)", f.name, f.max, n)
+		}
+	}
+	if q.Name == "" {
+		q.Name = DisplayName(q.Email)
+	}
+	if q.Subject == "" {
+		q.Subject = DefaultSubject(q.Text)
+	}
+	if q.Metadata == nil {
+		q.Metadata = bracketform.NewMap()
+	}
+	return q, nil
+}
+
+func checkText(field, v string, max int) error {
+	if v == "" {
+		return apierr.Invalidf("%s: must not be blank", field)
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return apierr.Invalidf("%s: must be at most %d characters (got %d)", field, max, n)
+	}
+	return nil
+}
+
+// CheckEmail accepts at most 254 characters with exactly one "@" and text on both sides.
+func CheckEmail(field, email string) error {
+	if email == "" {
+		return apierr.Invalidf("%s: must not be blank", field)
+	}
+	if len(email) > MaxEmailLen {
+		return apierr.Invalidf("%s: must be at most %d characters", field, MaxEmailLen)
+	}
+	local, domain, ok := strings.Cut(email, "@")
+	if !ok || strings.Contains(domain, "@") || strings.TrimSpace(local) == "" || strings.TrimSpace(domain) == "" {
+		return apierr.Invalidf("%s: %q is not an email address (exactly one \"@\" with text on both sides)", field, email)
+	}
+	return nil
+}
+
+// EliteOnly reads the isEliteOnly flag: "on", "true", "1" or "yes" in any case; anything else is false.
+func EliteOnly(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "true", "1", "yes":
+		return true
+	}
+	return false
+}
+
+// DisplayName derives a name from an email address: the local part split on . _ - +, each word
+// capitalised ("joe.user@example.com" → "Joe User").
+func DisplayName(email string) string {
+	local, _, _ := strings.Cut(email, "@")
+	words := strings.FieldsFunc(local, func(r rune) bool { return r == '.' || r == '_' || r == '-' || r == '+' })
+	for i, w := range words {
+		r, size := utf8.DecodeRuneInString(w)
+		words[i] = string(unicode.ToUpper(r)) + w[size:]
+	}
+	if len(words) == 0 {
+		return "User"
+	}
+	return strings.Join(words, " ")
+}
+
+// DefaultSubject is the first non-empty line of text with whitespace collapsed; over 100
+// characters it is cut at the last space within 100 and "..." is added.
+func DefaultSubject(text string) string {
+	var line string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.Join(strings.Fields(l), " "); l != "" {
+			line = l
+			break
+		}
+	}
+	if utf8.RuneCountInString(line) <= defaultSubjectAt {
+		return line
+	}
+	runes := []rune(line)[:defaultSubjectAt]
+	cut := string(runes)
+	if i := strings.LastIndexByte(cut, ' '); i > 0 {
+		cut = cut[:i]
+	}
+	return cut + "..."
+}
+
+// Slug makes the URL slug of a subject: lowercase; each run of characters outside a-z0-9 becomes
+// one "-"; trimmed of "-"; cut to at most 60 characters at a "-"; "question" when empty.
+func Slug(subject string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(subject) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		} else {
+			dash = true
+		}
+	}
+	s := b.String()
+	if len(s) > 60 {
+		s = s[:61]
+		if i := strings.LastIndexByte(s, '-'); i > 0 {
+			s = s[:i]
+		} else {
+			s = s[:60]
+		}
+	}
+	if s == "" {
+		return "question"
+	}
+	return s
+}
+
+// PublicURL is a Help Desk question's address: https://{subdomain}.{domain}/p/{subdomain}-{slug}-{id}.
+func PublicURL(subdomain, domain, subject string, id int64) string {
+	return fmt.Sprintf("https://%s.%s/p/%s-%s-%d", subdomain, domain, subdomain, Slug(subject), id)
+}
+
+// HelpDeskStatus is the Help Desk API's `status`: "CLOSED" in a terminal state, else the answer
+// count ("0 answers", "1 answer", "2 answers").
+func HelpDeskStatus(status string, answers int) string {
+	if IsTerminal(status) {
+		return Closed
+	}
+	if answers == 1 {
+		return "1 answer"
+	}
+	return strconv.Itoa(answers) + " answers"
+}
+
+// VisibleMetadata is what experts see of a question's metadata: the top-level entries whose
+// value is text or a list of texts. Maps, and lists holding a map, are hidden.
+func VisibleMetadata(m *bracketform.Map) *bracketform.Map {
+	out := bracketform.NewMap()
+	if m == nil {
+		return out
+	}
+	for _, k := range m.Keys() {
+		v, _ := m.Get(k)
+		if visible(v) {
+			out.Set(k, v)
+		}
+	}
+	return out
+}
+
+func visible(v bracketform.Value) bool {
+	switch v.Kind() {
+	case bracketform.String:
+		return true
+	case bracketform.List:
+		for _, e := range v.List() {
+			if e.Kind() != bracketform.String {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// HelpDeskID checks a helpDeskId given to look a question up, and returns it trimmed.
+func HelpDeskID(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	return v, checkText("helpDeskId", v, MaxHelpDeskIDLen)
+}

@@ -1,0 +1,128 @@
+// Package server composes Switchboard's HTTP surface: every API under its prefix on one router,
+// the docs site, health and readiness, and the shared request plumbing.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/switchboard-dev/switchboard/openapi"
+	"github.com/switchboard-dev/switchboard/server/admin"
+	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/docs"
+	"github.com/switchboard-dev/switchboard/server/helpdesk"
+	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/service"
+)
+
+// Config is what the server needs.
+type Config struct {
+	Service        *service.Service
+	AdminTokenHash []byte // SHA-256 of the operator token
+	Logger         *slog.Logger
+}
+
+// Server is the composed HTTP handler.
+type Server struct {
+	http.Handler
+	svc      *service.Service
+	draining atomic.Bool
+}
+
+// New builds the router.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{svc: cfg.Service}
+	r := chi.NewRouter()
+	r.Use(httpkit.RequestID, httpkit.AccessLog(cfg.Logger), httpkit.Recover(writeError))
+
+	hd, err := helpdesk.New(cfg.Service)
+	if err != nil {
+		return nil, err
+	}
+	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash)
+	if err != nil {
+		return nil, err
+	}
+	r.Mount(helpdesk.Prefix, hd)
+	r.Mount(admin.Prefix, ad)
+
+	site, err := DocsSite()
+	if err != nil {
+		return nil, err
+	}
+	r.Mount("/docs", http.StripPrefix("/docs", site.Handler()))
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/docs/", http.StatusFound) })
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	r.Get("/readyz", s.ready)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /helpdesk and /admin, the docs at /docs/", r.Method, r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, &apierr.Error{Kind: apierr.MethodNotAllowed, Allow: []string{"GET", "HEAD"}, Message: "method " + r.Method + " is not allowed on " + r.URL.Path})
+	})
+	s.Handler = r
+	return s, nil
+}
+
+// DocsSite renders the docs site from the published specs.
+func DocsSite() (*docs.Site, error) {
+	var specs []docs.Spec
+	for _, api := range openapi.APIs {
+		raw, err := openapi.Spec(api.Name)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, docs.Spec{Name: api.Name, BasePath: api.Prefix, Raw: raw})
+	}
+	return docs.New(specs)
+}
+
+// Drain makes /readyz answer 503 so load balancers stop sending traffic before shutdown.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		httpkit.WriteJSON(w, http.StatusServiceUnavailable, errorBody("shutting down", "UNAVAILABLE"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.svc.Store.Ping(ctx); err != nil {
+		httpkit.Logger(r.Context()).Error("readiness: database unreachable", "error", err)
+		httpkit.WriteJSON(w, http.StatusServiceUnavailable, errorBody("database unreachable", "UNAVAILABLE"))
+		return
+	}
+	httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+type errorDetail struct {
+	Message string `json:"message"`
+	Code    string `json:"code"`
+}
+
+func errorBody(msg, code string) map[string]errorDetail {
+	return map[string]errorDetail{"error": {Message: msg, Code: code}}
+}
+
+var rootCodes = map[apierr.Kind]string{
+	apierr.Invalid: "INVALID_PARAMETER", apierr.Unauthorized: "UNAUTHORIZED", apierr.Forbidden: "FORBIDDEN",
+	apierr.NotFound: "NOT_FOUND", apierr.MethodNotAllowed: "METHOD_NOT_ALLOWED", apierr.Conflict: "CONFLICT",
+	apierr.RateLimited: "RATE_LIMITED", apierr.Internal: "INTERNAL_ERROR",
+}
+
+// writeError answers outside any API (unknown top-level paths, health) in the same
+// {"error":{"message","code"}} shape the Help Desk and operator APIs use.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	kind, msg := httpkit.Describe(w, r, err)
+	httpkit.WriteJSON(w, httpkit.Status(kind), errorBody(msg, rootCodes[kind]))
+}

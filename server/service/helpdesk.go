@@ -1,0 +1,163 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboard-dev/switchboard/server/question"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// HelpDeskQuestion is a question as the Help Desk API shows it.
+type HelpDeskQuestion struct {
+	ID          int64
+	URL         string
+	Status      string // "CLOSED" or "N answers"
+	IsEscalated bool
+	Answers     []Answer
+}
+
+// Answer is one response, as the Help Desk API shows it.
+type Answer struct {
+	ID         int64
+	Text       string
+	AuthorName string
+	IsAccepted bool
+	CreatedAt  time.Time
+}
+
+// SaveHelpDeskQuestion creates the question of a help desk ticket, or, when the tenant already
+// saved one for this helpDeskId, returns that one unchanged (first write wins).
+func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq question.NewQuestion) (HelpDeskQuestion, error) {
+	meta, err := nq.Metadata.MarshalJSON()
+	if err != nil {
+		return HelpDeskQuestion{}, internal(err)
+	}
+	var out HelpDeskQuestion
+	create := func(tx *store.TenantTx) error {
+		q, err := tx.QuestionByHelpDeskID(ctx, nq.HelpDeskID, false)
+		if err == nil {
+			out, err = s.helpDeskView(ctx, tx, t, q)
+			return err
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		now := s.Clock.Now()
+		cust, err := tx.UpsertCustomer(ctx, nq.Email, nq.Name, now)
+		if err != nil {
+			return err
+		}
+		id, err := tx.NextQuestionID(ctx)
+		if err != nil {
+			return err
+		}
+		tr := question.Create()
+		q = store.Question{
+			UUID: uuid.New(), ID: id, Channel: question.ChannelHelpDesk, HelpDeskID: nq.HelpDeskID,
+			Subject: nq.Subject, Text: nq.Text, Language: "en",
+			CustomerID: cust.ID, AuthorName: cust.Name, AuthorEmail: nq.Email,
+			Category: nq.Category, EliteOnly: nq.EliteOnly, Metadata: meta,
+			Status: tr.To, CreatedAt: now, LastUpdated: question.Bump(now, time.Time{}),
+		}
+		if err := tx.InsertQuestion(ctx, &q); err != nil {
+			return err
+		}
+		if err := addSystemMessages(ctx, tx, q, tr, now); err != nil {
+			return err
+		}
+		out = HelpDeskQuestion{ID: q.ID, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, 0), Answers: []Answer{}}
+		return nil
+	}
+	err = s.Store.InTenantTx(ctx, t.ID, create)
+	if errors.Is(err, store.ErrConflict) {
+		// Another request saved the same helpDeskId between our read and our insert: answer with its question.
+		err = s.Store.InTenantTx(ctx, t.ID, create)
+	}
+	return out, internal(err)
+}
+
+// CloseHelpDeskQuestion closes the question of a help desk ticket. Closing a question that is
+// already over changes nothing and succeeds.
+func (s *Service) CloseHelpDeskQuestion(ctx context.Context, t store.Tenant, helpDeskID string) (HelpDeskQuestion, error) {
+	var out HelpDeskQuestion
+	err := s.Store.InTenantTx(ctx, t.ID, func(tx *store.TenantTx) error {
+		q, err := tx.QuestionByHelpDeskID(ctx, helpDeskID, true)
+		if err != nil {
+			return notFound(err, "no question for helpDeskId %q", helpDeskID)
+		}
+		if err := s.apply(ctx, tx, &q, question.Close(q.Status)); err != nil {
+			return err
+		}
+		out = HelpDeskQuestion{ID: q.ID, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, 0)}
+		return nil
+	})
+	return out, internal(err)
+}
+
+// apply persists a transition: state, system messages removed then added, lastUpdated bumped.
+func (s *Service) apply(ctx context.Context, tx *store.TenantTx, q *store.Question, tr question.Transition) error {
+	if !tr.Changed {
+		return nil
+	}
+	now := s.Clock.Now()
+	q.Status = tr.To
+	q.LastUpdated = question.Bump(now, q.LastUpdated)
+	if len(tr.Remove) > 0 {
+		if _, err := tx.DeleteMessagesAnywhere(ctx, q.UUID, tr.Remove...); err != nil {
+			return err
+		}
+	}
+	if err := addSystemMessages(ctx, tx, *q, tr, now); err != nil {
+		return err
+	}
+	return tx.UpdateQuestion(ctx, q)
+}
+
+func addSystemMessages(ctx context.Context, tx *store.TenantTx, q store.Question, tr question.Transition, now time.Time) error {
+	for _, typ := range tr.Add {
+		m := store.Message{
+			UUID: uuid.New(), QuestionUUID: q.UUID, Type: typ,
+			AuthorType: "SYSTEM", AuthorName: "System", Body: question.SystemBody(typ),
+			IsRead: true, CreatedAt: now,
+		}
+		if err := tx.InsertMessage(ctx, &m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) helpDeskView(ctx context.Context, tx *store.TenantTx, t store.Tenant, q store.Question) (HelpDeskQuestion, error) {
+	responses, err := tx.Responses(ctx, q.UUID)
+	if err != nil {
+		return HelpDeskQuestion{}, err
+	}
+	msgs, err := tx.Messages(ctx, q.UUID)
+	if err != nil {
+		return HelpDeskQuestion{}, err
+	}
+	first := map[uuid.UUID]string{} // a response's text is its thread's first message
+	for _, m := range msgs {
+		if m.ResponseUUID != nil && m.AuthorType != "SYSTEM" {
+			if _, ok := first[*m.ResponseUUID]; !ok {
+				first[*m.ResponseUUID] = m.Body
+			}
+		}
+	}
+	answers := make([]Answer, 0, len(responses))
+	for _, r := range responses {
+		answers = append(answers, Answer{ID: r.ID, Text: first[r.UUID], AuthorName: r.AuthorName, IsAccepted: r.IsAccepted, CreatedAt: r.CreatedAt})
+	}
+	return HelpDeskQuestion{
+		ID: q.ID, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, len(answers)),
+		IsEscalated: q.Status == question.Rerouted, Answers: answers,
+	}, nil
+}
+
+func (s *Service) url(t store.Tenant, q store.Question) string {
+	return question.PublicURL(t.Subdomain, s.PublicDomain, q.Subject, q.ID)
+}

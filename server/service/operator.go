@@ -1,0 +1,64 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboard-dev/switchboard/server/bracketform"
+	"github.com/switchboard-dev/switchboard/server/question"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// QuestionRecord is a question as the operator sees it: everything stored, plus what experts see
+// of its metadata.
+type QuestionRecord struct {
+	store.Question
+	URL             string          // Help Desk questions only
+	VisibleMetadata json.RawMessage // in the order received
+}
+
+// QuestionPage is one page of a tenant's questions.
+type QuestionPage struct {
+	Questions []QuestionRecord
+	NextAfter int64 // 0 on the last page
+}
+
+// TenantQuestions lists a tenant's questions from every API, by ascending numeric id.
+func (s *Service) TenantQuestions(ctx context.Context, tenantID uuid.UUID, f store.QuestionFilter) (QuestionPage, error) {
+	t, err := s.Tenant(ctx, tenantID)
+	if err != nil {
+		return QuestionPage{}, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	want := f.Limit
+	f.Limit++ // one more tells whether there is a next page
+	qs, err := s.Store.ListQuestions(ctx, tenantID, f)
+	if err != nil {
+		return QuestionPage{}, internal(err)
+	}
+	var page QuestionPage
+	if len(qs) > want {
+		qs = qs[:want]
+		page.NextAfter = qs[want-1].ID
+	}
+	for _, q := range qs {
+		meta, err := bracketform.ParseJSONObject(q.Metadata, bracketform.Limits{})
+		if err != nil {
+			return QuestionPage{}, internal(err)
+		}
+		visible, err := question.VisibleMetadata(meta).MarshalJSON()
+		if err != nil {
+			return QuestionPage{}, internal(err)
+		}
+		rec := QuestionRecord{Question: q, VisibleMetadata: visible}
+		if q.Channel == question.ChannelHelpDesk {
+			rec.URL = s.url(t, q)
+		}
+		page.Questions = append(page.Questions, rec)
+	}
+	return page, nil
+}

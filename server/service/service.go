@@ -1,0 +1,44 @@
+// Package service runs the question rules (package question) against the store, one tenant-bound
+// transaction per use case. Handlers of every API call it; it knows no HTTP and writes no SQL.
+// Store errors become apierr kinds here, so handlers only translate HTTP ↔ domain.
+package service
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/clock"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// Service is the application: the store, the clock, and the settings rules need.
+type Service struct {
+	Store        *store.Store
+	Clock        clock.Clock
+	PublicDomain string // builds Help Desk question URLs; default "directly.com"
+}
+
+// New returns a Service on st with the wall clock.
+func New(st *store.Store) *Service {
+	return &Service{Store: st, Clock: clock.Wall{}, PublicDomain: "directly.com"}
+}
+
+// notFound maps store.ErrNotFound to an apierr with msg, and wraps anything else as internal.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return apierr.NotFoundf(format, args...)
+	}
+	return internal(err)
+}
+
+func internal(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	return fmt.Errorf("store: %w", err)
+}
