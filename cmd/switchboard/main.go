@@ -1,0 +1,280 @@
+// Command switchboard is the Switchboard server: one binary serving every API, its docs, and the
+// tools around it.
+//
+//	switchboard serve        run the server (the default command)
+//	switchboard migrate      apply database migrations and exit
+//	switchboard docs DIR     write the docs site as static files
+//	switchboard conformance  check a running server against the specs
+//
+// Every flag can also be set by an environment variable: --database-url is SWITCHBOARD_DATABASE_URL.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/server/credential"
+	"github.com/switchboard-dev/switchboard/server/service"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "switchboard:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, out)
+	case "migrate":
+		return migrate(ctx, args, out)
+	case "docs":
+		return writeDocs(args, out)
+	case "conformance":
+		return runConformance(ctx, args, out)
+	case "help", "-h", "--help":
+		fmt.Fprintln(out, "usage: switchboard [serve|migrate|docs DIR|conformance] [flags]; see `switchboard serve -h`")
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (serve, migrate, docs, conformance)", cmd)
+}
+
+// newFlags returns a flag set whose flags default to SWITCHBOARD_* environment variables.
+func newFlags(name string) *flag.FlagSet {
+	return flag.NewFlagSet("switchboard "+name, flag.ContinueOnError)
+}
+
+// parse applies the environment (SWITCHBOARD_FLAG_NAME) to flags not given on the command line.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "SWITCHBOARD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok && !set[f.Name] && err == nil {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %w", env, v, e)
+			}
+		}
+	})
+	return err
+}
+
+type serveConfig struct {
+	addr, databaseURL, adminToken, publicDomain, logLevel string
+	questionIDStart                                       int64
+	demo                                                  bool
+	shutdownTimeout                                       time.Duration
+}
+
+func serve(ctx context.Context, args []string, out io.Writer) error {
+	var c serveConfig
+	fs := newFlags("serve")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&c.databaseURL, "database-url", "", "postgres://… for PostgreSQL; a file path or sqlite:PATH for SQLite (default ./data/switchboard.db)")
+	fs.StringVar(&c.adminToken, "admin-token", "", "operator API bearer token (default: generated on first start and printed once)")
+	fs.StringVar(&c.publicDomain, "public-domain", "directly.com", "domain of the public question URLs of the Help Desk API")
+	fs.Int64Var(&c.questionIDStart, "question-id-start", 1, "lowest numeric question id to allocate")
+	fs.BoolVar(&c.demo, "demo", false, "create a demo tenant on first start, and print fresh demo credentials at every start (never in production)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	logger, err := newLogger(c.logLevel)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(logger)
+
+	st, err := store.Open(ctx, c.databaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := st.EnsureQuestionIDStart(ctx, c.questionIDStart); err != nil {
+		return err
+	}
+	svc := service.New(st)
+	svc.PublicDomain = c.publicDomain
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	adminHash, err := adminTokenHash(ctx, st, c, out)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if c.demo {
+		if err := demo(ctx, svc, base, out); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	fmt.Fprintf(out, "Switchboard is listening on %s\n  Help Desk API  %s/helpdesk\n  Operator API   %s/admin\n  Docs           %s/docs/\n", base, base, base, base)
+
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "database", st.Dialect())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop accepting, let in-flight requests finish, then close the store (deferred).
+	logger.Info("shutting down", "timeout", c.shutdownTimeout.String())
+	srv.Drain()
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// adminTokenHash decides the operator token: the configured one (its hash replaces any stored),
+// else the stored hash, else a new token printed once. In demo mode without a configured token,
+// a fresh one is printed at every start.
+func adminTokenHash(ctx context.Context, st *store.Store, c serveConfig, out io.Writer) ([]byte, error) {
+	if c.adminToken != "" {
+		h := credential.Hash(c.adminToken)
+		return h, st.SetAdminTokenHash(ctx, h)
+	}
+	h, err := st.AdminTokenHash(ctx)
+	if err == nil && !c.demo {
+		return h, nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	token := credential.NewAdminToken()
+	h = credential.Hash(token)
+	if err := st.SetAdminTokenHash(ctx, h); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "Operator API token (shown once, only its hash is stored): %s\n", token)
+	return h, nil
+}
+
+// demo creates the tenant "demo" on first start and prints a fresh Help Desk token for it.
+func demo(ctx context.Context, svc *service.Service, base string, out io.Writer) error {
+	ts, err := svc.Tenants(ctx)
+	if err != nil {
+		return err
+	}
+	var t store.Tenant
+	for _, x := range ts {
+		if x.Subdomain == "demo" {
+			t = x
+		}
+	}
+	if t.Subdomain == "" {
+		if t, err = svc.CreateTenant(ctx, "Demo Company", "demo"); err != nil {
+			return err
+		}
+	}
+	token, _, err := svc.RotateHelpDeskToken(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	printDemo(out, base, t.ID.String(), token)
+	return nil
+}
+
+func printDemo(out io.Writer, base, tenantID, token string) {
+	fmt.Fprintf(out, `Demo tenant %s (subdomain "demo"); demo credentials are renewed at every start:
+  Help Desk API token: %s
+Try it:
+  curl %s/helpdesk/helpDesk/saveQuestion --header ApiToken:%s --data "text=sample question detailed description" --data emailAddress=user@example.com --data "fullname=Joe User" --data helpDeskId=123456789 --data "metadata[Operating+System]=iOS+8.1" --data "metadata[Browser]=Safari" --data "metadata[Account][Creation Date]=2016-06-06 11:34:00" --data "metadata[Account][Worth]=1000000"
+`, tenantID, token, base, token)
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+func migrate(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("migrate")
+	url := fs.String("database-url", "", "database to migrate (default ./data/switchboard.db)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, *url)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	applied, err := st.Applied(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s database is at migration %d: %s\n", st.Dialect(), len(applied), strings.Join(applied, ", "))
+	return nil
+}
+
+func writeDocs(args []string, out io.Writer) error {
+	fs := newFlags("docs")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	dir := "site"
+	if fs.NArg() > 0 {
+		dir = fs.Arg(0)
+	}
+	site, err := server.DocsSite()
+	if err != nil {
+		return err
+	}
+	if err := site.WriteStatic(dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "docs written to %s/index.html\n", dir)
+	return nil
+}
