@@ -20,6 +20,9 @@ import (
 	"github.com/switchboard-dev/switchboard/server/service"
 )
 
+// MaxRequestBody caps any request body (the Help Desk API's own limit, 1 MiB, is lower).
+const MaxRequestBody = 2 << 20
+
 // Config is what the server needs.
 type Config struct {
 	Service        *service.Service
@@ -41,7 +44,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{svc: cfg.Service}
 	r := chi.NewRouter()
-	r.Use(httpkit.RequestID, httpkit.AccessLog(cfg.Logger), httpkit.Recover(writeError))
+	r.Use(httpkit.RequestID, httpkit.AccessLog(cfg.Logger), httpkit.Recover(writeError), httpkit.MaxBody(MaxRequestBody))
 
 	hd, err := helpdesk.New(cfg.Service)
 	if err != nil {

@@ -41,7 +41,7 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-h" || args[0] == "--help") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -65,7 +65,8 @@ func newFlags(name string) *flag.FlagSet {
 	return flag.NewFlagSet("switchboard "+name, flag.ContinueOnError)
 }
 
-// parse applies the environment (SWITCHBOARD_FLAG_NAME) to flags not given on the command line.
+// parse applies the environment (SWITCHBOARD_FLAG_NAME, when not empty) to flags not given on
+// the command line.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -75,7 +76,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "SWITCHBOARD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(env); ok && !set[f.Name] && err == nil {
+		if v := os.Getenv(env); v != "" && !set[f.Name] && err == nil { // empty means unset
 			if e := f.Value.Set(v); e != nil {
 				err = fmt.Errorf("%s=%q: %w", env, v, e)
 			}

@@ -20,7 +20,7 @@ func (h *Handler) SaveQuestion(ctx context.Context, req gen.SaveQuestionRequestO
 	in := question.HelpDeskInput{
 		Text: b.Text, HelpDeskID: b.HelpDeskId, Email: b.EmailAddress,
 		FullName: str(b.Fullname), Subject: str(b.Subject), EliteOnly: str(b.IsEliteOnly),
-		Category: str(b.QuestionCategory), RewardCategory: str(b.RewardCategory),
+		Category: b.QuestionCategory, RewardCategory: str(b.RewardCategory),
 	}
 	if v, ok := formFrom(ctx).Get("metadata"); ok {
 		if v.Kind() != bracketform.MapKind {

@@ -122,6 +122,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 func Recover(writeErr ErrorWriter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tw := &wroteWriter{ResponseWriter: w}
 			defer func() {
 				v := recover()
 				if v == nil {
@@ -131,14 +132,32 @@ func Recover(writeErr ErrorWriter) func(http.Handler) http.Handler {
 					panic(v)
 				}
 				Logger(r.Context()).Error("panic", "panic", v, "stack", string(debug.Stack()))
+				if tw.wrote {
+					// Part of a response is out: no error body can follow it. Drop the connection so
+					// the client sees a failure, not a truncated success.
+					panic(http.ErrAbortHandler)
+				}
 				writeErr(w, r, &panicError{v})
 			}()
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(tw, r)
 		})
 	}
 }
 
 type panicError struct{ v any }
+
+// wroteWriter remembers whether the response has started.
+type wroteWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *wroteWriter) WriteHeader(code int) { w.wrote = true; w.ResponseWriter.WriteHeader(code) }
+func (w *wroteWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+func (w *wroteWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (p *panicError) Error() string { return "panic" }
 
@@ -179,5 +198,18 @@ func Status(k apierr.Kind) int {
 		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
+	}
+}
+
+// MaxBody caps every request body at n bytes; reading past it fails, and the validator or the
+// API's decoder answers 400 naming the limit. APIs with a smaller documented limit check their own.
+func MaxBody(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body != nil && r.Body != http.NoBody {
+				r.Body = http.MaxBytesReader(w, r.Body, n)
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
 }

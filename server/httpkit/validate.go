@@ -96,6 +96,10 @@ func (v *validator) methodNotAllowed(r *http.Request) error {
 // Unauthorized (with the authenticator's own message), everything else Invalid, with one message
 // per problem, each naming the parameter or body field.
 func RequestProblem(err error) *apierr.Error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return apierr.Invalidf("request body: larger than %d bytes", tooBig.Limit)
+	}
 	var sec *openapi3filter.SecurityRequirementsError
 	if errors.As(err, &sec) {
 		for _, e := range sec.Errors {
@@ -206,14 +210,20 @@ func requiredFields(rb *openapi3.RequestBody) string {
 }
 
 func parseReason(pe *openapi3filter.ParseError) string {
+	var ae *apierr.Error
+	if pe.Cause != nil && errors.As(pe.Cause, &ae) {
+		return ae.Message
+	}
+	if strings.HasPrefix(pe.Reason, "an invalid ") { // "an invalid integer", "an invalid number", ...
+		return "must be " + strings.Replace(pe.Reason, "an invalid ", "a valid ", 1)
+	}
+	if pe.Reason != "" {
+		return pe.Reason
+	}
 	if pe.Cause != nil {
-		var ae *apierr.Error
-		if errors.As(pe.Cause, &ae) {
-			return ae.Message
-		}
 		return pe.Cause.Error()
 	}
-	return pe.Reason
+	return "cannot be parsed"
 }
 
 // SchemaProblem names the field a schema error is about (dotted path) and says what is wrong in

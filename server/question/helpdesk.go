@@ -24,8 +24,10 @@ const (
 
 // HelpDeskInput is a saveQuestion call as received (strings untrimmed, optional ones empty).
 type HelpDeskInput struct {
-	Text, HelpDeskID, Email, FullName, Subject, EliteOnly, Category, RewardCategory string
-	Metadata                                                                        *bracketform.Map // nil when absent
+	Text, HelpDeskID, Email, FullName, Subject, EliteOnly string
+	Category                                              *string          // questionCategory; nil when absent
+	RewardCategory                                        string           // its deprecated name, used only when questionCategory is absent
+	Metadata                                              *bracketform.Map // nil when absent
 }
 
 // NewQuestion is a validated new question with its defaults applied.
@@ -48,12 +50,12 @@ func ValidateHelpDesk(in HelpDeskInput) (NewQuestion, error) {
 		Email:      strings.TrimSpace(in.Email),
 		Name:       strings.TrimSpace(in.FullName),
 		Subject:    strings.TrimSpace(in.Subject),
-		Category:   strings.TrimSpace(in.Category),
+		Category:   strings.TrimSpace(in.RewardCategory),
 		EliteOnly:  EliteOnly(in.EliteOnly),
 		Metadata:   in.Metadata,
 	}
-	if q.Category == "" {
-		q.Category = strings.TrimSpace(in.RewardCategory)
+	if in.Category != nil {
+		q.Category = strings.TrimSpace(*in.Category)
 	}
 	if err := checkText("text", q.Text, MaxTextLen); err != nil {
 		return NewQuestion{}, err
@@ -99,7 +101,7 @@ func CheckEmail(field, email string) error {
 	if email == "" {
 		return apierr.Invalidf("%s: must not be blank", field)
 	}
-	if len(email) > MaxEmailLen {
+	if utf8.RuneCountInString(email) > MaxEmailLen {
 		return apierr.Invalidf("%s: must be at most %d characters", field, MaxEmailLen)
 	}
 	local, domain, ok := strings.Cut(email, "@")

@@ -8,6 +8,7 @@
 package question
 
 import (
+	"slices"
 	"time"
 )
 
@@ -87,7 +88,7 @@ func Close(status string) Transition {
 	if IsTerminal(status) {
 		return Transition{To: status}
 	}
-	return Transition{To: Closed, Changed: true, Remove: removedOnTerminal, Add: []string{QuestionClosed}}
+	return Transition{To: Closed, Changed: true, Remove: slices.Clone(removedOnTerminal), Add: []string{QuestionClosed}}
 }
 
 // Bump returns the next lastUpdated: whole seconds, strictly increasing, and always after the
