@@ -122,7 +122,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 func Recover(writeErr ErrorWriter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tw := &wroteWriter{ResponseWriter: w}
+			tw := &statusRecorder{ResponseWriter: w} // status != 0: the response has started
 			defer func() {
 				v := recover()
 				if v == nil {
@@ -132,7 +132,7 @@ func Recover(writeErr ErrorWriter) func(http.Handler) http.Handler {
 					panic(v)
 				}
 				Logger(r.Context()).Error("panic", "panic", v, "stack", string(debug.Stack()))
-				if tw.wrote {
+				if tw.status != 0 {
 					// Part of a response is out: no error body can follow it. Drop the connection so
 					// the client sees a failure, not a truncated success.
 					panic(http.ErrAbortHandler)
@@ -146,18 +146,6 @@ func Recover(writeErr ErrorWriter) func(http.Handler) http.Handler {
 
 type panicError struct{ v any }
 
-// wroteWriter remembers whether the response has started.
-type wroteWriter struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (w *wroteWriter) WriteHeader(code int) { w.wrote = true; w.ResponseWriter.WriteHeader(code) }
-func (w *wroteWriter) Write(b []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(b)
-}
-func (w *wroteWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (p *panicError) Error() string { return "panic" }
 
