@@ -146,7 +146,6 @@ func Recover(writeErr ErrorWriter) func(http.Handler) http.Handler {
 
 type panicError struct{ v any }
 
-
 func (p *panicError) Error() string { return "panic" }
 
 // Describe is the shared first half of every API's ErrorWriter: it finds the error's kind,
