@@ -30,11 +30,13 @@ build:
 run: build
 	./bin/switchboard serve --demo $(ARGS)
 
-## test: everything CI runs: generated code up to date, vet, all Go tests (SQLite, PostgreSQL
+## test: everything CI runs: generated code up to date, gofmt, vet, all Go tests (SQLite, PostgreSQL
 ## when reachable, Chromium when installed), spec lint
 test: check-generated test-go lint
 
 test-go:
+	@unformatted=$$(gofmt -l cmd conformance openapi server store gen tools.go); \
+	if [ -n "$$unformatted" ]; then echo "not gofmt-ed (run gofmt -w):" $$unformatted >&2; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
