@@ -47,7 +47,7 @@ func adminQuestion(q service.QuestionRecord) gen.AdminQuestion {
 		Author:   gen.QuestionAuthor{Name: q.AuthorName, Email: q.AuthorEmail},
 		Category: q.Category, IsEliteOnly: q.EliteOnly,
 		Metadata: json.RawMessage(q.Metadata), VisibleMetadata: q.VisibleMetadata,
-		Status: gen.QuestionStatus(q.Status), IsEscalated: q.Status == question.Rerouted,
+		Status: gen.QuestionStatus(q.Status), IsEscalated: question.IsEscalated(q.Status),
 		CreatedAt: utc(q.CreatedAt), LastUpdated: utc(q.LastUpdated),
 	}
 	if q.Channel == question.ChannelHelpDesk {

@@ -14,10 +14,10 @@ import (
 
 var registerOnce sync.Once
 
-// RegisterDecoders makes kin-openapi decode application/x-www-form-urlencoded bodies
-// with the bracket decoder, so `metadata[a][b]=v` is validated as the nested object the spec
-// describes (kin's own decoder rejects nested keys). kin's registry is process-wide: the server
-// and the conformance suite both call this, and it is idempotent.
+// RegisterDecoders makes kin-openapi decode application/x-www-form-urlencoded bodies with the
+// bracket decoder, so `metadata[a][b]=v` is validated as the nested object the spec describes
+// (kin's own decoder rejects nested keys), and validate the uuid string format. kin's registry
+// is process-wide: the server and the conformance suite both call this, and it is idempotent.
 func RegisterDecoders() {
 	registerOnce.Do(func() {
 		// kin validates no string format unless told to; the specs use uuid for ids.

@@ -32,6 +32,10 @@ func IsTerminal(status string) bool {
 	return status == Closed || status == Expired || status == Rerouted
 }
 
+// IsEscalated reports whether the question went back to the company's own team (rerouted by an
+// expert, a timeout or the customer): the Help Desk API's `isEscalated`.
+func IsEscalated(status string) bool { return status == Rerouted }
+
 // The eleven system message types of the Messaging API.
 const (
 	NotifyingExperts      = "NOTIFYING_EXPERTS_SYSTEM_MESSAGE"

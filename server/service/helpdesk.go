@@ -34,7 +34,7 @@ type Answer struct {
 func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq question.NewQuestion) (HelpDeskQuestion, error) {
 	meta, err := nq.Metadata.MarshalJSON()
 	if err != nil {
-		return HelpDeskQuestion{}, internal(err)
+		return HelpDeskQuestion{}, err
 	}
 	var out HelpDeskQuestion
 	create := func(tx *store.TenantTx) error {
@@ -77,7 +77,7 @@ func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq q
 		// Another request saved the same helpDeskId between our read and our insert: answer with its question.
 		err = s.Store.InTenantTx(ctx, t.ID, create)
 	}
-	return out, internal(err)
+	return out, err
 }
 
 // CloseHelpDeskQuestion closes the question of a help desk ticket. Closing a question that is
@@ -95,7 +95,7 @@ func (s *Service) CloseHelpDeskQuestion(ctx context.Context, t store.Tenant, hel
 		out = HelpDeskQuestion{ID: q.ID, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, 0)}
 		return nil
 	})
-	return out, internal(err)
+	return out, err
 }
 
 // apply persists a transition: state, system messages removed then added, lastUpdated bumped.
@@ -154,7 +154,7 @@ func (s *Service) helpDeskView(ctx context.Context, tx *store.TenantTx, t store.
 	}
 	return HelpDeskQuestion{
 		ID: q.ID, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, len(answers)),
-		IsEscalated: q.Status == question.Rerouted, Answers: answers,
+		IsEscalated: question.IsEscalated(q.Status), Answers: answers,
 	}, nil
 }
 

@@ -38,7 +38,7 @@ func (s *Service) TenantQuestions(ctx context.Context, tenantID uuid.UUID, f sto
 	f.Limit++ // one more tells whether there is a next page
 	qs, err := s.Store.ListQuestions(ctx, tenantID, f)
 	if err != nil {
-		return QuestionPage{}, internal(err)
+		return QuestionPage{}, err
 	}
 	var page QuestionPage
 	if len(qs) > want {
@@ -48,11 +48,11 @@ func (s *Service) TenantQuestions(ctx context.Context, tenantID uuid.UUID, f sto
 	for _, q := range qs {
 		meta, err := bracketform.ParseJSONObject(q.Metadata, bracketform.Limits{})
 		if err != nil {
-			return QuestionPage{}, internal(err)
+			return QuestionPage{}, err
 		}
 		visible, err := question.VisibleMetadata(meta).MarshalJSON()
 		if err != nil {
-			return QuestionPage{}, internal(err)
+			return QuestionPage{}, err
 		}
 		rec := QuestionRecord{Question: q, VisibleMetadata: visible}
 		if q.Channel == question.ChannelHelpDesk {

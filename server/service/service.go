@@ -1,11 +1,11 @@
 // Package service runs the question rules (package question) against the store, one tenant-bound
 // transaction per use case. Handlers of every API call it; it knows no HTTP and writes no SQL.
-// Store errors become apierr kinds here, so handlers only translate HTTP ↔ domain.
+// Store errors with a meaning for the caller become apierr kinds here, so handlers only
+// translate HTTP ↔ domain.
 package service
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/switchboard-dev/switchboard/server/apierr"
 	"github.com/switchboard-dev/switchboard/server/clock"
@@ -24,21 +24,11 @@ func New(st *store.Store) *Service {
 	return &Service{Store: st, Clock: clock.Wall{}, PublicDomain: "directly.com"}
 }
 
-// notFound maps store.ErrNotFound to an apierr with msg, and wraps anything else as internal.
+// notFound maps store.ErrNotFound to an apierr with msg. Any other store error is passed on as
+// it is: not being an *apierr.Error, it is answered as internal and its text only logged.
 func notFound(err error, format string, args ...any) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return apierr.NotFoundf(format, args...)
 	}
-	return internal(err)
-}
-
-func internal(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ae *apierr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	return fmt.Errorf("store: %w", err)
+	return err
 }

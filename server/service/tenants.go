@@ -32,15 +32,14 @@ func (s *Service) CreateTenant(ctx context.Context, name, subdomain string) (sto
 		if errors.Is(err, store.ErrConflict) {
 			return store.Tenant{}, apierr.Conflictf("subdomain %q is taken", subdomain)
 		}
-		return store.Tenant{}, internal(err)
+		return store.Tenant{}, err
 	}
 	return t, nil
 }
 
 // Tenants lists every tenant, oldest first.
 func (s *Service) Tenants(ctx context.Context) ([]store.Tenant, error) {
-	ts, err := s.Store.ListTenants(ctx)
-	return ts, internal(err)
+	return s.Store.ListTenants(ctx)
 }
 
 // Tenant returns one tenant.
@@ -75,7 +74,7 @@ func (s *Service) AuthenticateHelpDesk(ctx context.Context, token string) (store
 		if errors.Is(err, store.ErrNotFound) {
 			return store.Tenant{}, apierr.Unauthorizedf("invalid API token: unknown, or replaced by a newer one")
 		}
-		return store.Tenant{}, internal(err)
+		return store.Tenant{}, err
 	}
 	return t, nil
 }
