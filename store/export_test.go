@@ -31,3 +31,14 @@ func (s *Store) CountRows(ctx context.Context, table string) (int, error) {
 	err := s.db.NewRaw("SELECT count(*) FROM "+table).Scan(ctx, &n)
 	return n, err
 }
+
+// MigrateFirst applies only the first n migrations (a database left by an
+// older build).
+func (s *Store) MigrateFirst(ctx context.Context, n int) error {
+	m := s.migratorFor(migrations[:n])
+	if err := m.Init(ctx); err != nil {
+		return err
+	}
+	_, err := m.Migrate(ctx)
+	return err
+}

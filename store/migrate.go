@@ -28,9 +28,13 @@ const pgMigrateLockKey int64 = 0x5377_6274_4d69_6772
 // pollInterval is how often Migrate retries a busy migration mutex.
 const pollInterval = 100 * time.Millisecond
 
-func (s *Store) migrator() *migrate.Migrator {
+func (s *Store) migrator() *migrate.Migrator { return s.migratorFor(migrations) }
+
+// migratorFor builds bun's Migrator over steps (all migrations, except in
+// tests that need a database at an older version).
+func (s *Store) migratorFor(steps []migration) *migrate.Migrator {
 	ms := migrate.NewMigrations()
-	for _, mg := range migrations {
+	for _, mg := range steps {
 		up := mg.up
 		ms.Add(migrate.Migration{
 			Name: mg.name,

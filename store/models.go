@@ -51,10 +51,11 @@ type Question struct {
 	// Metadata is JSON text stored verbatim (key order preserved); "{}" when empty.
 	Metadata []byte
 
-	Status     string // UNRESOLVED, RESOLVED, CLOSED, EXPIRED, REROUTED
-	ReroutedBy string // "", USER, EXPERT, TIMEOUT
-	ReroutedAt *time.Time
-	ClaimedBy  *uuid.UUID
+	Status        string // UNRESOLVED, RESOLVED, CLOSED, EXPIRED, REROUTED
+	ReroutedBy    string // "", USER, EXPERT, TIMEOUT
+	ReroutedAt    *time.Time
+	RerouteReason string     // free text given with a reroute; "" when none
+	ClaimedBy     *uuid.UUID // the expert holding the question; nil = unclaimed
 
 	CreatedAt, LastUpdated time.Time
 }
@@ -142,27 +143,28 @@ func (r *customerRow) toCustomer() Customer {
 type questionRow struct {
 	bun.BaseModel `bun:"table:questions,alias:q"`
 
-	ID          int64      `bun:"id,pk"`
-	TenantID    uuid.UUID  `bun:"tenant_id"`
-	UUID        uuid.UUID  `bun:"uuid"`
-	Channel     string     `bun:"channel"`
-	HelpDeskID  string     `bun:"help_desk_id"`
-	Subject     string     `bun:"subject"`
-	Text        string     `bun:"text"`
-	Language    string     `bun:"language"`
-	CustomerID  *uuid.UUID `bun:"customer_id"`
-	AuthorName  string     `bun:"author_name"`
-	AuthorEmail string     `bun:"author_email"`
-	AuthorRefID string     `bun:"author_ref_id"`
-	Category    string     `bun:"category"`
-	EliteOnly   bool       `bun:"elite_only"`
-	Metadata    string     `bun:"metadata"` // TEXT, never re-marshalled
-	Status      string     `bun:"status"`
-	ReroutedBy  string     `bun:"rerouted_by"`
-	ReroutedAt  *time.Time `bun:"rerouted_at"`
-	ClaimedBy   *uuid.UUID `bun:"claimed_by"`
-	CreatedAt   time.Time  `bun:"created_at"`
-	LastUpdated time.Time  `bun:"last_updated"`
+	ID            int64      `bun:"id,pk"`
+	TenantID      uuid.UUID  `bun:"tenant_id"`
+	UUID          uuid.UUID  `bun:"uuid"`
+	Channel       string     `bun:"channel"`
+	HelpDeskID    string     `bun:"help_desk_id"`
+	Subject       string     `bun:"subject"`
+	Text          string     `bun:"text"`
+	Language      string     `bun:"language"`
+	CustomerID    *uuid.UUID `bun:"customer_id"`
+	AuthorName    string     `bun:"author_name"`
+	AuthorEmail   string     `bun:"author_email"`
+	AuthorRefID   string     `bun:"author_ref_id"`
+	Category      string     `bun:"category"`
+	EliteOnly     bool       `bun:"elite_only"`
+	Metadata      string     `bun:"metadata"` // TEXT, never re-marshalled
+	Status        string     `bun:"status"`
+	ReroutedBy    string     `bun:"rerouted_by"`
+	ReroutedAt    *time.Time `bun:"rerouted_at"`
+	RerouteReason string     `bun:"reroute_reason"`
+	ClaimedBy     *uuid.UUID `bun:"claimed_by"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	LastUpdated   time.Time  `bun:"last_updated"`
 }
 
 // questionMutableColumns are the columns UpdateQuestion writes; tenant_id,
@@ -171,32 +173,33 @@ var questionMutableColumns = []string{
 	"subject", "text", "language", "customer_id",
 	"author_name", "author_email", "author_ref_id",
 	"category", "elite_only", "metadata",
-	"status", "rerouted_by", "rerouted_at", "claimed_by",
+	"status", "rerouted_by", "rerouted_at", "reroute_reason", "claimed_by",
 	"last_updated",
 }
 
 func newQuestionRow(q *Question) *questionRow {
 	r := &questionRow{
-		ID:          q.ID,
-		TenantID:    q.TenantID,
-		UUID:        q.UUID,
-		Channel:     q.Channel,
-		HelpDeskID:  q.HelpDeskID,
-		Subject:     q.Subject,
-		Text:        q.Text,
-		Language:    q.Language,
-		AuthorName:  q.AuthorName,
-		AuthorEmail: q.AuthorEmail,
-		AuthorRefID: q.AuthorRefID,
-		Category:    q.Category,
-		EliteOnly:   q.EliteOnly,
-		Metadata:    string(q.Metadata),
-		Status:      q.Status,
-		ReroutedBy:  q.ReroutedBy,
-		ReroutedAt:  q.ReroutedAt,
-		ClaimedBy:   q.ClaimedBy,
-		CreatedAt:   q.CreatedAt,
-		LastUpdated: q.LastUpdated,
+		ID:            q.ID,
+		TenantID:      q.TenantID,
+		UUID:          q.UUID,
+		Channel:       q.Channel,
+		HelpDeskID:    q.HelpDeskID,
+		Subject:       q.Subject,
+		Text:          q.Text,
+		Language:      q.Language,
+		AuthorName:    q.AuthorName,
+		AuthorEmail:   q.AuthorEmail,
+		AuthorRefID:   q.AuthorRefID,
+		Category:      q.Category,
+		EliteOnly:     q.EliteOnly,
+		Metadata:      string(q.Metadata),
+		Status:        q.Status,
+		ReroutedBy:    q.ReroutedBy,
+		ReroutedAt:    q.ReroutedAt,
+		RerouteReason: q.RerouteReason,
+		ClaimedBy:     q.ClaimedBy,
+		CreatedAt:     q.CreatedAt,
+		LastUpdated:   q.LastUpdated,
 	}
 	if q.CustomerID != uuid.Nil {
 		id := q.CustomerID
@@ -207,26 +210,27 @@ func newQuestionRow(q *Question) *questionRow {
 
 func (r *questionRow) toQuestion() Question {
 	q := Question{
-		TenantID:    r.TenantID,
-		UUID:        r.UUID,
-		ID:          r.ID,
-		Channel:     r.Channel,
-		HelpDeskID:  r.HelpDeskID,
-		Subject:     r.Subject,
-		Text:        r.Text,
-		Language:    r.Language,
-		AuthorName:  r.AuthorName,
-		AuthorEmail: r.AuthorEmail,
-		AuthorRefID: r.AuthorRefID,
-		Category:    r.Category,
-		EliteOnly:   r.EliteOnly,
-		Metadata:    []byte(r.Metadata),
-		Status:      r.Status,
-		ReroutedBy:  r.ReroutedBy,
-		ReroutedAt:  utcPtr(r.ReroutedAt),
-		ClaimedBy:   r.ClaimedBy,
-		CreatedAt:   r.CreatedAt.UTC(),
-		LastUpdated: r.LastUpdated.UTC(),
+		TenantID:      r.TenantID,
+		UUID:          r.UUID,
+		ID:            r.ID,
+		Channel:       r.Channel,
+		HelpDeskID:    r.HelpDeskID,
+		Subject:       r.Subject,
+		Text:          r.Text,
+		Language:      r.Language,
+		AuthorName:    r.AuthorName,
+		AuthorEmail:   r.AuthorEmail,
+		AuthorRefID:   r.AuthorRefID,
+		Category:      r.Category,
+		EliteOnly:     r.EliteOnly,
+		Metadata:      []byte(r.Metadata),
+		Status:        r.Status,
+		ReroutedBy:    r.ReroutedBy,
+		ReroutedAt:    utcPtr(r.ReroutedAt),
+		RerouteReason: r.RerouteReason,
+		ClaimedBy:     r.ClaimedBy,
+		CreatedAt:     r.CreatedAt.UTC(),
+		LastUpdated:   r.LastUpdated.UTC(),
 	}
 	if r.CustomerID != nil {
 		q.CustomerID = *r.CustomerID

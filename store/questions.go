@@ -138,17 +138,10 @@ func (tx *TenantTx) InsertQuestion(ctx context.Context, q *Question) error {
 		return fmt.Errorf("store: insert question: %w", err)
 	}
 	q.TenantID = tx.tenant
-	if q.UUID == uuid.Nil {
-		q.UUID = uuid.New()
-	}
 	if q.Status == "" {
-		q.Status = "UNRESOLVED"
+		q.Status = statusUnresolved
 	}
-	q.CreatedAt = nowOr(q.CreatedAt)
-	if q.LastUpdated.IsZero() {
-		q.LastUpdated = q.CreatedAt
-	}
-	q.LastUpdated = normTime(q.LastUpdated)
+	fillNew(&q.UUID, &q.CreatedAt, &q.LastUpdated)
 	q.ReroutedAt = normTimePtr(q.ReroutedAt)
 	if q.ID == 0 {
 		id, err := tx.NextQuestionID(ctx)
@@ -218,15 +211,25 @@ func (tx *TenantTx) UpdateQuestion(ctx context.Context, q *Question) error {
 		Where("q.tenant_id = ?", tx.tenant).
 		Where("q.uuid = ?", q.UUID).
 		Exec(ctx)
-	if err != nil {
-		return mapWriteErr("update question", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: update question: %w", err)
-	} else if n == 0 {
-		return fmt.Errorf("store: update question %s: %w", q.UUID, ErrNotFound)
+	if err := updateResult("update question", q.UUID, res, err); err != nil {
+		return err
 	}
 	q.TenantID = tx.tenant
+	return nil
+}
+
+// updateResult maps an UPDATE outcome: no row changed means ErrNotFound.
+func updateResult(op string, id uuid.UUID, res sql.Result, err error) error {
+	if err != nil {
+		return mapWriteErr(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: %s %s: %w", op, id, ErrNotFound)
+	}
 	return nil
 }
 
@@ -267,10 +270,7 @@ func normaliseMetadata(q *Question) error {
 // exist for this tenant (ErrNotFound otherwise). ErrConflict on a duplicate UUID.
 func (tx *TenantTx) InsertMessage(ctx context.Context, m *Message) error {
 	m.TenantID = tx.tenant
-	if m.UUID == uuid.Nil {
-		m.UUID = uuid.New()
-	}
-	m.CreatedAt = nowOr(m.CreatedAt)
+	fillNew(&m.UUID, &m.CreatedAt, nil)
 	row := newMessageRow(m)
 	res, err := tx.tx.NewInsert().Model(row).On("CONFLICT DO NOTHING").Returning("seq").Exec(ctx)
 	if err := insertResult("insert message", res, err); err != nil {
@@ -312,7 +312,36 @@ func (tx *TenantTx) DeleteMessagesAnywhere(ctx context.Context, questionUUID uui
 	return execCount(ctx, "delete messages", q)
 }
 
-func execCount(ctx context.Context, op string, q *bun.DeleteQuery) (int, error) {
+// DeleteMessagesByUUID deletes the question's messages whose UUID is in ids
+// (at any level). UUIDs of other questions or tenants are ignored. Returns
+// the number deleted.
+func (tx *TenantTx) DeleteMessagesByUUID(ctx context.Context, questionUUID uuid.UUID, ids []uuid.UUID) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	q := tx.tx.NewDelete().Model((*messageRow)(nil)).
+		Where("m.tenant_id = ?", tx.tenant).
+		Where("m.question_uuid = ?", questionUUID).
+		Where("m.uuid IN (?)", bun.In(ids))
+	return execCount(ctx, "delete messages by uuid", q)
+}
+
+// MarkMessagesRead marks every unread message of the question (all levels)
+// read and returns how many changed. It does not touch the question's
+// LastUpdated.
+func (tx *TenantTx) MarkMessagesRead(ctx context.Context, questionUUID uuid.UUID) (int, error) {
+	q := tx.tx.NewUpdate().Model((*messageRow)(nil)).
+		Set("is_read = ?", true).
+		Where("m.tenant_id = ?", tx.tenant).
+		Where("m.question_uuid = ?", questionUUID).
+		Where("m.is_read = ?", false)
+	return execCount(ctx, "mark messages read", q)
+}
+
+// execCount runs a DELETE or UPDATE and returns the number of rows affected.
+func execCount(ctx context.Context, op string, q interface {
+	Exec(ctx context.Context, dest ...any) (sql.Result, error)
+}) (int, error) {
 	res, err := q.Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("store: %s: %w", op, err)
@@ -340,11 +369,7 @@ func listMessages(ctx context.Context, db bun.IDB, tenant, questionUUID uuid.UUI
 	if err != nil {
 		return nil, fmt.Errorf("store: messages: %w", err)
 	}
-	out := make([]Message, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toMessage()
-	}
-	return out, nil
+	return mapRows(rows, (*messageRow).toMessage), nil
 }
 
 // InsertResponse inserts r under the transaction's tenant. Defaults: UUID
@@ -352,10 +377,7 @@ func listMessages(ctx context.Context, db bun.IDB, tenant, questionUUID uuid.UUI
 // for this tenant (ErrNotFound otherwise); ErrConflict on a duplicate UUID.
 func (tx *TenantTx) InsertResponse(ctx context.Context, r *Response) error {
 	r.TenantID = tx.tenant
-	if r.UUID == uuid.Nil {
-		r.UUID = uuid.New()
-	}
-	r.CreatedAt = nowOr(r.CreatedAt)
+	fillNew(&r.UUID, &r.CreatedAt, nil)
 	if r.ID == 0 {
 		id, err := tx.NextResponseID(ctx)
 		if err != nil {
@@ -376,13 +398,8 @@ func (tx *TenantTx) UpdateResponse(ctx context.Context, r *Response) error {
 		Where("r.tenant_id = ?", tx.tenant).
 		Where("r.uuid = ?", r.UUID).
 		Exec(ctx)
-	if err != nil {
-		return mapWriteErr("update response", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: update response: %w", err)
-	} else if n == 0 {
-		return fmt.Errorf("store: update response %s: %w", r.UUID, ErrNotFound)
+	if err := updateResult("update response", r.UUID, res, err); err != nil {
+		return err
 	}
 	r.TenantID = tx.tenant
 	return nil
@@ -417,11 +434,7 @@ func listResponses(ctx context.Context, db bun.IDB, tenant, questionUUID uuid.UU
 	if err != nil {
 		return nil, fmt.Errorf("store: responses: %w", err)
 	}
-	out := make([]Response, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toResponse()
-	}
-	return out, nil
+	return mapRows(rows, (*responseRow).toResponse), nil
 }
 
 // ---------------------------------------------------------------------------
@@ -459,11 +472,7 @@ const (
 
 // ListQuestions returns the tenant's questions matching f, by ID ascending.
 func (s *Store) ListQuestions(ctx context.Context, tenantID uuid.UUID, f QuestionFilter) ([]Question, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = DefaultListLimit
-	}
-	limit = min(limit, MaxListLimit)
+	limit := listLimit(f.Limit)
 	var rows []questionRow
 	q := s.db.NewSelect().Model(&rows).
 		Where("q.tenant_id = ?", tenantID).
@@ -477,9 +486,59 @@ func (s *Store) ListQuestions(ctx context.Context, tenantID uuid.UUID, f Questio
 	if err := q.OrderExpr("q.id ASC").Limit(limit).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: list questions: %w", err)
 	}
-	out := make([]Question, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toQuestion()
+	return mapRows(rows, (*questionRow).toQuestion), nil
+}
+
+// listLimit applies DefaultListLimit to a non-positive limit and caps it at
+// MaxListLimit.
+func listLimit(limit int) int {
+	if limit <= 0 {
+		return DefaultListLimit
 	}
-	return out, nil
+	return min(limit, MaxListLimit)
+}
+
+// PageFilter selects a page of questions for PageQuestions. Empty strings
+// match everything.
+type PageFilter struct {
+	Channel     string
+	Status      string
+	AuthorRefID string // exact match
+	Offset      int    // rows to skip (negative = 0)
+	Limit       int    // default DefaultListLimit, capped at MaxListLimit
+}
+
+// PageQuestions returns one page of the tenant's questions matching f,
+// most recently updated first (LastUpdated descending, then ID descending),
+// and the total number of matching questions (counted by a separate
+// statement). The index (tenant_id, channel, last_updated, id) serves the
+// channel-filtered listing.
+func (s *Store) PageQuestions(ctx context.Context, tenantID uuid.UUID, f PageFilter) ([]Question, int, error) {
+	var rows []questionRow
+	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Where("q.tenant_id = ?", tenantID)
+		if f.Channel != "" {
+			q = q.Where("q.channel = ?", f.Channel)
+		}
+		if f.Status != "" {
+			q = q.Where("q.status = ?", f.Status)
+		}
+		if f.AuthorRefID != "" {
+			q = q.Where("q.author_ref_id = ?", f.AuthorRefID)
+		}
+		return q
+	}
+	total, err := s.db.NewSelect().Model((*questionRow)(nil)).Apply(filter).Count(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: page questions: count: %w", err)
+	}
+	err = s.db.NewSelect().Model(&rows).Apply(filter).
+		OrderExpr("q.last_updated DESC, q.id DESC").
+		Offset(max(f.Offset, 0)).
+		Limit(listLimit(f.Limit)).
+		Scan(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: page questions: %w", err)
+	}
+	return mapRows(rows, (*questionRow).toQuestion), total, nil
 }

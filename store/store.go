@@ -9,7 +9,12 @@
 // tenant at Begin — and filters every query by it. Cross-row references
 // (messages → questions, responses → questions, questions → customers) are
 // composite foreign keys that include tenant_id, so the database itself
-// refuses a row that points into another tenant.
+// refuses a row that points into another tenant. The only lookups without a
+// tenant are those that start from a server-wide key and learn the tenant
+// from the row — a credential hash (TenantByHelpDeskTokenHash,
+// AccessTokenByHash, Poll, RevokeAccessToken), an OAuth client id
+// (OAuthClientByID) — and the job runner (NextJobDue, RunDueJob), which
+// binds each job's TenantTx to the job's tenant.
 //
 // Secrets are only ever stored as hashes computed by the caller.
 //
@@ -31,8 +36,10 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -80,6 +87,11 @@ type Store struct {
 	sqlitePath string
 
 	memMigrateMu sync.Mutex // serialises Migrate on a :memory: database
+
+	// pollStmt is Poll's prepared statement, prepared on first use (the
+	// tables must exist) under pollMu and closed by Close.
+	pollStmt atomic.Pointer[sql.Stmt]
+	pollMu   sync.Mutex
 }
 
 // Open connects to the database named by url:
@@ -188,7 +200,12 @@ func openPostgres(ctx context.Context, dbURL string) (s *Store, err error) {
 }
 
 // Close closes the connection pool.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if st := s.pollStmt.Load(); st != nil {
+		_ = st.Close()
+	}
+	return s.db.Close()
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -210,6 +227,31 @@ func normTimePtr(t *time.Time) *time.Time {
 	}
 	v := normTime(*t)
 	return &v
+}
+
+// mapRows converts scanned rows to their exported type.
+func mapRows[R, T any](rows []R, conv func(*R) T) []T {
+	out := make([]T, len(rows))
+	for i := range rows {
+		out[i] = conv(&rows[i])
+	}
+	return out
+}
+
+// fillNew applies the defaults of the Insert methods in place: a new random
+// UUID for a nil id, now for a zero created, and — when updated is not nil —
+// created for a zero *updated; times are normalised.
+func fillNew(id *uuid.UUID, created, updated *time.Time) {
+	if *id == uuid.Nil {
+		*id = uuid.New()
+	}
+	*created = nowOr(*created)
+	if updated != nil {
+		if updated.IsZero() {
+			*updated = *created
+		}
+		*updated = normTime(*updated)
+	}
 }
 
 func nowOr(t time.Time) time.Time {

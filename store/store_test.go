@@ -376,6 +376,7 @@ func TestQuestionInsertLookupUpdate(t *testing.T) {
 			byUUID.Status = "REROUTED"
 			byUUID.ReroutedBy = "EXPERT"
 			byUUID.ReroutedAt = &rerouted
+			byUUID.RerouteReason = "nobody answered"
 			byUUID.ClaimedBy = &claimer
 			byUUID.LastUpdated = rerouted
 			// Immutable columns are ignored.
@@ -397,7 +398,7 @@ func TestQuestionInsertLookupUpdate(t *testing.T) {
 
 		// Clearing nullable columns works.
 		inTx(t, s, tn.ID, func(tx *store.TenantTx) error {
-			q.ReroutedAt, q.ClaimedBy, q.ReroutedBy, q.CustomerID = nil, nil, "", uuid.Nil
+			q.ReroutedAt, q.ClaimedBy, q.ReroutedBy, q.RerouteReason, q.CustomerID = nil, nil, "", "", uuid.Nil
 			return tx.UpdateQuestion(ctx, &q)
 		})
 		got, _ = s.Question(ctx, tn.ID, q.UUID)

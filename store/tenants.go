@@ -41,11 +41,7 @@ func (s *Store) ListTenants(ctx context.Context) ([]Tenant, error) {
 	if err := s.db.NewSelect().Model(&rows).OrderExpr("t.created_at ASC, t.id ASC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: list tenants: %w", err)
 	}
-	out := make([]Tenant, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toTenant()
-	}
-	return out, nil
+	return mapRows(rows, (*tenantRow).toTenant), nil
 }
 
 // GetTenant returns one tenant or ErrNotFound.
@@ -110,12 +106,7 @@ func (s *Store) HelpDeskTokenIssuedAt(ctx context.Context, tenantID uuid.UUID) (
 // AdminTokenHash returns the operator's admin token hash, or ErrNotFound if
 // it was never set.
 func (s *Store) AdminTokenHash(ctx context.Context) ([]byte, error) {
-	var row operatorSettingRow
-	err := s.db.NewSelect().Model(&row).Where("st.name = ?", settingAdminTokenHash).Limit(1).Scan(ctx)
-	if err != nil {
-		return nil, mapReadErr("admin token hash", err)
-	}
-	return row.Value, nil
+	return s.operatorSetting(ctx, settingAdminTokenHash)
 }
 
 // SetAdminTokenHash stores (replaces) the operator's admin token hash.
@@ -123,13 +114,7 @@ func (s *Store) SetAdminTokenHash(ctx context.Context, hash []byte) error {
 	if len(hash) == 0 {
 		return errors.New("store: set admin token: empty hash")
 	}
-	row := &operatorSettingRow{Name: settingAdminTokenHash, Value: hash, UpdatedAt: normTime(time.Now())}
-	_, err := s.db.NewInsert().Model(row).
-		On("CONFLICT (name) DO UPDATE").
-		Set("value = EXCLUDED.value").
-		Set("updated_at = EXCLUDED.updated_at").
-		Exec(ctx)
-	return mapWriteErr("set admin token", err)
+	return s.SetOperatorSetting(ctx, settingAdminTokenHash, hash, time.Time{})
 }
 
 // EnsureQuestionIDStart raises the question id counter so that the next

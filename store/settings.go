@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+type companySettingsRow struct {
+	bun.BaseModel `bun:"table:company_settings,alias:cs"`
+
+	TenantID  uuid.UUID `bun:"tenant_id,pk"`
+	Settings  string    `bun:"settings"` // JSON text, stored verbatim
+	UpdatedAt time.Time `bun:"updated_at"`
+}
+
+// Settings returns the tenant's company settings document (JSON, verbatim
+// as last stored), or nil, nil when none was ever stored. Defaults are the
+// caller's business: the store does not interpret the document.
+func (s *Store) Settings(ctx context.Context, tenantID uuid.UUID) ([]byte, error) {
+	return settings(ctx, s.db, tenantID)
+}
+
+// Settings is [Store.Settings] inside the transaction (timers run inside one).
+func (tx *TenantTx) Settings(ctx context.Context) ([]byte, error) {
+	return settings(ctx, tx.tx, tx.tenant)
+}
+
+func settings(ctx context.Context, db bun.IDB, tenantID uuid.UUID) ([]byte, error) {
+	var row companySettingsRow
+	err := db.NewSelect().Model(&row).Column("settings").Where("cs.tenant_id = ?", tenantID).Limit(1).Scan(ctx)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("store: settings: %w", err)
+	}
+	return []byte(row.Settings), nil
+}
+
+// PutSettings stores (replaces) the tenant's company settings document. doc
+// must be valid JSON; it is stored verbatim and not interpreted. ErrNotFound
+// if the tenant does not exist.
+func (s *Store) PutSettings(ctx context.Context, tenantID uuid.UUID, doc []byte, now time.Time) error {
+	if !json.Valid(doc) {
+		return errors.New("store: put settings: document is not valid JSON")
+	}
+	row := &companySettingsRow{TenantID: tenantID, Settings: string(doc), UpdatedAt: nowOr(now)}
+	_, err := s.db.NewInsert().Model(row).
+		On("CONFLICT (tenant_id) DO UPDATE").
+		Set("settings = EXCLUDED.settings").
+		Set("updated_at = EXCLUDED.updated_at").
+		Exec(ctx)
+	return mapWriteErr("put settings", err)
+}
+
+// OperatorSetting returns the value of the operator-level setting name (for
+// instance the virtual clock), or nil, nil when it was never set.
+func (s *Store) OperatorSetting(ctx context.Context, name string) ([]byte, error) {
+	v, err := s.operatorSetting(ctx, name)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
+}
+
+func (s *Store) operatorSetting(ctx context.Context, name string) ([]byte, error) {
+	var row operatorSettingRow
+	err := s.db.NewSelect().Model(&row).Where("st.name = ?", name).Limit(1).Scan(ctx)
+	if err != nil {
+		return nil, mapReadErr("operator setting "+name, err)
+	}
+	if row.Value == nil {
+		row.Value = []byte{}
+	}
+	return row.Value, nil
+}
+
+// SetOperatorSetting stores (replaces) the operator-level setting name. A
+// nil value is stored as an empty one.
+func (s *Store) SetOperatorSetting(ctx context.Context, name string, value []byte, now time.Time) error {
+	if name == "" {
+		return errors.New("store: set operator setting: empty name")
+	}
+	if value == nil {
+		value = []byte{}
+	}
+	row := &operatorSettingRow{Name: name, Value: value, UpdatedAt: nowOr(now)}
+	_, err := s.db.NewInsert().Model(row).
+		On("CONFLICT (name) DO UPDATE").
+		Set("value = EXCLUDED.value").
+		Set("updated_at = EXCLUDED.updated_at").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: set operator setting %s: %w", name, err)
+	}
+	return nil
+}
