@@ -20,9 +20,10 @@ const (
 	MethodNotAllowed             // the route exists, the method does not
 	Conflict                     // clashes with existing data
 	RateLimited                  // too many requests
+	State                        // the object's current state forbids the action (accept on a closed question)
 )
 
-var kindNames = [...]string{"internal", "invalid", "unauthorized", "forbidden", "not found", "method not allowed", "conflict", "rate limited"}
+var kindNames = [...]string{"internal", "invalid", "unauthorized", "forbidden", "not found", "method not allowed", "conflict", "rate limited", "invalid state"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -36,6 +37,7 @@ type Error struct {
 	Kind    Kind
 	Message string   // names the problem: "text: must not be blank"
 	Allow   []string // with MethodNotAllowed: the methods the route has
+	Reason  string   // optional machine-readable detail for APIs whose errors carry one (OAuth's "invalid_scope")
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -54,8 +56,20 @@ func NotFoundf(format string, args ...any) *Error { return New(NotFound, format,
 // Unauthorizedf reports missing or bad credentials.
 func Unauthorizedf(format string, args ...any) *Error { return New(Unauthorized, format, args...) }
 
+// Statef reports an action the object's current state forbids.
+func Statef(format string, args ...any) *Error { return New(State, format, args...) }
+
+// Forbiddenf reports valid credentials without the right to do this.
+func Forbiddenf(format string, args ...any) *Error { return New(Forbidden, format, args...) }
+
 // Conflictf reports a clash with existing data.
 func Conflictf(format string, args ...any) *Error { return New(Conflict, format, args...) }
+
+// WithReason sets e.Reason and returns e.
+func (e *Error) WithReason(reason string) *Error {
+	e.Reason = reason
+	return e
+}
 
 // As returns the *Error in err's chain, or an Internal one (with a generic message) if there is none.
 func As(err error) *Error {

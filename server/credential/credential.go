@@ -34,3 +34,16 @@ func Hash(secret string) []byte {
 func Matches(secret string, hash []byte) bool {
 	return subtle.ConstantTimeCompare(Hash(secret), hash) == 1
 }
+
+// NewAccessToken returns a Messaging API access token: 32 random bytes, base64url without padding.
+func NewAccessToken() string { return NewAdminToken() }
+
+// NewClientID returns an OAuth client id: "sb_" and 16 random bytes in hex.
+func NewClientID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return "sb_" + hex.EncodeToString(b)
+}
+
+// NewClientSecret returns an OAuth client secret: 32 random bytes, base64url without padding.
+func NewClientSecret() string { return NewAdminToken() }

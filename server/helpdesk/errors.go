@@ -16,6 +16,7 @@ var statuses = map[apierr.Kind]struct {
 }{
 	apierr.Invalid:          {http.StatusBadRequest, gen.INVALIDPARAMETER},
 	apierr.Conflict:         {http.StatusBadRequest, gen.INVALIDPARAMETER},
+	apierr.State:            {http.StatusBadRequest, gen.INVALIDPARAMETER},
 	apierr.Unauthorized:     {http.StatusUnauthorized, gen.UNAUTHORIZED},
 	apierr.Forbidden:        {http.StatusUnauthorized, gen.UNAUTHORIZED},
 	apierr.NotFound:         {http.StatusNotFound, gen.NOTFOUND},

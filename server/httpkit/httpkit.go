@@ -169,7 +169,7 @@ func Describe(w http.ResponseWriter, r *http.Request, err error) (apierr.Kind, s
 // Status is the HTTP status for an apierr kind, shared by every API of this server.
 func Status(k apierr.Kind) int {
 	switch k {
-	case apierr.Invalid:
+	case apierr.Invalid, apierr.State:
 		return http.StatusBadRequest
 	case apierr.Unauthorized:
 		return http.StatusUnauthorized

@@ -1,6 +1,7 @@
 package question
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -202,6 +203,26 @@ func HelpDeskStatus(status string, answers int) string {
 		return "1 answer"
 	}
 	return strconv.Itoa(answers) + " answers"
+}
+
+// storedLimits parse stored metadata back for display. It was checked when the question was
+// created (each API with its own limits); reading it back must never fail on a limit.
+var storedLimits = bracketform.Limits{
+	MaxBytes: 1 << 30, MaxPairs: 1 << 30, MaxDepth: 1 << 20, MaxNestedLeaves: 1 << 30,
+	MaxSegment: 1 << 30, MaxValue: 1 << 30,
+}
+
+// VisibleMetadataJSON is VisibleMetadata over a question's stored metadata (a JSON object, in
+// the order received), as a JSON object.
+func VisibleMetadataJSON(stored []byte) (json.RawMessage, error) {
+	if len(stored) == 0 {
+		return json.RawMessage("{}"), nil
+	}
+	m, err := bracketform.ParseJSONObject(stored, storedLimits)
+	if err != nil {
+		return nil, fmt.Errorf("stored metadata: %w", err)
+	}
+	return VisibleMetadata(m).MarshalJSON()
 }
 
 // VisibleMetadata is what experts see of a question's metadata: the top-level entries whose

@@ -1,16 +1,15 @@
 // Package question holds the rules of a question's life, shared by every API that creates
-// questions (Help Desk now, Messaging next): states and their transitions, the system messages
-// each transition adds and removes, the lastUpdated clock, and the values derived for the Help
-// Desk API (status text, public URL, display name, default subject, visible metadata).
+// questions (Messaging and Help Desk) and by the expert side: states and the state matrix, the
+// eleven system messages each event adds and removes (lifecycle.go), the timers each event
+// starts or stops, the lastUpdated clock that drives polling, input validation, and the values
+// derived for the Help Desk API (status text, public URL, display name, default subject, visible
+// metadata).
 //
-// It knows neither HTTP nor SQL: services load a question from the store, ask these rules what
-// happens, and persist the answer.
+// It knows neither HTTP nor SQL: services load a conversation from the store, ask these rules
+// what an event does, and persist the Change they describe.
 package question
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
 // States of a question. CLOSED, EXPIRED and REROUTED are terminal: input is over.
 const (
@@ -70,30 +69,6 @@ func SystemBody(typ string) string { return systemBodies[typ] }
 
 // removedOnTerminal are the prompts that stop being relevant once input is over.
 var removedOnTerminal = []string{NotifyingExperts, RateResponse, CustomerReroutePrompt, AddTestimonial, AcceptResponse, MarkAsResolved}
-
-// Transition is what an event does to a question: its next state, and the system messages to
-// remove (by type, anywhere in the question) and then add.
-type Transition struct {
-	To      string
-	Changed bool     // false: the event is a no-op in this state (nothing to persist, no bump)
-	Remove  []string // system message types to delete
-	Add     []string // system message types to add at question level
-}
-
-// Create is the transition of a new question.
-func Create() Transition {
-	return Transition{To: Unresolved, Changed: true, Add: []string{NotifyingExperts}}
-}
-
-// Close ends a question at the company's request (Help Desk closeQuestion, Messaging close).
-// From UNRESOLVED or RESOLVED it becomes CLOSED whatever its answers; in a terminal state it is
-// a no-op that still succeeds, so retries are safe.
-func Close(status string) Transition {
-	if IsTerminal(status) {
-		return Transition{To: status}
-	}
-	return Transition{To: Closed, Changed: true, Remove: slices.Clone(removedOnTerminal), Add: []string{QuestionClosed}}
-}
 
 // Bump returns the next lastUpdated: whole seconds, strictly increasing, and always after the
 // change itself, so a poller that uses either lastUpdated or its own clock as lastChecked never
