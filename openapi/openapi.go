@@ -19,6 +19,7 @@ type API struct {
 
 // APIs lists the published APIs in the order the docs index shows them.
 var APIs = []API{
+	{Name: "messaging", Prefix: "/messaging"},
 	{Name: "helpdesk", Prefix: "/helpdesk"},
 	{Name: "admin", Prefix: "/admin"},
 }
