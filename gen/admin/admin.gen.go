@@ -24,6 +24,30 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AuthorType.
+const (
+	BOT    AuthorType = "BOT"
+	EXPERT AuthorType = "EXPERT"
+	SYSTEM AuthorType = "SYSTEM"
+	USER   AuthorType = "USER"
+)
+
+// Valid indicates whether the value is a known member of the AuthorType enum.
+func (e AuthorType) Valid() bool {
+	switch e {
+	case BOT:
+		return true
+	case EXPERT:
+		return true
+	case SYSTEM:
+		return true
+	case USER:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Channel.
 const (
 	Helpdesk  Channel = "helpdesk"
@@ -42,12 +66,31 @@ func (e Channel) Valid() bool {
 	}
 }
 
+// Defines values for ClockMode.
+const (
+	Virtual ClockMode = "virtual"
+	Wall    ClockMode = "wall"
+)
+
+// Valid indicates whether the value is a known member of the ClockMode enum.
+func (e ClockMode) Valid() bool {
+	switch e {
+	case Virtual:
+		return true
+	case Wall:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorDetailCode.
 const (
 	CONFLICT         ErrorDetailCode = "CONFLICT"
 	FORBIDDEN        ErrorDetailCode = "FORBIDDEN"
 	INTERNALERROR    ErrorDetailCode = "INTERNAL_ERROR"
 	INVALIDPARAMETER ErrorDetailCode = "INVALID_PARAMETER"
+	INVALIDSTATE     ErrorDetailCode = "INVALID_STATE"
 	METHODNOTALLOWED ErrorDetailCode = "METHOD_NOT_ALLOWED"
 	NOTFOUND         ErrorDetailCode = "NOT_FOUND"
 	RATELIMITED      ErrorDetailCode = "RATE_LIMITED"
@@ -65,6 +108,8 @@ func (e ErrorDetailCode) Valid() bool {
 		return true
 	case INVALIDPARAMETER:
 		return true
+	case INVALIDSTATE:
+		return true
 	case METHODNOTALLOWED:
 		return true
 	case NOTFOUND:
@@ -72,6 +117,138 @@ func (e ErrorDetailCode) Valid() bool {
 	case RATELIMITED:
 		return true
 	case UNAUTHORIZED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventType.
+const (
+	QUESTIONCLAIMED             EventType = "QUESTION_CLAIMED"
+	QUESTIONCLOSEDBYCOMPANY     EventType = "QUESTION_CLOSED_BY_COMPANY"
+	QUESTIONCREATED             EventType = "QUESTION_CREATED"
+	QUESTIONESCALATEDBYCUSTOMER EventType = "QUESTION_ESCALATED_BY_CUSTOMER"
+	QUESTIONESCALATEDBYEXPERT   EventType = "QUESTION_ESCALATED_BY_EXPERT"
+	QUESTIONESCALATEDBYTIME     EventType = "QUESTION_ESCALATED_BY_TIME"
+	QUESTIONEXPIRED             EventType = "QUESTION_EXPIRED"
+	QUESTIONFIRSTRESPONSE       EventType = "QUESTION_FIRST_RESPONSE"
+	QUESTIONMARKEDASRESOLVED    EventType = "QUESTION_MARKED_AS_RESOLVED"
+	QUESTIONMESSAGEFROMEXPERT   EventType = "QUESTION_MESSAGE_FROM_EXPERT"
+	QUESTIONMESSAGEFROMUSER     EventType = "QUESTION_MESSAGE_FROM_USER"
+	QUESTIONRATED               EventType = "QUESTION_RATED"
+	QUESTIONRELEASED            EventType = "QUESTION_RELEASED"
+	QUESTIONRESOLVED            EventType = "QUESTION_RESOLVED"
+	QUESTIONRESPONSE            EventType = "QUESTION_RESPONSE"
+	QUESTIONTESTIMONIAL         EventType = "QUESTION_TESTIMONIAL"
+)
+
+// Valid indicates whether the value is a known member of the EventType enum.
+func (e EventType) Valid() bool {
+	switch e {
+	case QUESTIONCLAIMED:
+		return true
+	case QUESTIONCLOSEDBYCOMPANY:
+		return true
+	case QUESTIONCREATED:
+		return true
+	case QUESTIONESCALATEDBYCUSTOMER:
+		return true
+	case QUESTIONESCALATEDBYEXPERT:
+		return true
+	case QUESTIONESCALATEDBYTIME:
+		return true
+	case QUESTIONEXPIRED:
+		return true
+	case QUESTIONFIRSTRESPONSE:
+		return true
+	case QUESTIONMARKEDASRESOLVED:
+		return true
+	case QUESTIONMESSAGEFROMEXPERT:
+		return true
+	case QUESTIONMESSAGEFROMUSER:
+		return true
+	case QUESTIONRATED:
+		return true
+	case QUESTIONRELEASED:
+		return true
+	case QUESTIONRESOLVED:
+		return true
+	case QUESTIONRESPONSE:
+		return true
+	case QUESTIONTESTIMONIAL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageType.
+const (
+	ACCEPTEDRESPONSESYSTEMMESSAGE      MessageType = "ACCEPTED_RESPONSE_SYSTEM_MESSAGE"
+	ACCEPTRESPONSESYSTEMMESSAGE        MessageType = "ACCEPT_RESPONSE_SYSTEM_MESSAGE"
+	ADDEDTESTIMONIALSYSTEMMESSAGE      MessageType = "ADDED_TESTIMONIAL_SYSTEM_MESSAGE"
+	ADDTESTIMONIALSYSTEMMESSAGE        MessageType = "ADD_TESTIMONIAL_SYSTEM_MESSAGE"
+	AUTOMATEDMESSAGE                   MessageType = "AUTOMATED_MESSAGE"
+	CUSTOMERREROUTEPROMPTSYSTEMMESSAGE MessageType = "CUSTOMER_REROUTE_PROMPT_SYSTEM_MESSAGE"
+	EXPERTMESSAGE                      MessageType = "EXPERT_MESSAGE"
+	MARKASRESOLVEDMESSAGE              MessageType = "MARK_AS_RESOLVED_MESSAGE"
+	NOTIFYINGEXPERTSSYSTEMMESSAGE      MessageType = "NOTIFYING_EXPERTS_SYSTEM_MESSAGE"
+	QUESTIONCLOSEDSYSTEMMESSAGE        MessageType = "QUESTION_CLOSED_SYSTEM_MESSAGE"
+	QUESTIONEXPIREDSYSTEMMESSAGE       MessageType = "QUESTION_EXPIRED_SYSTEM_MESSAGE"
+	QUESTIONREROUTEDSYSTEMMESSAGE      MessageType = "QUESTION_REROUTED_SYSTEM_MESSAGE"
+	RATERESPONSESYSTEMMESSAGE          MessageType = "RATE_RESPONSE_SYSTEM_MESSAGE"
+	USERMESSAGE                        MessageType = "USER_MESSAGE"
+)
+
+// Valid indicates whether the value is a known member of the MessageType enum.
+func (e MessageType) Valid() bool {
+	switch e {
+	case ACCEPTEDRESPONSESYSTEMMESSAGE:
+		return true
+	case ACCEPTRESPONSESYSTEMMESSAGE:
+		return true
+	case ADDEDTESTIMONIALSYSTEMMESSAGE:
+		return true
+	case ADDTESTIMONIALSYSTEMMESSAGE:
+		return true
+	case AUTOMATEDMESSAGE:
+		return true
+	case CUSTOMERREROUTEPROMPTSYSTEMMESSAGE:
+		return true
+	case EXPERTMESSAGE:
+		return true
+	case MARKASRESOLVEDMESSAGE:
+		return true
+	case NOTIFYINGEXPERTSSYSTEMMESSAGE:
+		return true
+	case QUESTIONCLOSEDSYSTEMMESSAGE:
+		return true
+	case QUESTIONEXPIREDSYSTEMMESSAGE:
+		return true
+	case QUESTIONREROUTEDSYSTEMMESSAGE:
+		return true
+	case RATERESPONSESYSTEMMESSAGE:
+		return true
+	case USERMESSAGE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OAuthScope.
+const (
+	Read  OAuthScope = "read"
+	Write OAuthScope = "write"
+)
+
+// Valid indicates whether the value is a known member of the OAuthScope enum.
+func (e OAuthScope) Valid() bool {
+	switch e {
+	case Read:
+		return true
+	case Write:
 		return true
 	default:
 		return false
@@ -103,6 +280,88 @@ func (e QuestionStatus) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Defines values for ResponseType.
+const (
+	ResponseTypeAutomated ResponseType = "Automated"
+	ResponseTypeExpert    ResponseType = "Expert"
+)
+
+// Valid indicates whether the value is a known member of the ResponseType enum.
+func (e ResponseType) Valid() bool {
+	switch e {
+	case ResponseTypeAutomated:
+		return true
+	case ResponseTypeExpert:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnansweredTimeoutAction.
+const (
+	EXPIRE  UnansweredTimeoutAction = "EXPIRE"
+	REROUTE UnansweredTimeoutAction = "REROUTE"
+)
+
+// Valid indicates whether the value is a known member of the UnansweredTimeoutAction enum.
+func (e UnansweredTimeoutAction) Valid() bool {
+	switch e {
+	case EXPIRE:
+		return true
+	case REROUTE:
+		return true
+	default:
+		return false
+	}
+}
+
+// AcceptAsCustomerRequest defines model for AcceptAsCustomerRequest.
+type AcceptAsCustomerRequest struct {
+	// ResponseUuid The response to accept.
+	//
+	// Example: 8d3a4b5c-6e7f-4a8b-9c0d-1e2f3a4b5c6d
+	ResponseUuid openapi_types.UUID `json:"responseUuid"`
+}
+
+// AdminMessage A message, as the operator sees it.
+type AdminMessage struct {
+	// AuthorName Example: Maria Lopez
+	AuthorName string `json:"authorName"`
+
+	// AuthorType Example: EXPERT
+	AuthorType AuthorType `json:"authorType"`
+
+	// AuthorUuid The expert's uuid for an expert's message; else null.
+	//
+	// Example: 6b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e
+	AuthorUuid *openapi_types.UUID `json:"authorUuid"`
+
+	// Body Example: Sorry about that! I have refunded the second charge; it reaches your account within 5 business days.
+	Body string `json:"body"`
+
+	// CreatedAt Example: 2026-11-22T10:07:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// IsRead The user's read state; always true for user and system messages.
+	//
+	// Example: false
+	IsRead bool `json:"isRead"`
+
+	// ResponseUuid The thread the message is in; null at question level.
+	//
+	// Example: 8d3a4b5c-6e7f-4a8b-9c0d-1e2f3a4b5c6d
+	ResponseUuid *openapi_types.UUID `json:"responseUuid"`
+
+	// Type The eleven system message types, else who wrote the message.
+	//
+	// Example: EXPERT_MESSAGE
+	Type MessageType `json:"type"`
+
+	// Uuid Example: 9e4b5c6d-7f8a-4b9c-8d1e-2f3a4b5c6d7e
+	Uuid openapi_types.UUID `json:"uuid"`
 }
 
 // AdminQuestion defines model for AdminQuestion.
@@ -168,10 +427,176 @@ type AdminQuestion struct {
 	VisibleMetadata json.RawMessage `json:"visibleMetadata"`
 }
 
+// AdminResponse A response, as the operator sees it (its messages are in the question's `messages`).
+type AdminResponse struct {
+	// AuthorName Example: Maria Lopez
+	AuthorName string `json:"authorName"`
+
+	// AuthorUuid The expert's uuid; null for an automated response.
+	//
+	// Example: 6b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e
+	AuthorUuid *openapi_types.UUID `json:"authorUuid"`
+
+	// CreatedAt Example: 2026-11-22T10:07:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// IsAccepted Example: true
+	IsAccepted bool `json:"isAccepted"`
+
+	// IsMarkedAsResolved Example: false
+	IsMarkedAsResolved bool `json:"isMarkedAsResolved"`
+
+	// Rating The customer's rating of an accepted response; null while unrated.
+	//
+	// Example: POSITIVE_5
+	Rating *Rating `json:"rating"`
+
+	// Testimonial The customer's testimonial; null while none.
+	//
+	// Example: Quick and friendly, thank you!
+	Testimonial *string `json:"testimonial"`
+
+	// Type `Expert`: an expert's thread; `Automated`: the class answer attached at creation.
+	//
+	// Example: Expert
+	Type ResponseType `json:"type"`
+
+	// Uuid Example: 8d3a4b5c-6e7f-4a8b-9c0d-1e2f3a4b5c6d
+	Uuid openapi_types.UUID `json:"uuid"`
+}
+
+// AdvanceClockRequest defines model for AdvanceClockRequest.
+type AdvanceClockRequest struct {
+	// Seconds How far to move the clock (at most 100 years).
+	//
+	// Example: 28800
+	Seconds int64 `json:"seconds"`
+}
+
+// AuthorType Example: EXPERT
+type AuthorType string
+
+// CategorySettings A question category. A category with `expertUuids` offers its questions only to those experts; an empty list restricts nothing.
+type CategorySettings struct {
+	// ExpertUuids The only experts eligible for the category's questions; empty = no restriction.
+	//
+	// Example: ["6b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e"]
+	ExpertUuids []openapi_types.UUID `json:"expertUuids"`
+
+	// Name Example: payments
+	Name string `json:"name"`
+
+	// UnansweredTimeoutSeconds The category's own unanswered timeout; null = the company's.
+	//
+	// Example: 3600
+	UnansweredTimeoutSeconds *int `json:"unansweredTimeoutSeconds"`
+}
+
+// CategorySettingsInput A question category. A category with `expertUuids` offers its questions only to those experts; an empty or absent list restricts nothing.
+type CategorySettingsInput struct {
+	// ExpertUuids The only experts eligible for the category's questions. Default empty.
+	//
+	// Example: ["6b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e"]
+	ExpertUuids *[]openapi_types.UUID `json:"expertUuids,omitempty"`
+
+	// Name Unique within the tenant.
+	//
+	// Example: payments
+	Name string `json:"name"`
+
+	// UnansweredTimeoutSeconds The category's own unanswered timeout; null or absent = the company's.
+	//
+	// Example: 3600
+	UnansweredTimeoutSeconds *int `json:"unansweredTimeoutSeconds,omitempty"`
+}
+
 // Channel The API a question was created through; a question is visible only through that API.
 //
 // Example: helpdesk
 type Channel string
+
+// ClassAnswer The automatic answer of a class (`automaticAnswers`, `content`, and `classification` on ask).
+type ClassAnswer struct {
+	// Body Plain text, or Markdown when the `markdown` setting is on.
+	//
+	// Example: Refunds reach your account within 5 business days. Invoices are under Account > Billing.
+	Body string `json:"body"`
+
+	// Title Example: Refunds and invoices
+	Title string `json:"title"`
+}
+
+// Clock defines model for Clock.
+type Clock struct {
+	// JobsRun Jobs this call ran; 0 on GET.
+	//
+	// Example: 2
+	JobsRun int `json:"jobsRun"`
+
+	// Mode `wall`: the real time; `virtual`: moved only by `setClock` and `advanceClock`.
+	//
+	// Example: virtual
+	Mode ClockMode `json:"mode"`
+
+	// Now The server's current time.
+	//
+	// Example: 2026-11-22T10:35:00Z
+	Now time.Time `json:"now"`
+}
+
+// ClockMode `wall`: the real time; `virtual`: moved only by `setClock` and `advanceClock`.
+//
+// Example: virtual
+type ClockMode string
+
+// CreateExpertRequest defines model for CreateExpertRequest.
+type CreateExpertRequest struct {
+	// Capacity Most UNRESOLVED questions the expert may hold at once; 0 = unlimited.
+	//
+	// Example: 5
+	Capacity *int `json:"capacity,omitempty"`
+
+	// Categories Names of the categories the expert covers. Default empty.
+	//
+	// Example: ["payments"]
+	Categories *[]string `json:"categories,omitempty"`
+
+	// IsActive Inactive experts get no offers and may not act.
+	//
+	// Example: true
+	IsActive *bool `json:"isActive,omitempty"`
+
+	// IsElite Elite experts also get elite-only questions.
+	//
+	// Example: true
+	IsElite *bool `json:"isElite,omitempty"`
+
+	// Languages ISO 639-1 codes the expert answers in; empty = any language. Default empty.
+	//
+	// Example: ["en","es"]
+	Languages *[]string `json:"languages,omitempty"`
+
+	// Name Example: Maria Lopez
+	Name string `json:"name"`
+
+	// Topics Free keywords matched as whole words against the question text. Default empty.
+	//
+	// Example: ["refund","invoice"]
+	Topics *[]string `json:"topics,omitempty"`
+}
+
+// CreateOAuthClientRequest defines model for CreateOAuthClientRequest.
+type CreateOAuthClientRequest struct {
+	// Name A label for the operator, such as the integration using it.
+	//
+	// Example: Acme chat widget
+	Name string `json:"name"`
+
+	// Scopes The most a token of this client may carry. Default both.
+	//
+	// Example: ["read","write"]
+	Scopes *[]OAuthScope `json:"scopes,omitempty"`
+}
 
 // CreateTenantRequest defines model for CreateTenantRequest.
 type CreateTenantRequest struct {
@@ -203,6 +628,221 @@ type ErrorDetail struct {
 // ErrorDetailCode Example: INVALID_PARAMETER
 type ErrorDetailCode string
 
+// Event defines model for Event.
+type Event struct {
+	// CreatedAt Example: 2026-11-22T10:06:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Data Details that depend on the type, such as `responseUuid`, `rating` or a reroute `reason`; may be empty.
+	//
+	// Example: {"responseUuid":"8d3a4b5c-6e7f-4a8b-9c0d-1e2f3a4b5c6d"}
+	Data json.RawMessage `json:"data"`
+
+	// ExpertUuid The expert concerned; null when none is.
+	//
+	// Example: 6b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e
+	ExpertUuid *openapi_types.UUID `json:"expertUuid"`
+
+	// QuestionUuid Example: 2b7e9c1a-4d3f-4e8a-9b6c-1f2e3d4c5b6a
+	QuestionUuid openapi_types.UUID `json:"questionUuid"`
+
+	// Seq Position in the tenant's log; strictly increasing.
+	//
+	// Example: 42
+	Seq int64 `json:"seq"`
+
+	// Type The vendor's webhook event types, plus three of Switchboard's own: QUESTION_MESSAGE_FROM_USER, QUESTION_MESSAGE_FROM_EXPERT and QUESTION_TESTIMONIAL.
+	//
+	// Example: QUESTION_CLAIMED
+	Type EventType `json:"type"`
+}
+
+// EventList defines model for EventList.
+type EventList struct {
+	Events []Event `json:"events"`
+
+	// NextAfter The `seq` of the last event returned, or the request's `after` when none was; pass it as `after` to get the events that follow.
+	//
+	// Example: 43
+	NextAfter int64 `json:"nextAfter"`
+}
+
+// EventType The vendor's webhook event types, plus three of Switchboard's own: QUESTION_MESSAGE_FROM_USER, QUESTION_MESSAGE_FROM_EXPERT and QUESTION_TESTIMONIAL.
+//
+// Example: QUESTION_CLAIMED
+type EventType string
+
+// Expert defines model for Expert.
+type Expert struct {
+	// Capacity 0 = unlimited.
+	//
+	// Example: 5
+	Capacity int `json:"capacity"`
+
+	// Categories Example: ["payments"]
+	Categories []string `json:"categories"`
+
+	// CreatedAt Example: 2026-11-22T10:01:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// IsActive Example: true
+	IsActive bool `json:"isActive"`
+
+	// IsElite Example: true
+	IsElite bool `json:"isElite"`
+
+	// Languages ISO 639-1 codes; empty = any language.
+	//
+	// Example: ["en","es"]
+	Languages []string `json:"languages"`
+
+	// Name Example: Maria Lopez
+	Name string `json:"name"`
+
+	// OpenLoad UNRESOLVED questions the expert holds now.
+	//
+	// Example: 1
+	OpenLoad int `json:"openLoad"`
+
+	// Topics Example: ["refund","invoice"]
+	Topics []string `json:"topics"`
+
+	// UpdatedAt Example: 2026-11-22T10:01:00Z
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Uuid Example: 6b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e
+	Uuid openapi_types.UUID `json:"uuid"`
+}
+
+// ExpertList defines model for ExpertList.
+type ExpertList struct {
+	Experts []Expert `json:"experts"`
+}
+
+// ExpertOffer The offer that put the question in this expert's queue; null when there is none.
+type ExpertOffer struct {
+	// OfferedAt Example: 2026-11-22T10:05:00Z
+	OfferedAt time.Time `json:"offeredAt"`
+
+	// Rank The expert's place in the ranking of eligible experts, 1 = best.
+	//
+	// Example: 1
+	Rank int `json:"rank"`
+
+	// Score The expert's routing score for the question (see `listQuestionOffers`).
+	//
+	// Example: 0.9125
+	Score float64 `json:"score"`
+
+	// Tier 0 for the experts offered the question at creation, then 1, 2 … as the offer widens.
+	//
+	// Example: 0
+	Tier int `json:"tier"`
+}
+
+// ExpertQuestion A question as an expert sees it: no email, no `refId`, and of the metadata only the top-level entries whose value is text or a list of texts.
+type ExpertQuestion struct {
+	// AuthorName The customer's display name.
+	//
+	// Example: Joe User
+	AuthorName string `json:"authorName"`
+
+	// Category Example: payments
+	Category string `json:"category"`
+
+	// Channel The API a question was created through; a question is visible only through that API.
+	//
+	// Example: helpdesk
+	Channel Channel `json:"channel"`
+
+	// ClaimedByMe This expert holds it.
+	//
+	// Example: true
+	ClaimedByMe bool `json:"claimedByMe"`
+
+	// CreatedAt Example: 2026-11-22T10:05:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Id Example: 218313
+	Id int64 `json:"id"`
+
+	// IsClaimed An expert holds the question.
+	//
+	// Example: true
+	IsClaimed bool `json:"isClaimed"`
+
+	// IsEliteOnly Example: false
+	IsEliteOnly bool `json:"isEliteOnly"`
+
+	// Language Example: en
+	Language string `json:"language"`
+
+	// LastUpdated Example: 2026-11-22T10:07:01Z
+	LastUpdated time.Time `json:"lastUpdated"`
+
+	// Messages Question-level messages, in creation order.
+	Messages []ThreadMessage `json:"messages"`
+
+	// Offer The offer that put the question in this expert's queue; null when there is none.
+	Offer *ExpertOffer `json:"offer"`
+
+	// Responses Every response, in creation order.
+	Responses []ExpertThread `json:"responses"`
+
+	// Status Example: UNRESOLVED
+	Status QuestionStatus `json:"status"`
+
+	// Subject Example: Refund for a double charge
+	Subject string `json:"subject"`
+
+	// Text Example: I was charged twice for my March invoice. How do I get a refund?
+	Text string `json:"text"`
+
+	// Uuid Example: 2b7e9c1a-4d3f-4e8a-9b6c-1f2e3d4c5b6a
+	Uuid openapi_types.UUID `json:"uuid"`
+
+	// VisibleMetadata The metadata experts see, in the order received.
+	//
+	// Example: {"Plan":"Pro"}
+	VisibleMetadata json.RawMessage `json:"visibleMetadata"`
+}
+
+// ExpertQueue defines model for ExpertQueue.
+type ExpertQueue struct {
+	Questions []ExpertQuestion `json:"questions"`
+}
+
+// ExpertThread A response and its thread, as an expert sees it.
+type ExpertThread struct {
+	// AuthorName Example: Maria Lopez
+	AuthorName string `json:"authorName"`
+
+	// CreatedAt Example: 2026-11-22T10:07:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// IsAccepted Example: false
+	IsAccepted bool `json:"isAccepted"`
+
+	// IsMarkedAsResolved Example: false
+	IsMarkedAsResolved bool `json:"isMarkedAsResolved"`
+
+	// IsMine The response is this expert's.
+	//
+	// Example: true
+	IsMine bool `json:"isMine"`
+
+	// Messages The thread in creation order; the first message is the response text.
+	Messages []ThreadMessage `json:"messages"`
+
+	// Type `Expert`: an expert's thread; `Automated`: the class answer attached at creation.
+	//
+	// Example: Expert
+	Type ResponseType `json:"type"`
+
+	// Uuid Example: 8d3a4b5c-6e7f-4a8b-9c0d-1e2f3a4b5c6d
+	Uuid openapi_types.UUID `json:"uuid"`
+}
+
 // HelpDeskToken defines model for HelpDeskToken.
 type HelpDeskToken struct {
 	// IssuedAt Example: 2026-11-22T10:00:00Z
@@ -212,6 +852,128 @@ type HelpDeskToken struct {
 	//
 	// Example: 0123456789abcdef0123456789abcdef01234567
 	Token string `json:"token"`
+}
+
+// MessageType The eleven system message types, else who wrote the message.
+//
+// Example: EXPERT_MESSAGE
+type MessageType string
+
+// OAuthClient defines model for OAuthClient.
+type OAuthClient struct {
+	// ClientId The `client_id` of the token call.
+	//
+	// Example: sb_4f9d2a7c1e8b3f6a0d5c9e2b7a1f4d8c
+	ClientId string `json:"clientId"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Name Example: Acme chat widget
+	Name string `json:"name"`
+
+	// Scopes Example: ["read","write"]
+	Scopes []OAuthScope `json:"scopes"`
+}
+
+// OAuthClientList defines model for OAuthClientList.
+type OAuthClientList struct {
+	Clients []OAuthClient `json:"clients"`
+}
+
+// OAuthClientSecret A new OAuth client with its secret, shown only once.
+type OAuthClientSecret struct {
+	// ClientId The `client_id` of the token call.
+	//
+	// Example: sb_4f9d2a7c1e8b3f6a0d5c9e2b7a1f4d8c
+	ClientId string `json:"clientId"`
+
+	// ClientSecret The `client_secret` of the token call. Shown only here; the server keeps only its hash.
+	//
+	// Example: Jx3kP9qR2vT8wY5zA1bC4dE7fG0hI6jK-LmNoPqRsTu
+	ClientSecret string `json:"clientSecret"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Name Example: Acme chat widget
+	Name string `json:"name"`
+
+	// Scopes Example: ["read","write"]
+	Scopes []OAuthScope `json:"scopes"`
+}
+
+// OAuthScope `read` allows GET only; `write` is needed for every POST.
+//
+// Example: read
+type OAuthScope string
+
+// Offer One expert a question was offered to.
+type Offer struct {
+	// ExpertName Example: Maria Lopez
+	ExpertName string `json:"expertName"`
+
+	// ExpertUuid Example: 6b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e
+	ExpertUuid openapi_types.UUID `json:"expertUuid"`
+
+	// OfferedAt Example: 2026-11-22T10:05:00Z
+	OfferedAt time.Time `json:"offeredAt"`
+
+	// Rank Place in the ranking of eligible experts, 1 = best.
+	//
+	// Example: 1
+	Rank int `json:"rank"`
+
+	// Score The routing score and its components, each 0..1 (rounded to 4 decimals); `total` is the mean of the components weighted by the settings' `routingWeights`.
+	Score OfferScore `json:"score"`
+
+	// Tier 0 at creation, then 1, 2 … as the offer widens.
+	//
+	// Example: 0
+	Tier int `json:"tier"`
+}
+
+// OfferList defines model for OfferList.
+type OfferList struct {
+	Offers []Offer `json:"offers"`
+}
+
+// OfferScore The routing score and its components, each 0..1 (rounded to 4 decimals); `total` is the mean of the components weighted by the settings' `routingWeights`.
+type OfferScore struct {
+	// Acceptance Example: 0.75
+	Acceptance float64 `json:"acceptance"`
+
+	// Category Example: 1
+	Category float64 `json:"category"`
+
+	// Language Example: 1
+	Language float64 `json:"language"`
+
+	// Load Example: 0.8
+	Load float64 `json:"load"`
+
+	// Rating Example: 0.8
+	Rating float64 `json:"rating"`
+
+	// Total Example: 0.9125
+	Total float64 `json:"total"`
+}
+
+// PostCustomerMessageRequest defines model for PostCustomerMessageRequest.
+type PostCustomerMessageRequest struct {
+	// Body Example: Thanks! Will it show as a separate line on my statement?
+	Body string `json:"body"`
+
+	// ResponseUuid The thread to post in; absent = question level.
+	//
+	// Example: 8d3a4b5c-6e7f-4a8b-9c0d-1e2f3a4b5c6d
+	ResponseUuid *openapi_types.UUID `json:"responseUuid,omitempty"`
+}
+
+// PostExpertMessageRequest defines model for PostExpertMessageRequest.
+type PostExpertMessageRequest struct {
+	// Body Example: The refund reference is RF-20261122-0042, in case your bank asks.
+	Body string `json:"body"`
 }
 
 // QuestionAuthor defines model for QuestionAuthor.
@@ -235,6 +997,136 @@ type QuestionList struct {
 // QuestionStatus Example: UNRESOLVED
 type QuestionStatus string
 
+// Rating The customer's rating of an accepted response; null while unrated.
+//
+// Example: POSITIVE_5
+type Rating = string
+
+// RerouteAsCustomerRequest defines model for RerouteAsCustomerRequest.
+type RerouteAsCustomerRequest struct {
+	// Reason Example: I would rather talk to an agent.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// RerouteByExpertRequest defines model for RerouteByExpertRequest.
+type RerouteByExpertRequest struct {
+	// Reason Why the question goes to the company's team.
+	//
+	// Example: The customer needs a refund above what experts may grant.
+	Reason string `json:"reason"`
+}
+
+// ReroutedBy Who rerouted the question; null while it is not rerouted.
+//
+// Example: EXPERT
+type ReroutedBy = string
+
+// RespondToQuestionRequest defines model for RespondToQuestionRequest.
+type RespondToQuestionRequest struct {
+	// Text The response; becomes the thread's first message.
+	//
+	// Example: Sorry about that! I have refunded the second charge; it reaches your account within 5 business days.
+	Text string `json:"text"`
+}
+
+// ResponseType `Expert`: an expert's thread; `Automated`: the class answer attached at creation.
+//
+// Example: Expert
+type ResponseType string
+
+// RoutingWeights Weight of each score component. An expert's score is the weighted mean of the components (each 0..1): Σ weight × component ÷ Σ weight, so only the ratios between the weights matter; all zero makes every score 0.
+type RoutingWeights struct {
+	// Acceptance Weight of the expert's smoothed acceptance rate in the question's category.
+	//
+	// Example: 0.15
+	Acceptance float64 `json:"acceptance"`
+
+	// Category Weight of the category match: 1 when the question's category is among the expert's, else how many of the expert's topics the question text contains.
+	//
+	// Example: 0.35
+	Category float64 `json:"category"`
+
+	// Language Weight of the language match between the question and the expert's languages.
+	//
+	// Example: 0.25
+	Language float64 `json:"language"`
+
+	// Load Weight of the expert's free capacity, 1 − openLoad/capacity (1 when unlimited).
+	//
+	// Example: 0.15
+	Load float64 `json:"load"`
+
+	// Rating Weight of the expert's smoothed mean rating in the question's category.
+	//
+	// Example: 0.1
+	Rating float64 `json:"rating"`
+}
+
+// SetClockRequest defines model for SetClockRequest.
+type SetClockRequest struct {
+	// Now The new time; not earlier than the virtual clock's.
+	//
+	// Example: 2026-11-22T10:35:00Z
+	Now time.Time `json:"now"`
+}
+
+// Settings A tenant's company settings.
+type Settings struct {
+	// AgentOnlyKeywords Texts containing one of these (whole word, any case) get `routeToExperts` false.
+	//
+	// Example: ["lawsuit"]
+	AgentOnlyKeywords []string `json:"agentOnlyKeywords"`
+
+	// Categories The question categories; names unique. When the list is not empty, a Help Desk question with a category not in it is rejected (400).
+	Categories []CategorySettings `json:"categories"`
+
+	// Classes The classes of the text endpoints; names unique.
+	Classes []TextClass `json:"classes"`
+
+	// ClassificationThreshold Least score for a class to count as a match in the text endpoints.
+	//
+	// Example: 0.5
+	ClassificationThreshold float64 `json:"classificationThreshold"`
+
+	// Markdown Render message bodies (`bodyHtml`) as Markdown rather than plain text; raw HTML stays off.
+	//
+	// Example: false
+	Markdown bool `json:"markdown"`
+
+	// OfferTopK Experts per offer tier.
+	//
+	// Example: 3
+	OfferTopK int `json:"offerTopK"`
+
+	// OfferWaitSeconds Time without a claim or expert response after which the offer widens to the next tier.
+	//
+	// Example: 600
+	OfferWaitSeconds int `json:"offerWaitSeconds"`
+
+	// ReroutePromptAfterSeconds Time without an expert post since the user's last input after which CUSTOMER_REROUTE_PROMPT is shown.
+	//
+	// Example: 1800
+	ReroutePromptAfterSeconds int `json:"reroutePromptAfterSeconds"`
+
+	// RoutingWeights Weight of each score component. An expert's score is the weighted mean of the components (each 0..1): Σ weight × component ÷ Σ weight, so only the ratios between the weights matter; all zero makes every score 0.
+	RoutingWeights RoutingWeights `json:"routingWeights"`
+
+	// TokenTtlSeconds Lifetime of Messaging API access tokens (`expires_in`).
+	//
+	// Example: 43200
+	TokenTtlSeconds int `json:"tokenTtlSeconds"`
+
+	// UnansweredTimeoutAction What the unanswered timeout does to a question still without an expert response: `REROUTE` it to the company's team (`reroutedBy` TIMEOUT) or `EXPIRE` it.
+	//
+	// Example: REROUTE
+	UnansweredTimeoutAction UnansweredTimeoutAction `json:"unansweredTimeoutAction"`
+
+	// UnansweredTimeoutSeconds Time from creation after which a question without an expert response times out.
+	//
+	// Example: 28800
+	UnansweredTimeoutSeconds int `json:"unansweredTimeoutSeconds"`
+}
+
 // Tenant defines model for Tenant.
 type Tenant struct {
 	// CreatedAt Example: 2026-11-22T10:00:00Z
@@ -255,23 +1147,301 @@ type TenantList struct {
 	Tenants []Tenant `json:"tenants"`
 }
 
+// TenantQuestionDetail One question with everything the server keeps: the fields of `listTenantQuestions`, the claim, the reroute, every response and every message.
+type TenantQuestionDetail struct {
+	Author QuestionAuthor `json:"author"`
+
+	// Category Example: payments
+	Category string `json:"category"`
+
+	// Channel The API a question was created through; a question is visible only through that API.
+	//
+	// Example: helpdesk
+	Channel Channel `json:"channel"`
+
+	// ClaimedBy The expert holding the question; null when nobody does.
+	//
+	// Example: 6b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e
+	ClaimedBy *openapi_types.UUID `json:"claimedBy"`
+
+	// CreatedAt Example: 2026-11-22T10:05:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// HelpDeskId Present for Help Desk questions.
+	//
+	// Example: 123456789
+	HelpDeskId *string `json:"helpDeskId,omitempty"`
+
+	// Id Example: 218313
+	Id int64 `json:"id"`
+
+	// IsClaimed Example: true
+	IsClaimed bool `json:"isClaimed"`
+
+	// IsEliteOnly Example: false
+	IsEliteOnly bool `json:"isEliteOnly"`
+
+	// IsEscalated The question was rerouted (the Help Desk API's `isEscalated`).
+	//
+	// Example: false
+	IsEscalated bool `json:"isEscalated"`
+
+	// Language Example: en
+	Language string `json:"language"`
+
+	// LastUpdated Example: 2026-11-22T10:07:01Z
+	LastUpdated time.Time `json:"lastUpdated"`
+
+	// Messages Every message, question level and threads merged, in creation order.
+	Messages []AdminMessage `json:"messages"`
+
+	// Metadata Everything the integration sent, hidden entries included, in the order received.
+	//
+	// Example: {"Plan":"Pro"}
+	Metadata json.RawMessage `json:"metadata"`
+
+	// RerouteReason The reason given with the reroute; null when none was given.
+	//
+	// Example: I would rather talk to an agent.
+	RerouteReason *string `json:"rerouteReason"`
+
+	// ReroutedAt When the question was rerouted; null while it is not.
+	//
+	// Example: 2026-11-22T10:40:00Z
+	ReroutedAt *time.Time `json:"reroutedAt"`
+
+	// ReroutedBy Who rerouted the question; null while it is not rerouted.
+	//
+	// Example: EXPERT
+	ReroutedBy *ReroutedBy `json:"reroutedBy"`
+
+	// Responses Every response, in creation order.
+	Responses []AdminResponse `json:"responses"`
+
+	// Status Example: UNRESOLVED
+	Status QuestionStatus `json:"status"`
+
+	// Subject Example: Refund for a double charge
+	Subject string `json:"subject"`
+
+	// Text Example: I was charged twice for my March invoice. How do I get a refund?
+	Text string `json:"text"`
+
+	// Url Public address of a Help Desk question.
+	//
+	// Example: https://acme.directly.com/p/acme-sample-question-detailed-description-218312
+	Url *string `json:"url,omitempty"`
+
+	// Uuid Example: 2b7e9c1a-4d3f-4e8a-9b6c-1f2e3d4c5b6a
+	Uuid openapi_types.UUID `json:"uuid"`
+
+	// VisibleMetadata The part of `metadata` experts see, in the order received.
+	//
+	// Example: {"Plan":"Pro"}
+	VisibleMetadata json.RawMessage `json:"visibleMetadata"`
+}
+
+// TextClass A class of the Messaging API's text endpoints. A text's score for the class is the share of its distinct keywords found in the text (case-insensitive, whole words).
+type TextClass struct {
+	// Answer The automatic answer of a class (`automaticAnswers`, `content`, and `classification` on ask).
+	Answer ClassAnswer `json:"answer"`
+
+	// Keywords Example: ["invoice","refund","charge"]
+	Keywords []string `json:"keywords"`
+
+	// Name The `classification` value; unique within the tenant.
+	//
+	// Example: billing
+	Name string `json:"name"`
+}
+
+// ThreadMessage A message as an expert sees it.
+type ThreadMessage struct {
+	// AuthorName The customer's display name, the expert's name, or `System`.
+	//
+	// Example: Maria Lopez
+	AuthorName string `json:"authorName"`
+
+	// AuthorType Example: EXPERT
+	AuthorType AuthorType `json:"authorType"`
+
+	// Body Example: The refund reference is RF-20261122-0042, in case your bank asks.
+	Body string `json:"body"`
+
+	// CreatedAt Example: 2026-11-22T10:08:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Type The eleven system message types, else who wrote the message.
+	//
+	// Example: EXPERT_MESSAGE
+	Type MessageType `json:"type"`
+
+	// Uuid Example: 9e4b5c6d-7f8a-4b9c-8d1e-2f3a4b5c6d7e
+	Uuid openapi_types.UUID `json:"uuid"`
+}
+
+// UnansweredTimeoutAction What the unanswered timeout does to a question still without an expert response: `REROUTE` it to the company's team (`reroutedBy` TIMEOUT) or `EXPIRE` it.
+//
+// Example: REROUTE
+type UnansweredTimeoutAction string
+
+// UpdateExpertRequest Fields to change; absent fields keep their value.
+type UpdateExpertRequest struct {
+	// Capacity Most UNRESOLVED questions the expert may hold at once; 0 = unlimited.
+	//
+	// Example: 8
+	Capacity *int `json:"capacity,omitempty"`
+
+	// Categories Names of the categories the expert covers.
+	//
+	// Example: ["payments"]
+	Categories *[]string `json:"categories,omitempty"`
+
+	// IsActive Example: true
+	IsActive *bool `json:"isActive,omitempty"`
+
+	// IsElite Example: true
+	IsElite *bool `json:"isElite,omitempty"`
+
+	// Languages ISO 639-1 codes the expert answers in; empty = any language.
+	//
+	// Example: ["en","es"]
+	Languages *[]string `json:"languages,omitempty"`
+
+	// Name Example: Maria Lopez
+	Name *string `json:"name,omitempty"`
+
+	// Topics Free keywords matched as whole words against the question text.
+	//
+	// Example: ["refund","invoice"]
+	Topics *[]string `json:"topics,omitempty"`
+}
+
+// UpdateSettingsRequest Settings to change; absent fields keep their current value.
+type UpdateSettingsRequest struct {
+	// AgentOnlyKeywords Replaces the agent-only keywords. Default none.
+	//
+	// Example: ["lawsuit"]
+	AgentOnlyKeywords *[]string `json:"agentOnlyKeywords,omitempty"`
+
+	// Categories Replaces every category; names unique. Default none (any category accepted).
+	Categories *[]CategorySettingsInput `json:"categories,omitempty"`
+
+	// Classes Replaces every class; names unique. Default none.
+	Classes *[]TextClass `json:"classes,omitempty"`
+
+	// ClassificationThreshold Least score for a class to match. Default 0.5.
+	//
+	// Example: 0.5
+	ClassificationThreshold *float64 `json:"classificationThreshold,omitempty"`
+
+	// Markdown Render message bodies as Markdown. Default false.
+	//
+	// Example: false
+	Markdown *bool `json:"markdown,omitempty"`
+
+	// OfferTopK Experts per offer tier. Default 3.
+	//
+	// Example: 3
+	OfferTopK *int `json:"offerTopK,omitempty"`
+
+	// OfferWaitSeconds Time without a claim or expert response after which the offer widens. Default 600.
+	//
+	// Example: 600
+	OfferWaitSeconds *int `json:"offerWaitSeconds,omitempty"`
+
+	// ReroutePromptAfterSeconds Time without an expert post since the user's last input after which CUSTOMER_REROUTE_PROMPT is shown. Default 1800 (30 min).
+	//
+	// Example: 1800
+	ReroutePromptAfterSeconds *int `json:"reroutePromptAfterSeconds,omitempty"`
+
+	// RoutingWeights Weight of each score component. An expert's score is the weighted mean of the components (each 0..1): Σ weight × component ÷ Σ weight, so only the ratios between the weights matter; all zero makes every score 0.
+	RoutingWeights *RoutingWeights `json:"routingWeights,omitempty"`
+
+	// TokenTtlSeconds Lifetime of Messaging API access tokens. Default 43200 (12 h).
+	//
+	// Example: 43200
+	TokenTtlSeconds *int `json:"tokenTtlSeconds,omitempty"`
+
+	// UnansweredTimeoutAction What the unanswered timeout does to a question still without an expert response: `REROUTE` it to the company's team (`reroutedBy` TIMEOUT) or `EXPIRE` it.
+	//
+	// Example: REROUTE
+	UnansweredTimeoutAction *UnansweredTimeoutAction `json:"unansweredTimeoutAction,omitempty"`
+
+	// UnansweredTimeoutSeconds Time from creation after which a question without an expert response times out. Default 28800 (8 h).
+	//
+	// Example: 28800
+	UnansweredTimeoutSeconds *int `json:"unansweredTimeoutSeconds,omitempty"`
+}
+
+// ClientId defines model for ClientId.
+type ClientId = string
+
+// ExpertId defines model for ExpertId.
+type ExpertId = openapi_types.UUID
+
+// QuestionUuid defines model for QuestionUuid.
+type QuestionUuid = openapi_types.UUID
+
 // TenantId defines model for TenantId.
 type TenantId = openapi_types.UUID
 
 // BadRequest defines model for BadRequest.
 type BadRequest = Error
 
+// ClockBackwards defines model for ClockBackwards.
+type ClockBackwards = Error
+
 // Conflict defines model for Conflict.
 type Conflict = Error
+
+// ExpertForbidden defines model for ExpertForbidden.
+type ExpertForbidden = Error
+
+// ExpertNotFound defines model for ExpertNotFound.
+type ExpertNotFound = Error
 
 // InternalError defines model for InternalError.
 type InternalError = Error
 
+// InvalidSettings defines model for InvalidSettings.
+type InvalidSettings = Error
+
+// InvalidState defines model for InvalidState.
+type InvalidState = Error
+
 // NotFound defines model for NotFound.
 type NotFound = Error
 
+// OAuthClientNotFound defines model for OAuthClientNotFound.
+type OAuthClientNotFound = Error
+
+// OfferedQuestionNotFound defines model for OfferedQuestionNotFound.
+type OfferedQuestionNotFound = Error
+
+// QuestionNotFound defines model for QuestionNotFound.
+type QuestionNotFound = Error
+
+// ResponseNotFound defines model for ResponseNotFound.
+type ResponseNotFound = Error
+
 // Unauthorized defines model for Unauthorized.
 type Unauthorized = Error
+
+// WallClock defines model for WallClock.
+type WallClock = Error
+
+// ListTenantEventsParams defines parameters for ListTenantEvents.
+type ListTenantEventsParams struct {
+	// After Return events whose `seq` is greater than this.
+	After *int64 `form:"after,omitempty" json:"after,omitempty"`
+
+	// Limit Page size.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// QuestionUuid Only the events of this question.
+	QuestionUuid *openapi_types.UUID `form:"questionUuid,omitempty" json:"questionUuid,omitempty"`
+}
 
 // ListTenantQuestionsParams defines parameters for ListTenantQuestions.
 type ListTenantQuestionsParams struct {
@@ -288,8 +1458,44 @@ type ListTenantQuestionsParams struct {
 	After *int64 `form:"after,omitempty" json:"after,omitempty"`
 }
 
+// SetClockJSONRequestBody defines body for SetClock for application/json ContentType.
+type SetClockJSONRequestBody = SetClockRequest
+
+// AdvanceClockJSONRequestBody defines body for AdvanceClock for application/json ContentType.
+type AdvanceClockJSONRequestBody = AdvanceClockRequest
+
 // CreateTenantJSONRequestBody defines body for CreateTenant for application/json ContentType.
 type CreateTenantJSONRequestBody = CreateTenantRequest
+
+// CreateExpertJSONRequestBody defines body for CreateExpert for application/json ContentType.
+type CreateExpertJSONRequestBody = CreateExpertRequest
+
+// UpdateExpertJSONRequestBody defines body for UpdateExpert for application/json ContentType.
+type UpdateExpertJSONRequestBody = UpdateExpertRequest
+
+// PostExpertMessageJSONRequestBody defines body for PostExpertMessage for application/json ContentType.
+type PostExpertMessageJSONRequestBody = PostExpertMessageRequest
+
+// RerouteByExpertJSONRequestBody defines body for RerouteByExpert for application/json ContentType.
+type RerouteByExpertJSONRequestBody = RerouteByExpertRequest
+
+// RespondToQuestionJSONRequestBody defines body for RespondToQuestion for application/json ContentType.
+type RespondToQuestionJSONRequestBody = RespondToQuestionRequest
+
+// CreateOAuthClientJSONRequestBody defines body for CreateOAuthClient for application/json ContentType.
+type CreateOAuthClientJSONRequestBody = CreateOAuthClientRequest
+
+// AcceptAsCustomerJSONRequestBody defines body for AcceptAsCustomer for application/json ContentType.
+type AcceptAsCustomerJSONRequestBody = AcceptAsCustomerRequest
+
+// PostCustomerMessageJSONRequestBody defines body for PostCustomerMessage for application/json ContentType.
+type PostCustomerMessageJSONRequestBody = PostCustomerMessageRequest
+
+// RerouteAsCustomerJSONRequestBody defines body for RerouteAsCustomer for application/json ContentType.
+type RerouteAsCustomerJSONRequestBody = RerouteAsCustomerRequest
+
+// UpdateSettingsJSONRequestBody defines body for UpdateSettings for application/json ContentType.
+type UpdateSettingsJSONRequestBody = UpdateSettingsRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -365,6 +1571,49 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetClock Read the server clock
+	//
+	// The server's current time and clock mode. `jobsRun` is always 0 here.
+	//
+	// Corresponds with GET /v1/clock (the `GetClock` operationId).
+	GetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetClockWithBody Set the virtual clock
+	//
+	// Moves the virtual clock forward to `now` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. Setting the current time again runs what is due and changes nothing else. A time earlier than the virtual clock's is 400; on the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/clock (the `SetClock` operationId).
+	SetClockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetClock Set the virtual clock
+	//
+	// Moves the virtual clock forward to `now` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. Setting the current time again runs what is due and changes nothing else. A time earlier than the virtual clock's is 400; on the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/clock (the `SetClock` operationId).
+	SetClock(ctx context.Context, body SetClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdvanceClockWithBody Advance the virtual clock
+	//
+	// Moves the virtual clock forward by `seconds` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. `seconds: 0` runs what is due now. On the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/clock/advance (the `AdvanceClock` operationId).
+	AdvanceClockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdvanceClock Advance the virtual clock
+	//
+	// Moves the virtual clock forward by `seconds` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. `seconds: 0` runs what is due now. On the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/clock/advance (the `AdvanceClock` operationId).
+	AdvanceClock(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListTenants List tenants
 	//
 	// Every tenant, oldest first.
@@ -395,6 +1644,150 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 	GetTenant(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListTenantEvents List a tenant's events
+	//
+	// The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/events (the `ListTenantEvents` operationId).
+	ListTenantEvents(ctx context.Context, tenantId TenantId, params *ListTenantEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListExperts List a tenant's experts
+	//
+	// Every expert of the tenant, active or not, oldest first.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/experts (the `ListExperts` operationId).
+	ListExperts(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateExpertWithBody Create an expert
+	//
+	// Adds an expert to the tenant. New questions are offered to the expert from now on when eligible (active; elite for elite-only questions; listed in the category's `expertUuids` when the category has such a list; below capacity) and ranked high enough.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts (the `CreateExpert` operationId).
+	CreateExpertWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateExpert Create an expert
+	//
+	// Adds an expert to the tenant. New questions are offered to the expert from now on when eligible (active; elite for elite-only questions; listed in the category's `expertUuids` when the category has such a list; below capacity) and ranked high enough.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts (the `CreateExpert` operationId).
+	CreateExpert(ctx context.Context, tenantId TenantId, body CreateExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExpert Get an expert
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId} (the `GetExpert` operationId).
+	GetExpert(ctx context.Context, tenantId TenantId, expertId ExpertId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateExpertWithBody Change an expert
+	//
+	// Changes the fields present in the body; absent fields keep their value, and list fields are replaced as a whole. Deactivating an expert (`isActive: false`) takes them out of routing and stops their actions (403); questions they hold stay held until released.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/tenants/{tenantId}/experts/{expertId} (the `UpdateExpert` operationId).
+	UpdateExpertWithBody(ctx context.Context, tenantId TenantId, expertId ExpertId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateExpert Change an expert
+	//
+	// Changes the fields present in the body; absent fields keep their value, and list fields are replaced as a whole. Deactivating an expert (`isActive: false`) takes them out of routing and stops their actions (403); questions they hold stay held until released.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/tenants/{tenantId}/experts/{expertId} (the `UpdateExpert` operationId).
+	UpdateExpert(ctx context.Context, tenantId TenantId, expertId ExpertId, body UpdateExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExpertQuestion Get a question as an expert sees it
+	//
+	// A question offered to this expert, in any state, in the expert view: no email, no `refId`, visible metadata only. A question never offered to the expert answers 404.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid} (the `GetExpertQuestion` operationId).
+	GetExpertQuestion(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ClaimQuestion Claim a question
+	//
+	// The expert takes the question: `isClaimed` becomes true, it leaves the other experts' queues and only this expert may respond. The question must be UNRESOLVED and not held by another expert (else 400 `INVALID_STATE`); claiming one's own claim again changes nothing. An inactive expert or one at capacity gets 403.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/claim (the `ClaimQuestion` operationId).
+	ClaimQuestion(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostExpertMessageWithBody Add a message to the expert's thread
+	//
+	// Adds an `EXPERT_MESSAGE` (unread for the user) to the expert's own response thread. Allowed while UNRESOLVED, or while RESOLVED when the expert's response is the accepted one; without a response of the expert, or in any other state, 400 `INVALID_STATE`. An inactive expert is 403.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages (the `PostExpertMessage` operationId).
+	PostExpertMessageWithBody(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostExpertMessage Add a message to the expert's thread
+	//
+	// Adds an `EXPERT_MESSAGE` (unread for the user) to the expert's own response thread. Allowed while UNRESOLVED, or while RESOLVED when the expert's response is the accepted one; without a response of the expert, or in any other state, 400 `INVALID_STATE`. An inactive expert is 403.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages (the `PostExpertMessage` operationId).
+	PostExpertMessage(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body PostExpertMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReleaseQuestion Release a claimed question
+	//
+	// The claimer gives the question up: `isClaimed` becomes false and it returns to the queues of the experts it was offered to; while it has no expert response the experts are notified again. Only the claimer may release (403); an UNRESOLVED question nobody holds, or one no longer UNRESOLVED, is 400 `INVALID_STATE`.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/release (the `ReleaseQuestion` operationId).
+	ReleaseQuestion(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RerouteByExpertWithBody Reroute a question to the company's team
+	//
+	// The expert sends the question back to the company's own team, with a reason: status REROUTED, `reroutedBy` EXPERT, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). Immediate; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute (the `RerouteByExpert` operationId).
+	RerouteByExpertWithBody(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RerouteByExpert Reroute a question to the company's team
+	//
+	// The expert sends the question back to the company's own team, with a reason: status REROUTED, `reroutedBy` EXPERT, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). Immediate; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute (the `RerouteByExpert` operationId).
+	RerouteByExpert(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body RerouteByExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkResolved Mark the expert's response as resolving the question
+	//
+	// The expert marks their own response resolved: `isMarkedAsResolved` becomes true and MARK_AS_RESOLVED replaces ACCEPT_RESPONSE in that thread, asking the user to confirm by accepting. UNRESOLVED only, and only after the expert responded (else 400 `INVALID_STATE`); marking again changes nothing. The question stays UNRESOLVED until the user accepts. An inactive expert is 403.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/resolve (the `MarkResolved` operationId).
+	MarkResolved(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RespondToQuestionWithBody Respond to a question
+	//
+	// Adds the expert's response: an `Expert` response whose first message is `text` (an `EXPERT_MESSAGE`, unread for the user), with ACCEPT_RESPONSE in the new thread. One response per expert per question; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses (the `RespondToQuestion` operationId).
+	RespondToQuestionWithBody(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RespondToQuestion Respond to a question
+	//
+	// Adds the expert's response: an `Expert` response whose first message is `text` (an `EXPERT_MESSAGE`, unread for the user), with ACCEPT_RESPONSE in the new thread. One response per expert per question; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses (the `RespondToQuestion` operationId).
+	RespondToQuestion(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body RespondToQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListExpertQueue List an expert's queue
+	//
+	// The questions offered to this expert that are UNRESOLVED and not held by another expert (those the expert holds included), oldest offer first, in the expert view.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId}/queue (the `ListExpertQueue` operationId).
+	ListExpertQueue(ctx context.Context, tenantId TenantId, expertId ExpertId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RotateHelpDeskToken Issue or rotate the Help Desk API token
 	//
 	// Issues the tenant's Help Desk API token, replacing any previous one (the vendor's "Generate new token"): the previous token stops working at once. The token is returned only here; the server keeps only its hash.
@@ -402,12 +1795,237 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/tenants/{tenantId}/helpdesk-token (the `RotateHelpDeskToken` operationId).
 	RotateHelpDeskToken(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListOAuthClients List a tenant's OAuth clients
+	//
+	// The tenant's live (not revoked) Messaging API OAuth clients, oldest first, without secrets.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/oauth-clients (the `ListOAuthClients` operationId).
+	ListOAuthClients(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOAuthClientWithBody Issue an OAuth client
+	//
+	// Issues a `client_id`/`client_secret` pair for the Messaging API's `POST /oauth/token` (client credentials grant). Tokens issued to the client carry at most its `scopes`: `read` allows GET only, `write` is needed for every POST. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/oauth-clients (the `CreateOAuthClient` operationId).
+	CreateOAuthClientWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOAuthClient Issue an OAuth client
+	//
+	// Issues a `client_id`/`client_secret` pair for the Messaging API's `POST /oauth/token` (client credentials grant). Tokens issued to the client carry at most its `scopes`: `read` allows GET only, `write` is needed for every POST. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/oauth-clients (the `CreateOAuthClient` operationId).
+	CreateOAuthClient(ctx context.Context, tenantId TenantId, body CreateOAuthClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeOAuthClient Revoke an OAuth client
+	//
+	// Revokes the client and every token issued to it: they stop working at once (401 on the next call). The client leaves `listOAuthClients`; revoking it again answers 404.
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/oauth-clients/{clientId} (the `RevokeOAuthClient` operationId).
+	RevokeOAuthClient(ctx context.Context, tenantId TenantId, clientId ClientId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListTenantQuestions List a tenant's questions
 	//
 	// The tenant's questions from every API, by ascending numeric id, with everything the server keeps (hidden metadata and the customer's email included). Page with `after` = the previous page's `nextAfter`.
 	//
 	// Corresponds with GET /v1/tenants/{tenantId}/questions (the `ListTenantQuestions` operationId).
 	ListTenantQuestions(ctx context.Context, tenantId TenantId, params *ListTenantQuestionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTenantQuestion Get one of a tenant's questions
+	//
+	// One question of any API with everything the server keeps: what `listTenantQuestions` shows, plus the claim, the reroute, every response (with rating and testimonial) and every message (read state included, system messages too), in creation order.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/questions/{questionUuid} (the `GetTenantQuestion` operationId).
+	GetTenantQuestion(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptAsCustomerWithBody Accept a response as the customer
+	//
+	// The customer accepts a response: the question becomes RESOLVED, ACCEPTED_RESPONSE and RATE_RESPONSE are added in that thread. Accepting the accepted response again changes nothing; any other accept on a RESOLVED question, or an accept in CLOSED, EXPIRED or REROUTED, is 400 `INVALID_STATE`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept (the `AcceptAsCustomer` operationId).
+	AcceptAsCustomerWithBody(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptAsCustomer Accept a response as the customer
+	//
+	// The customer accepts a response: the question becomes RESOLVED, ACCEPTED_RESPONSE and RATE_RESPONSE are added in that thread. Accepting the accepted response again changes nothing; any other accept on a RESOLVED question, or an accept in CLOSED, EXPIRED or REROUTED, is 400 `INVALID_STATE`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept (the `AcceptAsCustomer` operationId).
+	AcceptAsCustomer(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body AcceptAsCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostCustomerMessageWithBody Post a message as the customer
+	//
+	// Adds a `USER_MESSAGE` from the question's author, at question level or in the thread of `responseUuid`. State matrix: question level while UNRESOLVED; any thread while UNRESOLVED, only the accepted thread while RESOLVED; else 400 `INVALID_STATE`. Posting in a thread the expert marked resolved undoes the mark; the reroute prompt goes.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages (the `PostCustomerMessage` operationId).
+	PostCustomerMessageWithBody(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostCustomerMessage Post a message as the customer
+	//
+	// Adds a `USER_MESSAGE` from the question's author, at question level or in the thread of `responseUuid`. State matrix: question level while UNRESOLVED; any thread while UNRESOLVED, only the accepted thread while RESOLVED; else 400 `INVALID_STATE`. Posting in a thread the expert marked resolved undoes the mark; the reroute prompt goes.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages (the `PostCustomerMessage` operationId).
+	PostCustomerMessage(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body PostCustomerMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RerouteAsCustomerWithBody Reroute a question as the customer
+	//
+	// The customer asks for the company's own team: status REROUTED, `reroutedBy` USER, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). UNRESOLVED only (else 400 `INVALID_STATE`). The body and its `reason` are optional.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute (the `RerouteAsCustomer` operationId).
+	RerouteAsCustomerWithBody(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RerouteAsCustomer Reroute a question as the customer
+	//
+	// The customer asks for the company's own team: status REROUTED, `reroutedBy` USER, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). UNRESOLVED only (else 400 `INVALID_STATE`). The body and its `reason` are optional.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute (the `RerouteAsCustomer` operationId).
+	RerouteAsCustomer(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body RerouteAsCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListQuestionOffers List who a question was offered to
+	//
+	// Every offer of the question, in offer order (tier, then rank): who, when, and the score breakdown that ranked the expert. Tier 0 goes out at creation; each `offerWaitSeconds` without a claim or an expert response adds the next `offerTopK` experts as the next tier. `score.total` is the mean of the components (each 0..1) weighted by the settings' `routingWeights`.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/questions/{questionUuid}/offers (the `ListQuestionOffers` operationId).
+	ListQuestionOffers(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReleaseQuestionByOperator Release a question's claim as the operator
+	//
+	// Takes the question away from the expert holding it, with the same effects as the expert's own release. 400 `INVALID_STATE` when the question is not UNRESOLVED or nobody holds it.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/release (the `ReleaseQuestionByOperator` operationId).
+	ReleaseQuestionByOperator(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSettings Get a tenant's settings
+	//
+	// The tenant's company settings, every field present: a field never set holds its default (the defaults are those of the `updateSettings` field descriptions).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/settings (the `GetSettings` operationId).
+	GetSettings(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSettingsWithBody Change a tenant's settings
+	//
+	// Changes the fields present in the body; absent fields keep their current value. List and object fields (`routingWeights`, `classes`, `agentOnlyKeywords`, `categories`) are replaced as a whole. Values are checked as a whole before anything is stored: an invalid value, a class or category name used twice, or an `expertUuids` entry that is not a uuid is a 400 and changes nothing. Answers the settings as they are now.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/settings (the `UpdateSettings` operationId).
+	UpdateSettingsWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSettings Change a tenant's settings
+	//
+	// Changes the fields present in the body; absent fields keep their current value. List and object fields (`routingWeights`, `classes`, `agentOnlyKeywords`, `categories`) are replaced as a whole. Values are checked as a whole before anything is stored: an invalid value, a class or category name used twice, or an `expertUuids` entry that is not a uuid is a 400 and changes nothing. Answers the settings as they are now.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/settings (the `UpdateSettings` operationId).
+	UpdateSettings(ctx context.Context, tenantId TenantId, body UpdateSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GetClock Read the server clock
+//
+// The server's current time and clock mode. `jobsRun` is always 0 here.
+//
+// Corresponds with GET /v1/clock (the `GetClock` operationId).
+func (c *Client) GetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClockRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetClockWithBody Set the virtual clock
+//
+// Moves the virtual clock forward to `now` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. Setting the current time again runs what is due and changes nothing else. A time earlier than the virtual clock's is 400; on the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/clock (the `SetClock` operationId).
+func (c *Client) SetClockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetClockRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetClock Set the virtual clock
+//
+// Moves the virtual clock forward to `now` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. Setting the current time again runs what is due and changes nothing else. A time earlier than the virtual clock's is 400; on the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/clock (the `SetClock` operationId).
+func (c *Client) SetClock(ctx context.Context, body SetClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetClockRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdvanceClockWithBody Advance the virtual clock
+//
+// Moves the virtual clock forward by `seconds` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. `seconds: 0` runs what is due now. On the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/clock/advance (the `AdvanceClock` operationId).
+func (c *Client) AdvanceClockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdvanceClockRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdvanceClock Advance the virtual clock
+//
+// Moves the virtual clock forward by `seconds` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. `seconds: 0` runs what is due now. On the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/clock/advance (the `AdvanceClock` operationId).
+func (c *Client) AdvanceClock(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdvanceClockRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ListTenants List tenants
@@ -480,6 +2098,330 @@ func (c *Client) GetTenant(ctx context.Context, tenantId TenantId, reqEditors ..
 	return c.Client.Do(req)
 }
 
+// ListTenantEvents List a tenant's events
+//
+// The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/events (the `ListTenantEvents` operationId).
+func (c *Client) ListTenantEvents(ctx context.Context, tenantId TenantId, params *ListTenantEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTenantEventsRequest(c.Server, tenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListExperts List a tenant's experts
+//
+// Every expert of the tenant, active or not, oldest first.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/experts (the `ListExperts` operationId).
+func (c *Client) ListExperts(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListExpertsRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateExpertWithBody Create an expert
+//
+// Adds an expert to the tenant. New questions are offered to the expert from now on when eligible (active; elite for elite-only questions; listed in the category's `expertUuids` when the category has such a list; below capacity) and ranked high enough.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts (the `CreateExpert` operationId).
+func (c *Client) CreateExpertWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateExpertRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateExpert Create an expert
+//
+// Adds an expert to the tenant. New questions are offered to the expert from now on when eligible (active; elite for elite-only questions; listed in the category's `expertUuids` when the category has such a list; below capacity) and ranked high enough.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts (the `CreateExpert` operationId).
+func (c *Client) CreateExpert(ctx context.Context, tenantId TenantId, body CreateExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateExpertRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExpert Get an expert
+//
+// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId} (the `GetExpert` operationId).
+func (c *Client) GetExpert(ctx context.Context, tenantId TenantId, expertId ExpertId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExpertRequest(c.Server, tenantId, expertId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateExpertWithBody Change an expert
+//
+// Changes the fields present in the body; absent fields keep their value, and list fields are replaced as a whole. Deactivating an expert (`isActive: false`) takes them out of routing and stops their actions (403); questions they hold stay held until released.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/tenants/{tenantId}/experts/{expertId} (the `UpdateExpert` operationId).
+func (c *Client) UpdateExpertWithBody(ctx context.Context, tenantId TenantId, expertId ExpertId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateExpertRequestWithBody(c.Server, tenantId, expertId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateExpert Change an expert
+//
+// Changes the fields present in the body; absent fields keep their value, and list fields are replaced as a whole. Deactivating an expert (`isActive: false`) takes them out of routing and stops their actions (403); questions they hold stay held until released.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/tenants/{tenantId}/experts/{expertId} (the `UpdateExpert` operationId).
+func (c *Client) UpdateExpert(ctx context.Context, tenantId TenantId, expertId ExpertId, body UpdateExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateExpertRequest(c.Server, tenantId, expertId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExpertQuestion Get a question as an expert sees it
+//
+// A question offered to this expert, in any state, in the expert view: no email, no `refId`, visible metadata only. A question never offered to the expert answers 404.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid} (the `GetExpertQuestion` operationId).
+func (c *Client) GetExpertQuestion(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExpertQuestionRequest(c.Server, tenantId, expertId, questionUuid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClaimQuestion Claim a question
+//
+// The expert takes the question: `isClaimed` becomes true, it leaves the other experts' queues and only this expert may respond. The question must be UNRESOLVED and not held by another expert (else 400 `INVALID_STATE`); claiming one's own claim again changes nothing. An inactive expert or one at capacity gets 403.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/claim (the `ClaimQuestion` operationId).
+func (c *Client) ClaimQuestion(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClaimQuestionRequest(c.Server, tenantId, expertId, questionUuid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostExpertMessageWithBody Add a message to the expert's thread
+//
+// Adds an `EXPERT_MESSAGE` (unread for the user) to the expert's own response thread. Allowed while UNRESOLVED, or while RESOLVED when the expert's response is the accepted one; without a response of the expert, or in any other state, 400 `INVALID_STATE`. An inactive expert is 403.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages (the `PostExpertMessage` operationId).
+func (c *Client) PostExpertMessageWithBody(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostExpertMessageRequestWithBody(c.Server, tenantId, expertId, questionUuid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostExpertMessage Add a message to the expert's thread
+//
+// Adds an `EXPERT_MESSAGE` (unread for the user) to the expert's own response thread. Allowed while UNRESOLVED, or while RESOLVED when the expert's response is the accepted one; without a response of the expert, or in any other state, 400 `INVALID_STATE`. An inactive expert is 403.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages (the `PostExpertMessage` operationId).
+func (c *Client) PostExpertMessage(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body PostExpertMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostExpertMessageRequest(c.Server, tenantId, expertId, questionUuid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReleaseQuestion Release a claimed question
+//
+// The claimer gives the question up: `isClaimed` becomes false and it returns to the queues of the experts it was offered to; while it has no expert response the experts are notified again. Only the claimer may release (403); an UNRESOLVED question nobody holds, or one no longer UNRESOLVED, is 400 `INVALID_STATE`.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/release (the `ReleaseQuestion` operationId).
+func (c *Client) ReleaseQuestion(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReleaseQuestionRequest(c.Server, tenantId, expertId, questionUuid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RerouteByExpertWithBody Reroute a question to the company's team
+//
+// The expert sends the question back to the company's own team, with a reason: status REROUTED, `reroutedBy` EXPERT, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). Immediate; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute (the `RerouteByExpert` operationId).
+func (c *Client) RerouteByExpertWithBody(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRerouteByExpertRequestWithBody(c.Server, tenantId, expertId, questionUuid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RerouteByExpert Reroute a question to the company's team
+//
+// The expert sends the question back to the company's own team, with a reason: status REROUTED, `reroutedBy` EXPERT, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). Immediate; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute (the `RerouteByExpert` operationId).
+func (c *Client) RerouteByExpert(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body RerouteByExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRerouteByExpertRequest(c.Server, tenantId, expertId, questionUuid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkResolved Mark the expert's response as resolving the question
+//
+// The expert marks their own response resolved: `isMarkedAsResolved` becomes true and MARK_AS_RESOLVED replaces ACCEPT_RESPONSE in that thread, asking the user to confirm by accepting. UNRESOLVED only, and only after the expert responded (else 400 `INVALID_STATE`); marking again changes nothing. The question stays UNRESOLVED until the user accepts. An inactive expert is 403.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/resolve (the `MarkResolved` operationId).
+func (c *Client) MarkResolved(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkResolvedRequest(c.Server, tenantId, expertId, questionUuid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RespondToQuestionWithBody Respond to a question
+//
+// Adds the expert's response: an `Expert` response whose first message is `text` (an `EXPERT_MESSAGE`, unread for the user), with ACCEPT_RESPONSE in the new thread. One response per expert per question; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses (the `RespondToQuestion` operationId).
+func (c *Client) RespondToQuestionWithBody(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRespondToQuestionRequestWithBody(c.Server, tenantId, expertId, questionUuid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RespondToQuestion Respond to a question
+//
+// Adds the expert's response: an `Expert` response whose first message is `text` (an `EXPERT_MESSAGE`, unread for the user), with ACCEPT_RESPONSE in the new thread. One response per expert per question; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses (the `RespondToQuestion` operationId).
+func (c *Client) RespondToQuestion(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body RespondToQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRespondToQuestionRequest(c.Server, tenantId, expertId, questionUuid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListExpertQueue List an expert's queue
+//
+// The questions offered to this expert that are UNRESOLVED and not held by another expert (those the expert holds included), oldest offer first, in the expert view.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId}/queue (the `ListExpertQueue` operationId).
+func (c *Client) ListExpertQueue(ctx context.Context, tenantId TenantId, expertId ExpertId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListExpertQueueRequest(c.Server, tenantId, expertId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RotateHelpDeskToken Issue or rotate the Help Desk API token
 //
 // Issues the tenant's Help Desk API token, replacing any previous one (the vendor's "Generate new token"): the previous token stops working at once. The token is returned only here; the server keeps only its hash.
@@ -487,6 +2429,78 @@ func (c *Client) GetTenant(ctx context.Context, tenantId TenantId, reqEditors ..
 // Corresponds with POST /v1/tenants/{tenantId}/helpdesk-token (the `RotateHelpDeskToken` operationId).
 func (c *Client) RotateHelpDeskToken(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateHelpDeskTokenRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOAuthClients List a tenant's OAuth clients
+//
+// The tenant's live (not revoked) Messaging API OAuth clients, oldest first, without secrets.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/oauth-clients (the `ListOAuthClients` operationId).
+func (c *Client) ListOAuthClients(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOAuthClientsRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOAuthClientWithBody Issue an OAuth client
+//
+// Issues a `client_id`/`client_secret` pair for the Messaging API's `POST /oauth/token` (client credentials grant). Tokens issued to the client carry at most its `scopes`: `read` allows GET only, `write` is needed for every POST. The secret is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/oauth-clients (the `CreateOAuthClient` operationId).
+func (c *Client) CreateOAuthClientWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOAuthClientRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOAuthClient Issue an OAuth client
+//
+// Issues a `client_id`/`client_secret` pair for the Messaging API's `POST /oauth/token` (client credentials grant). Tokens issued to the client carry at most its `scopes`: `read` allows GET only, `write` is needed for every POST. The secret is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/oauth-clients (the `CreateOAuthClient` operationId).
+func (c *Client) CreateOAuthClient(ctx context.Context, tenantId TenantId, body CreateOAuthClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOAuthClientRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeOAuthClient Revoke an OAuth client
+//
+// Revokes the client and every token issued to it: they stop working at once (401 on the next call). The client leaves `listOAuthClients`; revoking it again answers 404.
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/oauth-clients/{clientId} (the `RevokeOAuthClient` operationId).
+func (c *Client) RevokeOAuthClient(ctx context.Context, tenantId TenantId, clientId ClientId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeOAuthClientRequest(c.Server, tenantId, clientId)
 	if err != nil {
 		return nil, err
 	}
@@ -512,6 +2526,333 @@ func (c *Client) ListTenantQuestions(ctx context.Context, tenantId TenantId, par
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// GetTenantQuestion Get one of a tenant's questions
+//
+// One question of any API with everything the server keeps: what `listTenantQuestions` shows, plus the claim, the reroute, every response (with rating and testimonial) and every message (read state included, system messages too), in creation order.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/questions/{questionUuid} (the `GetTenantQuestion` operationId).
+func (c *Client) GetTenantQuestion(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTenantQuestionRequest(c.Server, tenantId, questionUuid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptAsCustomerWithBody Accept a response as the customer
+//
+// The customer accepts a response: the question becomes RESOLVED, ACCEPTED_RESPONSE and RATE_RESPONSE are added in that thread. Accepting the accepted response again changes nothing; any other accept on a RESOLVED question, or an accept in CLOSED, EXPIRED or REROUTED, is 400 `INVALID_STATE`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept (the `AcceptAsCustomer` operationId).
+func (c *Client) AcceptAsCustomerWithBody(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptAsCustomerRequestWithBody(c.Server, tenantId, questionUuid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptAsCustomer Accept a response as the customer
+//
+// The customer accepts a response: the question becomes RESOLVED, ACCEPTED_RESPONSE and RATE_RESPONSE are added in that thread. Accepting the accepted response again changes nothing; any other accept on a RESOLVED question, or an accept in CLOSED, EXPIRED or REROUTED, is 400 `INVALID_STATE`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept (the `AcceptAsCustomer` operationId).
+func (c *Client) AcceptAsCustomer(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body AcceptAsCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptAsCustomerRequest(c.Server, tenantId, questionUuid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostCustomerMessageWithBody Post a message as the customer
+//
+// Adds a `USER_MESSAGE` from the question's author, at question level or in the thread of `responseUuid`. State matrix: question level while UNRESOLVED; any thread while UNRESOLVED, only the accepted thread while RESOLVED; else 400 `INVALID_STATE`. Posting in a thread the expert marked resolved undoes the mark; the reroute prompt goes.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages (the `PostCustomerMessage` operationId).
+func (c *Client) PostCustomerMessageWithBody(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostCustomerMessageRequestWithBody(c.Server, tenantId, questionUuid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostCustomerMessage Post a message as the customer
+//
+// Adds a `USER_MESSAGE` from the question's author, at question level or in the thread of `responseUuid`. State matrix: question level while UNRESOLVED; any thread while UNRESOLVED, only the accepted thread while RESOLVED; else 400 `INVALID_STATE`. Posting in a thread the expert marked resolved undoes the mark; the reroute prompt goes.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages (the `PostCustomerMessage` operationId).
+func (c *Client) PostCustomerMessage(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body PostCustomerMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostCustomerMessageRequest(c.Server, tenantId, questionUuid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RerouteAsCustomerWithBody Reroute a question as the customer
+//
+// The customer asks for the company's own team: status REROUTED, `reroutedBy` USER, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). UNRESOLVED only (else 400 `INVALID_STATE`). The body and its `reason` are optional.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute (the `RerouteAsCustomer` operationId).
+func (c *Client) RerouteAsCustomerWithBody(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRerouteAsCustomerRequestWithBody(c.Server, tenantId, questionUuid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RerouteAsCustomer Reroute a question as the customer
+//
+// The customer asks for the company's own team: status REROUTED, `reroutedBy` USER, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). UNRESOLVED only (else 400 `INVALID_STATE`). The body and its `reason` are optional.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute (the `RerouteAsCustomer` operationId).
+func (c *Client) RerouteAsCustomer(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body RerouteAsCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRerouteAsCustomerRequest(c.Server, tenantId, questionUuid, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListQuestionOffers List who a question was offered to
+//
+// Every offer of the question, in offer order (tier, then rank): who, when, and the score breakdown that ranked the expert. Tier 0 goes out at creation; each `offerWaitSeconds` without a claim or an expert response adds the next `offerTopK` experts as the next tier. `score.total` is the mean of the components (each 0..1) weighted by the settings' `routingWeights`.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/questions/{questionUuid}/offers (the `ListQuestionOffers` operationId).
+func (c *Client) ListQuestionOffers(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListQuestionOffersRequest(c.Server, tenantId, questionUuid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReleaseQuestionByOperator Release a question's claim as the operator
+//
+// Takes the question away from the expert holding it, with the same effects as the expert's own release. 400 `INVALID_STATE` when the question is not UNRESOLVED or nobody holds it.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/release (the `ReleaseQuestionByOperator` operationId).
+func (c *Client) ReleaseQuestionByOperator(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReleaseQuestionByOperatorRequest(c.Server, tenantId, questionUuid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSettings Get a tenant's settings
+//
+// The tenant's company settings, every field present: a field never set holds its default (the defaults are those of the `updateSettings` field descriptions).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/settings (the `GetSettings` operationId).
+func (c *Client) GetSettings(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSettingsRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSettingsWithBody Change a tenant's settings
+//
+// Changes the fields present in the body; absent fields keep their current value. List and object fields (`routingWeights`, `classes`, `agentOnlyKeywords`, `categories`) are replaced as a whole. Values are checked as a whole before anything is stored: an invalid value, a class or category name used twice, or an `expertUuids` entry that is not a uuid is a 400 and changes nothing. Answers the settings as they are now.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/settings (the `UpdateSettings` operationId).
+func (c *Client) UpdateSettingsWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSettingsRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSettings Change a tenant's settings
+//
+// Changes the fields present in the body; absent fields keep their current value. List and object fields (`routingWeights`, `classes`, `agentOnlyKeywords`, `categories`) are replaced as a whole. Values are checked as a whole before anything is stored: an invalid value, a class or category name used twice, or an `expertUuids` entry that is not a uuid is a 400 and changes nothing. Answers the settings as they are now.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/settings (the `UpdateSettings` operationId).
+func (c *Client) UpdateSettings(ctx context.Context, tenantId TenantId, body UpdateSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSettingsRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewGetClockRequest constructs an http.Request for the GetClock method
+func NewGetClockRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/clock")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetClockRequest calls the generic SetClock builder with application/json body
+func NewSetClockRequest(server string, body SetClockJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetClockRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetClockRequestWithBody constructs an http.Request for the SetClock method, with any body, and a specified content type
+func NewSetClockRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/clock")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdvanceClockRequest calls the generic AdvanceClock builder with application/json body
+func NewAdvanceClockRequest(server string, body AdvanceClockJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdvanceClockRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdvanceClockRequestWithBody constructs an http.Request for the AdvanceClock method, with any body, and a specified content type
+func NewAdvanceClockRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/clock/advance")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewListTenantsRequest constructs an http.Request for the ListTenants method
@@ -615,6 +2956,683 @@ func NewGetTenantRequest(server string, tenantId TenantId) (*http.Request, error
 	return req, nil
 }
 
+// NewListTenantEventsRequest constructs an http.Request for the ListTenantEvents method
+func NewListTenantEventsRequest(server string, tenantId TenantId, params *ListTenantEventsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/events", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.QuestionUuid != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "questionUuid", *params.QuestionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListExpertsRequest constructs an http.Request for the ListExperts method
+func NewListExpertsRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateExpertRequest calls the generic CreateExpert builder with application/json body
+func NewCreateExpertRequest(server string, tenantId TenantId, body CreateExpertJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateExpertRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewCreateExpertRequestWithBody constructs an http.Request for the CreateExpert method, with any body, and a specified content type
+func NewCreateExpertRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetExpertRequest constructs an http.Request for the GetExpert method
+func NewGetExpertRequest(server string, tenantId TenantId, expertId ExpertId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "expertId", expertId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateExpertRequest calls the generic UpdateExpert builder with application/json body
+func NewUpdateExpertRequest(server string, tenantId TenantId, expertId ExpertId, body UpdateExpertJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateExpertRequestWithBody(server, tenantId, expertId, "application/json", bodyReader)
+}
+
+// NewUpdateExpertRequestWithBody constructs an http.Request for the UpdateExpert method, with any body, and a specified content type
+func NewUpdateExpertRequestWithBody(server string, tenantId TenantId, expertId ExpertId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "expertId", expertId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetExpertQuestionRequest constructs an http.Request for the GetExpertQuestion method
+func NewGetExpertQuestionRequest(server string, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "expertId", expertId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts/%s/questions/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewClaimQuestionRequest constructs an http.Request for the ClaimQuestion method
+func NewClaimQuestionRequest(server string, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "expertId", expertId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts/%s/questions/%s/claim", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostExpertMessageRequest calls the generic PostExpertMessage builder with application/json body
+func NewPostExpertMessageRequest(server string, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body PostExpertMessageJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostExpertMessageRequestWithBody(server, tenantId, expertId, questionUuid, "application/json", bodyReader)
+}
+
+// NewPostExpertMessageRequestWithBody constructs an http.Request for the PostExpertMessage method, with any body, and a specified content type
+func NewPostExpertMessageRequestWithBody(server string, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "expertId", expertId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts/%s/questions/%s/messages", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReleaseQuestionRequest constructs an http.Request for the ReleaseQuestion method
+func NewReleaseQuestionRequest(server string, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "expertId", expertId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts/%s/questions/%s/release", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRerouteByExpertRequest calls the generic RerouteByExpert builder with application/json body
+func NewRerouteByExpertRequest(server string, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body RerouteByExpertJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRerouteByExpertRequestWithBody(server, tenantId, expertId, questionUuid, "application/json", bodyReader)
+}
+
+// NewRerouteByExpertRequestWithBody constructs an http.Request for the RerouteByExpert method, with any body, and a specified content type
+func NewRerouteByExpertRequestWithBody(server string, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "expertId", expertId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts/%s/questions/%s/reroute", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewMarkResolvedRequest constructs an http.Request for the MarkResolved method
+func NewMarkResolvedRequest(server string, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "expertId", expertId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts/%s/questions/%s/resolve", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRespondToQuestionRequest calls the generic RespondToQuestion builder with application/json body
+func NewRespondToQuestionRequest(server string, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body RespondToQuestionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRespondToQuestionRequestWithBody(server, tenantId, expertId, questionUuid, "application/json", bodyReader)
+}
+
+// NewRespondToQuestionRequestWithBody constructs an http.Request for the RespondToQuestion method, with any body, and a specified content type
+func NewRespondToQuestionRequestWithBody(server string, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "expertId", expertId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts/%s/questions/%s/responses", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListExpertQueueRequest constructs an http.Request for the ListExpertQueue method
+func NewListExpertQueueRequest(server string, tenantId TenantId, expertId ExpertId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "expertId", expertId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/experts/%s/queue", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRotateHelpDeskTokenRequest constructs an http.Request for the RotateHelpDeskToken method
 func NewRotateHelpDeskTokenRequest(server string, tenantId TenantId) (*http.Request, error) {
 	var err error
@@ -642,6 +3660,128 @@ func NewRotateHelpDeskTokenRequest(server string, tenantId TenantId) (*http.Requ
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListOAuthClientsRequest constructs an http.Request for the ListOAuthClients method
+func NewListOAuthClientsRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/oauth-clients", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateOAuthClientRequest calls the generic CreateOAuthClient builder with application/json body
+func NewCreateOAuthClientRequest(server string, tenantId TenantId, body CreateOAuthClientJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateOAuthClientRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewCreateOAuthClientRequestWithBody constructs an http.Request for the CreateOAuthClient method, with any body, and a specified content type
+func NewCreateOAuthClientRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/oauth-clients", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeOAuthClientRequest constructs an http.Request for the RevokeOAuthClient method
+func NewRevokeOAuthClientRequest(server string, tenantId TenantId, clientId ClientId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/oauth-clients/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -746,6 +3886,372 @@ func NewListTenantQuestionsRequest(server string, tenantId TenantId, params *Lis
 	return req, nil
 }
 
+// NewGetTenantQuestionRequest constructs an http.Request for the GetTenantQuestion method
+func NewGetTenantQuestionRequest(server string, tenantId TenantId, questionUuid QuestionUuid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/questions/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAcceptAsCustomerRequest calls the generic AcceptAsCustomer builder with application/json body
+func NewAcceptAsCustomerRequest(server string, tenantId TenantId, questionUuid QuestionUuid, body AcceptAsCustomerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAcceptAsCustomerRequestWithBody(server, tenantId, questionUuid, "application/json", bodyReader)
+}
+
+// NewAcceptAsCustomerRequestWithBody constructs an http.Request for the AcceptAsCustomer method, with any body, and a specified content type
+func NewAcceptAsCustomerRequestWithBody(server string, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/questions/%s/customer/accept", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostCustomerMessageRequest calls the generic PostCustomerMessage builder with application/json body
+func NewPostCustomerMessageRequest(server string, tenantId TenantId, questionUuid QuestionUuid, body PostCustomerMessageJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostCustomerMessageRequestWithBody(server, tenantId, questionUuid, "application/json", bodyReader)
+}
+
+// NewPostCustomerMessageRequestWithBody constructs an http.Request for the PostCustomerMessage method, with any body, and a specified content type
+func NewPostCustomerMessageRequestWithBody(server string, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/questions/%s/customer/messages", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRerouteAsCustomerRequest calls the generic RerouteAsCustomer builder with application/json body
+func NewRerouteAsCustomerRequest(server string, tenantId TenantId, questionUuid QuestionUuid, body RerouteAsCustomerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRerouteAsCustomerRequestWithBody(server, tenantId, questionUuid, "application/json", bodyReader)
+}
+
+// NewRerouteAsCustomerRequestWithBody constructs an http.Request for the RerouteAsCustomer method, with any body, and a specified content type
+func NewRerouteAsCustomerRequestWithBody(server string, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/questions/%s/customer/reroute", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListQuestionOffersRequest constructs an http.Request for the ListQuestionOffers method
+func NewListQuestionOffersRequest(server string, tenantId TenantId, questionUuid QuestionUuid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/questions/%s/offers", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReleaseQuestionByOperatorRequest constructs an http.Request for the ReleaseQuestionByOperator method
+func NewReleaseQuestionByOperatorRequest(server string, tenantId TenantId, questionUuid QuestionUuid) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "questionUuid", questionUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/questions/%s/release", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSettingsRequest constructs an http.Request for the GetSettings method
+func NewGetSettingsRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/settings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSettingsRequest calls the generic UpdateSettings builder with application/json body
+func NewUpdateSettingsRequest(server string, tenantId TenantId, body UpdateSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSettingsRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewUpdateSettingsRequestWithBody constructs an http.Request for the UpdateSettings method, with any body, and a specified content type
+func NewUpdateSettingsRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/settings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -790,6 +4296,51 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetClockWithResponse Read the server clock
+	//
+	// The server's current time and clock mode. `jobsRun` is always 0 here.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/clock (the `GetClock` operationId).
+	GetClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetClockResponse, error)
+
+	// SetClockWithBodyWithResponse Set the virtual clock
+	//
+	// Moves the virtual clock forward to `now` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. Setting the current time again runs what is due and changes nothing else. A time earlier than the virtual clock's is 400; on the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/clock (the `SetClock` operationId).
+	SetClockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetClockResponse, error)
+
+	// SetClockWithResponse Set the virtual clock
+	//
+	// Moves the virtual clock forward to `now` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. Setting the current time again runs what is due and changes nothing else. A time earlier than the virtual clock's is 400; on the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/clock (the `SetClock` operationId).
+	SetClockWithResponse(ctx context.Context, body SetClockJSONRequestBody, reqEditors ...RequestEditorFn) (*SetClockResponse, error)
+
+	// AdvanceClockWithBodyWithResponse Advance the virtual clock
+	//
+	// Moves the virtual clock forward by `seconds` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. `seconds: 0` runs what is due now. On the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/clock/advance (the `AdvanceClock` operationId).
+	AdvanceClockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdvanceClockResponse, error)
+
+	// AdvanceClockWithResponse Advance the virtual clock
+	//
+	// Moves the virtual clock forward by `seconds` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. `seconds: 0` runs what is due now. On the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/clock/advance (the `AdvanceClock` operationId).
+	AdvanceClockWithResponse(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*AdvanceClockResponse, error)
+
 	// ListTenantsWithResponse List tenants
 	//
 	// Every tenant, oldest first.
@@ -824,6 +4375,166 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 	GetTenantWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetTenantResponse, error)
 
+	// ListTenantEventsWithResponse List a tenant's events
+	//
+	// The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/events (the `ListTenantEvents` operationId).
+	ListTenantEventsWithResponse(ctx context.Context, tenantId TenantId, params *ListTenantEventsParams, reqEditors ...RequestEditorFn) (*ListTenantEventsResponse, error)
+
+	// ListExpertsWithResponse List a tenant's experts
+	//
+	// Every expert of the tenant, active or not, oldest first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/experts (the `ListExperts` operationId).
+	ListExpertsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListExpertsResponse, error)
+
+	// CreateExpertWithBodyWithResponse Create an expert
+	//
+	// Adds an expert to the tenant. New questions are offered to the expert from now on when eligible (active; elite for elite-only questions; listed in the category's `expertUuids` when the category has such a list; below capacity) and ranked high enough.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts (the `CreateExpert` operationId).
+	CreateExpertWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateExpertResponse, error)
+
+	// CreateExpertWithResponse Create an expert
+	//
+	// Adds an expert to the tenant. New questions are offered to the expert from now on when eligible (active; elite for elite-only questions; listed in the category's `expertUuids` when the category has such a list; below capacity) and ranked high enough.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts (the `CreateExpert` operationId).
+	CreateExpertWithResponse(ctx context.Context, tenantId TenantId, body CreateExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateExpertResponse, error)
+
+	// GetExpertWithResponse Get an expert
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId} (the `GetExpert` operationId).
+	GetExpertWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, reqEditors ...RequestEditorFn) (*GetExpertResponse, error)
+
+	// UpdateExpertWithBodyWithResponse Change an expert
+	//
+	// Changes the fields present in the body; absent fields keep their value, and list fields are replaced as a whole. Deactivating an expert (`isActive: false`) takes them out of routing and stops their actions (403); questions they hold stay held until released.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/tenants/{tenantId}/experts/{expertId} (the `UpdateExpert` operationId).
+	UpdateExpertWithBodyWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateExpertResponse, error)
+
+	// UpdateExpertWithResponse Change an expert
+	//
+	// Changes the fields present in the body; absent fields keep their value, and list fields are replaced as a whole. Deactivating an expert (`isActive: false`) takes them out of routing and stops their actions (403); questions they hold stay held until released.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/tenants/{tenantId}/experts/{expertId} (the `UpdateExpert` operationId).
+	UpdateExpertWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, body UpdateExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateExpertResponse, error)
+
+	// GetExpertQuestionWithResponse Get a question as an expert sees it
+	//
+	// A question offered to this expert, in any state, in the expert view: no email, no `refId`, visible metadata only. A question never offered to the expert answers 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid} (the `GetExpertQuestion` operationId).
+	GetExpertQuestionWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*GetExpertQuestionResponse, error)
+
+	// ClaimQuestionWithResponse Claim a question
+	//
+	// The expert takes the question: `isClaimed` becomes true, it leaves the other experts' queues and only this expert may respond. The question must be UNRESOLVED and not held by another expert (else 400 `INVALID_STATE`); claiming one's own claim again changes nothing. An inactive expert or one at capacity gets 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/claim (the `ClaimQuestion` operationId).
+	ClaimQuestionWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*ClaimQuestionResponse, error)
+
+	// PostExpertMessageWithBodyWithResponse Add a message to the expert's thread
+	//
+	// Adds an `EXPERT_MESSAGE` (unread for the user) to the expert's own response thread. Allowed while UNRESOLVED, or while RESOLVED when the expert's response is the accepted one; without a response of the expert, or in any other state, 400 `INVALID_STATE`. An inactive expert is 403.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages (the `PostExpertMessage` operationId).
+	PostExpertMessageWithBodyWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostExpertMessageResponse, error)
+
+	// PostExpertMessageWithResponse Add a message to the expert's thread
+	//
+	// Adds an `EXPERT_MESSAGE` (unread for the user) to the expert's own response thread. Allowed while UNRESOLVED, or while RESOLVED when the expert's response is the accepted one; without a response of the expert, or in any other state, 400 `INVALID_STATE`. An inactive expert is 403.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages (the `PostExpertMessage` operationId).
+	PostExpertMessageWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body PostExpertMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*PostExpertMessageResponse, error)
+
+	// ReleaseQuestionWithResponse Release a claimed question
+	//
+	// The claimer gives the question up: `isClaimed` becomes false and it returns to the queues of the experts it was offered to; while it has no expert response the experts are notified again. Only the claimer may release (403); an UNRESOLVED question nobody holds, or one no longer UNRESOLVED, is 400 `INVALID_STATE`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/release (the `ReleaseQuestion` operationId).
+	ReleaseQuestionWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*ReleaseQuestionResponse, error)
+
+	// RerouteByExpertWithBodyWithResponse Reroute a question to the company's team
+	//
+	// The expert sends the question back to the company's own team, with a reason: status REROUTED, `reroutedBy` EXPERT, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). Immediate; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute (the `RerouteByExpert` operationId).
+	RerouteByExpertWithBodyWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RerouteByExpertResponse, error)
+
+	// RerouteByExpertWithResponse Reroute a question to the company's team
+	//
+	// The expert sends the question back to the company's own team, with a reason: status REROUTED, `reroutedBy` EXPERT, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). Immediate; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute (the `RerouteByExpert` operationId).
+	RerouteByExpertWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body RerouteByExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*RerouteByExpertResponse, error)
+
+	// MarkResolvedWithResponse Mark the expert's response as resolving the question
+	//
+	// The expert marks their own response resolved: `isMarkedAsResolved` becomes true and MARK_AS_RESOLVED replaces ACCEPT_RESPONSE in that thread, asking the user to confirm by accepting. UNRESOLVED only, and only after the expert responded (else 400 `INVALID_STATE`); marking again changes nothing. The question stays UNRESOLVED until the user accepts. An inactive expert is 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/resolve (the `MarkResolved` operationId).
+	MarkResolvedWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*MarkResolvedResponse, error)
+
+	// RespondToQuestionWithBodyWithResponse Respond to a question
+	//
+	// Adds the expert's response: an `Expert` response whose first message is `text` (an `EXPERT_MESSAGE`, unread for the user), with ACCEPT_RESPONSE in the new thread. One response per expert per question; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses (the `RespondToQuestion` operationId).
+	RespondToQuestionWithBodyWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RespondToQuestionResponse, error)
+
+	// RespondToQuestionWithResponse Respond to a question
+	//
+	// Adds the expert's response: an `Expert` response whose first message is `text` (an `EXPERT_MESSAGE`, unread for the user), with ACCEPT_RESPONSE in the new thread. One response per expert per question; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses (the `RespondToQuestion` operationId).
+	RespondToQuestionWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body RespondToQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*RespondToQuestionResponse, error)
+
+	// ListExpertQueueWithResponse List an expert's queue
+	//
+	// The questions offered to this expert that are UNRESOLVED and not held by another expert (those the expert holds included), oldest offer first, in the expert view.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId}/queue (the `ListExpertQueue` operationId).
+	ListExpertQueueWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, reqEditors ...RequestEditorFn) (*ListExpertQueueResponse, error)
+
 	// RotateHelpDeskTokenWithResponse Issue or rotate the Help Desk API token
 	//
 	// Issues the tenant's Help Desk API token, replacing any previous one (the vendor's "Generate new token"): the previous token stops working at once. The token is returned only here; the server keeps only its hash.
@@ -833,6 +4544,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/tenants/{tenantId}/helpdesk-token (the `RotateHelpDeskToken` operationId).
 	RotateHelpDeskTokenWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*RotateHelpDeskTokenResponse, error)
 
+	// ListOAuthClientsWithResponse List a tenant's OAuth clients
+	//
+	// The tenant's live (not revoked) Messaging API OAuth clients, oldest first, without secrets.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/oauth-clients (the `ListOAuthClients` operationId).
+	ListOAuthClientsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListOAuthClientsResponse, error)
+
+	// CreateOAuthClientWithBodyWithResponse Issue an OAuth client
+	//
+	// Issues a `client_id`/`client_secret` pair for the Messaging API's `POST /oauth/token` (client credentials grant). Tokens issued to the client carry at most its `scopes`: `read` allows GET only, `write` is needed for every POST. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/oauth-clients (the `CreateOAuthClient` operationId).
+	CreateOAuthClientWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOAuthClientResponse, error)
+
+	// CreateOAuthClientWithResponse Issue an OAuth client
+	//
+	// Issues a `client_id`/`client_secret` pair for the Messaging API's `POST /oauth/token` (client credentials grant). Tokens issued to the client carry at most its `scopes`: `read` allows GET only, `write` is needed for every POST. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/oauth-clients (the `CreateOAuthClient` operationId).
+	CreateOAuthClientWithResponse(ctx context.Context, tenantId TenantId, body CreateOAuthClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOAuthClientResponse, error)
+
+	// RevokeOAuthClientWithResponse Revoke an OAuth client
+	//
+	// Revokes the client and every token issued to it: they stop working at once (401 on the next call). The client leaves `listOAuthClients`; revoking it again answers 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/oauth-clients/{clientId} (the `RevokeOAuthClient` operationId).
+	RevokeOAuthClientWithResponse(ctx context.Context, tenantId TenantId, clientId ClientId, reqEditors ...RequestEditorFn) (*RevokeOAuthClientResponse, error)
+
 	// ListTenantQuestionsWithResponse List a tenant's questions
 	//
 	// The tenant's questions from every API, by ascending numeric id, with everything the server keeps (hidden metadata and the customer's email included). Page with `after` = the previous page's `nextAfter`.
@@ -841,6 +4588,307 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/tenants/{tenantId}/questions (the `ListTenantQuestions` operationId).
 	ListTenantQuestionsWithResponse(ctx context.Context, tenantId TenantId, params *ListTenantQuestionsParams, reqEditors ...RequestEditorFn) (*ListTenantQuestionsResponse, error)
+
+	// GetTenantQuestionWithResponse Get one of a tenant's questions
+	//
+	// One question of any API with everything the server keeps: what `listTenantQuestions` shows, plus the claim, the reroute, every response (with rating and testimonial) and every message (read state included, system messages too), in creation order.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/questions/{questionUuid} (the `GetTenantQuestion` operationId).
+	GetTenantQuestionWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*GetTenantQuestionResponse, error)
+
+	// AcceptAsCustomerWithBodyWithResponse Accept a response as the customer
+	//
+	// The customer accepts a response: the question becomes RESOLVED, ACCEPTED_RESPONSE and RATE_RESPONSE are added in that thread. Accepting the accepted response again changes nothing; any other accept on a RESOLVED question, or an accept in CLOSED, EXPIRED or REROUTED, is 400 `INVALID_STATE`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept (the `AcceptAsCustomer` operationId).
+	AcceptAsCustomerWithBodyWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptAsCustomerResponse, error)
+
+	// AcceptAsCustomerWithResponse Accept a response as the customer
+	//
+	// The customer accepts a response: the question becomes RESOLVED, ACCEPTED_RESPONSE and RATE_RESPONSE are added in that thread. Accepting the accepted response again changes nothing; any other accept on a RESOLVED question, or an accept in CLOSED, EXPIRED or REROUTED, is 400 `INVALID_STATE`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept (the `AcceptAsCustomer` operationId).
+	AcceptAsCustomerWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body AcceptAsCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptAsCustomerResponse, error)
+
+	// PostCustomerMessageWithBodyWithResponse Post a message as the customer
+	//
+	// Adds a `USER_MESSAGE` from the question's author, at question level or in the thread of `responseUuid`. State matrix: question level while UNRESOLVED; any thread while UNRESOLVED, only the accepted thread while RESOLVED; else 400 `INVALID_STATE`. Posting in a thread the expert marked resolved undoes the mark; the reroute prompt goes.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages (the `PostCustomerMessage` operationId).
+	PostCustomerMessageWithBodyWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostCustomerMessageResponse, error)
+
+	// PostCustomerMessageWithResponse Post a message as the customer
+	//
+	// Adds a `USER_MESSAGE` from the question's author, at question level or in the thread of `responseUuid`. State matrix: question level while UNRESOLVED; any thread while UNRESOLVED, only the accepted thread while RESOLVED; else 400 `INVALID_STATE`. Posting in a thread the expert marked resolved undoes the mark; the reroute prompt goes.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages (the `PostCustomerMessage` operationId).
+	PostCustomerMessageWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body PostCustomerMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*PostCustomerMessageResponse, error)
+
+	// RerouteAsCustomerWithBodyWithResponse Reroute a question as the customer
+	//
+	// The customer asks for the company's own team: status REROUTED, `reroutedBy` USER, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). UNRESOLVED only (else 400 `INVALID_STATE`). The body and its `reason` are optional.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute (the `RerouteAsCustomer` operationId).
+	RerouteAsCustomerWithBodyWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RerouteAsCustomerResponse, error)
+
+	// RerouteAsCustomerWithResponse Reroute a question as the customer
+	//
+	// The customer asks for the company's own team: status REROUTED, `reroutedBy` USER, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). UNRESOLVED only (else 400 `INVALID_STATE`). The body and its `reason` are optional.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute (the `RerouteAsCustomer` operationId).
+	RerouteAsCustomerWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body RerouteAsCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*RerouteAsCustomerResponse, error)
+
+	// ListQuestionOffersWithResponse List who a question was offered to
+	//
+	// Every offer of the question, in offer order (tier, then rank): who, when, and the score breakdown that ranked the expert. Tier 0 goes out at creation; each `offerWaitSeconds` without a claim or an expert response adds the next `offerTopK` experts as the next tier. `score.total` is the mean of the components (each 0..1) weighted by the settings' `routingWeights`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/questions/{questionUuid}/offers (the `ListQuestionOffers` operationId).
+	ListQuestionOffersWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*ListQuestionOffersResponse, error)
+
+	// ReleaseQuestionByOperatorWithResponse Release a question's claim as the operator
+	//
+	// Takes the question away from the expert holding it, with the same effects as the expert's own release. 400 `INVALID_STATE` when the question is not UNRESOLVED or nobody holds it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/release (the `ReleaseQuestionByOperator` operationId).
+	ReleaseQuestionByOperatorWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*ReleaseQuestionByOperatorResponse, error)
+
+	// GetSettingsWithResponse Get a tenant's settings
+	//
+	// The tenant's company settings, every field present: a field never set holds its default (the defaults are those of the `updateSettings` field descriptions).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/settings (the `GetSettings` operationId).
+	GetSettingsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetSettingsResponse, error)
+
+	// UpdateSettingsWithBodyWithResponse Change a tenant's settings
+	//
+	// Changes the fields present in the body; absent fields keep their current value. List and object fields (`routingWeights`, `classes`, `agentOnlyKeywords`, `categories`) are replaced as a whole. Values are checked as a whole before anything is stored: an invalid value, a class or category name used twice, or an `expertUuids` entry that is not a uuid is a 400 and changes nothing. Answers the settings as they are now.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/settings (the `UpdateSettings` operationId).
+	UpdateSettingsWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSettingsResponse, error)
+
+	// UpdateSettingsWithResponse Change a tenant's settings
+	//
+	// Changes the fields present in the body; absent fields keep their current value. List and object fields (`routingWeights`, `classes`, `agentOnlyKeywords`, `categories`) are replaced as a whole. Values are checked as a whole before anything is stored: an invalid value, a class or category name used twice, or an `expertUuids` entry that is not a uuid is a 400 and changes nothing. Answers the settings as they are now.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/settings (the `UpdateSettings` operationId).
+	UpdateSettingsWithResponse(ctx context.Context, tenantId TenantId, body UpdateSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSettingsResponse, error)
+}
+
+type GetClockResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Clock
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetClockResponse) GetJSON200() *Clock {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetClockResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetClockResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetClockResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetClockResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetClockResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetClockResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Clock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ClockBackwards
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *WallClock
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetClockResponse) GetJSON200() *Clock {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetClockResponse) GetJSON400() *ClockBackwards {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetClockResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SetClockResponse) GetJSON409() *WallClock {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetClockResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetClockResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetClockResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetClockResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AdvanceClockResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Clock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *WallClock
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdvanceClockResponse) GetJSON200() *Clock {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdvanceClockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdvanceClockResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AdvanceClockResponse) GetJSON409() *WallClock {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdvanceClockResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdvanceClockResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdvanceClockResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdvanceClockResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdvanceClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type ListTenantsResponse struct {
@@ -1043,6 +5091,952 @@ func (r GetTenantResponse) ContentType() string {
 	return ""
 }
 
+type ListTenantEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EventList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTenantEventsResponse) GetJSON200() *EventList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListTenantEventsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListTenantEventsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListTenantEventsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListTenantEventsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTenantEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTenantEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTenantEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTenantEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListExpertsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpertList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListExpertsResponse) GetJSON200() *ExpertList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListExpertsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListExpertsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListExpertsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListExpertsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListExpertsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListExpertsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListExpertsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListExpertsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateExpertResponse201Headers the declared response headers of an HTTP 201 response for CreateExpert
+type CreateExpertResponse201Headers struct {
+	Location *string
+}
+
+type CreateExpertResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Expert
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateExpertResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateExpertResponse) GetJSON201() *Expert {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateExpertResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateExpertResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateExpertResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateExpertResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateExpertResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateExpertResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateExpertResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateExpertResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetExpertResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Expert
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ExpertNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetExpertResponse) GetJSON200() *Expert {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExpertResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetExpertResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetExpertResponse) GetJSON404() *ExpertNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetExpertResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExpertResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExpertResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExpertResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExpertResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateExpertResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Expert
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ExpertNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateExpertResponse) GetJSON200() *Expert {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateExpertResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateExpertResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateExpertResponse) GetJSON404() *ExpertNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateExpertResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateExpertResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateExpertResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateExpertResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateExpertResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetExpertQuestionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpertQuestion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *OfferedQuestionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetExpertQuestionResponse) GetJSON200() *ExpertQuestion {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExpertQuestionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetExpertQuestionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetExpertQuestionResponse) GetJSON404() *OfferedQuestionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetExpertQuestionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExpertQuestionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExpertQuestionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExpertQuestionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExpertQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ClaimQuestionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpertQuestion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidState
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ExpertForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *OfferedQuestionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ClaimQuestionResponse) GetJSON200() *ExpertQuestion {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClaimQuestionResponse) GetJSON400() *InvalidState {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ClaimQuestionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ClaimQuestionResponse) GetJSON403() *ExpertForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ClaimQuestionResponse) GetJSON404() *OfferedQuestionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ClaimQuestionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ClaimQuestionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClaimQuestionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClaimQuestionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClaimQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostExpertMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ExpertQuestion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidState
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ExpertForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *OfferedQuestionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostExpertMessageResponse) GetJSON201() *ExpertQuestion {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostExpertMessageResponse) GetJSON400() *InvalidState {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostExpertMessageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostExpertMessageResponse) GetJSON403() *ExpertForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostExpertMessageResponse) GetJSON404() *OfferedQuestionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostExpertMessageResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostExpertMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostExpertMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostExpertMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostExpertMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReleaseQuestionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpertQuestion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidState
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ExpertForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *OfferedQuestionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReleaseQuestionResponse) GetJSON200() *ExpertQuestion {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReleaseQuestionResponse) GetJSON400() *InvalidState {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReleaseQuestionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReleaseQuestionResponse) GetJSON403() *ExpertForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReleaseQuestionResponse) GetJSON404() *OfferedQuestionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReleaseQuestionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReleaseQuestionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReleaseQuestionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReleaseQuestionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReleaseQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RerouteByExpertResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpertQuestion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidState
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ExpertForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *OfferedQuestionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RerouteByExpertResponse) GetJSON200() *ExpertQuestion {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RerouteByExpertResponse) GetJSON400() *InvalidState {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RerouteByExpertResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RerouteByExpertResponse) GetJSON403() *ExpertForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RerouteByExpertResponse) GetJSON404() *OfferedQuestionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RerouteByExpertResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RerouteByExpertResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RerouteByExpertResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RerouteByExpertResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RerouteByExpertResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MarkResolvedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpertQuestion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidState
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ExpertForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *OfferedQuestionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MarkResolvedResponse) GetJSON200() *ExpertQuestion {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MarkResolvedResponse) GetJSON400() *InvalidState {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MarkResolvedResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MarkResolvedResponse) GetJSON403() *ExpertForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MarkResolvedResponse) GetJSON404() *OfferedQuestionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MarkResolvedResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r MarkResolvedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MarkResolvedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MarkResolvedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MarkResolvedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RespondToQuestionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ExpertQuestion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidState
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ExpertForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *OfferedQuestionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RespondToQuestionResponse) GetJSON201() *ExpertQuestion {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RespondToQuestionResponse) GetJSON400() *InvalidState {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RespondToQuestionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RespondToQuestionResponse) GetJSON403() *ExpertForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RespondToQuestionResponse) GetJSON404() *OfferedQuestionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RespondToQuestionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RespondToQuestionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RespondToQuestionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RespondToQuestionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RespondToQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListExpertQueueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpertQueue
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ExpertNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListExpertQueueResponse) GetJSON200() *ExpertQueue {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListExpertQueueResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListExpertQueueResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListExpertQueueResponse) GetJSON404() *ExpertNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListExpertQueueResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListExpertQueueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListExpertQueueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListExpertQueueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListExpertQueueResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RotateHelpDeskTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1106,6 +6100,206 @@ func (r RotateHelpDeskTokenResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RotateHelpDeskTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListOAuthClientsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OAuthClientList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOAuthClientsResponse) GetJSON200() *OAuthClientList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListOAuthClientsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListOAuthClientsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListOAuthClientsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListOAuthClientsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOAuthClientsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOAuthClientsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOAuthClientsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOAuthClientsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateOAuthClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *OAuthClientSecret
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateOAuthClientResponse) GetJSON201() *OAuthClientSecret {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateOAuthClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateOAuthClientResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateOAuthClientResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateOAuthClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateOAuthClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateOAuthClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateOAuthClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateOAuthClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RevokeOAuthClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *OAuthClientNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeOAuthClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeOAuthClientResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeOAuthClientResponse) GetJSON404() *OAuthClientNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeOAuthClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeOAuthClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeOAuthClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeOAuthClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeOAuthClientResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -1181,6 +6375,633 @@ func (r ListTenantQuestionsResponse) ContentType() string {
 	return ""
 }
 
+type GetTenantQuestionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TenantQuestionDetail
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *QuestionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTenantQuestionResponse) GetJSON200() *TenantQuestionDetail {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetTenantQuestionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetTenantQuestionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetTenantQuestionResponse) GetJSON404() *QuestionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetTenantQuestionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTenantQuestionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTenantQuestionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTenantQuestionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTenantQuestionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AcceptAsCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TenantQuestionDetail
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidState
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ResponseNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcceptAsCustomerResponse) GetJSON200() *TenantQuestionDetail {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AcceptAsCustomerResponse) GetJSON400() *InvalidState {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AcceptAsCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AcceptAsCustomerResponse) GetJSON404() *ResponseNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AcceptAsCustomerResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptAsCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptAsCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptAsCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptAsCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostCustomerMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TenantQuestionDetail
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidState
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ResponseNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostCustomerMessageResponse) GetJSON201() *TenantQuestionDetail {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostCustomerMessageResponse) GetJSON400() *InvalidState {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostCustomerMessageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostCustomerMessageResponse) GetJSON404() *ResponseNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostCustomerMessageResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostCustomerMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostCustomerMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostCustomerMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostCustomerMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RerouteAsCustomerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TenantQuestionDetail
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidState
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *QuestionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RerouteAsCustomerResponse) GetJSON200() *TenantQuestionDetail {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RerouteAsCustomerResponse) GetJSON400() *InvalidState {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RerouteAsCustomerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RerouteAsCustomerResponse) GetJSON404() *QuestionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RerouteAsCustomerResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RerouteAsCustomerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RerouteAsCustomerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RerouteAsCustomerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RerouteAsCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListQuestionOffersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OfferList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *QuestionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListQuestionOffersResponse) GetJSON200() *OfferList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListQuestionOffersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListQuestionOffersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListQuestionOffersResponse) GetJSON404() *QuestionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListQuestionOffersResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListQuestionOffersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListQuestionOffersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListQuestionOffersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListQuestionOffersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReleaseQuestionByOperatorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TenantQuestionDetail
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidState
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *QuestionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReleaseQuestionByOperatorResponse) GetJSON200() *TenantQuestionDetail {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReleaseQuestionByOperatorResponse) GetJSON400() *InvalidState {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReleaseQuestionByOperatorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReleaseQuestionByOperatorResponse) GetJSON404() *QuestionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReleaseQuestionByOperatorResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReleaseQuestionByOperatorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReleaseQuestionByOperatorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReleaseQuestionByOperatorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReleaseQuestionByOperatorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Settings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSettingsResponse) GetJSON200() *Settings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Settings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidSettings
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSettingsResponse) GetJSON200() *Settings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSettingsResponse) GetJSON400() *InvalidSettings {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetClockWithResponse Read the server clock
+//
+// The server's current time and clock mode. `jobsRun` is always 0 here.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/clock (the `GetClock` operationId).
+func (c *ClientWithResponses) GetClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetClockResponse, error) {
+	rsp, err := c.GetClock(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetClockResponse(rsp)
+}
+
+// SetClockWithBodyWithResponse Set the virtual clock
+//
+// Moves the virtual clock forward to `now` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. Setting the current time again runs what is due and changes nothing else. A time earlier than the virtual clock's is 400; on the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/clock (the `SetClock` operationId).
+func (c *ClientWithResponses) SetClockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetClockResponse, error) {
+	rsp, err := c.SetClockWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetClockResponse(rsp)
+}
+
+// SetClockWithResponse Set the virtual clock
+//
+// Moves the virtual clock forward to `now` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. Setting the current time again runs what is due and changes nothing else. A time earlier than the virtual clock's is 400; on the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/clock (the `SetClock` operationId).
+func (c *ClientWithResponses) SetClockWithResponse(ctx context.Context, body SetClockJSONRequestBody, reqEditors ...RequestEditorFn) (*SetClockResponse, error) {
+	rsp, err := c.SetClock(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetClockResponse(rsp)
+}
+
+// AdvanceClockWithBodyWithResponse Advance the virtual clock
+//
+// Moves the virtual clock forward by `seconds` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. `seconds: 0` runs what is due now. On the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/clock/advance (the `AdvanceClock` operationId).
+func (c *ClientWithResponses) AdvanceClockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdvanceClockResponse, error) {
+	rsp, err := c.AdvanceClockWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdvanceClockResponse(rsp)
+}
+
+// AdvanceClockWithResponse Advance the virtual clock
+//
+// Moves the virtual clock forward by `seconds` and runs every job that falls due on the way (unanswered timeouts, reroute prompts, offer widening, token expiry), in due order, each at its own due time. `seconds: 0` runs what is due now. On the wall clock (no `--clock=virtual`) 409 `CONFLICT`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/clock/advance (the `AdvanceClock` operationId).
+func (c *ClientWithResponses) AdvanceClockWithResponse(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*AdvanceClockResponse, error) {
+	rsp, err := c.AdvanceClock(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdvanceClockResponse(rsp)
+}
+
 // ListTenantsWithResponse List tenants
 //
 // Every tenant, oldest first.
@@ -1239,6 +7060,274 @@ func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, tenantI
 	return ParseGetTenantResponse(rsp)
 }
 
+// ListTenantEventsWithResponse List a tenant's events
+//
+// The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/events (the `ListTenantEvents` operationId).
+func (c *ClientWithResponses) ListTenantEventsWithResponse(ctx context.Context, tenantId TenantId, params *ListTenantEventsParams, reqEditors ...RequestEditorFn) (*ListTenantEventsResponse, error) {
+	rsp, err := c.ListTenantEvents(ctx, tenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTenantEventsResponse(rsp)
+}
+
+// ListExpertsWithResponse List a tenant's experts
+//
+// Every expert of the tenant, active or not, oldest first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/experts (the `ListExperts` operationId).
+func (c *ClientWithResponses) ListExpertsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListExpertsResponse, error) {
+	rsp, err := c.ListExperts(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListExpertsResponse(rsp)
+}
+
+// CreateExpertWithBodyWithResponse Create an expert
+//
+// Adds an expert to the tenant. New questions are offered to the expert from now on when eligible (active; elite for elite-only questions; listed in the category's `expertUuids` when the category has such a list; below capacity) and ranked high enough.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts (the `CreateExpert` operationId).
+func (c *ClientWithResponses) CreateExpertWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateExpertResponse, error) {
+	rsp, err := c.CreateExpertWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateExpertResponse(rsp)
+}
+
+// CreateExpertWithResponse Create an expert
+//
+// Adds an expert to the tenant. New questions are offered to the expert from now on when eligible (active; elite for elite-only questions; listed in the category's `expertUuids` when the category has such a list; below capacity) and ranked high enough.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts (the `CreateExpert` operationId).
+func (c *ClientWithResponses) CreateExpertWithResponse(ctx context.Context, tenantId TenantId, body CreateExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateExpertResponse, error) {
+	rsp, err := c.CreateExpert(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateExpertResponse(rsp)
+}
+
+// GetExpertWithResponse Get an expert
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId} (the `GetExpert` operationId).
+func (c *ClientWithResponses) GetExpertWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, reqEditors ...RequestEditorFn) (*GetExpertResponse, error) {
+	rsp, err := c.GetExpert(ctx, tenantId, expertId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExpertResponse(rsp)
+}
+
+// UpdateExpertWithBodyWithResponse Change an expert
+//
+// Changes the fields present in the body; absent fields keep their value, and list fields are replaced as a whole. Deactivating an expert (`isActive: false`) takes them out of routing and stops their actions (403); questions they hold stay held until released.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/tenants/{tenantId}/experts/{expertId} (the `UpdateExpert` operationId).
+func (c *ClientWithResponses) UpdateExpertWithBodyWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateExpertResponse, error) {
+	rsp, err := c.UpdateExpertWithBody(ctx, tenantId, expertId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateExpertResponse(rsp)
+}
+
+// UpdateExpertWithResponse Change an expert
+//
+// Changes the fields present in the body; absent fields keep their value, and list fields are replaced as a whole. Deactivating an expert (`isActive: false`) takes them out of routing and stops their actions (403); questions they hold stay held until released.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/tenants/{tenantId}/experts/{expertId} (the `UpdateExpert` operationId).
+func (c *ClientWithResponses) UpdateExpertWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, body UpdateExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateExpertResponse, error) {
+	rsp, err := c.UpdateExpert(ctx, tenantId, expertId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateExpertResponse(rsp)
+}
+
+// GetExpertQuestionWithResponse Get a question as an expert sees it
+//
+// A question offered to this expert, in any state, in the expert view: no email, no `refId`, visible metadata only. A question never offered to the expert answers 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid} (the `GetExpertQuestion` operationId).
+func (c *ClientWithResponses) GetExpertQuestionWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*GetExpertQuestionResponse, error) {
+	rsp, err := c.GetExpertQuestion(ctx, tenantId, expertId, questionUuid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExpertQuestionResponse(rsp)
+}
+
+// ClaimQuestionWithResponse Claim a question
+//
+// The expert takes the question: `isClaimed` becomes true, it leaves the other experts' queues and only this expert may respond. The question must be UNRESOLVED and not held by another expert (else 400 `INVALID_STATE`); claiming one's own claim again changes nothing. An inactive expert or one at capacity gets 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/claim (the `ClaimQuestion` operationId).
+func (c *ClientWithResponses) ClaimQuestionWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*ClaimQuestionResponse, error) {
+	rsp, err := c.ClaimQuestion(ctx, tenantId, expertId, questionUuid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClaimQuestionResponse(rsp)
+}
+
+// PostExpertMessageWithBodyWithResponse Add a message to the expert's thread
+//
+// Adds an `EXPERT_MESSAGE` (unread for the user) to the expert's own response thread. Allowed while UNRESOLVED, or while RESOLVED when the expert's response is the accepted one; without a response of the expert, or in any other state, 400 `INVALID_STATE`. An inactive expert is 403.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages (the `PostExpertMessage` operationId).
+func (c *ClientWithResponses) PostExpertMessageWithBodyWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostExpertMessageResponse, error) {
+	rsp, err := c.PostExpertMessageWithBody(ctx, tenantId, expertId, questionUuid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostExpertMessageResponse(rsp)
+}
+
+// PostExpertMessageWithResponse Add a message to the expert's thread
+//
+// Adds an `EXPERT_MESSAGE` (unread for the user) to the expert's own response thread. Allowed while UNRESOLVED, or while RESOLVED when the expert's response is the accepted one; without a response of the expert, or in any other state, 400 `INVALID_STATE`. An inactive expert is 403.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages (the `PostExpertMessage` operationId).
+func (c *ClientWithResponses) PostExpertMessageWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body PostExpertMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*PostExpertMessageResponse, error) {
+	rsp, err := c.PostExpertMessage(ctx, tenantId, expertId, questionUuid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostExpertMessageResponse(rsp)
+}
+
+// ReleaseQuestionWithResponse Release a claimed question
+//
+// The claimer gives the question up: `isClaimed` becomes false and it returns to the queues of the experts it was offered to; while it has no expert response the experts are notified again. Only the claimer may release (403); an UNRESOLVED question nobody holds, or one no longer UNRESOLVED, is 400 `INVALID_STATE`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/release (the `ReleaseQuestion` operationId).
+func (c *ClientWithResponses) ReleaseQuestionWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*ReleaseQuestionResponse, error) {
+	rsp, err := c.ReleaseQuestion(ctx, tenantId, expertId, questionUuid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReleaseQuestionResponse(rsp)
+}
+
+// RerouteByExpertWithBodyWithResponse Reroute a question to the company's team
+//
+// The expert sends the question back to the company's own team, with a reason: status REROUTED, `reroutedBy` EXPERT, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). Immediate; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute (the `RerouteByExpert` operationId).
+func (c *ClientWithResponses) RerouteByExpertWithBodyWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RerouteByExpertResponse, error) {
+	rsp, err := c.RerouteByExpertWithBody(ctx, tenantId, expertId, questionUuid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRerouteByExpertResponse(rsp)
+}
+
+// RerouteByExpertWithResponse Reroute a question to the company's team
+//
+// The expert sends the question back to the company's own team, with a reason: status REROUTED, `reroutedBy` EXPERT, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). Immediate; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute (the `RerouteByExpert` operationId).
+func (c *ClientWithResponses) RerouteByExpertWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body RerouteByExpertJSONRequestBody, reqEditors ...RequestEditorFn) (*RerouteByExpertResponse, error) {
+	rsp, err := c.RerouteByExpert(ctx, tenantId, expertId, questionUuid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRerouteByExpertResponse(rsp)
+}
+
+// MarkResolvedWithResponse Mark the expert's response as resolving the question
+//
+// The expert marks their own response resolved: `isMarkedAsResolved` becomes true and MARK_AS_RESOLVED replaces ACCEPT_RESPONSE in that thread, asking the user to confirm by accepting. UNRESOLVED only, and only after the expert responded (else 400 `INVALID_STATE`); marking again changes nothing. The question stays UNRESOLVED until the user accepts. An inactive expert is 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/resolve (the `MarkResolved` operationId).
+func (c *ClientWithResponses) MarkResolvedWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*MarkResolvedResponse, error) {
+	rsp, err := c.MarkResolved(ctx, tenantId, expertId, questionUuid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkResolvedResponse(rsp)
+}
+
+// RespondToQuestionWithBodyWithResponse Respond to a question
+//
+// Adds the expert's response: an `Expert` response whose first message is `text` (an `EXPERT_MESSAGE`, unread for the user), with ACCEPT_RESPONSE in the new thread. One response per expert per question; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses (the `RespondToQuestion` operationId).
+func (c *ClientWithResponses) RespondToQuestionWithBodyWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RespondToQuestionResponse, error) {
+	rsp, err := c.RespondToQuestionWithBody(ctx, tenantId, expertId, questionUuid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRespondToQuestionResponse(rsp)
+}
+
+// RespondToQuestionWithResponse Respond to a question
+//
+// Adds the expert's response: an `Expert` response whose first message is `text` (an `EXPERT_MESSAGE`, unread for the user), with ACCEPT_RESPONSE in the new thread. One response per expert per question; UNRESOLVED only (else 400 `INVALID_STATE`). A question held by another expert, or an inactive expert, is 403.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses (the `RespondToQuestion` operationId).
+func (c *ClientWithResponses) RespondToQuestionWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid, body RespondToQuestionJSONRequestBody, reqEditors ...RequestEditorFn) (*RespondToQuestionResponse, error) {
+	rsp, err := c.RespondToQuestion(ctx, tenantId, expertId, questionUuid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRespondToQuestionResponse(rsp)
+}
+
+// ListExpertQueueWithResponse List an expert's queue
+//
+// The questions offered to this expert that are UNRESOLVED and not held by another expert (those the expert holds included), oldest offer first, in the expert view.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/experts/{expertId}/queue (the `ListExpertQueue` operationId).
+func (c *ClientWithResponses) ListExpertQueueWithResponse(ctx context.Context, tenantId TenantId, expertId ExpertId, reqEditors ...RequestEditorFn) (*ListExpertQueueResponse, error) {
+	rsp, err := c.ListExpertQueue(ctx, tenantId, expertId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListExpertQueueResponse(rsp)
+}
+
 // RotateHelpDeskTokenWithResponse Issue or rotate the Help Desk API token
 //
 // Issues the tenant's Help Desk API token, replacing any previous one (the vendor's "Generate new token"): the previous token stops working at once. The token is returned only here; the server keeps only its hash.
@@ -1254,6 +7343,66 @@ func (c *ClientWithResponses) RotateHelpDeskTokenWithResponse(ctx context.Contex
 	return ParseRotateHelpDeskTokenResponse(rsp)
 }
 
+// ListOAuthClientsWithResponse List a tenant's OAuth clients
+//
+// The tenant's live (not revoked) Messaging API OAuth clients, oldest first, without secrets.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/oauth-clients (the `ListOAuthClients` operationId).
+func (c *ClientWithResponses) ListOAuthClientsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListOAuthClientsResponse, error) {
+	rsp, err := c.ListOAuthClients(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOAuthClientsResponse(rsp)
+}
+
+// CreateOAuthClientWithBodyWithResponse Issue an OAuth client
+//
+// Issues a `client_id`/`client_secret` pair for the Messaging API's `POST /oauth/token` (client credentials grant). Tokens issued to the client carry at most its `scopes`: `read` allows GET only, `write` is needed for every POST. The secret is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/oauth-clients (the `CreateOAuthClient` operationId).
+func (c *ClientWithResponses) CreateOAuthClientWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOAuthClientResponse, error) {
+	rsp, err := c.CreateOAuthClientWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOAuthClientResponse(rsp)
+}
+
+// CreateOAuthClientWithResponse Issue an OAuth client
+//
+// Issues a `client_id`/`client_secret` pair for the Messaging API's `POST /oauth/token` (client credentials grant). Tokens issued to the client carry at most its `scopes`: `read` allows GET only, `write` is needed for every POST. The secret is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/oauth-clients (the `CreateOAuthClient` operationId).
+func (c *ClientWithResponses) CreateOAuthClientWithResponse(ctx context.Context, tenantId TenantId, body CreateOAuthClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOAuthClientResponse, error) {
+	rsp, err := c.CreateOAuthClient(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOAuthClientResponse(rsp)
+}
+
+// RevokeOAuthClientWithResponse Revoke an OAuth client
+//
+// Revokes the client and every token issued to it: they stop working at once (401 on the next call). The client leaves `listOAuthClients`; revoking it again answers 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/oauth-clients/{clientId} (the `RevokeOAuthClient` operationId).
+func (c *ClientWithResponses) RevokeOAuthClientWithResponse(ctx context.Context, tenantId TenantId, clientId ClientId, reqEditors ...RequestEditorFn) (*RevokeOAuthClientResponse, error) {
+	rsp, err := c.RevokeOAuthClient(ctx, tenantId, clientId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeOAuthClientResponse(rsp)
+}
+
 // ListTenantQuestionsWithResponse List a tenant's questions
 //
 // The tenant's questions from every API, by ascending numeric id, with everything the server keeps (hidden metadata and the customer's email included). Page with `after` = the previous page's `nextAfter`.
@@ -1267,6 +7416,334 @@ func (c *ClientWithResponses) ListTenantQuestionsWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseListTenantQuestionsResponse(rsp)
+}
+
+// GetTenantQuestionWithResponse Get one of a tenant's questions
+//
+// One question of any API with everything the server keeps: what `listTenantQuestions` shows, plus the claim, the reroute, every response (with rating and testimonial) and every message (read state included, system messages too), in creation order.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/questions/{questionUuid} (the `GetTenantQuestion` operationId).
+func (c *ClientWithResponses) GetTenantQuestionWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*GetTenantQuestionResponse, error) {
+	rsp, err := c.GetTenantQuestion(ctx, tenantId, questionUuid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTenantQuestionResponse(rsp)
+}
+
+// AcceptAsCustomerWithBodyWithResponse Accept a response as the customer
+//
+// The customer accepts a response: the question becomes RESOLVED, ACCEPTED_RESPONSE and RATE_RESPONSE are added in that thread. Accepting the accepted response again changes nothing; any other accept on a RESOLVED question, or an accept in CLOSED, EXPIRED or REROUTED, is 400 `INVALID_STATE`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept (the `AcceptAsCustomer` operationId).
+func (c *ClientWithResponses) AcceptAsCustomerWithBodyWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptAsCustomerResponse, error) {
+	rsp, err := c.AcceptAsCustomerWithBody(ctx, tenantId, questionUuid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptAsCustomerResponse(rsp)
+}
+
+// AcceptAsCustomerWithResponse Accept a response as the customer
+//
+// The customer accepts a response: the question becomes RESOLVED, ACCEPTED_RESPONSE and RATE_RESPONSE are added in that thread. Accepting the accepted response again changes nothing; any other accept on a RESOLVED question, or an accept in CLOSED, EXPIRED or REROUTED, is 400 `INVALID_STATE`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept (the `AcceptAsCustomer` operationId).
+func (c *ClientWithResponses) AcceptAsCustomerWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body AcceptAsCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptAsCustomerResponse, error) {
+	rsp, err := c.AcceptAsCustomer(ctx, tenantId, questionUuid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptAsCustomerResponse(rsp)
+}
+
+// PostCustomerMessageWithBodyWithResponse Post a message as the customer
+//
+// Adds a `USER_MESSAGE` from the question's author, at question level or in the thread of `responseUuid`. State matrix: question level while UNRESOLVED; any thread while UNRESOLVED, only the accepted thread while RESOLVED; else 400 `INVALID_STATE`. Posting in a thread the expert marked resolved undoes the mark; the reroute prompt goes.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages (the `PostCustomerMessage` operationId).
+func (c *ClientWithResponses) PostCustomerMessageWithBodyWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostCustomerMessageResponse, error) {
+	rsp, err := c.PostCustomerMessageWithBody(ctx, tenantId, questionUuid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostCustomerMessageResponse(rsp)
+}
+
+// PostCustomerMessageWithResponse Post a message as the customer
+//
+// Adds a `USER_MESSAGE` from the question's author, at question level or in the thread of `responseUuid`. State matrix: question level while UNRESOLVED; any thread while UNRESOLVED, only the accepted thread while RESOLVED; else 400 `INVALID_STATE`. Posting in a thread the expert marked resolved undoes the mark; the reroute prompt goes.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages (the `PostCustomerMessage` operationId).
+func (c *ClientWithResponses) PostCustomerMessageWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body PostCustomerMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*PostCustomerMessageResponse, error) {
+	rsp, err := c.PostCustomerMessage(ctx, tenantId, questionUuid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostCustomerMessageResponse(rsp)
+}
+
+// RerouteAsCustomerWithBodyWithResponse Reroute a question as the customer
+//
+// The customer asks for the company's own team: status REROUTED, `reroutedBy` USER, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). UNRESOLVED only (else 400 `INVALID_STATE`). The body and its `reason` are optional.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute (the `RerouteAsCustomer` operationId).
+func (c *ClientWithResponses) RerouteAsCustomerWithBodyWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RerouteAsCustomerResponse, error) {
+	rsp, err := c.RerouteAsCustomerWithBody(ctx, tenantId, questionUuid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRerouteAsCustomerResponse(rsp)
+}
+
+// RerouteAsCustomerWithResponse Reroute a question as the customer
+//
+// The customer asks for the company's own team: status REROUTED, `reroutedBy` USER, QUESTION_REROUTED added (a Help Desk question reads `isEscalated: true`). UNRESOLVED only (else 400 `INVALID_STATE`). The body and its `reason` are optional.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute (the `RerouteAsCustomer` operationId).
+func (c *ClientWithResponses) RerouteAsCustomerWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, body RerouteAsCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*RerouteAsCustomerResponse, error) {
+	rsp, err := c.RerouteAsCustomer(ctx, tenantId, questionUuid, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRerouteAsCustomerResponse(rsp)
+}
+
+// ListQuestionOffersWithResponse List who a question was offered to
+//
+// Every offer of the question, in offer order (tier, then rank): who, when, and the score breakdown that ranked the expert. Tier 0 goes out at creation; each `offerWaitSeconds` without a claim or an expert response adds the next `offerTopK` experts as the next tier. `score.total` is the mean of the components (each 0..1) weighted by the settings' `routingWeights`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/questions/{questionUuid}/offers (the `ListQuestionOffers` operationId).
+func (c *ClientWithResponses) ListQuestionOffersWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*ListQuestionOffersResponse, error) {
+	rsp, err := c.ListQuestionOffers(ctx, tenantId, questionUuid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListQuestionOffersResponse(rsp)
+}
+
+// ReleaseQuestionByOperatorWithResponse Release a question's claim as the operator
+//
+// Takes the question away from the expert holding it, with the same effects as the expert's own release. 400 `INVALID_STATE` when the question is not UNRESOLVED or nobody holds it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/questions/{questionUuid}/release (the `ReleaseQuestionByOperator` operationId).
+func (c *ClientWithResponses) ReleaseQuestionByOperatorWithResponse(ctx context.Context, tenantId TenantId, questionUuid QuestionUuid, reqEditors ...RequestEditorFn) (*ReleaseQuestionByOperatorResponse, error) {
+	rsp, err := c.ReleaseQuestionByOperator(ctx, tenantId, questionUuid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReleaseQuestionByOperatorResponse(rsp)
+}
+
+// GetSettingsWithResponse Get a tenant's settings
+//
+// The tenant's company settings, every field present: a field never set holds its default (the defaults are those of the `updateSettings` field descriptions).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/settings (the `GetSettings` operationId).
+func (c *ClientWithResponses) GetSettingsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetSettingsResponse, error) {
+	rsp, err := c.GetSettings(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSettingsResponse(rsp)
+}
+
+// UpdateSettingsWithBodyWithResponse Change a tenant's settings
+//
+// Changes the fields present in the body; absent fields keep their current value. List and object fields (`routingWeights`, `classes`, `agentOnlyKeywords`, `categories`) are replaced as a whole. Values are checked as a whole before anything is stored: an invalid value, a class or category name used twice, or an `expertUuids` entry that is not a uuid is a 400 and changes nothing. Answers the settings as they are now.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/settings (the `UpdateSettings` operationId).
+func (c *ClientWithResponses) UpdateSettingsWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSettingsResponse, error) {
+	rsp, err := c.UpdateSettingsWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSettingsResponse(rsp)
+}
+
+// UpdateSettingsWithResponse Change a tenant's settings
+//
+// Changes the fields present in the body; absent fields keep their current value. List and object fields (`routingWeights`, `classes`, `agentOnlyKeywords`, `categories`) are replaced as a whole. Values are checked as a whole before anything is stored: an invalid value, a class or category name used twice, or an `expertUuids` entry that is not a uuid is a 400 and changes nothing. Answers the settings as they are now.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/settings (the `UpdateSettings` operationId).
+func (c *ClientWithResponses) UpdateSettingsWithResponse(ctx context.Context, tenantId TenantId, body UpdateSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSettingsResponse, error) {
+	rsp, err := c.UpdateSettings(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSettingsResponse(rsp)
+}
+
+// ParseGetClockResponse parses an HTTP response from a GetClockWithResponse call
+func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetClockResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Clock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetClockResponse parses an HTTP response from a SetClockWithResponse call
+func ParseSetClockResponse(rsp *http.Response) (*SetClockResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetClockResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Clock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ClockBackwards
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest WallClock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAdvanceClockResponse parses an HTTP response from a AdvanceClockWithResponse call
+func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdvanceClockResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Clock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest WallClock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseListTenantsResponse parses an HTTP response from a ListTenantsWithResponse call
@@ -1430,6 +7907,763 @@ func ParseGetTenantResponse(rsp *http.Response) (*GetTenantResponse, error) {
 	return response, nil
 }
 
+// ParseListTenantEventsResponse parses an HTTP response from a ListTenantEventsWithResponse call
+func ParseListTenantEventsResponse(rsp *http.Response) (*ListTenantEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTenantEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EventList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListExpertsResponse parses an HTTP response from a ListExpertsWithResponse call
+func ParseListExpertsResponse(rsp *http.Response) (*ListExpertsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListExpertsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExpertList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateExpertResponse parses an HTTP response from a CreateExpertWithResponse call
+func ParseCreateExpertResponse(rsp *http.Response) (*CreateExpertResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateExpertResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Expert
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateExpertResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetExpertResponse parses an HTTP response from a GetExpertWithResponse call
+func ParseGetExpertResponse(rsp *http.Response) (*GetExpertResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExpertResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Expert
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ExpertNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateExpertResponse parses an HTTP response from a UpdateExpertWithResponse call
+func ParseUpdateExpertResponse(rsp *http.Response) (*UpdateExpertResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateExpertResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Expert
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ExpertNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetExpertQuestionResponse parses an HTTP response from a GetExpertQuestionWithResponse call
+func ParseGetExpertQuestionResponse(rsp *http.Response) (*GetExpertQuestionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExpertQuestionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExpertQuestion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest OfferedQuestionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseClaimQuestionResponse parses an HTTP response from a ClaimQuestionWithResponse call
+func ParseClaimQuestionResponse(rsp *http.Response) (*ClaimQuestionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClaimQuestionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExpertQuestion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ExpertForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest OfferedQuestionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostExpertMessageResponse parses an HTTP response from a PostExpertMessageWithResponse call
+func ParsePostExpertMessageResponse(rsp *http.Response) (*PostExpertMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostExpertMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ExpertQuestion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ExpertForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest OfferedQuestionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReleaseQuestionResponse parses an HTTP response from a ReleaseQuestionWithResponse call
+func ParseReleaseQuestionResponse(rsp *http.Response) (*ReleaseQuestionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReleaseQuestionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExpertQuestion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ExpertForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest OfferedQuestionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRerouteByExpertResponse parses an HTTP response from a RerouteByExpertWithResponse call
+func ParseRerouteByExpertResponse(rsp *http.Response) (*RerouteByExpertResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RerouteByExpertResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExpertQuestion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ExpertForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest OfferedQuestionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMarkResolvedResponse parses an HTTP response from a MarkResolvedWithResponse call
+func ParseMarkResolvedResponse(rsp *http.Response) (*MarkResolvedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MarkResolvedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExpertQuestion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ExpertForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest OfferedQuestionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRespondToQuestionResponse parses an HTTP response from a RespondToQuestionWithResponse call
+func ParseRespondToQuestionResponse(rsp *http.Response) (*RespondToQuestionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RespondToQuestionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ExpertQuestion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ExpertForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest OfferedQuestionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListExpertQueueResponse parses an HTTP response from a ListExpertQueueWithResponse call
+func ParseListExpertQueueResponse(rsp *http.Response) (*ListExpertQueueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListExpertQueueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExpertQueue
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ExpertNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRotateHelpDeskTokenResponse parses an HTTP response from a RotateHelpDeskTokenWithResponse call
 func ParseRotateHelpDeskTokenResponse(rsp *http.Response) (*RotateHelpDeskTokenResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -1467,6 +8701,164 @@ func ParseRotateHelpDeskTokenResponse(rsp *http.Response) (*RotateHelpDeskTokenR
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListOAuthClientsResponse parses an HTTP response from a ListOAuthClientsWithResponse call
+func ParseListOAuthClientsResponse(rsp *http.Response) (*ListOAuthClientsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOAuthClientsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OAuthClientList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateOAuthClientResponse parses an HTTP response from a CreateOAuthClientWithResponse call
+func ParseCreateOAuthClientResponse(rsp *http.Response) (*CreateOAuthClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateOAuthClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest OAuthClientSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRevokeOAuthClientResponse parses an HTTP response from a RevokeOAuthClientWithResponse call
+func ParseRevokeOAuthClientResponse(rsp *http.Response) (*RevokeOAuthClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeOAuthClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest OAuthClientNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1538,8 +8930,449 @@ func ParseListTenantQuestionsResponse(rsp *http.Response) (*ListTenantQuestionsR
 	return response, nil
 }
 
+// ParseGetTenantQuestionResponse parses an HTTP response from a GetTenantQuestionWithResponse call
+func ParseGetTenantQuestionResponse(rsp *http.Response) (*GetTenantQuestionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTenantQuestionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TenantQuestionDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest QuestionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAcceptAsCustomerResponse parses an HTTP response from a AcceptAsCustomerWithResponse call
+func ParseAcceptAsCustomerResponse(rsp *http.Response) (*AcceptAsCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptAsCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TenantQuestionDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ResponseNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostCustomerMessageResponse parses an HTTP response from a PostCustomerMessageWithResponse call
+func ParsePostCustomerMessageResponse(rsp *http.Response) (*PostCustomerMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostCustomerMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TenantQuestionDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ResponseNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRerouteAsCustomerResponse parses an HTTP response from a RerouteAsCustomerWithResponse call
+func ParseRerouteAsCustomerResponse(rsp *http.Response) (*RerouteAsCustomerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RerouteAsCustomerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TenantQuestionDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest QuestionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListQuestionOffersResponse parses an HTTP response from a ListQuestionOffersWithResponse call
+func ParseListQuestionOffersResponse(rsp *http.Response) (*ListQuestionOffersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListQuestionOffersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OfferList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest QuestionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReleaseQuestionByOperatorResponse parses an HTTP response from a ReleaseQuestionByOperatorWithResponse call
+func ParseReleaseQuestionByOperatorResponse(rsp *http.Response) (*ReleaseQuestionByOperatorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReleaseQuestionByOperatorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TenantQuestionDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest QuestionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSettingsResponse parses an HTTP response from a GetSettingsWithResponse call
+func ParseGetSettingsResponse(rsp *http.Response) (*GetSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Settings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSettingsResponse parses an HTTP response from a UpdateSettingsWithResponse call
+func ParseUpdateSettingsResponse(rsp *http.Response) (*UpdateSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Settings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetClock Read the server clock
+	// (GET /v1/clock)
+	GetClock(w http.ResponseWriter, r *http.Request)
+	// SetClock Set the virtual clock
+	// (PUT /v1/clock)
+	SetClock(w http.ResponseWriter, r *http.Request)
+	// AdvanceClock Advance the virtual clock
+	// (POST /v1/clock/advance)
+	AdvanceClock(w http.ResponseWriter, r *http.Request)
 	// ListTenants List tenants
 	// (GET /v1/tenants)
 	ListTenants(w http.ResponseWriter, r *http.Request)
@@ -1549,17 +9382,107 @@ type ServerInterface interface {
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenantId})
 	GetTenant(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// ListTenantEvents List a tenant's events
+	// (GET /v1/tenants/{tenantId}/events)
+	ListTenantEvents(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListTenantEventsParams)
+	// ListExperts List a tenant's experts
+	// (GET /v1/tenants/{tenantId}/experts)
+	ListExperts(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// CreateExpert Create an expert
+	// (POST /v1/tenants/{tenantId}/experts)
+	CreateExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// GetExpert Get an expert
+	// (GET /v1/tenants/{tenantId}/experts/{expertId})
+	GetExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId)
+	// UpdateExpert Change an expert
+	// (PATCH /v1/tenants/{tenantId}/experts/{expertId})
+	UpdateExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId)
+	// GetExpertQuestion Get a question as an expert sees it
+	// (GET /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid})
+	GetExpertQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid)
+	// ClaimQuestion Claim a question
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/claim)
+	ClaimQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid)
+	// PostExpertMessage Add a message to the expert's thread
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages)
+	PostExpertMessage(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid)
+	// ReleaseQuestion Release a claimed question
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/release)
+	ReleaseQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid)
+	// RerouteByExpert Reroute a question to the company's team
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute)
+	RerouteByExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid)
+	// MarkResolved Mark the expert's response as resolving the question
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/resolve)
+	MarkResolved(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid)
+	// RespondToQuestion Respond to a question
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses)
+	RespondToQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid)
+	// ListExpertQueue List an expert's queue
+	// (GET /v1/tenants/{tenantId}/experts/{expertId}/queue)
+	ListExpertQueue(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId)
 	// RotateHelpDeskToken Issue or rotate the Help Desk API token
 	// (POST /v1/tenants/{tenantId}/helpdesk-token)
 	RotateHelpDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// ListOAuthClients List a tenant's OAuth clients
+	// (GET /v1/tenants/{tenantId}/oauth-clients)
+	ListOAuthClients(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// CreateOAuthClient Issue an OAuth client
+	// (POST /v1/tenants/{tenantId}/oauth-clients)
+	CreateOAuthClient(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// RevokeOAuthClient Revoke an OAuth client
+	// (DELETE /v1/tenants/{tenantId}/oauth-clients/{clientId})
+	RevokeOAuthClient(w http.ResponseWriter, r *http.Request, tenantId TenantId, clientId ClientId)
 	// ListTenantQuestions List a tenant's questions
 	// (GET /v1/tenants/{tenantId}/questions)
 	ListTenantQuestions(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListTenantQuestionsParams)
+	// GetTenantQuestion Get one of a tenant's questions
+	// (GET /v1/tenants/{tenantId}/questions/{questionUuid})
+	GetTenantQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid)
+	// AcceptAsCustomer Accept a response as the customer
+	// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept)
+	AcceptAsCustomer(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid)
+	// PostCustomerMessage Post a message as the customer
+	// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages)
+	PostCustomerMessage(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid)
+	// RerouteAsCustomer Reroute a question as the customer
+	// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute)
+	RerouteAsCustomer(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid)
+	// ListQuestionOffers List who a question was offered to
+	// (GET /v1/tenants/{tenantId}/questions/{questionUuid}/offers)
+	ListQuestionOffers(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid)
+	// ReleaseQuestionByOperator Release a question's claim as the operator
+	// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/release)
+	ReleaseQuestionByOperator(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid)
+	// GetSettings Get a tenant's settings
+	// (GET /v1/tenants/{tenantId}/settings)
+	GetSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// UpdateSettings Change a tenant's settings
+	// (PUT /v1/tenants/{tenantId}/settings)
+	UpdateSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
 
 type Unimplemented struct{}
+
+// GetClock Read the server clock
+// (GET /v1/clock)
+func (_ Unimplemented) GetClock(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetClock Set the virtual clock
+// (PUT /v1/clock)
+func (_ Unimplemented) SetClock(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdvanceClock Advance the virtual clock
+// (POST /v1/clock/advance)
+func (_ Unimplemented) AdvanceClock(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
 
 // ListTenants List tenants
 // (GET /v1/tenants)
@@ -1579,15 +9502,159 @@ func (_ Unimplemented) GetTenant(w http.ResponseWriter, r *http.Request, tenantI
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListTenantEvents List a tenant's events
+// (GET /v1/tenants/{tenantId}/events)
+func (_ Unimplemented) ListTenantEvents(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListTenantEventsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListExperts List a tenant's experts
+// (GET /v1/tenants/{tenantId}/experts)
+func (_ Unimplemented) ListExperts(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateExpert Create an expert
+// (POST /v1/tenants/{tenantId}/experts)
+func (_ Unimplemented) CreateExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetExpert Get an expert
+// (GET /v1/tenants/{tenantId}/experts/{expertId})
+func (_ Unimplemented) GetExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateExpert Change an expert
+// (PATCH /v1/tenants/{tenantId}/experts/{expertId})
+func (_ Unimplemented) UpdateExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetExpertQuestion Get a question as an expert sees it
+// (GET /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid})
+func (_ Unimplemented) GetExpertQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ClaimQuestion Claim a question
+// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/claim)
+func (_ Unimplemented) ClaimQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PostExpertMessage Add a message to the expert's thread
+// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages)
+func (_ Unimplemented) PostExpertMessage(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ReleaseQuestion Release a claimed question
+// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/release)
+func (_ Unimplemented) ReleaseQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RerouteByExpert Reroute a question to the company's team
+// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute)
+func (_ Unimplemented) RerouteByExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MarkResolved Mark the expert's response as resolving the question
+// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/resolve)
+func (_ Unimplemented) MarkResolved(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RespondToQuestion Respond to a question
+// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses)
+func (_ Unimplemented) RespondToQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListExpertQueue List an expert's queue
+// (GET /v1/tenants/{tenantId}/experts/{expertId}/queue)
+func (_ Unimplemented) ListExpertQueue(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // RotateHelpDeskToken Issue or rotate the Help Desk API token
 // (POST /v1/tenants/{tenantId}/helpdesk-token)
 func (_ Unimplemented) RotateHelpDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListOAuthClients List a tenant's OAuth clients
+// (GET /v1/tenants/{tenantId}/oauth-clients)
+func (_ Unimplemented) ListOAuthClients(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateOAuthClient Issue an OAuth client
+// (POST /v1/tenants/{tenantId}/oauth-clients)
+func (_ Unimplemented) CreateOAuthClient(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RevokeOAuthClient Revoke an OAuth client
+// (DELETE /v1/tenants/{tenantId}/oauth-clients/{clientId})
+func (_ Unimplemented) RevokeOAuthClient(w http.ResponseWriter, r *http.Request, tenantId TenantId, clientId ClientId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListTenantQuestions List a tenant's questions
 // (GET /v1/tenants/{tenantId}/questions)
 func (_ Unimplemented) ListTenantQuestions(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListTenantQuestionsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetTenantQuestion Get one of a tenant's questions
+// (GET /v1/tenants/{tenantId}/questions/{questionUuid})
+func (_ Unimplemented) GetTenantQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AcceptAsCustomer Accept a response as the customer
+// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept)
+func (_ Unimplemented) AcceptAsCustomer(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PostCustomerMessage Post a message as the customer
+// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages)
+func (_ Unimplemented) PostCustomerMessage(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RerouteAsCustomer Reroute a question as the customer
+// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute)
+func (_ Unimplemented) RerouteAsCustomer(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListQuestionOffers List who a question was offered to
+// (GET /v1/tenants/{tenantId}/questions/{questionUuid}/offers)
+func (_ Unimplemented) ListQuestionOffers(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ReleaseQuestionByOperator Release a question's claim as the operator
+// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/release)
+func (_ Unimplemented) ReleaseQuestionByOperator(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetSettings Get a tenant's settings
+// (GET /v1/tenants/{tenantId}/settings)
+func (_ Unimplemented) GetSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateSettings Change a tenant's settings
+// (PUT /v1/tenants/{tenantId}/settings)
+func (_ Unimplemented) UpdateSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1599,6 +9666,48 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// GetClock operation middleware
+func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetClock(w, r)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetClock operation middleware
+func (siw *ServerInterfaceWrapper) SetClock(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetClock(w, r)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdvanceClock operation middleware
+func (siw *ServerInterfaceWrapper) AdvanceClock(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdvanceClock(w, r)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // ListTenants operation middleware
 func (siw *ServerInterfaceWrapper) ListTenants(w http.ResponseWriter, r *http.Request) {
@@ -1654,6 +9763,539 @@ func (siw *ServerInterfaceWrapper) GetTenant(w http.ResponseWriter, r *http.Requ
 	handler.ServeHTTP(w, r)
 }
 
+// ListTenantEvents operation middleware
+func (siw *ServerInterfaceWrapper) ListTenantEvents(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListTenantEventsParams
+
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", r.URL.Query(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "after"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "after", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "questionUuid" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "questionUuid", r.URL.Query(), &params.QuestionUuid, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "questionUuid"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListTenantEvents(w, r, tenantId, params)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListExperts operation middleware
+func (siw *ServerInterfaceWrapper) ListExperts(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListExperts(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateExpert operation middleware
+func (siw *ServerInterfaceWrapper) CreateExpert(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateExpert(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetExpert operation middleware
+func (siw *ServerInterfaceWrapper) GetExpert(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "expertId" -------------
+	var expertId ExpertId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "expertId", chi.URLParam(r, "expertId"), &expertId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expertId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetExpert(w, r, tenantId, expertId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateExpert operation middleware
+func (siw *ServerInterfaceWrapper) UpdateExpert(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "expertId" -------------
+	var expertId ExpertId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "expertId", chi.URLParam(r, "expertId"), &expertId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expertId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateExpert(w, r, tenantId, expertId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetExpertQuestion operation middleware
+func (siw *ServerInterfaceWrapper) GetExpertQuestion(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "expertId" -------------
+	var expertId ExpertId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "expertId", chi.URLParam(r, "expertId"), &expertId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expertId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetExpertQuestion(w, r, tenantId, expertId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ClaimQuestion operation middleware
+func (siw *ServerInterfaceWrapper) ClaimQuestion(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "expertId" -------------
+	var expertId ExpertId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "expertId", chi.URLParam(r, "expertId"), &expertId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expertId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ClaimQuestion(w, r, tenantId, expertId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PostExpertMessage operation middleware
+func (siw *ServerInterfaceWrapper) PostExpertMessage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "expertId" -------------
+	var expertId ExpertId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "expertId", chi.URLParam(r, "expertId"), &expertId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expertId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PostExpertMessage(w, r, tenantId, expertId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReleaseQuestion operation middleware
+func (siw *ServerInterfaceWrapper) ReleaseQuestion(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "expertId" -------------
+	var expertId ExpertId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "expertId", chi.URLParam(r, "expertId"), &expertId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expertId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReleaseQuestion(w, r, tenantId, expertId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RerouteByExpert operation middleware
+func (siw *ServerInterfaceWrapper) RerouteByExpert(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "expertId" -------------
+	var expertId ExpertId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "expertId", chi.URLParam(r, "expertId"), &expertId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expertId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RerouteByExpert(w, r, tenantId, expertId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MarkResolved operation middleware
+func (siw *ServerInterfaceWrapper) MarkResolved(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "expertId" -------------
+	var expertId ExpertId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "expertId", chi.URLParam(r, "expertId"), &expertId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expertId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MarkResolved(w, r, tenantId, expertId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RespondToQuestion operation middleware
+func (siw *ServerInterfaceWrapper) RespondToQuestion(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "expertId" -------------
+	var expertId ExpertId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "expertId", chi.URLParam(r, "expertId"), &expertId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expertId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RespondToQuestion(w, r, tenantId, expertId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListExpertQueue operation middleware
+func (siw *ServerInterfaceWrapper) ListExpertQueue(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "expertId" -------------
+	var expertId ExpertId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "expertId", chi.URLParam(r, "expertId"), &expertId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expertId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListExpertQueue(w, r, tenantId, expertId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RotateHelpDeskToken operation middleware
 func (siw *ServerInterfaceWrapper) RotateHelpDeskToken(w http.ResponseWriter, r *http.Request) {
 
@@ -1671,6 +10313,93 @@ func (siw *ServerInterfaceWrapper) RotateHelpDeskToken(w http.ResponseWriter, r 
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RotateHelpDeskToken(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOAuthClients operation middleware
+func (siw *ServerInterfaceWrapper) ListOAuthClients(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOAuthClients(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateOAuthClient operation middleware
+func (siw *ServerInterfaceWrapper) CreateOAuthClient(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateOAuthClient(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RevokeOAuthClient operation middleware
+func (siw *ServerInterfaceWrapper) RevokeOAuthClient(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "clientId" -------------
+	var clientId ClientId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientId", chi.URLParam(r, "clientId"), &clientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RevokeOAuthClient(w, r, tenantId, clientId)
 	}))
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1752,6 +10481,268 @@ func (siw *ServerInterfaceWrapper) ListTenantQuestions(w http.ResponseWriter, r 
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListTenantQuestions(w, r, tenantId, params)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetTenantQuestion operation middleware
+func (siw *ServerInterfaceWrapper) GetTenantQuestion(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetTenantQuestion(w, r, tenantId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AcceptAsCustomer operation middleware
+func (siw *ServerInterfaceWrapper) AcceptAsCustomer(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AcceptAsCustomer(w, r, tenantId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PostCustomerMessage operation middleware
+func (siw *ServerInterfaceWrapper) PostCustomerMessage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PostCustomerMessage(w, r, tenantId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RerouteAsCustomer operation middleware
+func (siw *ServerInterfaceWrapper) RerouteAsCustomer(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RerouteAsCustomer(w, r, tenantId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListQuestionOffers operation middleware
+func (siw *ServerInterfaceWrapper) ListQuestionOffers(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListQuestionOffers(w, r, tenantId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReleaseQuestionByOperator operation middleware
+func (siw *ServerInterfaceWrapper) ReleaseQuestionByOperator(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "questionUuid" -------------
+	var questionUuid QuestionUuid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "questionUuid", chi.URLParam(r, "questionUuid"), &questionUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "questionUuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReleaseQuestionByOperator(w, r, tenantId, questionUuid)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetSettings(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateSettings operation middleware
+func (siw *ServerInterfaceWrapper) UpdateSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateSettings(w, r, tenantId)
 	}))
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1889,19 +10880,325 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/questions", wrapper.ListTenantQuestions)
 	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/settings", wrapper.GetSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/tenants/{tenantId}/settings", wrapper.UpdateSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/oauth-clients", wrapper.ListOAuthClients)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/oauth-clients", wrapper.CreateOAuthClient)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/tenants/{tenantId}/oauth-clients/{clientId}", wrapper.RevokeOAuthClient)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/experts", wrapper.ListExperts)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/experts", wrapper.CreateExpert)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/experts/{expertId}", wrapper.GetExpert)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/v1/tenants/{tenantId}/experts/{expertId}", wrapper.UpdateExpert)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/experts/{expertId}/queue", wrapper.ListExpertQueue)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}", wrapper.GetExpertQuestion)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/claim", wrapper.ClaimQuestion)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/release", wrapper.ReleaseQuestion)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses", wrapper.RespondToQuestion)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages", wrapper.PostExpertMessage)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/resolve", wrapper.MarkResolved)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute", wrapper.RerouteByExpert)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/questions/{questionUuid}", wrapper.GetTenantQuestion)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/questions/{questionUuid}/offers", wrapper.ListQuestionOffers)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/questions/{questionUuid}/release", wrapper.ReleaseQuestionByOperator)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages", wrapper.PostCustomerMessage)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept", wrapper.AcceptAsCustomer)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute", wrapper.RerouteAsCustomer)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/events", wrapper.ListTenantEvents)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/clock", wrapper.GetClock)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/clock", wrapper.SetClock)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/clock/advance", wrapper.AdvanceClock)
+	})
 
 	return r
 }
 
 type BadRequestJSONResponse Error
 
+type ClockBackwardsJSONResponse Error
+
 type ConflictJSONResponse Error
+
+type ExpertForbiddenJSONResponse Error
+
+type ExpertNotFoundJSONResponse Error
 
 type InternalErrorJSONResponse Error
 
+type InvalidSettingsJSONResponse Error
+
+type InvalidStateJSONResponse Error
+
 type NotFoundJSONResponse Error
 
+type OAuthClientNotFoundJSONResponse Error
+
+type OfferedQuestionNotFoundJSONResponse Error
+
+type QuestionNotFoundJSONResponse Error
+
+type ResponseNotFoundJSONResponse Error
+
 type UnauthorizedJSONResponse Error
+
+type WallClockJSONResponse Error
+
+type GetClockRequestObject struct {
+}
+
+type GetClockResponseObject interface {
+	VisitGetClockResponse(w http.ResponseWriter) error
+}
+
+type GetClock200JSONResponse Clock
+
+func (response GetClock200JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetClock401JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetClock500JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetClockRequestObject struct {
+	Body *SetClockJSONRequestBody
+}
+
+type SetClockResponseObject interface {
+	VisitSetClockResponse(w http.ResponseWriter) error
+}
+
+type SetClock200JSONResponse Clock
+
+func (response SetClock200JSONResponse) VisitSetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetClock400JSONResponse struct{ ClockBackwardsJSONResponse }
+
+func (response SetClock400JSONResponse) VisitSetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetClock401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetClock401JSONResponse) VisitSetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetClock409JSONResponse struct{ WallClockJSONResponse }
+
+func (response SetClock409JSONResponse) VisitSetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetClock500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetClock500JSONResponse) VisitSetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClockRequestObject struct {
+	Body *AdvanceClockJSONRequestBody
+}
+
+type AdvanceClockResponseObject interface {
+	VisitAdvanceClockResponse(w http.ResponseWriter) error
+}
+
+type AdvanceClock200JSONResponse Clock
+
+func (response AdvanceClock200JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdvanceClock400JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response AdvanceClock401JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock409JSONResponse struct{ WallClockJSONResponse }
+
+func (response AdvanceClock409JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdvanceClock500JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type ListTenantsRequestObject struct {
 }
@@ -2118,6 +11415,1151 @@ func (response GetTenant500JSONResponse) VisitGetTenantResponse(w http.ResponseW
 	return err
 }
 
+type ListTenantEventsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Params   ListTenantEventsParams
+}
+
+type ListTenantEventsResponseObject interface {
+	VisitListTenantEventsResponse(w http.ResponseWriter) error
+}
+
+type ListTenantEvents200JSONResponse EventList
+
+func (response ListTenantEvents200JSONResponse) VisitListTenantEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenantEvents400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListTenantEvents400JSONResponse) VisitListTenantEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenantEvents401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListTenantEvents401JSONResponse) VisitListTenantEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenantEvents404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListTenantEvents404JSONResponse) VisitListTenantEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenantEvents500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListTenantEvents500JSONResponse) VisitListTenantEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExpertsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+}
+
+type ListExpertsResponseObject interface {
+	VisitListExpertsResponse(w http.ResponseWriter) error
+}
+
+type ListExperts200JSONResponse ExpertList
+
+func (response ListExperts200JSONResponse) VisitListExpertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExperts400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListExperts400JSONResponse) VisitListExpertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExperts401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListExperts401JSONResponse) VisitListExpertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExperts404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListExperts404JSONResponse) VisitListExpertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExperts500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListExperts500JSONResponse) VisitListExpertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateExpertRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Body     *CreateExpertJSONRequestBody
+}
+
+type CreateExpertResponseObject interface {
+	VisitCreateExpertResponse(w http.ResponseWriter) error
+}
+
+type CreateExpert201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateExpert201JSONResponse struct {
+	Body    Expert
+	Headers CreateExpert201ResponseHeaders
+}
+
+func (response CreateExpert201JSONResponse) VisitCreateExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateExpert400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateExpert400JSONResponse) VisitCreateExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateExpert401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateExpert401JSONResponse) VisitCreateExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateExpert404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateExpert404JSONResponse) VisitCreateExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateExpert500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateExpert500JSONResponse) VisitCreateExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpertRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	ExpertId ExpertId `json:"expertId"`
+}
+
+type GetExpertResponseObject interface {
+	VisitGetExpertResponse(w http.ResponseWriter) error
+}
+
+type GetExpert200JSONResponse Expert
+
+func (response GetExpert200JSONResponse) VisitGetExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpert400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetExpert400JSONResponse) VisitGetExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpert401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetExpert401JSONResponse) VisitGetExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpert404JSONResponse struct{ ExpertNotFoundJSONResponse }
+
+func (response GetExpert404JSONResponse) VisitGetExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpert500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetExpert500JSONResponse) VisitGetExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateExpertRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	ExpertId ExpertId `json:"expertId"`
+	Body     *UpdateExpertJSONRequestBody
+}
+
+type UpdateExpertResponseObject interface {
+	VisitUpdateExpertResponse(w http.ResponseWriter) error
+}
+
+type UpdateExpert200JSONResponse Expert
+
+func (response UpdateExpert200JSONResponse) VisitUpdateExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateExpert400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateExpert400JSONResponse) VisitUpdateExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateExpert401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateExpert401JSONResponse) VisitUpdateExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateExpert404JSONResponse struct{ ExpertNotFoundJSONResponse }
+
+func (response UpdateExpert404JSONResponse) VisitUpdateExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateExpert500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateExpert500JSONResponse) VisitUpdateExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpertQuestionRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	ExpertId     ExpertId     `json:"expertId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+}
+
+type GetExpertQuestionResponseObject interface {
+	VisitGetExpertQuestionResponse(w http.ResponseWriter) error
+}
+
+type GetExpertQuestion200JSONResponse ExpertQuestion
+
+func (response GetExpertQuestion200JSONResponse) VisitGetExpertQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpertQuestion400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetExpertQuestion400JSONResponse) VisitGetExpertQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpertQuestion401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetExpertQuestion401JSONResponse) VisitGetExpertQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpertQuestion404JSONResponse struct {
+	OfferedQuestionNotFoundJSONResponse
+}
+
+func (response GetExpertQuestion404JSONResponse) VisitGetExpertQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpertQuestion500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetExpertQuestion500JSONResponse) VisitGetExpertQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimQuestionRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	ExpertId     ExpertId     `json:"expertId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+}
+
+type ClaimQuestionResponseObject interface {
+	VisitClaimQuestionResponse(w http.ResponseWriter) error
+}
+
+type ClaimQuestion200JSONResponse ExpertQuestion
+
+func (response ClaimQuestion200JSONResponse) VisitClaimQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimQuestion400JSONResponse struct{ InvalidStateJSONResponse }
+
+func (response ClaimQuestion400JSONResponse) VisitClaimQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimQuestion401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ClaimQuestion401JSONResponse) VisitClaimQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimQuestion403JSONResponse struct{ ExpertForbiddenJSONResponse }
+
+func (response ClaimQuestion403JSONResponse) VisitClaimQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimQuestion404JSONResponse struct {
+	OfferedQuestionNotFoundJSONResponse
+}
+
+func (response ClaimQuestion404JSONResponse) VisitClaimQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClaimQuestion500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ClaimQuestion500JSONResponse) VisitClaimQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostExpertMessageRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	ExpertId     ExpertId     `json:"expertId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+	Body         *PostExpertMessageJSONRequestBody
+}
+
+type PostExpertMessageResponseObject interface {
+	VisitPostExpertMessageResponse(w http.ResponseWriter) error
+}
+
+type PostExpertMessage201JSONResponse ExpertQuestion
+
+func (response PostExpertMessage201JSONResponse) VisitPostExpertMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostExpertMessage400JSONResponse struct{ InvalidStateJSONResponse }
+
+func (response PostExpertMessage400JSONResponse) VisitPostExpertMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostExpertMessage401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PostExpertMessage401JSONResponse) VisitPostExpertMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostExpertMessage403JSONResponse struct{ ExpertForbiddenJSONResponse }
+
+func (response PostExpertMessage403JSONResponse) VisitPostExpertMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostExpertMessage404JSONResponse struct {
+	OfferedQuestionNotFoundJSONResponse
+}
+
+func (response PostExpertMessage404JSONResponse) VisitPostExpertMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostExpertMessage500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response PostExpertMessage500JSONResponse) VisitPostExpertMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseQuestionRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	ExpertId     ExpertId     `json:"expertId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+}
+
+type ReleaseQuestionResponseObject interface {
+	VisitReleaseQuestionResponse(w http.ResponseWriter) error
+}
+
+type ReleaseQuestion200JSONResponse ExpertQuestion
+
+func (response ReleaseQuestion200JSONResponse) VisitReleaseQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseQuestion400JSONResponse struct{ InvalidStateJSONResponse }
+
+func (response ReleaseQuestion400JSONResponse) VisitReleaseQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseQuestion401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ReleaseQuestion401JSONResponse) VisitReleaseQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseQuestion403JSONResponse struct{ ExpertForbiddenJSONResponse }
+
+func (response ReleaseQuestion403JSONResponse) VisitReleaseQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseQuestion404JSONResponse struct {
+	OfferedQuestionNotFoundJSONResponse
+}
+
+func (response ReleaseQuestion404JSONResponse) VisitReleaseQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseQuestion500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ReleaseQuestion500JSONResponse) VisitReleaseQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RerouteByExpertRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	ExpertId     ExpertId     `json:"expertId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+	Body         *RerouteByExpertJSONRequestBody
+}
+
+type RerouteByExpertResponseObject interface {
+	VisitRerouteByExpertResponse(w http.ResponseWriter) error
+}
+
+type RerouteByExpert200JSONResponse ExpertQuestion
+
+func (response RerouteByExpert200JSONResponse) VisitRerouteByExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RerouteByExpert400JSONResponse struct{ InvalidStateJSONResponse }
+
+func (response RerouteByExpert400JSONResponse) VisitRerouteByExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RerouteByExpert401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RerouteByExpert401JSONResponse) VisitRerouteByExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RerouteByExpert403JSONResponse struct{ ExpertForbiddenJSONResponse }
+
+func (response RerouteByExpert403JSONResponse) VisitRerouteByExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RerouteByExpert404JSONResponse struct {
+	OfferedQuestionNotFoundJSONResponse
+}
+
+func (response RerouteByExpert404JSONResponse) VisitRerouteByExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RerouteByExpert500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RerouteByExpert500JSONResponse) VisitRerouteByExpertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkResolvedRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	ExpertId     ExpertId     `json:"expertId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+}
+
+type MarkResolvedResponseObject interface {
+	VisitMarkResolvedResponse(w http.ResponseWriter) error
+}
+
+type MarkResolved200JSONResponse ExpertQuestion
+
+func (response MarkResolved200JSONResponse) VisitMarkResolvedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkResolved400JSONResponse struct{ InvalidStateJSONResponse }
+
+func (response MarkResolved400JSONResponse) VisitMarkResolvedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkResolved401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MarkResolved401JSONResponse) VisitMarkResolvedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkResolved403JSONResponse struct{ ExpertForbiddenJSONResponse }
+
+func (response MarkResolved403JSONResponse) VisitMarkResolvedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkResolved404JSONResponse struct {
+	OfferedQuestionNotFoundJSONResponse
+}
+
+func (response MarkResolved404JSONResponse) VisitMarkResolvedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkResolved500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response MarkResolved500JSONResponse) VisitMarkResolvedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RespondToQuestionRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	ExpertId     ExpertId     `json:"expertId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+	Body         *RespondToQuestionJSONRequestBody
+}
+
+type RespondToQuestionResponseObject interface {
+	VisitRespondToQuestionResponse(w http.ResponseWriter) error
+}
+
+type RespondToQuestion201JSONResponse ExpertQuestion
+
+func (response RespondToQuestion201JSONResponse) VisitRespondToQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RespondToQuestion400JSONResponse struct{ InvalidStateJSONResponse }
+
+func (response RespondToQuestion400JSONResponse) VisitRespondToQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RespondToQuestion401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RespondToQuestion401JSONResponse) VisitRespondToQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RespondToQuestion403JSONResponse struct{ ExpertForbiddenJSONResponse }
+
+func (response RespondToQuestion403JSONResponse) VisitRespondToQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RespondToQuestion404JSONResponse struct {
+	OfferedQuestionNotFoundJSONResponse
+}
+
+func (response RespondToQuestion404JSONResponse) VisitRespondToQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RespondToQuestion500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RespondToQuestion500JSONResponse) VisitRespondToQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExpertQueueRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	ExpertId ExpertId `json:"expertId"`
+}
+
+type ListExpertQueueResponseObject interface {
+	VisitListExpertQueueResponse(w http.ResponseWriter) error
+}
+
+type ListExpertQueue200JSONResponse ExpertQueue
+
+func (response ListExpertQueue200JSONResponse) VisitListExpertQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExpertQueue400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListExpertQueue400JSONResponse) VisitListExpertQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExpertQueue401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListExpertQueue401JSONResponse) VisitListExpertQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExpertQueue404JSONResponse struct{ ExpertNotFoundJSONResponse }
+
+func (response ListExpertQueue404JSONResponse) VisitListExpertQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExpertQueue500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListExpertQueue500JSONResponse) VisitListExpertQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RotateHelpDeskTokenRequestObject struct {
 	TenantId TenantId `json:"tenantId"`
 }
@@ -2185,6 +12627,238 @@ func (response RotateHelpDeskToken404JSONResponse) VisitRotateHelpDeskTokenRespo
 type RotateHelpDeskToken500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RotateHelpDeskToken500JSONResponse) VisitRotateHelpDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOAuthClientsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+}
+
+type ListOAuthClientsResponseObject interface {
+	VisitListOAuthClientsResponse(w http.ResponseWriter) error
+}
+
+type ListOAuthClients200JSONResponse OAuthClientList
+
+func (response ListOAuthClients200JSONResponse) VisitListOAuthClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOAuthClients400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListOAuthClients400JSONResponse) VisitListOAuthClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOAuthClients401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListOAuthClients401JSONResponse) VisitListOAuthClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOAuthClients404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListOAuthClients404JSONResponse) VisitListOAuthClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOAuthClients500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListOAuthClients500JSONResponse) VisitListOAuthClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOAuthClientRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Body     *CreateOAuthClientJSONRequestBody
+}
+
+type CreateOAuthClientResponseObject interface {
+	VisitCreateOAuthClientResponse(w http.ResponseWriter) error
+}
+
+type CreateOAuthClient201JSONResponse OAuthClientSecret
+
+func (response CreateOAuthClient201JSONResponse) VisitCreateOAuthClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOAuthClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateOAuthClient400JSONResponse) VisitCreateOAuthClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOAuthClient401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateOAuthClient401JSONResponse) VisitCreateOAuthClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOAuthClient404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateOAuthClient404JSONResponse) VisitCreateOAuthClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOAuthClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateOAuthClient500JSONResponse) VisitCreateOAuthClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeOAuthClientRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	ClientId ClientId `json:"clientId"`
+}
+
+type RevokeOAuthClientResponseObject interface {
+	VisitRevokeOAuthClientResponse(w http.ResponseWriter) error
+}
+
+type RevokeOAuthClient204Response struct {
+}
+
+func (response RevokeOAuthClient204Response) VisitRevokeOAuthClientResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeOAuthClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RevokeOAuthClient400JSONResponse) VisitRevokeOAuthClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeOAuthClient401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RevokeOAuthClient401JSONResponse) VisitRevokeOAuthClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeOAuthClient404JSONResponse struct {
+	OAuthClientNotFoundJSONResponse
+}
+
+func (response RevokeOAuthClient404JSONResponse) VisitRevokeOAuthClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeOAuthClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RevokeOAuthClient500JSONResponse) VisitRevokeOAuthClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -2275,8 +12949,651 @@ func (response ListTenantQuestions500JSONResponse) VisitListTenantQuestionsRespo
 	return err
 }
 
+type GetTenantQuestionRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+}
+
+type GetTenantQuestionResponseObject interface {
+	VisitGetTenantQuestionResponse(w http.ResponseWriter) error
+}
+
+type GetTenantQuestion200JSONResponse TenantQuestionDetail
+
+func (response GetTenantQuestion200JSONResponse) VisitGetTenantQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenantQuestion400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetTenantQuestion400JSONResponse) VisitGetTenantQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenantQuestion401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetTenantQuestion401JSONResponse) VisitGetTenantQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenantQuestion404JSONResponse struct{ QuestionNotFoundJSONResponse }
+
+func (response GetTenantQuestion404JSONResponse) VisitGetTenantQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTenantQuestion500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetTenantQuestion500JSONResponse) VisitGetTenantQuestionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptAsCustomerRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+	Body         *AcceptAsCustomerJSONRequestBody
+}
+
+type AcceptAsCustomerResponseObject interface {
+	VisitAcceptAsCustomerResponse(w http.ResponseWriter) error
+}
+
+type AcceptAsCustomer200JSONResponse TenantQuestionDetail
+
+func (response AcceptAsCustomer200JSONResponse) VisitAcceptAsCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptAsCustomer400JSONResponse struct{ InvalidStateJSONResponse }
+
+func (response AcceptAsCustomer400JSONResponse) VisitAcceptAsCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptAsCustomer401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response AcceptAsCustomer401JSONResponse) VisitAcceptAsCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptAsCustomer404JSONResponse struct{ ResponseNotFoundJSONResponse }
+
+func (response AcceptAsCustomer404JSONResponse) VisitAcceptAsCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptAsCustomer500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AcceptAsCustomer500JSONResponse) VisitAcceptAsCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostCustomerMessageRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+	Body         *PostCustomerMessageJSONRequestBody
+}
+
+type PostCustomerMessageResponseObject interface {
+	VisitPostCustomerMessageResponse(w http.ResponseWriter) error
+}
+
+type PostCustomerMessage201JSONResponse TenantQuestionDetail
+
+func (response PostCustomerMessage201JSONResponse) VisitPostCustomerMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostCustomerMessage400JSONResponse struct{ InvalidStateJSONResponse }
+
+func (response PostCustomerMessage400JSONResponse) VisitPostCustomerMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostCustomerMessage401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PostCustomerMessage401JSONResponse) VisitPostCustomerMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostCustomerMessage404JSONResponse struct{ ResponseNotFoundJSONResponse }
+
+func (response PostCustomerMessage404JSONResponse) VisitPostCustomerMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostCustomerMessage500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response PostCustomerMessage500JSONResponse) VisitPostCustomerMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RerouteAsCustomerRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+	Body         *RerouteAsCustomerJSONRequestBody
+}
+
+type RerouteAsCustomerResponseObject interface {
+	VisitRerouteAsCustomerResponse(w http.ResponseWriter) error
+}
+
+type RerouteAsCustomer200JSONResponse TenantQuestionDetail
+
+func (response RerouteAsCustomer200JSONResponse) VisitRerouteAsCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RerouteAsCustomer400JSONResponse struct{ InvalidStateJSONResponse }
+
+func (response RerouteAsCustomer400JSONResponse) VisitRerouteAsCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RerouteAsCustomer401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RerouteAsCustomer401JSONResponse) VisitRerouteAsCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RerouteAsCustomer404JSONResponse struct{ QuestionNotFoundJSONResponse }
+
+func (response RerouteAsCustomer404JSONResponse) VisitRerouteAsCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RerouteAsCustomer500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RerouteAsCustomer500JSONResponse) VisitRerouteAsCustomerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQuestionOffersRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+}
+
+type ListQuestionOffersResponseObject interface {
+	VisitListQuestionOffersResponse(w http.ResponseWriter) error
+}
+
+type ListQuestionOffers200JSONResponse OfferList
+
+func (response ListQuestionOffers200JSONResponse) VisitListQuestionOffersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQuestionOffers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListQuestionOffers400JSONResponse) VisitListQuestionOffersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQuestionOffers401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListQuestionOffers401JSONResponse) VisitListQuestionOffersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQuestionOffers404JSONResponse struct{ QuestionNotFoundJSONResponse }
+
+func (response ListQuestionOffers404JSONResponse) VisitListQuestionOffersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQuestionOffers500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListQuestionOffers500JSONResponse) VisitListQuestionOffersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseQuestionByOperatorRequestObject struct {
+	TenantId     TenantId     `json:"tenantId"`
+	QuestionUuid QuestionUuid `json:"questionUuid"`
+}
+
+type ReleaseQuestionByOperatorResponseObject interface {
+	VisitReleaseQuestionByOperatorResponse(w http.ResponseWriter) error
+}
+
+type ReleaseQuestionByOperator200JSONResponse TenantQuestionDetail
+
+func (response ReleaseQuestionByOperator200JSONResponse) VisitReleaseQuestionByOperatorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseQuestionByOperator400JSONResponse struct{ InvalidStateJSONResponse }
+
+func (response ReleaseQuestionByOperator400JSONResponse) VisitReleaseQuestionByOperatorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseQuestionByOperator401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ReleaseQuestionByOperator401JSONResponse) VisitReleaseQuestionByOperatorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseQuestionByOperator404JSONResponse struct{ QuestionNotFoundJSONResponse }
+
+func (response ReleaseQuestionByOperator404JSONResponse) VisitReleaseQuestionByOperatorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseQuestionByOperator500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ReleaseQuestionByOperator500JSONResponse) VisitReleaseQuestionByOperatorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettingsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+}
+
+type GetSettingsResponseObject interface {
+	VisitGetSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetSettings200JSONResponse Settings
+
+func (response GetSettings200JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetSettings400JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetSettings401JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetSettings404JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetSettings500JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettingsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Body     *UpdateSettingsJSONRequestBody
+}
+
+type UpdateSettingsResponseObject interface {
+	VisitUpdateSettingsResponse(w http.ResponseWriter) error
+}
+
+type UpdateSettings200JSONResponse Settings
+
+func (response UpdateSettings200JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings400JSONResponse struct{ InvalidSettingsJSONResponse }
+
+func (response UpdateSettings400JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateSettings401JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateSettings404JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateSettings500JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetClock Read the server clock
+	// (GET /v1/clock)
+	GetClock(ctx context.Context, request GetClockRequestObject) (GetClockResponseObject, error)
+	// SetClock Set the virtual clock
+	// (PUT /v1/clock)
+	SetClock(ctx context.Context, request SetClockRequestObject) (SetClockResponseObject, error)
+	// AdvanceClock Advance the virtual clock
+	// (POST /v1/clock/advance)
+	AdvanceClock(ctx context.Context, request AdvanceClockRequestObject) (AdvanceClockResponseObject, error)
 	// ListTenants List tenants
 	// (GET /v1/tenants)
 	ListTenants(ctx context.Context, request ListTenantsRequestObject) (ListTenantsResponseObject, error)
@@ -2286,12 +13603,84 @@ type StrictServerInterface interface {
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenantId})
 	GetTenant(ctx context.Context, request GetTenantRequestObject) (GetTenantResponseObject, error)
+	// ListTenantEvents List a tenant's events
+	// (GET /v1/tenants/{tenantId}/events)
+	ListTenantEvents(ctx context.Context, request ListTenantEventsRequestObject) (ListTenantEventsResponseObject, error)
+	// ListExperts List a tenant's experts
+	// (GET /v1/tenants/{tenantId}/experts)
+	ListExperts(ctx context.Context, request ListExpertsRequestObject) (ListExpertsResponseObject, error)
+	// CreateExpert Create an expert
+	// (POST /v1/tenants/{tenantId}/experts)
+	CreateExpert(ctx context.Context, request CreateExpertRequestObject) (CreateExpertResponseObject, error)
+	// GetExpert Get an expert
+	// (GET /v1/tenants/{tenantId}/experts/{expertId})
+	GetExpert(ctx context.Context, request GetExpertRequestObject) (GetExpertResponseObject, error)
+	// UpdateExpert Change an expert
+	// (PATCH /v1/tenants/{tenantId}/experts/{expertId})
+	UpdateExpert(ctx context.Context, request UpdateExpertRequestObject) (UpdateExpertResponseObject, error)
+	// GetExpertQuestion Get a question as an expert sees it
+	// (GET /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid})
+	GetExpertQuestion(ctx context.Context, request GetExpertQuestionRequestObject) (GetExpertQuestionResponseObject, error)
+	// ClaimQuestion Claim a question
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/claim)
+	ClaimQuestion(ctx context.Context, request ClaimQuestionRequestObject) (ClaimQuestionResponseObject, error)
+	// PostExpertMessage Add a message to the expert's thread
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/messages)
+	PostExpertMessage(ctx context.Context, request PostExpertMessageRequestObject) (PostExpertMessageResponseObject, error)
+	// ReleaseQuestion Release a claimed question
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/release)
+	ReleaseQuestion(ctx context.Context, request ReleaseQuestionRequestObject) (ReleaseQuestionResponseObject, error)
+	// RerouteByExpert Reroute a question to the company's team
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/reroute)
+	RerouteByExpert(ctx context.Context, request RerouteByExpertRequestObject) (RerouteByExpertResponseObject, error)
+	// MarkResolved Mark the expert's response as resolving the question
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/resolve)
+	MarkResolved(ctx context.Context, request MarkResolvedRequestObject) (MarkResolvedResponseObject, error)
+	// RespondToQuestion Respond to a question
+	// (POST /v1/tenants/{tenantId}/experts/{expertId}/questions/{questionUuid}/responses)
+	RespondToQuestion(ctx context.Context, request RespondToQuestionRequestObject) (RespondToQuestionResponseObject, error)
+	// ListExpertQueue List an expert's queue
+	// (GET /v1/tenants/{tenantId}/experts/{expertId}/queue)
+	ListExpertQueue(ctx context.Context, request ListExpertQueueRequestObject) (ListExpertQueueResponseObject, error)
 	// RotateHelpDeskToken Issue or rotate the Help Desk API token
 	// (POST /v1/tenants/{tenantId}/helpdesk-token)
 	RotateHelpDeskToken(ctx context.Context, request RotateHelpDeskTokenRequestObject) (RotateHelpDeskTokenResponseObject, error)
+	// ListOAuthClients List a tenant's OAuth clients
+	// (GET /v1/tenants/{tenantId}/oauth-clients)
+	ListOAuthClients(ctx context.Context, request ListOAuthClientsRequestObject) (ListOAuthClientsResponseObject, error)
+	// CreateOAuthClient Issue an OAuth client
+	// (POST /v1/tenants/{tenantId}/oauth-clients)
+	CreateOAuthClient(ctx context.Context, request CreateOAuthClientRequestObject) (CreateOAuthClientResponseObject, error)
+	// RevokeOAuthClient Revoke an OAuth client
+	// (DELETE /v1/tenants/{tenantId}/oauth-clients/{clientId})
+	RevokeOAuthClient(ctx context.Context, request RevokeOAuthClientRequestObject) (RevokeOAuthClientResponseObject, error)
 	// ListTenantQuestions List a tenant's questions
 	// (GET /v1/tenants/{tenantId}/questions)
 	ListTenantQuestions(ctx context.Context, request ListTenantQuestionsRequestObject) (ListTenantQuestionsResponseObject, error)
+	// GetTenantQuestion Get one of a tenant's questions
+	// (GET /v1/tenants/{tenantId}/questions/{questionUuid})
+	GetTenantQuestion(ctx context.Context, request GetTenantQuestionRequestObject) (GetTenantQuestionResponseObject, error)
+	// AcceptAsCustomer Accept a response as the customer
+	// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/accept)
+	AcceptAsCustomer(ctx context.Context, request AcceptAsCustomerRequestObject) (AcceptAsCustomerResponseObject, error)
+	// PostCustomerMessage Post a message as the customer
+	// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/messages)
+	PostCustomerMessage(ctx context.Context, request PostCustomerMessageRequestObject) (PostCustomerMessageResponseObject, error)
+	// RerouteAsCustomer Reroute a question as the customer
+	// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/customer/reroute)
+	RerouteAsCustomer(ctx context.Context, request RerouteAsCustomerRequestObject) (RerouteAsCustomerResponseObject, error)
+	// ListQuestionOffers List who a question was offered to
+	// (GET /v1/tenants/{tenantId}/questions/{questionUuid}/offers)
+	ListQuestionOffers(ctx context.Context, request ListQuestionOffersRequestObject) (ListQuestionOffersResponseObject, error)
+	// ReleaseQuestionByOperator Release a question's claim as the operator
+	// (POST /v1/tenants/{tenantId}/questions/{questionUuid}/release)
+	ReleaseQuestionByOperator(ctx context.Context, request ReleaseQuestionByOperatorRequestObject) (ReleaseQuestionByOperatorResponseObject, error)
+	// GetSettings Get a tenant's settings
+	// (GET /v1/tenants/{tenantId}/settings)
+	GetSettings(ctx context.Context, request GetSettingsRequestObject) (GetSettingsResponseObject, error)
+	// UpdateSettings Change a tenant's settings
+	// (PUT /v1/tenants/{tenantId}/settings)
+	UpdateSettings(ctx context.Context, request UpdateSettingsRequestObject) (UpdateSettingsResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -2331,6 +13720,92 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// GetClock operation middleware
+func (sh *strictHandler) GetClock(w http.ResponseWriter, r *http.Request) {
+	var request GetClockRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetClock(ctx, request.(GetClockRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetClock")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetClockResponseObject); ok {
+		if err := validResponse.VisitGetClockResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetClock operation middleware
+func (sh *strictHandler) SetClock(w http.ResponseWriter, r *http.Request) {
+	var request SetClockRequestObject
+
+	var body SetClockJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetClock(ctx, request.(SetClockRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetClock")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetClockResponseObject); ok {
+		if err := validResponse.VisitSetClockResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdvanceClock operation middleware
+func (sh *strictHandler) AdvanceClock(w http.ResponseWriter, r *http.Request) {
+	var request AdvanceClockRequestObject
+
+	var body AdvanceClockJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdvanceClock(ctx, request.(AdvanceClockRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdvanceClock")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdvanceClockResponseObject); ok {
+		if err := validResponse.VisitAdvanceClockResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // ListTenants operation middleware
@@ -2414,6 +13889,397 @@ func (sh *strictHandler) GetTenant(w http.ResponseWriter, r *http.Request, tenan
 	}
 }
 
+// ListTenantEvents operation middleware
+func (sh *strictHandler) ListTenantEvents(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListTenantEventsParams) {
+	var request ListTenantEventsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListTenantEvents(ctx, request.(ListTenantEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListTenantEvents")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListTenantEventsResponseObject); ok {
+		if err := validResponse.VisitListTenantEventsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListExperts operation middleware
+func (sh *strictHandler) ListExperts(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request ListExpertsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListExperts(ctx, request.(ListExpertsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListExperts")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListExpertsResponseObject); ok {
+		if err := validResponse.VisitListExpertsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateExpert operation middleware
+func (sh *strictHandler) CreateExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request CreateExpertRequestObject
+
+	request.TenantId = tenantId
+
+	var body CreateExpertJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateExpert(ctx, request.(CreateExpertRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateExpert")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateExpertResponseObject); ok {
+		if err := validResponse.VisitCreateExpertResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetExpert operation middleware
+func (sh *strictHandler) GetExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId) {
+	var request GetExpertRequestObject
+
+	request.TenantId = tenantId
+	request.ExpertId = expertId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExpert(ctx, request.(GetExpertRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExpert")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetExpertResponseObject); ok {
+		if err := validResponse.VisitGetExpertResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateExpert operation middleware
+func (sh *strictHandler) UpdateExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId) {
+	var request UpdateExpertRequestObject
+
+	request.TenantId = tenantId
+	request.ExpertId = expertId
+
+	var body UpdateExpertJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateExpert(ctx, request.(UpdateExpertRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateExpert")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateExpertResponseObject); ok {
+		if err := validResponse.VisitUpdateExpertResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetExpertQuestion operation middleware
+func (sh *strictHandler) GetExpertQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	var request GetExpertQuestionRequestObject
+
+	request.TenantId = tenantId
+	request.ExpertId = expertId
+	request.QuestionUuid = questionUuid
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExpertQuestion(ctx, request.(GetExpertQuestionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExpertQuestion")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetExpertQuestionResponseObject); ok {
+		if err := validResponse.VisitGetExpertQuestionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ClaimQuestion operation middleware
+func (sh *strictHandler) ClaimQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	var request ClaimQuestionRequestObject
+
+	request.TenantId = tenantId
+	request.ExpertId = expertId
+	request.QuestionUuid = questionUuid
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ClaimQuestion(ctx, request.(ClaimQuestionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ClaimQuestion")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ClaimQuestionResponseObject); ok {
+		if err := validResponse.VisitClaimQuestionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PostExpertMessage operation middleware
+func (sh *strictHandler) PostExpertMessage(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	var request PostExpertMessageRequestObject
+
+	request.TenantId = tenantId
+	request.ExpertId = expertId
+	request.QuestionUuid = questionUuid
+
+	var body PostExpertMessageJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PostExpertMessage(ctx, request.(PostExpertMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PostExpertMessage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PostExpertMessageResponseObject); ok {
+		if err := validResponse.VisitPostExpertMessageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReleaseQuestion operation middleware
+func (sh *strictHandler) ReleaseQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	var request ReleaseQuestionRequestObject
+
+	request.TenantId = tenantId
+	request.ExpertId = expertId
+	request.QuestionUuid = questionUuid
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReleaseQuestion(ctx, request.(ReleaseQuestionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReleaseQuestion")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReleaseQuestionResponseObject); ok {
+		if err := validResponse.VisitReleaseQuestionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RerouteByExpert operation middleware
+func (sh *strictHandler) RerouteByExpert(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	var request RerouteByExpertRequestObject
+
+	request.TenantId = tenantId
+	request.ExpertId = expertId
+	request.QuestionUuid = questionUuid
+
+	var body RerouteByExpertJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RerouteByExpert(ctx, request.(RerouteByExpertRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RerouteByExpert")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RerouteByExpertResponseObject); ok {
+		if err := validResponse.VisitRerouteByExpertResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MarkResolved operation middleware
+func (sh *strictHandler) MarkResolved(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	var request MarkResolvedRequestObject
+
+	request.TenantId = tenantId
+	request.ExpertId = expertId
+	request.QuestionUuid = questionUuid
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkResolved(ctx, request.(MarkResolvedRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkResolved")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MarkResolvedResponseObject); ok {
+		if err := validResponse.VisitMarkResolvedResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RespondToQuestion operation middleware
+func (sh *strictHandler) RespondToQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId, questionUuid QuestionUuid) {
+	var request RespondToQuestionRequestObject
+
+	request.TenantId = tenantId
+	request.ExpertId = expertId
+	request.QuestionUuid = questionUuid
+
+	var body RespondToQuestionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RespondToQuestion(ctx, request.(RespondToQuestionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RespondToQuestion")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RespondToQuestionResponseObject); ok {
+		if err := validResponse.VisitRespondToQuestionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListExpertQueue operation middleware
+func (sh *strictHandler) ListExpertQueue(w http.ResponseWriter, r *http.Request, tenantId TenantId, expertId ExpertId) {
+	var request ListExpertQueueRequestObject
+
+	request.TenantId = tenantId
+	request.ExpertId = expertId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListExpertQueue(ctx, request.(ListExpertQueueRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListExpertQueue")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListExpertQueueResponseObject); ok {
+		if err := validResponse.VisitListExpertQueueResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RotateHelpDeskToken operation middleware
 func (sh *strictHandler) RotateHelpDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
 	var request RotateHelpDeskTokenRequestObject
@@ -2433,6 +14299,92 @@ func (sh *strictHandler) RotateHelpDeskToken(w http.ResponseWriter, r *http.Requ
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RotateHelpDeskTokenResponseObject); ok {
 		if err := validResponse.VisitRotateHelpDeskTokenResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOAuthClients operation middleware
+func (sh *strictHandler) ListOAuthClients(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request ListOAuthClientsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOAuthClients(ctx, request.(ListOAuthClientsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOAuthClients")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOAuthClientsResponseObject); ok {
+		if err := validResponse.VisitListOAuthClientsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateOAuthClient operation middleware
+func (sh *strictHandler) CreateOAuthClient(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request CreateOAuthClientRequestObject
+
+	request.TenantId = tenantId
+
+	var body CreateOAuthClientJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOAuthClient(ctx, request.(CreateOAuthClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOAuthClient")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateOAuthClientResponseObject); ok {
+		if err := validResponse.VisitCreateOAuthClientResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RevokeOAuthClient operation middleware
+func (sh *strictHandler) RevokeOAuthClient(w http.ResponseWriter, r *http.Request, tenantId TenantId, clientId ClientId) {
+	var request RevokeOAuthClientRequestObject
+
+	request.TenantId = tenantId
+	request.ClientId = clientId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeOAuthClient(ctx, request.(RevokeOAuthClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeOAuthClient")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RevokeOAuthClientResponseObject); ok {
+		if err := validResponse.VisitRevokeOAuthClientResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -2467,69 +14419,526 @@ func (sh *strictHandler) ListTenantQuestions(w http.ResponseWriter, r *http.Requ
 	}
 }
 
+// GetTenantQuestion operation middleware
+func (sh *strictHandler) GetTenantQuestion(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	var request GetTenantQuestionRequestObject
+
+	request.TenantId = tenantId
+	request.QuestionUuid = questionUuid
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTenantQuestion(ctx, request.(GetTenantQuestionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTenantQuestion")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetTenantQuestionResponseObject); ok {
+		if err := validResponse.VisitGetTenantQuestionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AcceptAsCustomer operation middleware
+func (sh *strictHandler) AcceptAsCustomer(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	var request AcceptAsCustomerRequestObject
+
+	request.TenantId = tenantId
+	request.QuestionUuid = questionUuid
+
+	var body AcceptAsCustomerJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptAsCustomer(ctx, request.(AcceptAsCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptAsCustomer")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AcceptAsCustomerResponseObject); ok {
+		if err := validResponse.VisitAcceptAsCustomerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PostCustomerMessage operation middleware
+func (sh *strictHandler) PostCustomerMessage(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	var request PostCustomerMessageRequestObject
+
+	request.TenantId = tenantId
+	request.QuestionUuid = questionUuid
+
+	var body PostCustomerMessageJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PostCustomerMessage(ctx, request.(PostCustomerMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PostCustomerMessage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PostCustomerMessageResponseObject); ok {
+		if err := validResponse.VisitPostCustomerMessageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RerouteAsCustomer operation middleware
+func (sh *strictHandler) RerouteAsCustomer(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	var request RerouteAsCustomerRequestObject
+
+	request.TenantId = tenantId
+	request.QuestionUuid = questionUuid
+
+	var body RerouteAsCustomerJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RerouteAsCustomer(ctx, request.(RerouteAsCustomerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RerouteAsCustomer")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RerouteAsCustomerResponseObject); ok {
+		if err := validResponse.VisitRerouteAsCustomerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListQuestionOffers operation middleware
+func (sh *strictHandler) ListQuestionOffers(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	var request ListQuestionOffersRequestObject
+
+	request.TenantId = tenantId
+	request.QuestionUuid = questionUuid
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQuestionOffers(ctx, request.(ListQuestionOffersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQuestionOffers")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListQuestionOffersResponseObject); ok {
+		if err := validResponse.VisitListQuestionOffersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReleaseQuestionByOperator operation middleware
+func (sh *strictHandler) ReleaseQuestionByOperator(w http.ResponseWriter, r *http.Request, tenantId TenantId, questionUuid QuestionUuid) {
+	var request ReleaseQuestionByOperatorRequestObject
+
+	request.TenantId = tenantId
+	request.QuestionUuid = questionUuid
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReleaseQuestionByOperator(ctx, request.(ReleaseQuestionByOperatorRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReleaseQuestionByOperator")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReleaseQuestionByOperatorResponseObject); ok {
+		if err := validResponse.VisitReleaseQuestionByOperatorResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetSettings operation middleware
+func (sh *strictHandler) GetSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request GetSettingsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSettings(ctx, request.(GetSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetSettingsResponseObject); ok {
+		if err := validResponse.VisitGetSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateSettings operation middleware
+func (sh *strictHandler) UpdateSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request UpdateSettingsRequestObject
+
+	request.TenantId = tenantId
+
+	var body UpdateSettingsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateSettings(ctx, request.(UpdateSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateSettingsResponseObject); ok {
+		if err := validResponse.VisitUpdateSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3FqLb9s8kv9XCO0CfUB+JW6+1sXhzm3Sr7lL466TbA9b52paHFvcSqRKUnH8Bf7fD0PqaSuJ3eb2sFsE",
-	"hS2L5HA48+NvHndeIONEChBGe4M7L6GKxmBA2W+XIKgwpww/M9CB4onhUngD7zIEYuyvzzThrO35HtzS",
-	"OInAG3iH817Qm7+G1hE9Omz1Z6+h9Wbem7UO5l12ND+cHbEe9XyP40QJNaHne4LGONLkC/qegh8pV8C8",
-	"gVEp+J4OQogpSjKXKqbGG3hpyvFNs0pwrDaKi4W3Xq9xsE6k0GB38Y6yMfxIQRv8FkhhQNiPNEkiHlDc",
-	"UufvGvd1V+7izgOlpHJDGC5wev7X4dnp8bfPw/Hw08nlydjzvRi0pgv8FXcwIHGqDRHSkBmQWUTFdw/F",
-	"KWX/s4K5N/D+1CnV3nG/6s6JXc/KX1f2kMRcay4WRCrCxQ2NOCPFSeHDmWQrMucQsba39r33UswjHvzi",
-	"ft+Pzj+cnb6/rG1TpzMmY8oFmXg0iGHiEa6Jod9BPMVW0a6UOywSRFSHoMmSm5DALdcGVcCooT7RaRAS",
-	"qgklpUA0UkDZyglj9XAqDChBo5NyZz9/+Jcn4/Ph2beT8XhUP3merULsGPI8l58z8mbeDX5jh9A6mPVo",
-	"qx+8Yq3XcDRv/UZfz94EXdaDg/mLp9DbhYzBhKifVMBtAoEBRuaUR8CIFMSEQDSoG1Bv7WcGhvJIE6qA",
-	"RHKxAOZbq1VgUiXAWdG5NB9kKtivKe58dPntw+jq/LjuLTKDD7ITWDyBhs6lMxq3rN3glaCpCaXif8Av",
-	"bvLqfHh1+XE0Pv3byfGGbThvpSzmghj5RG5yLqsz+ggBlCyVRIgQ0K4sYRFwiO/+BY2Su61Qxjh+ptFn",
-	"JRNQhiNUzmmkwfeSyqM7z6noMUnzyYfu7bXvBdTAQqpVTXPejEcRovQWavteEFIhIHpspffZazhCATXA",
-	"hqa+xkH34KjV67UODi573UEX//7m+eW1waiBluExNEkRQpQcg/7edOl9VqBBGDKXinyEKCH4IvmRbV3X",
-	"L8HewWH/1dFvr980rcJZTeSD3uvD3kFFRC7MUb8ciAizAKtWrk8ibmAkorpms7PLBsykjICKbIAOaISK",
-	"2m1ARMUitdZbVSqIpn1EVJurhG1N3nAGvd3PIAZDEebvt1RHCeqnc3IDauUwECHO6kxZDyZ4aj4JOWMg",
-	"CAijOGjCRRClDJGPO4CUioEiCgLgN1CnNHfeOyWXGhRCLZ1TxVHOTHA5+zsExvO929ZCtrKHCBrtMV1+",
-	"yqAAHdJQk+pdPenCvY3jUrdATcHafiiML0N0YKSqlAbdGrh9oplSFTW4SDqLeEAoYwq0JnJOaIOr1D0l",
-	"NCbRg04H6USbcQWBiVbtQMadxD5rOQlb+ehWLmGrsnbL+VCjoOmGu6FvAjpnC16/mbV6B+ywRfuvjlr9",
-	"g6OjV6/6/W63261aazPR9L0brvksgk8/Za9IdRKqDCppmpv8lODtrYwmGuAfZJnrKtn+mm/W/pdjcmmE",
-	"mQVVYMLPr4gK5tdxquLR2zor/KIOVVV0r+PM9eb2kPCWd8e2koefTwkt7XtJNcnmJiZUMl2Eb6u/c00y",
-	"GYkU0Sp/h5iQGpzLql+kMeoKbwsG+ntx56NhXNeMu3xjy3zeWylckFWJUPa4nF3YVDXtYRADuUiTRCpU",
-	"XExvz0AsTOgNDrpd34u5yL/3fAy+kLp6A28yuWiSsCDX25o9k0tQAdVAIsBZtE8YX3CjCRWMcCFAkXCV",
-	"hCD0W5IK/iOFNjkGhRZM5krGZIrST8kyBEHoDDG6jgvo+/UtHB3ev4P/+Upbf3Rbb66fZx9a1y/zRy/+",
-	"/c8NcWLd7K0qm2yrCB72OJeCHz7K7o4tlm1J4ya4V5xs1H5COa56VxhvUzy7QWQ/jMbvTo+PT849v0bk",
-	"K6Hhp5PLj6Pjb/jr8Oxs9MWOGw8vT76dnX46vbRfN4KnmoM0SdHACDJCvWmFX9Apl0jKLPv1iaBxzgBs",
-	"PIzU+IZGKZBAigBccFNd/764/TF7yUXynV6bjupjxiUvLe3f77C41ukTU1uTi1FXYb9LosKXQ7glQUgV",
-	"DdCl2+QilEvhcBDVV1ddt+C4dBYwmN/33av7abf1hrbm13f97vpxt3RC+6U+mhS9EX3s6atx5krlxlIN",
-	"6j+yr0hEmrS5Db3/KYFc4U28E9T42cIP7eeM738jwK0Zzg2oBm5GtSZUkynF36fESLIAY10FR5GELuBt",
-	"hsR50gAvXvtD7eT3iFeK6MgatYH4UQJcD1ZLMkOVoqstXZbzP6TIi4J65+B3dT4+uRid/dXBVfnx/dno",
-	"wn44+e/Pp+Ps1/HoCoGshlu1Cbasw13q+wL0/0E8u0l9d8zNPkp9H2UeD3OJrVv+YY+xMmRuU85T5YhN",
-	"p+8O4SecyOWIdjfZ7LQfs9V82m1ZUT0QpIqb1QXOCWXa5h1Q1eTNyGxRZmqkeqar6SB0VSuZDezd8GJF",
-	"DLZcRomLudye9mLJTRDOJFXsmSYI/kif51KRZSjhBsOQVOhKQnGQZdQ0eY4PUTtUYHyd6vwivgHBpMKJ",
-	"9At/IkwIXCEFZyAMp5H2LWWk5IbDEqMh9wJGB450b8xBmLRX9YLfQHsiJuLlSwR+nMxl7NovX5LpMEvt",
-	"2ScD4tRIJmm3exhUlGUfwLRNUJ+V5xgG4AL4tbJbMltNxLTVsm+27JtT0iHTiy+nl+8/vhsNx8ffhsef",
-	"Ts+/XY7+6+R8alNzCxB4TmUqds6VNkQbjP5w64lCxGTuinU7sjRP404+UB6lCpBX6yUolw6f3k0cR5x4",
-	"g7tJTkYm3mDitdvtiedPLC0pH6zX0zZ5B5ozyE7PQiLoiWAQRFQBIwmozKS4FHgoK5JQE2YLazLtd/uk",
-	"oIEZc0/Fd4FmgvuY9ruvyDYhnE7Ecys1FWQ6jCK5nJIQKAP1wloWxVmYDNIYrBpiMKFk7YlNO3BjYWKU",
-	"mTpaAEaRoLQz2F672+6i68kEBE04Yly72z50pCO0jtS56XUqPr0As234Nn2U2bJPZMRAG3dQ6E+FWk4Z",
-	"xj5cm8tsvo1i00G3u18quZDra+0CuA/1Ec93BfGsqLYBzBUcduC7vt45IV1B1HuKN9l2bH693+3dN2Gh",
-	"s04tCb/2vVdOgQ8Pqhd2LHymcUzVKjucXAw0ILpA5Xr5eeFmE6kbLMCF45rQDMRWDhTKAtMs5RFz3pO4",
-	"PFeRNLgan+kMuir5LoTO59M8v3VXzLTeTHO12+3pi7fVUJhwgxDEqgGzZWo0hm2DrGYSstopaPNOstV+",
-	"xrirxexqL00ZjnX9WjQqhfWWE/X2k/v/yXH2c5v7XEbAsqhK+Z4DRquGM+l2vG2qwzK/arZmKLlVx15T",
-	"FfTr7KiAclsNxfWIi+85jpY8t26Q5U/+Rk9BUeIfoMrcobdnkq3+1OHMc/Pn6PqXavBQX6Dppf2XUtJQ",
-	"A1txen2pppf2XWpt4XAHZKs0K/wsgva7bx4fVLQIPAXkOjcnNDPCRtRd+9VruHOXa2xduZHrev+9YkO/",
-	"dsf+U8NDpWD9j7Og/uODivaAp7Cg38E8bD51h/vavFb5SqdoXbLsptnyOnlyvlWkxn56kftIxanWaca4",
-	"i36pOkHISvgKkogGGDJZ3q3ghstUEynABVYuAHqmycT7PYsnHO7bKMZ7MXC8JB/nghhtZKLJUqrvdmLj",
-	"IgxLa4ooJ+/5cFm+EBS8rQY83wES7X7jRpOQ6nCbf4wbIfLXnLbMgN7ns9mp7Z6H3Nkj6zt56N6Wea/R",
-	"v65vWhPGONZdhA0cN0/S5m77voztH0L+Ti052BiV1foMi9cdHQYbsQ0/n/pktiJUByAYmrlIY1A8IJz5",
-	"We9YvTOgZtjPs66AvEJp41ibyEi1kTGgx9lEbdEv8KJNPtMFZHF4lkv9t7r3JXQBzzSZFtnY6UNB5H0M",
-	"5uumNkbohaUWNqqYxIRcFxXKpgqkvZt+pGArtNktVinx7kbp8/6btf+IeLZ4zbXNNGxUDmrJ0yapiprw",
-	"bkJtNk1sy2aPTPM/6oK86jYvH/GYm9rqDOY0jYwbEtNbHqdxWVN133rbCfBtQcYWbitqWoZSQ8VobebJ",
-	"nqwiJqROiTWp7xHamqLX2Cmb5+cLUbsNol7/KmJXag95haDi4V+rvWRZ0aWp0pLtpqim1HrJvEpTQs20",
-	"d6B41dauWnsWcr9c4Fp/VZYcrrVQZc/KLinXGlXrhLqv/ana2DQMApk6tVr6zKUgx9S4hH/vqNXFP9Lr",
-	"DQ77A9uN8kUqE6LkXfsP9bLV+uFneTKEuouVNhDjCY8uyOt2r9qCVHfAosFo514g20S069u2Ueipu3xc",
-	"U8+unTwNjTp76m6PJFmtetfYzo3XA8buldbBf2kGYVNytOEir3CG8hL8NbJfKaXYobUiytdrRDlHAJou",
-	"2Eu8ryolkIwrFEbsEiqW7mdybyURi/qHHcqQmpiNWX0CNAgdgUBOLZeCFNyjUhdpl2iYB0Lb9wnyr8oY",
-	"13KXxYzkAgIFxvV566yUH4BdRxupctJPHa+H6opVDre96kb1Ka/cNJ1x0XhZUKycSVVWK09/fb3+3wAA",
-	"AP//",
+	"7L3bcttI1i74KtncHWGpA6RIijpRUdGbtukq7bIOLdJdf/2WR0gCSRElEEkjE6JZDkf05VzPzTzARPQr",
+	"zAPs+3mIfpKJXJkJJECABA+S7Sr98UeXBeKQh5XrvL71ueLQ8YQGJOCs0v5cmeAQjwknIfz1yvdIwM9c",
+	"8W+XMCf0JtyjQaVd6Y8IuuxEfIQcuOcFQ7b8163n2rWKVSGf8Hjik0q7wga3reGJ28RHToMcD/aHh7ju",
+	"HjgnpDk4wo1hyz12KlbFE6+dYD6qWJUAj8WDjv68VQnJx8gLiVtp8zAiVoU5IzLGcsSck1A8/H+871T/",
+	"G1d/r1dPbqsfPjesw9aXv1asCp9NYBg89IK7ypcvVqX7aULCwnkR+PUFQ1HkuempHA4apOnsu9XW8ABX",
+	"W4NDp3rsHpHqybCOGwPxS4vkz4XoTy6ay5CGY8wr7Yr4cu7I/xERJob6TtyQO/qP6o7c8TcHR+TEaeBq",
+	"y90fVlvkGFdPxCQawybZd1vOweAQ54//o/nhzebQJwEupioOv75gKDv2/WHDaQyPSfUQH+5XW4NjseyN",
+	"QbU5rLuHw/3BodsoGDvXH9xk3F/Ew2xCA0bgbLzE7jWBVRF/OTTgJIB/4snE9xwsprT3GxPz+pzM4nOF",
+	"hCEN5SOu+MDZxT87b89e3151rjvn3X73umJVxoQxfCd+FTNoo3HEOAooRwOCBj4O7mEdk7H/NSTDSrvy",
+	"P/aSw7wnf2V7XfgejD+92B009hjzgjtEQ+QFD9j3XBSff3FxQN0ZGnrEd2uVL1bllU+d+5fYuZ/i0GWP",
+	"Oms6baNmvXlYbTSqzWa/ftKu19v1+n8jjyGCQ98jIeIjHCA+IujBC3mEfeSI8aEd47lGvV0/Es/tnsKd",
+	"8g4a+DM0pg+EoSENxWQebTmTFbTEZYy4NyZLZvCCydWmwdD3nA2p69XlxZu3Z6/6qeVl0cClY+wF6KaC",
+	"nTG5qYh15fieBNtYCXGKQ3k0kONjNiIMTT0+QuSTx7hYIRdzbCEWOSOEGcIoGRD2Q4LdmRwMrIPk1W9o",
+	"OPBclwSbLceby+uXZ69fdy9S68ENtilWwvGxNyYuGswQDigfkVDJhG2tjnwbGuMZnGqXIj7yGAKy58nv",
+	"HkNegB3uPRCgHo4cPMGOx2dATdlhj4ifM2ZjES8of0OjwN1sDS8u+7dvLt9dvM4cWT3qUjJyCwt5QSUF",
+	"Se4OKxKoS3r9AuTJ+Z8FQkfAfjeZy/qcq9+9vui8ve1eX1+m2ZanvoLgGbSjD4HnopNh3Tly90m1ORDS",
+	"1zlwq8fkcFg9wseDE6fuNkhzuLuNVenRMeEjcciiQCyDw4mLhtjziYuo5DaMhA8klBzRJRx7PkM4JMin",
+	"d3fEtYAkQ8KjMCCuWj3gZj3Cxel9VM4v+AUj7H3jQ02KvpvKwPN9L7iTTCpixEV86jnkCXh2G2H0gP2I",
+	"IBpxRIcoxMEdsRAOUBTcB3QaIHE6aWAhDJyOifc4mJM7Gs6QmIAxYHjOlqQptChmIxLwcCbEAJx1se5Y",
+	"Km3ogspNdEbikyy1DRxzUn4PYLvU3K60dBfXWDQe43AGyzDA5rwrVgWmvfr2cfKJ56srXyw9iHj8yQAE",
+	"T2TishDIA89lQJtybcsMptfv9LsLWfp19/ryXb/7+hTFShzQPOgC2PfplLhoOvJ8gt5dXHd7l2//2X0t",
+	"hv20ehbasecW2N6VuoMmthTff8GQE4UhCXhmAZMXweLYu/k09cgiQfJmVEp137pIgAmCkSrt2Eeeq2kO",
+	"ozI276PJQF8oDKnhgPol+YwrxSLawSgkD/Qe5AJBXuD4kUvcXblqwyEJiautzcdcufiUlrFN0RRLPknl",
+	"ABH/6mqH+jwN4zM5r5zBqMmDOO3JuBNFD5b8KdY6oGil5X5kNS1h0LGidq2482OugpYA6Njdx63BgVM9",
+	"JEfDagsfD6pCF6sKZUz+cugCtQ3FUMQoQU3Xw97+6sxRka3HKhQGO1ES4inQYYrSYA3fBTjiIxp6v5MN",
+	"1+/dRedd/6fL67P/7r7OaLpSjGF3LFaFbslyvKDmG5XJPA2pkJ0Bgcn9gn0fHBGPYBcnyjEKo4BpfXmK",
+	"fWWanwohKwwLxVGrVbj8g7bfOQW/Alj527IVVxqQnRmRLYbECBAWdh9w4MjB1YzRgYLYcRwy4R32KmKc",
+	"jklouLaw63piPNi/CqlgV57QKYfYZ8SqTIxLnysmteZ792LC5RRh+GbayVfmSFasEk7GxNH3Pj2sD/Hd",
+	"dPAbcbggqo4gunNNB0umPKfdyecshKXaKh7AnIaIEcKAr2WXSR7PC3BOGlRaOcehh9FbOiG/z8/JUo/1",
+	"4fJiguokd8bPFe9Jyt8tFEiha8YX1fROEfEZQUHk+2u5xLM7Jl6EB+IN0hE7N1uhFKeXp0fDcIbwQBhj",
+	"Qpf5CzpDI/wgiGoYBa6QqnBeHBq4QskNxag9YctiZ0QYmtEoFERHI6UReQE6QIOIeQFhDLl4xmp56+6E",
+	"BHPidnh6OHl+RnOiLuakCpwg550euya4YD8iRsIXTAzblUr9KcL+FM8YEksFGyRuQThwEZsxTsZ6k1hq",
+	"axS9qm8PKPUJDiqGH7uYJPgIvi7WU71aOqNOgQAQ5ons9skD8bdyiJeSBC9B+uoUa9qP1BSTwZ0QOYDq",
+	"0fBY0OuJoNcGqSZDOyIrc5hIR0WMhVXPpM5t6jBaJiNQBB9Thkl2hSxL64wrsmn52WUrqV8umQkcBOXZ",
+	"SC+o8s/knpwRDgLiL/vSK3Vb6bNWX+msjYg/eU3YfV7E6SokTBhI4lD9RPwJEjfGxJ0+T5VGc791cHh0",
+	"fJJ7otN01mwc7zeaxhC9gB+2kge9gJM7Ekpe0PU9Ti4DP72yhefXY13mYF8sVLkHfBzcRUq2JdMhQd48",
+	"fMz4u4k79/KcPWiU34Mx4djFHBdTqjzz6d3pPpBwJp0WghXBmoWg4yGxaxYaQUwA/GieELbKiLWkrk4Q",
+	"DV2hOxGHeA8kHU/8XHkZ0ikjoZAseIhDL2Ex+pxZlU/VO1pVF4VaWbvGU60oCA2KYx6xsiepJ+8Wz0Xy",
+	"A6kFZvCPhLNK3yxxkbkoeWyRfNrSm6LQzzki0cD3HIRdNxRikg4Rzjkq6ZMy4nzC2nt72BmTmuuFxOH+",
+	"rObQ8d4ErlXlCKv66aoeYdX4dlWeodyBzrH1RnOfiMNZJccng2qj6e5XcevgsNpqHh4eHLRa9Xq9vpyt",
+	"W5UHj3kDn5yvRa9CdE6EPk6HyNYkbytdigmF8IkoM188wf9onpwQoaIgg01oyVQxeH6aTxknen7N4nOR",
+	"ZlUmd0/zmUIBp90BKyvlWhIXauVox+Oxcit9wd6ca9XWv9u7W9biS2rjSt9SOjmOOB2LBYun9zSq+OMo",
+	"wNLkzEiZ1AhSIu8ch/fE7bBrwqj/UFbyCWkR3C1j0NfyLuCljHtjGnjYz98eRxnILxgy7lX7JAMIAfgq",
+	"zI35R+Q596CvD0OPBK4/syD4fy9skr9sS/XVh6VY930U6zrKUXbz9Ftjx3P3M96s9C4sV4TBrQE+ofW8",
+	"FtJiZPP7/ROdoiEOE7dOnEKygzkaU8ZRo15HM4JDtpva8ebxcb2eo/yN8SdvHI0r7f3Gwf6hkEl1qzL2",
+	"AnmxPq8dZtZaDzV3IVLuARKIN76vvOtBiK77X1fd637Fqry8FP/b+7XX756L1yTEEd8yR3yvlAwwA8Ar",
+	"ceNYEdHSpIY6SZxUeq5SgVFwkws2nXhbmYzVgeOcMs0n2Sk4K8YTPkO+x4SxL8btcPCUCs1xnnEbX8o/",
+	"4/AhLbSJ790J6QZMGChAjfuFMbZTNYQfUEDjIWS1ovflGPQHq+JxMmYlktLiCzgM8Uz8HcyJowmejSG7",
+	"M0+NCnDApiQkbt8bExrxXtFR6KcnTqcBSh4GlyKNuOKCP8hlouMJDmYv0jaUIPpCdldE9YFkIOa+LRh7",
+	"3tnIUvBZMIn4N0rGQtYPwCj9igRdQ6/JEEc+l4N6WjoWm+t9jMiZfFzQiEHa6em9gzu1O4/HCaRpAWwc",
+	"gjH+9JYEd3xUaTcU943/toxs4pub3tMdmWTPlx+eORliSJDDNQ9X7plJnDfzE+tcnSGcDnAqMY34KKTR",
+	"3ejU/N1jSBkJivzlPTIk3bk6g2kqiTUi/sQl7D4OzYiVT0kq4455WeVjxjqwyiuebzEtpWELcxdeIa1d",
+	"mdqzY8e/yvcz20K2CkHZFqh3NtzqDVUkykY0QJjd51gP2r2dsbV9LKiYfJKBUqEjuYJwpiMiidseq0s2",
+	"YpKXibXNmt/X4BBn0vNdyu+NzoIH6jnKEooCYZx21CM3Ub2+T9BL6eerpc9QM9ZhVjlF3ON+Rk7pMWOI",
+	"tMrBzH1qxQ9lSF1+VXlac0leBxZX0B5/owN2HQXze/m/6IDJgLGDfR+FODhFdUEQP3b7aWVxsQpoVcYQ",
+	"s1ziQxVDPxc3ClZJp/nHVgYTjaQhGQy0Cq26/YMVrLosZ6HTihq8FS9T4bKfq0mmB21Pse/bMis2JNiH",
+	"AZ8iW8c326CZu5KrDGbIZoTD62x5HrFhHdgmlxHvBdcFvCfNX/TFPPYCTE6m065nbegUXjlXkLGw7el5",
+	"nwvjIslEM9QHns4fHlHfRZgjGjhE0NcPKAp8b+zxjFPpYBmRKVGlRpmJy+MxYTrXILnRHItDH0i4RG2I",
+	"pbCpGmwoj0soDsLw5N4DSa14nvvuTCdba1XpjnCh0Cs1ThCUTtnGTlrDKPZbgM8s9elc6QO3xR/GPqPw",
+	"dSIuV4G684MSRR/Wvryc3TzrXaLD/ZNqAznUTe+ilHoy0qctGhzMkH7b4v2FgAJJb69ZnoWrv3/43Myr",
+	"yVpJASxytW1KSXTiOTnL9SYkBN2T2ZSGLkNjzJ0RcRFmaDqiPkHyMr7DXsB4Ou1LyPHFKyYj11C1BBLv",
+	"SU9GaUUQeJ6RSLke48vX3zvIxwPix8aI9tMm5SHZyE8EubReRsPvOGOCHKFOTj33jvDN6YE5dKKPjzq5",
+	"YsMgNjsNxaH+kKdCglsIywwmyTKhogTSMAX3cHAoDEdNFQPKR3NEkf5GTBCL5D9sT08MGTQGL1A73dg6",
+	"Icjyvc1oILNvvWgyoSHfVN2zksqmeUJ7S6ckdDAjyCfiLcxCrncnTHOpcQYkRKPZZEQCdorkGoldCj2h",
+	"XgxDOka2GL0tdXFpraVJEDugFBlTONwvngGww3r15MOO+kf1w9/0pd2//3W5dlW0S3GNywr7EqfHLU1T",
+	"ew2BurnRyBcUDkc9taKmpDRCrbLllR5kKwAyGYtmvZeZDGqk/513+z9dvr4Vv3bevr38BZ677vS7t2/P",
+	"zs/68Gem5ielLOaNKif8HeeWpanyF+BYkKId0uDOQgEe63C3rAigoapBcYSKJ2tyzO8XVYguox89JEuu",
+	"c+7WPejkyhU2rVSs6HClWNHqgdjXqqwJ/AsumZAgrn4Sb0+ESzrB1kK2jEHYMvU0JCGNOBF3YUYD+xQ4",
+	"+IDkyPJs8mO5WMvqGQeJr29R+DAhljgyRQIITCGPPU3Q8GOmUn3lIvSlPkNGPuZ4UCjzdE45N8vJfXp3",
+	"iqQr1Z8hLxCEypQ/Ix5bq1zGTploHBweGYqbC+J8TOJlmbp6Y3sV3S+Lf8F33nori2LyoDEfSukXkhfk",
+	"RRzIJ94ZqpqyeXq0Gfloa9PRx4wj+HBcYBgXS6hiyRcM2Vi8zjZodorZKZpgBoF7nNzBpZEEBgxMRx74",
+	"IfV9Ok1v7H6Jjc3KtAflMk6mWLgBOuw2vwAPJHBp+IKhKRmMKL1X8xevYRaa+BGDbEtI5e9NPe6MBhSH",
+	"rvQYt9E/3nV7/bPLi9vzbq/X+bF7++b68vz2Xa97bRX8JuN4oNXEN/TFf88vL846b00nSPz7q+tuR4q6",
+	"5NLbztl5+tJ1922300tfe3N23evfXnd7V5cXvW767vlr553rn7uvbzu927jGLv3E/LXsuLq9V5234uLt",
+	"y19v45hl/s/9s/Nu4Y+v3vX6l+cgr5Mb/uvq7Dq7Dpc99cDl+VXn4tfUfLKbUvjj/EiNPUlrFDlbMMf7",
+	"pAdqI9eTSagL/UbLfEXLPDxLg5bldIbGyvkl2umzipdmi46VAhfKcp/JGlHeJUlHdEKCtzQv4XyZj3FE",
+	"fReQCVLjbuRKxdiBUtbDsXSikUwQ2yplzKfFrKkClUqLUbHrhGpSpydetIQGDdK1khNrbGE6jS5ZoVzZ",
+	"BJu4jnYgHZHl1QOFj5HdwqxIVa8tHitUnq4RuQMfrRT/kyjjh9OFe3Fq3ceIRMTUjPmIhESW18ncrax6",
+	"m14dVcW5hCwPViLLUBhtizMCJz524jRFcT8UlQ+TiL5aXgs10A9oQBjPHto4BJB7gJlDQ7JkDMIgEp+F",
+	"e2OvXbzUO4wQZPse4zrpGTZUJVDGQ6nXThrNA3NpaDTwiZkh1cgNWATReKC4jZenctbjIWlXelxxaw4T",
+	"cxmuhjpLLiigYaEm+s+//h3niwI9TT2XZBzuqyVswSjV5uoFtgz6KT4IpWs7CrNUMEsKuXTaaxsFFJEx",
+	"9nxL/MsOyfDMVcFrpaTrxF4dqSeI00kVynziRPsp5K5Iv4THwNEtLWZIWREvIp84W5YzuzC70vXYxMcS",
+	"RSNtsf4vStA7Bus6n6qaW6KyKAdqjRoVCQ/0cnaeO4uY0SjZ6ZWLFJVTglbjKXk1Kfsla1JeyVnmeOyD",
+	"9PzS9cflY2Ll610eo3zlaMXyFZkHPr8a+piqA6JvhDx/zWJksr9Ym1KytA/Fd4bPJ6sVUS0jl0tkKU6z",
+	"2HU5VTZGxvz6I5fflOPPG/hWy2VkwojMjUdSfqiqz3JFMmcyawmeUBA98LLxDJ3j0BnpLJQa+olOkUvR",
+	"GTgbsCo3/Xs53XJbzq7SdSmfKzQgl8NK+/28fv25tOr9IbcWPRYNK1e0XPlYltvRr1XLorLQC+tZFhax",
+	"aGaYZv76JBYXtpjnzuAiC6V+RFbU1WO7bUVtPdYwlmntyQeKB64O/bp1OjIIx5mqPLZylZet1eA8YUHL",
+	"giLO9SpaPHbuBWQJuoLH0hZPKblcLOSMkvA54XCqYlUh42atOE+BPZBPfHvi7zurhSld/qJ2Ns1NFvKM",
+	"n1Rlcx8AWFbjGh5j0ZYLrbkeRpp6WnXkx8H3EfkEMhc7HPLFeiM6DaSpQQMno+nX44prPHBcMiz6u5IO",
+	"rNerJ7g6/PC5Vf+yPI4uB20l65G30CaqQL59LNS/IAPHoJ38gJwxHVE0DSknJqqC6Yx/1+tea59xXLFj",
+	"XOi861+eg/M6uXZx2T978+vZxY/Kv9y7lZU95mOvXnWvxFPaHz9/S9b9veAO5Q0vvkED7c3fAjH14kFo",
+	"d7x+w+3V9eX5VT9nQq9fm77z3Bu6y26BRVkwmvPO9c9mmCL+Kadkynhs7kgYWVOrOusXYq8bYOvabpcZ",
+	"Rw7OArSUg19fU0Y2V2IQBek/6bStBYlY202SWqjzGNjzyoWrhrEsHmvs+Bp+V/nZ8pqcSV/lpsSWjbpH",
+	"nJCsXhwVkGkO5qAHRoJ4oYXYPKv/xkg+M//iMcgp5Y3DFGgjEpJTA3IX3RMyUQVgYmFGmI0yrq1P+/dX",
+	"Jx+vmw/94+mvB793GoNXLbd7NPyxPjo7/O3n6tvxBb36eM360fOZXXRmU1u51hGWn5wvSBCTsCVkLEM/",
+	"dvuwnafIhllJiD5CXCIdEwRcK1eXvb4p6bPrkCyt+mVejKwRFbkMkrTudKVWAkJZVEu4skWVTkvadmjN",
+	"esKIy9VTBVkWEr2Ybg/uXBDqeLIoRioryaAQKxPfSHZJzzP3eIm71pCNsgyjvGjUrs+FPEO9tHCcPb1d",
+	"K8Yj03Ey7d1IhmkhqM2r12oNtBNShV9HUQu5xPHG2Ge7p8jmlGPf1vb0mOAgrsKJ34SmxLsbcdmvQAob",
+	"WeT8AtlqFL/AHczOcaCATYoDJ33c67WjzaJzuXGYxkavzI0CbPhKlRJhzPt4oxcmcCNbeyWQQOaNGwZP",
+	"5yxgLnE2Eteo6T1NKMRA6ICVyzs0V5RxDSKqrOb1SgXm8R/7Ixzcs7+gXzzfRx4HfVL1DyETHGJOkO8F",
+	"BNEAjWcSOXFMAv73bRSslodMpGhCGYcKqrik+xHAEhc7NQorXMX2SIft1jdH43CK/5CQBA74Aa/fVIWQ",
+	"bjSazWq93mrK8BJmRJYlD3BwjzC7Z1soKy67BhlgwxUTY8aqkCGZesRI+D/VnzWHjstp0cVR7AL0C/jw",
+	"ovmsIVIXJO9eYcYKcm3FU2gCoLCKxFVuPeT3TrJJbitAIa4eykjjYG4WycgEHk0UnQsjN9X4p3SHSW+d",
+	"ShzVDrC0Yp96wRx1XMdiY2FKhOS+gEkQKPRkAwsshUEVBYIfuqbVcdH9sdM/+2f39qBiVS667/rXnbe3",
+	"uRfNf19d9s7iG8w/xMdSU0zdubg8IB3xM9ZB1ltsDkONswjglTM0pZHvijUckRBx7N8DBnWA8J2q5ErX",
+	"C9bzzuUcyagRv5xtUhKejDdbHDRLpy3dUcJ064AYIgRxgsdpmWLSDZijLA5bIzygDwRNhfmuo7hjPEN3",
+	"IS5YhU14sJrZh+KVc1/O8iZOde1NOnErReNe3DVH35t1p5vAV/2z8+7lu34O4ca3rEu04vy5farZx3pE",
+	"oBMUiqN6p2hAHDpWFdtS33jB0qG3NB08EWL2duU2LEQ+xRgxvXnHjDyBdjuFXi5X6RTZHY2dqMAkJKaL",
+	"QnnBnGNZ1Z1Y1CYtqexWwFiTb8nEAfTv8xQjXlF9wKGQ4ky8y5xF/Jx50fiGmHTKglvREJVPgfdCGJvS",
+	"Fo2FaA11jJWSPypLMzYpC0zOndh43W2j/+//Ufej//1/Jzeh//3/Jr9YiNEknxAKuRkaED4lCtdG3gbl",
+	"9ZyEpwj7PvqdhBSN8T1hyo8mh1hfZsUWrQE381jZmFIOWx4/i8CEmEcBjdG+0hmsje1ZyItGHOOLAfJA",
+	"GzUSMKCcMYoNxGOqKkj1bFUIUthLYxzM5hZDJqHPgxcghwYce1nfUW3/YGuW/KKp6/vk1FP0kiS5Bm56",
+	"LnGmfWbMG6Yb+7nVEwXENQwJMXo1NtB//s//C+kE/j39A9pRexlX3uxul8TCArVy2ZGAQ6+UzfLHYXsO",
+	"ia04InoKCGhNoIIiBKWATBUGkVA8lndyfTxopYJJr4fQGZfJKrUydiLmMFuhL18G/uxnhYmSs1DkEzg7",
+	"gXl4snuPIjdG0E4CnGJBaZSDGdkF6xIclqRPpWBkNoLhZkqmfDxlkccfDStlCRiS2WTbAEM6hUx1FkNH",
+	"/KK5NKTEK0UVCsKsXAB1GS/FRvtIqjqYiodD8pts5bnTqtd3S+dSzSG35s1VttwssD7lj3GgUwgFErgT",
+	"6gU8O+XSCV7kEweYvsLRxAB6/VFI2Ij6Oaz3LcGMG2UoGqaPUyT1VfAMSskR14Kbo8/wr81YrYblmx/n",
+	"NQEwPZ0SNKCuRxjasQfUnf3Ex769K0YaI/1p+1QwlEmMBniKQjxFP/XP3yLG8QxCeOV6vUB8o08nP+fk",
+	"fSvzb6L70iHuyWTvBHHSXIIU0mRubAve8gv2FoBiemMJ1ilMEiw7LSOqexUb6aBDTkJh5zmjuUCWtoDB",
+	"DTU35KUYmbkjVxbkVUjHE+kRKzmFOEcVvL7Mgw5bSRMf8Ih5wUTcakypINlJnHTIkkiHFI/LwH7mzGnO",
+	"dFiYMZm+W6fz9blfuBJvvSGBhuZ0iM41VKeEBnUcAmfxXuzXjk0+TbyQsFsvyBSCtfab601uDoe14+hq",
+	"qUWzfFfw2GrIrmLOAAkUp8Kam4vTPD1NJklOrAeYehHPAw5fdT2yaahFUylet0VHwOQiOYd8jtLmScdg",
+	"kMUsPhFFVo6SkRLKebqPxKV6FLia+iZVV5VS3W9L5EAsBc9aDIc1B1S1WMU0q5eT9yxLnZGbsEYkQiqg",
+	"5f3+areXOfz1a4vHqr12JSGq5nNs0gocSbcsMhO/2gmqEyhUUCabHgSzLe2d8saWSqKHY2kpH0iqYEJe",
+	"Mlx/j9nn65GKKBfCGAm+oJdyzgcM6DDQO9ulhH1LrVAOvpP+ZGvUgm6/ujPTzWyBsTXFLAkL7AiaSJak",
+	"c3X2giHbeFlG0/guq0u75gG3MnkEyvcVEuwyNCbhnWp8tmbxZqoJao5l9i22cNugrDBWeK4Lom8y9CJ+",
+	"Q3feAwl0E/WYJc9Bqwn6hFvTx7JE6HEp39Fk3+F50bKsU9Q8KPkhs0WOqdZCdaf0UCVrX1ykFd/5VBXK",
+	"6a5if8oS5e+3x9+T11I/Zo+/r18Rve3ufrll0pUUQ0gxsiwH3koZdeJcXNUFLt2HytGZcme8YFnXIerA",
+	"lThsGrfSgXeoICob4RB8Ix4HOBPuBQ5PkMSHNALg4cQ1ueNgRqpewEjAPO49EMvEGM9rQRj3OVncGiJp",
+	"ifLFqtwbbnvDq67xuawEskuxqi362YtxqQsb/Kiym3RbFUCe0TDNy5r/JA2KNxp9flrefeKfULuRS5Wp",
+	"muY1O8yvVRNfGmPHSgcD5SUaIrsHNa12ek0fqVX94+SVrmnFHa9W/PytNycv7kaebkC+2MHzrtjvmoNs",
+	"DZ7wuaZXYK+DCpyorIx7Qkst9Je2ka185bbQYnOT4NCOncgaG6mMr12gYpmgaWs0JpXYo14ZJ3Cm03qS",
+	"X+d2W0qm1ZL+Mm0lpB+IU6HfBUYurXIQ3RMyEXP0FP53TrlkIZzn1rvHHD9N95hvrl3MV0IOXakly3MP",
+	"lqU9WL6tpivzPBWYiY7Rr8dO9NOlGIru/lXAWEpkeFwTAKOUlAr3yyZFeo+SBidz3ZC/egJHPHbpPtc2",
+	"UDaBw5wA2pF5Kio1Q+fer5+IIRuQrpKNkR21uG/RkL+ddAw4rsng6rWDr5p6YWRbJIOazzPaYkZF/JX9",
+	"bz+5IhnsYb3+B0ysiKfXOK7X0c5+HY29YPcPlW+RzBGyK9BOo4lGz2kX2bSLeJUg5wLtHGcXaf1cjIyE",
+	"h14lThR6fNYTCyLZO7iiXxIcFrXO0K3QXjCExb1ye2tQWy/eItiSfDz+4ojzSeWL+KAXDOn8a+caTAD1",
+	"CH49HVEhWFAYKStBRq7byqPCZLxN2luCi8oubDxucCFexHatm0BpGCFxScA97Mv+Wjqd1PQyIOa5Oi0U",
+	"/eMmqtebhx34rucod4Thq4Cbwc9GGGfWTSA2F1pp+PTOivPAVcAd8m9rN8FN8Le/dSI+EmORMqz2t79B",
+	"NciIht7vcKWN5C7IRreOsday861dQ9AbOLku2ImMCSk7VH11MLsJ7GoV7qzCnTbaQ3bvl7P+q59eXnau",
+	"X992Xp+fXdz2L3/uXtjgX7kjAYFaPV1EKet5GMeg/LtoEgrSciVmjpyRkjNiKlrk4JCgkDigCIP7XnnC",
+	"kETmMTsxJ/AfcjMywBbQwe4m8L17IhuVhxKiDnlcerY9YY4UA32fpgpwAGodcmDT9QXsJkiPYyzB28U8",
+	"pC+ATkhQQzL0o20hR4KMq/SIkPgEM2Kp0+1aSaRUKAU3gRq5a+lo2K5SmAwihBRbhiaYj2SChrnPwkbG",
+	"jswlDfQwJDnIf98EDx6ZogDOjpAwLEu3CmxbIW2LHQ8IgwC2jHzuxqiqanN17SNsL3wpcEHqSbeJ6j5q",
+	"tNBOHUGotLH/869/78UrvffZbDL0ZU8Pbu8///q3fRP4RGyNOFR6quYMoIN1MDMQ3ieywWG81FIZTpbY",
+	"MiJHNEwElZpej2NOYG4dBAg4c/UFyjiBAn5x4geey9CO2mPgOhRhpOts40f1SLzg7ibAuqotCRpKahHP",
+	"G5JCJZBIJOv//OvfuzLZehgx4qqO/q16HaXazEFr4ZtAWllJW37YqzDyVQ/tnCiCBfwrccbQISIexIQ7",
+	"V2d694FxiZ33xnDO5t1n8VKjCWhVlqnAecGdpYgXki5nuzAaNwqxOOO/0QG7CcIo0Nwm6QgNH0aXqh4L",
+	"+6qIQTJ+1QJzV/w4E0JChr3diJyqZapW4fYfdGdmkATqFYzjwGXqXEcB93yzUTMNM32aoaczA34jRTsI",
+	"JWn3/EYHqskT9n12E7hRzBTDkMpD8wZ7fhSSuLxPDvDzjexSeFNpf77RQaSbSvumUqvVbirWDTTCSy58",
+	"+WLX0Esi5I6SiBD2IuKjxPGx2BFQ9EFMSwIMZsBIYqeN3aq3UNx40NblPveBEL3QoLpVP0DzLQjtm2BH",
+	"1gMEyO74Pp3aaESwS8JdaV2Jt7jUicYkkGV6fETd2g0krcje6pVLpT4I4qpYlQcSMqkENGr1Wl13hcET",
+	"r9Ku7NfqtX2JojkC5WTvobHn6G7od0VwaLntxGFect/H1CU1ZKve34Bjg/0pnjFUB3C0muxrIpfvzK20",
+	"Kz8qqqhk8gGa9bpsCQnd9sFJMZn4SqTv/ZYt9zbastd1/3SjrTdU9+TD/X5R2hUu1XBd6lp5ZRPiMImX",
+	"teqNojfFExTqsVJICOCmH8jZLn7oLOAkDLAv+32CkhmNxzicgeWL59UhQRv4DopQ5eA/fLEqk4jn+Y8f",
+	"FM2n6pkE6U1xCBLbDgRNiq0uPJyCO2g2M8WzPFbGsryMLWFmoIHAe0OXhApECXMQ4eJMiZ+gpz1SnhYl",
+	"zEzyvMNeIEcNVfCeHCiWJdAmS4eqSYj1iueW1XqJF7Xq9dNkygkLDeg8g9xFrfoJsnUrUnv+MPTMwwBi",
+	"46WKj5U/B3mkrirPSpN6tpTuSzrCpFzDWzqvzZLnddVJLD+vypoEpC0KwXed8CWdTUJei2EK2lFnu8Qx",
+	"he++xM69ODlsbZbQqp8sf+gX7PtqnltgIj0F95Ki8xwm8sVKxMWeEuQQdqBsDd4ymAndAFwA3zR/0YNs",
+	"o7o9z00COs3VpdZjBB1DO9qEGTDtWgHXRumjY37+SXhAoxQPOP5ueMBL7Mbr9v2cf7Xtq/AAo4ojV2mU",
+	"1ry8y0LUdwnj0uExT/Rv4+oItrE2GI/rfarkp6jOBxo4lyzbkRHRbCmOUXkjy22go0o5KjVqaApIVU3n",
+	"KyqYYnR6GAY56P0CzTKX/b+C1WcI69wNaTfH64UGkae7Sk1kVmpsrL+7fhvnEaQy/9GOrbNRP8dv+pJN",
+	"Sq3Vavbuqdm/X+VDu2aXfzjrqudYmiDl0FXh0SYqWUmKKc3VjHGtxJ4bq437Kx2c1Y5N0ZEB3IY4OVDa",
+	"0rAMb6mccU6jsyQbms+9IUmA2AOHocH99kouQDKtbP7WF6vie8G95qNJZWOaIJOfhOUe4jHhalJyJHDT",
+	"X/Wm1wbUnf2PPc+tyPfP1Z7NfyDvptU/FVKOOZnrVZL+VN5Nq37qy7cmj1/RYOh7MsljY5Yrj3ns2c/l",
+	"umkxvPdZr9gXQyLPOVwMjraJjP2u2YM+2E9KQa3lD11Q/oZGwXaE9o9QG7KAfNIH7n3+t5Jb1JqeuVK7",
+	"yae8PdVGf5EfMUafiQN6wgzEzCHS4W8z8tG2QCy7hoa+qLV+Db2hvk+nQsQPZmiCWRywnITkwaMRA6TS",
+	"FwzZMQqqbQCeLlJIuw+qEDazXNn0Ex6FKkipW6bCTCB8CKcl9iZ56eTHVt2qAI1/jAhUZ6jTAENLiQ7l",
+	"mAc/51wt52KI93nE1zuCmPd7Og8GMlPyxgJ5ovljaaTi5gfLskTmh3KpoeLU4oEI9lhBJVLJuqC8SZiR",
+	"sdRclqVYf9iUXepjsdgi0ZXEqk4p02khiHzfSs+h9Gow8rHSbiW7kbR4uu52+t3X0C5ywcgOF46sbAH2",
+	"JmNv5oz9befsfPnYj9Jjz6B7l4Pk/goT3p+f8Juz617Sx6oiyNLAdG7tlxaPwNKKbM4OsEqIVwLV/sHl",
+	"JBi3OCOVTDNX8f/HEphJ7/0FThSVvhADc0mXCobUdcgyoKU8LCp/ZGPtLx70e7Mw4SCdiZvO6V9wQBta",
+	"YYxz8WVSfZxuL/80MupTme+KuadT0zX+ohRBKtE8Pxs8knWHi0YWrXDqgRvFa1LPrMmyldhfvBIqTzW7",
+	"FMkq9PAYvRrB6iRLUM9dAhYNEkJbtg775jocOc2hmGv1AB8Oqi3nyK2ekONhNVmFg+EqPjBJlot8YIrg",
+	"/mysKD6uMS9SVzZiRkXeuo7rmjWHKmNMp5ZdGIllMuklm1omHwO/WkCniKq0kTjlbEfyq1NxRSb7yH/J",
+	"YoL43aeQQEbialmdiC+U90QIMzuBxo1T9UeYIRZBeqh4xykaEGEV6OO4K0NMOLgnLhp5dyNEAhrdjYq8",
+	"fzFi89rev5LMcRNOt4i5rehVTFe4PYpX8RsXFvUnFxYrschF/k6VrriBvzN5w6b+Tq3V7JXUk0s7R9Uy",
+	"5DlH48OadiPKkeS6EbWxl3I0Au3XJpiPavEP2oWa6do+7z41b3isgURGMer8KFK/Ps4QvvyhZbB2vGox",
+	"mCt8l6rze5/1Wi90xhoCZiNn7LMK/hhcVfPDb43e5ai37yxeSPLr65vW0nu7mi+Bboq5M8oJJatsPQNV",
+	"caLg8pSeKBjZsrp6WToCIN3qDllKAdWWrkSRhirjGnpNQF2VwPiJVrxj6zPSlnWE9i7i0LYCyhpoBFa6",
+	"bggJ1TCcTpgahKxpYGinVd/fPU2X6qsCfcbxDI2I76rcaVX34M4rqe/SvH4LSupx6ZOTB4nwGFlCxtj+",
+	"WKytkQTKvhprM6IrMhn2T8HrJCfZooQvLL4pdOp1kjSXlBHtaZsfMhOhMwPHPMEYU9v24JFpGwVUlxsF",
+	"VFccWUgBeMV1RtCIp4aML8rypXzjXZcytOqt3HT9WMFlMY70JqfbRC8yeyQmmLQmEG2MO6vqOSTMUww+",
+	"dh6f5RIhFnHiNCqqAXmaYg0S1TTjctNooSlw0CJE0ATr8/0HVdMd9zZePD7ZrroRd5DWbWBld+h6mq++",
+	"z6xkmlmVCI0I3ihBDuL5euwch/fE7bBrVVdn/uQF8WIbc1w4DBMlKunCJjGgnqp3WYml4OYAb8+7vV7n",
+	"x27CpEthNgmVJ7USElUruwi9X3v97nmyCK89V/KAuH5ZlmLC5CYhHfhk/Hd0BeqAKn9TCEfl59V59ap7",
+	"lcSQbuUY5ueJ63Iu1ePhiZgndqonpDmsJrM8HoK6ptdLs9JolajahwSCM900MwbYXIKqCSCa20DOjFaK",
+	"0OVgSr4mD54jtQfvakQDMTzvSrYrMtEfVxTgSbPTfEGelPrOSYhvT5hfSr6n5/QI6S5Jp7Ac9LyvaNcs",
+	"v/cfZqi4RMCwjP6xB7JRgkJ9g3MsikMYCmpsWcU720Z2LK/tpEemEEVCIPgE64oTCsW2arleyNp0iU+g",
+	"ehPG2hZUfquSY5mhHNPROGIcDYiJrybeEFAubbTBDOHA/BLage57rXod2elC4t1TCdKiWmQpSAaJ2yLL",
+	"1OaKjDviXKsorw4Bh9BfC/M4qiF4mdDY9nPCGOLlz9raEm3t8Im1tWeptzWpZxiwEiViEzF4Fjxg33MB",
+	"s2ADQbhf1qp9A2gHLgm+CQH6SjKieG0fzyzeM1sgfFeSSUfI7bR5YKOdKAgJdmNo6IiRcDdtWyt+n2AT",
+	"AUpwDUHBP3EVZn/CDwAvRl6MRU8c8Y5fGb9OwVDHjeJpoMAaJDxYfF+qDyh8Q3kapBBT/oYc8ZUrjbwC",
+	"wXNFdTBMwyBv4J9U5tHm4MCludDc8B8zJv5HFavHz06QZyfIn8AJYq2/49vAO18w7eNy2zloyKlUT3B9",
+	"UG05A7d6PNwXE9aTPKk/+3q+Ia03KVMn0wSa61n1Xb/23U0wzua0NqmoPaI6rCK836WfRioeIQAkph01",
+	"KJrk+2pAgIIXBWQXj8Kky69y0qSUVCbuE4c+CVmdJh2uRphBJCyL/Gk8jkOCAsq9oUdc6WmpobjmSE9A",
+	"uoCkWFHReRzkweqnUOQs7Y8JKPJpcEfClAYvQYLmNOk5dflafvjb9dQopWd9nTLWmjb21exnlcq11Ixf",
+	"SEIWM/DIRWFCMKCCgag1a9AW1kftm5L24rJ/9ubXs4sfb6XM7RWqGO6+0C3qg2rDabrVFnGH1WMQpVLu",
+	"4vqg0YQj+OyO+q7cUTFa6bNUXh/WTin5ike7T+GaUgBS33PMhJHAzYjiAXbu57vo0GkAnXQU7hFWDTDb",
+	"CvsyBl0FPNuk045kaRaKyxJjcFbsCiN1J6+bIJKNS82WrW2I2ti7NXQ2HhPXw5ycmgIXojTF0ZRUTkt+",
+	"LAakM57zWlmFbivVo/LlbPOkulA1Gk114UIBIS6LeZ4QNA9EQonFeMx4hu5CDU9Qjktlhv2Y+XjPmsUy",
+	"zaJvlq6DejogJABMAgX7TUHZYBLmAk7gatrF3MEr1C5ICzQIp9p090m1NcT16gn4bbRu4TT3n1C70ON9",
+	"1i021C1Uk/hn3WJ93ULiRBoZI7lN5h5V0wDH5vesaYxxeK8z21OxLQ3FDw6ArAs9nbUBjoDzzvXPt53e",
+	"bSz7Q93/KOOqlSQPvQaFQmEhzO410gug5nOKHBoMvXAM6oDGiK9lFQsrSQRJDlbKiQCqzIJcDjF5SPHP",
+	"T91InV3G8YyZQ5Cp/fGo5TjZSiE2saxxVOI5tSNfqJ/8MWNQenWeQ1CPEYLKcDiSDUhBv32xFeL4p71E",
+	"OjCVx4OWh6lO0nPPcsX5VXCaUpOrgpLXch1SPcGtQTWO2+B64zly800qcYKynjW49TU4wRQLUmFS59P0",
+	"gzyuNpeI3+8vpyl3Idsy1Qku28nySmw72bhKx8w8hmxxzG20k5MeZaG89CjldsrV8BQAq0qRugxI8vlJ",
+	"kmor/qm34eu7jkBp7NNUEGdN55HimE8ijVfwMmVm+JwU9VwZ9pwU9ZwU9VwZ9v1kCyUd8p5Vz/WdhyAI",
+	"ZWfCreqWEleoEDnZbCaYVzWeNNVcoVyJgzpnkIJsj+gFjh+5xN2NcSVlKx3Q+/KppxhxUiMibeak+phg",
+	"17//I0eiDuZ1hG8hx+UgLS/K57gcuA3cHOw71RY5EBz/cFA9do7c6jFJoC2ec1y2Lk4+rC5QIrIYMES3",
+	"+P1T4IRINM5sd+OvCY5ULE5GxJ+4hN3LPtSb+CAK/QRnjEUqxTMGKE335YFvWyp2I9GPZgn+Pg2I7C4b",
+	"A/nfVH5U7bCltQ9NuCu77TRuv+zYJkGUplTFXLhskA1RlrhJt8wlJSqsMyIhOTXbYt4TMmHyN48zNMIs",
+	"B/jzOrczyWZyyxMrt7BVhtq1Sr3R3G8dHB4dn+CB45Jh0d/ljfb0TBa1y5Ht5v/Q2H5AwoiGSPafyWkt",
+	"xdWGxx3Pks72C9U5KqZWdXyvfPcL33sgaEdoZiF5oPfE3U13kEaXnYiPkHpnGt3biiv7GHFCwlm+8gVv",
+	"eKUGtTESl57ce/1v+A4b3LaGJ24THzkNcjzYHx7iunvgnJDm4Ag3hi332FmsVjTVGTBbwDhCj516rlhF",
+	"kPATogC2IBEfOolXPqwg4YyVWAQzreb4J4OZThFaIfFbjyZSMLLlx289197T/5aUbaMJ9sLYcZzpsY7s",
+	"q8teH8njtweH10Y78gXISYYvM+p2awjYIEOSI8cpH+p+DJ4mjsaUyR6gtqQ8u41sQXk2wr5Ppwz92O2r",
+	"JAIbSBF6vASEuETqj7J/qRia6ncHU9mWiJIIpQZFb6s9XclTtxqmtDHORwWWXpkjwQM92BlhQH7av786",
+	"+XjdfOgfT389+L3TGLxqud2j4Y/10dnhbz9X344v6NXHa9aPHo2drcHM1PgXyHU5TxVrEUSliHGHjeg0",
+	"MKBQhEK1K6gtxlv2syIkF/M4I2QWNXErgjSWAtCk6PmOcXO3ZD9lUEAW3Dj+6RngWCtBOEix/U1Vnr3P",
+	"eo2/SDbvE5lEn22SJXaRmVwXB67il1qP16zZ420Jiyp0/6zqj3Za9YbuBx2QT4J9+/6u5Lfq1QoLyM5S",
+	"qX0qVS6Zk6ESuBYiH17nUF+GX7WKZut+gzhcyUS27BgVEy5NW49pNb/SR36R1fzRbIa5XGNP3K/Q40JS",
+	"befqzEr3rwuiMQk9B3mu4rpwI6QFzsv6nRH4tRO4TnEeuFEy8IJJlM/EIVtD0LsNXq3a16EflvW6W9Tg",
+	"rqjd5/vcRm3JKigpiPgopNHdSIqRztVZuoOAdk0U9GTTjtnSWoW6v6iPXDI8T7bak5Am6TGlXIB5o1LO",
+	"wrKD0ivYk4+Vbrd3sHq3vQOz2V5z9WZ7qk9hskwynSMh2uX9Cku3K1ytReHGTfaMXmjgnW9auSEDeEoc",
+	"qUq7EjES/k/1ippDx8ls4ojCl1RIIRVKMEi7RD/UkXLFwOmLHTtmOKGZHzwwaqbWCyjU44BC4kbuyJC4",
+	"+Cco6h4N0GvMocNivXFYrYv/R41Ge7/VrtcrVuUXGvKRGHkd/k+sy8uQTsUStSs9PMShV7Eql5LHBHdI",
+	"xSjaFe+yh45rDfBZLfHBM9iIJHTpEo49n7jIpOHYG1/y7iiEvVItw7EzJtle4eJaVb6tqt9W1W+rGm+r",
+	"ym1K3PiN5j4R+1glxyeDaqPp7ldx6+Cw2moeHh4ctFqwUrlu/BXXbgVfh2ZGy/v7xafjT+bw+GgIPK2a",
+	"JELwkRr9rQwSfhkQEyYcvOmdq7OlOkVbFhTaOf28bSSsPmahiR8xEzYvVVYkFZs41WQHPhjiuKEBF28b",
+	"08DD/q6hv+tcwB1I9QOpGystFmJA0vomhjiluxLWRnMfGrokzEUdT89iS8UOG4mB8pHl8s1CHyM3bWPR",
+	"cbQ0Fl0ml0teXa136jeX/+Wxa4KTZVynjezXSSIzV182EX6KtDK9XJI4N1qtraemFShCOSpO2Wi7mCGw",
+	"z2tV9y0XWtfNi4VKXxGcQV8pma65zinaeoqnlAN67IYoiC89p/09TtpfWgq+BvV0WfLft6fYPRr4Ow1A",
+	"p30SNW+LcO7F2O3KAbQnGe/j1pWsgvilsSxU0aoBLtvOoI6oMt8ED0sy8u7rpNpDqI/XnX7XuBISBSSS",
+	"rvWtoU5cSZdCuk3qfvIqcU8NcFslwmiAMJrD9dIVH1rOBejV28ueGHX3v67Orruvxe8JJEpZaC856A57",
+	"pZZtM0yRtTrXl2Mv2YE+PorIswZeQgNv1J818D+uBv4rjRJGllLFFy9Jo/5YWrbBnAv17PrhwFGIMgf1",
+	"amvQaMr+7wpSxt0nrYPtrZGyP0KZsfVVlyglqQqXp3HkiCUYVg/qh41qy2nuC4OkXsV6cYYHh89myCIz",
+	"JMY3+PpWyLMNsqkNYhS9S1b35HVGJcySa/Wv7eIKS1USp0rTzeBugWGyibXwNL01VuqXgex3ve510iwD",
+	"ouempfCCIbllFsI8oRufPBBfdaiAtHOwA4SRZ5tc3K4hIBA0xjz0PrWzL8g21pAWgXpZTtcNjQxsyGXj",
+	"1uQtReXlNXRFmQT8EIaGeprPgYpokCQUBS5VSTHip1PTG48mIR1POLqjhOW32dD6+jYbbeDgnv0F/eL5",
+	"vlDk2IhOZWtkRgQNcIJ8T1jbgWBm4OgXqvjfK9bjWig5s338EvRnI2XNXh/PRspzmOB7DhNYxSWmqfUT",
+	"sm3R6m3ATUu09tji8plCOlms4YE0W6pg0bRwvSGPYQwg6u63no2Z55jKn8ieyWu/8qexaYQSZjRLeXyD",
+	"5kkQ2deKf7B7FhcmzaOqL4NRF+x2myDqq8BfiXlAExPZhYVBfROjgQ3RFwrTxX4hPvq2ohkKIf0MTWnk",
+	"uyjEEKXh2AewehwgfEfWAULPDWJ8b0ELyfkfBY0ipe5LzWEVbb9V3xSgYoGytG3w9FYZN3BKypaHV28e",
+	"uwRc4IeNo6aQZq3qiVCQBtrNWz88eirdaPkpSmtORctk6lJat33Gc38C36ha+G9RkXgqCPZHUyYAT6a4",
+	"yqcL+asS30i1HkuyArxA/xK6JEQ73CMhJMwGKMTB/W4bTUfUgta8Vly9A6A0aBASfO+CQjDCHG4npiew",
+	"hvoeCVEdvHsIGvXyOB/2FBHsjJANH/8Fe7wHzgtmG119ZfN4mbeQ7YCGNa4nVMfJ1/Tp5Gc7gQAyfhez",
+	"qkHBc0hqnHLs27ql8JjgQC9LsstoB4ZXr9Uau2hKvLsRJ4AvJf0sXFg07AWyxSZ7wd0vcAcrqEPS23sp",
+	"92lTSa23+724Crgweaaf/Gk1028NYKLPFekSwYEDMEVHB6ZK0DBFr/iDChlVrx0nViH8AVuiUY6+GDBH",
+	"mSn28Bi9GoEIT83vyGkOxRyqB/hwUG05R64M2SazOxiuMr9m4fxS04M/cybYMKd3YEzvyJjbChXRYtiL",
+	"gB0kRfxJsuGg3GE6MtHpMv0Tv8uEuCdpk1nWEMT32XaXeIpnSWjLwNKTZcZW4jZgeEwQGQ6JkzDhTI94",
+	"mGktz3pLesDHX/Yg2S1lAIapLpXKG7uw5+TLmSw/omHl2VDaWlxk46ZShZbSIzWwLG0lPUKLy2/Wg/zs",
+	"QX1Eq0eyuj+P1aObWhrJD1KNV5KAJmx4NetHK93lwAyUwzJW1XXZ39AjvosmIWEk4G2E1YVA/CpujiUK",
+	"Q6omXaL6qT9kt2WJKatsBjsC7thTH7LVG42xsd3csj/9xOYC6Y4EXDD2n8lsSkMXFtXHUxZBlb08kQPs",
+	"3ItToKSQR0wDQjBAeKqknVBK3f4QS0FD3EWBRCIhbt8bExpps6/S3j+sG/q+HlHykjsAU/QXvkPwNsFq",
+	"HR+zODoG9xr5H5KXMRkbLxUZR2eSc8ndjwJhKCsOjm6ien2foJee73vBndho7nFAYdDfASe0eoE4ZPfG",
+	"LqnrQALi7ni7jNUbyFdX4ol5Q0UM/VFImCBYZWaMcQj2eCzMY6u40t5XfxmmdqV9WK/HwuEKMnEAYCD+",
+	"vXEMN6Rs3HmTqJGxifZTRlG91jxIDD9xb2IaNb4ocMg+9+OPtvYB92FulzuOxniQfrmFlNA8PhbkVJLL",
+	"x0exgLNrLvIHLyT/kaTqyFnCoDSrjhdqU8C8KIeBv1KlLYKrAhNlmlHrFDlxgk8RHsA1dcs9IRPVpM+J",
+	"wlD88oD9iNSQQrh1EQU1Rj+wk3XaWMhWDEP8c46bwu8x17R3gQmoDn6uTHWYjqhPauif4ruSSTgj4tyn",
+	"fkYDMqQhQThQhe2A3UJD4rZlJxYQ/HLslnR+MSZMHX20kOAHKGJaudIVPbbBMW1EAh7OpENOGU4YCbVK",
+	"/IXB4sIyRSjdz6+j8KFM95YS2TOliedAoL9Lib5NomXfvFjKSCFQ6GN2K82JYo4lS6zKB/rS6/qopUrP",
+	"usOz7pDWHSQx/zFVB3UQn15zMGxCyXtXNwnjL303+oQU6OVVCniaOFHo8Rmcv4479oKXBIfiEL7/ALle",
+	"AAWTB98GwfXe1OPOaEBx6CrUmBgiaQ+Lt8nePfLbcwoIGI0eYfJRFe9Jv9WScasYb5ROAxQj2xmYvLXE",
+	"CSg1H1aZRyvrXJ2lcHyNAu92EXx3HITLggWncI5rSGKnSrajwVAd2Y9Yqh2qPbDE4SXmgE0cw5xBF1vZ",
+	"bcS9MQmZhdTBt9SYfW9IxE8WOld8BoVE8EK4J5ErSYhRsWELaZYHv2gYS2V7Z5eAk08ckcCdUC/g5oyM",
+	"w7PQbRB7GDXsT4xBNEMubSs9EzoliDHokEPs1Lc04pBy/Fi627KlU8osKIJIqiPEl+LYeDxe3Xshf7ja",
+	"h/KCQWuaIlwAC2XRFzVeUVvvj4ocWSnXDPRIVMPPwWvEjgLVikebOHCWLe8DAJfSOwuUWdfginHbhCkZ",
+	"jCi9V/fy2SRFmt0HEhSui4KJcnzqyOaZkhpRGAniPwUyxQOfSMqPIw3qsTAKmIKdrFbhHT88eCGPsG+b",
+	"Z0P8UPny4cv/HwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
