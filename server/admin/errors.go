@@ -10,6 +10,7 @@ import (
 
 var codes = map[apierr.Kind]gen.ErrorDetailCode{
 	apierr.Invalid:          gen.INVALIDPARAMETER,
+	apierr.State:            gen.INVALIDSTATE,
 	apierr.Unauthorized:     gen.UNAUTHORIZED,
 	apierr.Forbidden:        gen.FORBIDDEN,
 	apierr.NotFound:         gen.NOTFOUND,

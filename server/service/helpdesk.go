@@ -30,10 +30,18 @@ type Answer struct {
 }
 
 // SaveHelpDeskQuestion creates the question of a help desk ticket, or, when the tenant already
-// saved one for this helpDeskId, returns that one unchanged (first write wins).
+// saved one for this helpDeskId, returns that one unchanged (first write wins). A new question
+// is routed to the experts most likely to resolve it.
 func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq question.NewQuestion) (HelpDeskQuestion, error) {
 	meta, err := nq.Metadata.MarshalJSON()
 	if err != nil {
+		return HelpDeskQuestion{}, err
+	}
+	st, err := s.settings(ctx, t.ID)
+	if err != nil {
+		return HelpDeskQuestion{}, err
+	}
+	if err := st.CheckCategory("questionCategory", nq.Category); err != nil {
 		return HelpDeskQuestion{}, err
 	}
 	var out HelpDeskQuestion
@@ -55,21 +63,23 @@ func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq q
 		if err != nil {
 			return err
 		}
-		tr := question.Create()
-		q = store.Question{
-			UUID: uuid.New(), ID: id, Channel: question.ChannelHelpDesk, HelpDeskID: nq.HelpDeskID,
-			Subject: nq.Subject, Text: nq.Text, Language: "en",
+		nqq := &store.Question{
+			TenantID: t.ID, UUID: uuid.New(), ID: id, Channel: question.ChannelHelpDesk, HelpDeskID: nq.HelpDeskID,
+			Subject: nq.Subject, Text: nq.Text, Language: question.DefaultLanguage,
 			CustomerID: cust.ID, AuthorName: cust.Name, AuthorEmail: nq.Email,
 			Category: nq.Category, EliteOnly: nq.EliteOnly, Metadata: meta,
-			Status: tr.To, CreatedAt: now, LastUpdated: question.Bump(now, time.Time{}),
 		}
-		if err := tx.InsertQuestion(ctx, &q); err != nil {
+		c, ch := question.NewConversation(nqq, nil, st.Timers(nq.Category), now)
+		if err := tx.InsertQuestion(ctx, nqq); err != nil {
 			return err
 		}
-		if err := addSystemMessages(ctx, tx, q, tr, now); err != nil {
+		if err := persist(ctx, tx, c, ch, now); err != nil {
 			return err
 		}
-		out = HelpDeskQuestion{ID: q.ID, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, 0), Answers: []Answer{}}
+		if _, err := offerNextTier(ctx, tx, nqq, st, now); err != nil {
+			return err
+		}
+		out = HelpDeskQuestion{ID: nqq.ID, URL: s.url(t, *nqq), Status: question.HelpDeskStatus(nqq.Status, 0), Answers: []Answer{}}
 		return nil
 	}
 	err = s.Store.InTenantTx(ctx, t.ID, create)
@@ -89,46 +99,18 @@ func (s *Service) CloseHelpDeskQuestion(ctx context.Context, t store.Tenant, hel
 		if err != nil {
 			return notFound(err, "no question for helpDeskId %q", helpDeskID)
 		}
-		if err := s.apply(ctx, tx, &q, question.Close(q.Status)); err != nil {
+		c, err := conversationOf(ctx, tx, &q)
+		if err != nil {
+			return err
+		}
+		now := s.Clock.Now()
+		if err := persist(ctx, tx, c, c.Close(now), now); err != nil {
 			return err
 		}
 		out = HelpDeskQuestion{ID: q.ID, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, 0)}
 		return nil
 	})
 	return out, err
-}
-
-// apply persists a transition: state, system messages removed then added, lastUpdated bumped.
-func (s *Service) apply(ctx context.Context, tx *store.TenantTx, q *store.Question, tr question.Transition) error {
-	if !tr.Changed {
-		return nil
-	}
-	now := s.Clock.Now()
-	q.Status = tr.To
-	q.LastUpdated = question.Bump(now, q.LastUpdated)
-	if len(tr.Remove) > 0 {
-		if _, err := tx.DeleteMessagesAnywhere(ctx, q.UUID, tr.Remove...); err != nil {
-			return err
-		}
-	}
-	if err := addSystemMessages(ctx, tx, *q, tr, now); err != nil {
-		return err
-	}
-	return tx.UpdateQuestion(ctx, q)
-}
-
-func addSystemMessages(ctx context.Context, tx *store.TenantTx, q store.Question, tr question.Transition, now time.Time) error {
-	for _, typ := range tr.Add {
-		m := store.Message{
-			UUID: uuid.New(), QuestionUUID: q.UUID, Type: typ,
-			AuthorType: "SYSTEM", AuthorName: "System", Body: question.SystemBody(typ),
-			IsRead: true, CreatedAt: now,
-		}
-		if err := tx.InsertMessage(ctx, &m); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (s *Service) helpDeskView(ctx context.Context, tx *store.TenantTx, t store.Tenant, q store.Question) (HelpDeskQuestion, error) {
@@ -142,7 +124,7 @@ func (s *Service) helpDeskView(ctx context.Context, tx *store.TenantTx, t store.
 	}
 	first := map[uuid.UUID]string{} // a response's text is its thread's first message
 	for _, m := range msgs {
-		if m.ResponseUUID != nil && m.AuthorType != "SYSTEM" {
+		if m.ResponseUUID != nil && m.AuthorType != question.AuthorSystem {
 			if _, ok := first[*m.ResponseUUID]; !ok {
 				first[*m.ResponseUUID] = m.Body
 			}

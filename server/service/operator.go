@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/switchboard-dev/switchboard/server/bracketform"
 	"github.com/switchboard-dev/switchboard/server/question"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -46,11 +45,7 @@ func (s *Service) TenantQuestions(ctx context.Context, tenantID uuid.UUID, f sto
 		page.NextAfter = qs[want-1].ID
 	}
 	for _, q := range qs {
-		meta, err := bracketform.ParseJSONObject(q.Metadata, bracketform.Limits{})
-		if err != nil {
-			return QuestionPage{}, err
-		}
-		visible, err := question.VisibleMetadata(meta).MarshalJSON()
+		visible, err := question.VisibleMetadataJSON(q.Metadata)
 		if err != nil {
 			return QuestionPage{}, err
 		}
@@ -61,4 +56,17 @@ func (s *Service) TenantQuestions(ctx context.Context, tenantID uuid.UUID, f sto
 		page.Questions = append(page.Questions, rec)
 	}
 	return page, nil
+}
+
+// QuestionURL returns the public address of a Help Desk question of the tenant, and "" for a
+// question of another channel.
+func (s *Service) QuestionURL(ctx context.Context, tenantID uuid.UUID, q *store.Question) (string, error) {
+	if q.Channel != question.ChannelHelpDesk {
+		return "", nil
+	}
+	t, err := s.Tenant(ctx, tenantID)
+	if err != nil {
+		return "", err
+	}
+	return s.url(t, *q), nil
 }

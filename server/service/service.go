@@ -17,6 +17,8 @@ type Service struct {
 	Store        *store.Store
 	Clock        clock.Clock
 	PublicDomain string // builds Help Desk question URLs; default "directly.com"
+
+	virtual *VirtualClock // set by UseVirtualClock; nil on the wall clock
 }
 
 // New returns a Service on st with the wall clock.

@@ -1,0 +1,135 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboard-dev/switchboard/server/question"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// loadConversation reads a question with its responses and messages inside tx, locking the
+// question row for the rest of the transaction. channel "" accepts any channel; otherwise a
+// question of another channel is not found (each question is visible only through its API).
+func loadConversation(ctx context.Context, tx *store.TenantTx, id uuid.UUID, channel string) (*question.Conversation, error) {
+	q, err := tx.QuestionByUUID(ctx, id, true)
+	if err != nil {
+		return nil, notFound(err, "question %s not found", id)
+	}
+	if channel != "" && q.Channel != channel {
+		return nil, notFound(store.ErrNotFound, "question %s not found", id)
+	}
+	return conversationOf(ctx, tx, &q)
+}
+
+func conversationOf(ctx context.Context, tx *store.TenantTx, q *store.Question) (*question.Conversation, error) {
+	rs, err := tx.Responses(ctx, q.UUID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := tx.Messages(ctx, q.UUID)
+	if err != nil {
+		return nil, err
+	}
+	return &question.Conversation{Q: q, Responses: rs, Messages: ms}, nil
+}
+
+// readConversation reads a question and its threads without a transaction (views).
+func (s *Service) readConversation(ctx context.Context, tenantID, id uuid.UUID, channel string) (*question.Conversation, error) {
+	q, err := s.Store.Question(ctx, tenantID, id)
+	if err != nil {
+		return nil, notFound(err, "question %s not found", id)
+	}
+	if channel != "" && q.Channel != channel {
+		return nil, notFound(store.ErrNotFound, "question %s not found", id)
+	}
+	rs, err := s.Store.QuestionResponses(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.Store.QuestionMessages(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	return &question.Conversation{Q: &q, Responses: rs, Messages: ms}, nil
+}
+
+// persist writes what one rule did: new and edited responses, added and removed messages, read
+// marks, the question row, the event log and the timers. A change that changed nothing writes
+// nothing.
+func persist(ctx context.Context, tx *store.TenantTx, c *question.Conversation, ch *question.Change, now time.Time) error {
+	for _, id := range ch.NewResponses {
+		r := findResponse(c, id)
+		n, err := tx.NextResponseID(ctx)
+		if err != nil {
+			return err
+		}
+		r.ID = n
+		if err := tx.InsertResponse(ctx, r); err != nil {
+			return err
+		}
+	}
+	for _, id := range ch.EditResponses {
+		if err := tx.UpdateResponse(ctx, findResponse(c, id)); err != nil {
+			return err
+		}
+	}
+	if len(ch.Removed) > 0 {
+		if _, err := tx.DeleteMessagesByUUID(ctx, c.Q.UUID, ch.Removed); err != nil {
+			return err
+		}
+	}
+	for i := range ch.Added {
+		m := &ch.Added[i]
+		if err := tx.InsertMessage(ctx, m); err != nil {
+			return err
+		}
+	}
+	if ch.ReadAll {
+		if _, err := tx.MarkMessagesRead(ctx, c.Q.UUID); err != nil {
+			return err
+		}
+	}
+	if ch.Changed {
+		if err := tx.UpdateQuestion(ctx, c.Q); err != nil {
+			return err
+		}
+	}
+	for _, e := range ch.Events {
+		data := []byte("{}")
+		if len(e.Data) > 0 {
+			var err error
+			if data, err = json.Marshal(e.Data); err != nil {
+				return err
+			}
+		}
+		ev := store.Event{Type: e.Type, QuestionUUID: c.Q.UUID, ExpertUUID: e.Expert, Data: data, CreatedAt: now}
+		if err := tx.InsertEvent(ctx, &ev); err != nil {
+			return err
+		}
+	}
+	for _, j := range ch.Jobs {
+		var err error
+		if j.Cancel {
+			err = tx.CancelJob(ctx, j.Kind, c.Q.UUID.String())
+		} else {
+			err = tx.ScheduleJob(ctx, j.Kind, c.Q.UUID.String(), j.Due)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func findResponse(c *question.Conversation, id uuid.UUID) *store.Response {
+	for i := range c.Responses {
+		if c.Responses[i].UUID == id {
+			return &c.Responses[i]
+		}
+	}
+	panic("service: change names a response the conversation does not have") // a bug in package question
+}

@@ -1,0 +1,392 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/credential"
+	"github.com/switchboard-dev/switchboard/server/question"
+	"github.com/switchboard-dev/switchboard/server/textmatch"
+	"github.com/switchboard-dev/switchboard/store"
+)
+
+// View is a conversation ready to be shown: the question with its threads, and how the company
+// wants message bodies rendered.
+type View struct {
+	*question.Conversation
+	Markdown bool
+}
+
+// AutomatedAuthor is the author name of automatic responses attached by a classification.
+const AutomatedAuthor = "Automatic answer"
+
+// act runs one rule on a question inside a transaction that locks it, persists the change, and
+// returns the conversation as it now is. channel "" accepts any channel.
+func (s *Service) act(ctx context.Context, tenantID, id uuid.UUID, channel string,
+	rule func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error)) (View, *question.Change, error) {
+	st, err := s.settings(ctx, tenantID)
+	if err != nil {
+		return View{}, nil, err
+	}
+	var (
+		c  *question.Conversation
+		ch *question.Change
+	)
+	err = s.Store.InTenantTx(ctx, tenantID, func(tx *store.TenantTx) error {
+		if c, err = loadConversation(ctx, tx, id, channel); err != nil {
+			return err
+		}
+		now := s.Clock.Now()
+		if ch, err = rule(c, st, now); err != nil {
+			return err
+		}
+		return persist(ctx, tx, c, ch, now)
+	})
+	if err != nil {
+		return View{}, nil, err
+	}
+	return View{Conversation: c, Markdown: st.Markdown}, ch, nil
+}
+
+// questionOfResponse finds the question a response belongs to.
+func (s *Service) questionOfResponse(ctx context.Context, tenantID, responseID uuid.UUID) (uuid.UUID, error) {
+	var qid uuid.UUID
+	err := s.Store.InTenantTx(ctx, tenantID, func(tx *store.TenantTx) error {
+		r, err := tx.ResponseByUUID(ctx, responseID)
+		if err != nil {
+			return notFound(err, "response %s not found", responseID)
+		}
+		qid = r.QuestionUUID
+		return nil
+	})
+	return qid, err
+}
+
+// Ask creates a Messaging question for the company behind p: it is routed to the experts most
+// likely to resolve it, and, with a classification, gets that class's automatic answer.
+func (s *Service) Ask(ctx context.Context, p Principal, in question.MessagingInput) (View, error) {
+	nq, err := question.ValidateMessaging(in)
+	if err != nil {
+		return View{}, err
+	}
+	st, err := s.settings(ctx, p.TenantID)
+	if err != nil {
+		return View{}, err
+	}
+	var automated *question.Automated
+	if nq.Classification != "" {
+		var class *Class
+		for i := range st.Classes {
+			if st.Classes[i].Name == nq.Classification {
+				class = &st.Classes[i]
+			}
+		}
+		if class == nil {
+			return View{}, apierr.Invalidf("classification: unknown classification %q; use a value returned by GET /v1/classifications", nq.Classification)
+		}
+		body := class.Answer.Body
+		if class.Answer.Title != "" {
+			body = class.Answer.Title + "\n\n" + body
+		}
+		automated = &question.Automated{AuthorName: AutomatedAuthor, Body: body}
+	}
+	var c *question.Conversation
+	err = s.Store.InTenantTx(ctx, p.TenantID, func(tx *store.TenantTx) error {
+		id, err := tx.NextQuestionID(ctx)
+		if err != nil {
+			return err
+		}
+		now := s.Clock.Now()
+		q := &store.Question{
+			TenantID: p.TenantID, UUID: uuid.New(), ID: id, Channel: question.ChannelMessaging,
+			Subject: nq.Subject, Text: nq.Text, Language: nq.Language, Category: nq.Classification,
+			AuthorName: nq.AuthorName, AuthorEmail: nq.AuthorEmail, AuthorRefID: nq.AuthorRefID, Metadata: nq.Metadata,
+		}
+		var ch *question.Change
+		c, ch = question.NewConversation(q, automated, st.Timers(q.Category), now)
+		if err := tx.InsertQuestion(ctx, q); err != nil {
+			return err
+		}
+		if err := persist(ctx, tx, c, ch, now); err != nil {
+			return err
+		}
+		_, err = offerNextTier(ctx, tx, q, st, now)
+		return err
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return View{Conversation: c, Markdown: st.Markdown}, nil
+}
+
+// MessagingQuestion returns one of the company's Messaging questions.
+func (s *Service) MessagingQuestion(ctx context.Context, p Principal, id uuid.UUID) (View, error) {
+	st, err := s.settings(ctx, p.TenantID)
+	if err != nil {
+		return View{}, err
+	}
+	c, err := s.readConversation(ctx, p.TenantID, id, question.ChannelMessaging)
+	if err != nil {
+		return View{}, err
+	}
+	return View{Conversation: c, Markdown: st.Markdown}, nil
+}
+
+// Poll is the hot path of GET /v1/questions/{uuid}?lastChecked=: it authenticates the token and
+// reads the question's lastUpdated in one indexed read. notModified is true when nothing changed
+// after lastChecked (reference §8).
+func (s *Service) Poll(ctx context.Context, token string, id uuid.UUID, lastChecked time.Time) (p Principal, notModified bool, err error) {
+	if token == "" {
+		return Principal{}, false, errNoToken
+	}
+	res, err := s.Store.Poll(ctx, credential.Hash(token), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Principal{}, false, apierr.Unauthorizedf("unknown access token")
+	}
+	if err != nil {
+		return Principal{}, false, err
+	}
+	if p, err = s.checkToken(res.Token); err != nil {
+		return Principal{}, false, err
+	}
+	if !res.QuestionFound || res.Channel != question.ChannelMessaging {
+		return p, false, apierr.NotFoundf("question %s not found", id)
+	}
+	return p, NotModified(res.LastUpdated, lastChecked), nil
+}
+
+// NotModified is the 304 rule: lastUpdated <= lastChecked, compared in whole seconds.
+func NotModified(lastUpdated, lastChecked time.Time) bool {
+	return !lastUpdated.Truncate(time.Second).After(lastChecked)
+}
+
+// QuestionFilter selects the company's questions for listQuestions.
+type QuestionFilter struct {
+	Status, AuthorRefID string
+	Page, PageSize      int
+}
+
+// MessagingQuestions lists the company's Messaging questions, most recently updated first, and
+// the total that match.
+func (s *Service) MessagingQuestions(ctx context.Context, p Principal, f QuestionFilter) ([]View, int, error) {
+	st, err := s.settings(ctx, p.TenantID)
+	if err != nil {
+		return nil, 0, err
+	}
+	qs, total, err := s.Store.PageQuestions(ctx, p.TenantID, store.PageFilter{
+		Channel: question.ChannelMessaging, Status: f.Status, AuthorRefID: f.AuthorRefID,
+		Offset: (f.Page - 1) * f.PageSize, Limit: f.PageSize,
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]View, 0, len(qs))
+	for _, q := range qs {
+		c, err := s.readConversation(ctx, p.TenantID, q.UUID, question.ChannelMessaging)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, View{Conversation: c, Markdown: st.Markdown})
+	}
+	return out, total, nil
+}
+
+// CloseQuestion closes a question (idempotent in a terminal state).
+func (s *Service) CloseQuestion(ctx context.Context, p Principal, id uuid.UUID) (View, error) {
+	v, _, err := s.act(ctx, p.TenantID, id, question.ChannelMessaging, func(c *question.Conversation, _ Settings, now time.Time) (*question.Change, error) {
+		return c.Close(now), nil
+	})
+	return v, err
+}
+
+// ExpireQuestion ends a question for good (idempotent in a terminal state).
+func (s *Service) ExpireQuestion(ctx context.Context, p Principal, id uuid.UUID) (View, error) {
+	v, _, err := s.act(ctx, p.TenantID, id, question.ChannelMessaging, func(c *question.Conversation, _ Settings, now time.Time) (*question.Change, error) {
+		return c.Expire(now), nil
+	})
+	return v, err
+}
+
+// RerouteQuestion is the user asking to be passed on to the company's own team.
+func (s *Service) RerouteQuestion(ctx context.Context, p Principal, id uuid.UUID, reason string) (View, error) {
+	reason, err := question.CheckLimit("reason", reason, question.MaxReasonLen, false)
+	if err != nil {
+		return View{}, err
+	}
+	v, _, err := s.act(ctx, p.TenantID, id, question.ChannelMessaging, func(c *question.Conversation, _ Settings, now time.Time) (*question.Change, error) {
+		return c.Reroute(question.ByUser, nil, reason, now)
+	})
+	return v, err
+}
+
+// MarkRead marks every message of the question read.
+func (s *Service) MarkRead(ctx context.Context, p Principal, id uuid.UUID) (View, error) {
+	v, _, err := s.act(ctx, p.TenantID, id, question.ChannelMessaging, func(c *question.Conversation, _ Settings, _ time.Time) (*question.Change, error) {
+		return c.Read(), nil
+	})
+	return v, err
+}
+
+// onResponse runs a rule on the question of a Messaging response.
+func (s *Service) onResponse(ctx context.Context, p Principal, responseID uuid.UUID,
+	rule func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error)) (View, error) {
+	qid, err := s.questionOfResponse(ctx, p.TenantID, responseID)
+	if err != nil {
+		return View{}, err
+	}
+	v, _, err := s.act(ctx, p.TenantID, qid, question.ChannelMessaging, rule)
+	if apierr.KindOf(err) == apierr.NotFound {
+		return View{}, apierr.NotFoundf("response %s not found", responseID)
+	}
+	return v, err
+}
+
+// AcceptResponse accepts a response; the question becomes RESOLVED.
+func (s *Service) AcceptResponse(ctx context.Context, p Principal, responseID uuid.UUID) (View, error) {
+	return s.onResponse(ctx, p, responseID, func(c *question.Conversation, _ Settings, now time.Time) (*question.Change, error) {
+		return c.Accept(responseID, now)
+	})
+}
+
+// RateResponse rates the accepted response.
+func (s *Service) RateResponse(ctx context.Context, p Principal, responseID uuid.UUID, rating string) (View, error) {
+	if err := question.CheckRating(rating); err != nil {
+		return View{}, err
+	}
+	return s.onResponse(ctx, p, responseID, func(c *question.Conversation, _ Settings, now time.Time) (*question.Change, error) {
+		return c.Rate(responseID, rating, now)
+	})
+}
+
+// AddTestimonial records the user's testimonial for the accepted response.
+func (s *Service) AddTestimonial(ctx context.Context, p Principal, responseID uuid.UUID, text string) (View, error) {
+	text, err := question.CheckLimit("text", text, question.MaxTestimonialLen, true)
+	if err != nil {
+		return View{}, err
+	}
+	return s.onResponse(ctx, p, responseID, func(c *question.Conversation, _ Settings, now time.Time) (*question.Change, error) {
+		return c.Testimonial(responseID, text, now)
+	})
+}
+
+// PostUserMessage adds the user's message to a question (responseID nil) or to a thread.
+func (s *Service) PostUserMessage(ctx context.Context, p Principal, questionID uuid.UUID, responseID *uuid.UUID, body string) (View, store.Message, error) {
+	return s.postUserMessage(ctx, p.TenantID, questionID, question.ChannelMessaging, responseID, body)
+}
+
+func (s *Service) postUserMessage(ctx context.Context, tenantID, questionID uuid.UUID, channel string, responseID *uuid.UUID, body string) (View, store.Message, error) {
+	body, err := question.CheckBody("body", body)
+	if err != nil {
+		return View{}, store.Message{}, err
+	}
+	v, ch, err := s.act(ctx, tenantID, questionID, channel, func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error) {
+		return c.UserMessage(responseID, c.Q.AuthorName, body, st.Timers(c.Q.Category), now)
+	})
+	if err != nil {
+		return View{}, store.Message{}, err
+	}
+	return v, *ch.Message, nil
+}
+
+// Messages returns the messages of a question (or of one thread) in creation order.
+// notModified is true when lastChecked is set and nothing changed after it.
+func (s *Service) Messages(ctx context.Context, p Principal, questionID uuid.UUID, responseID *uuid.UUID, lastChecked *time.Time) (View, []store.Message, bool, error) {
+	v, err := s.MessagingQuestion(ctx, p, questionID)
+	if err != nil {
+		return View{}, nil, false, err
+	}
+	if responseID != nil {
+		found := false
+		for _, r := range v.Responses {
+			found = found || r.UUID == *responseID
+		}
+		if !found {
+			return View{}, nil, false, apierr.NotFoundf("response %s not found in question %s", *responseID, questionID)
+		}
+	}
+	if lastChecked != nil && NotModified(v.Q.LastUpdated, *lastChecked) {
+		return v, nil, true, nil
+	}
+	out := make([]store.Message, 0, len(v.Messages))
+	for _, m := range v.Messages {
+		if responseID == nil || (m.ResponseUUID != nil && *m.ResponseUUID == *responseID) {
+			out = append(out, m)
+		}
+	}
+	return v, out, false, nil
+}
+
+// ---------------------------------------------------------------------------
+// Text endpoints. They never create a question or reach experts.
+
+// Classify predicts the class of a text; Class is nil below the company's threshold.
+func (s *Service) Classify(ctx context.Context, p Principal, text string) (textmatch.Match, error) {
+	st, err := s.settings(ctx, p.TenantID)
+	if err != nil {
+		return textmatch.Match{}, err
+	}
+	return textmatch.Classify(text, st.TextClasses(), st.ClassificationThreshold), nil
+}
+
+// PredictRouting tells whether experts would handle a text.
+func (s *Service) PredictRouting(ctx context.Context, p Principal, text string) (bool, float64, error) {
+	st, err := s.settings(ctx, p.TenantID)
+	if err != nil {
+		return false, 0, err
+	}
+	route, confidence := textmatch.RouteToExperts(text, st.AgentOnlyKeywords)
+	return route, confidence, nil
+}
+
+// Content returns up to three class answers above the threshold, best first.
+func (s *Service) Content(ctx context.Context, p Principal, text string) ([]textmatch.Match, error) {
+	st, err := s.settings(ctx, p.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	return textmatch.Rank(text, st.TextClasses(), st.ClassificationThreshold, 3), nil
+}
+
+// AutomaticAnswer stores and returns the best class answer for a query; ok is false when
+// nothing clears the threshold.
+func (s *Service) AutomaticAnswer(ctx context.Context, p Principal, query string) (store.AutomaticAnswer, bool, error) {
+	m, err := s.Classify(ctx, p, query)
+	if err != nil || m.Class == nil {
+		return store.AutomaticAnswer{}, false, err
+	}
+	now := s.Clock.Now()
+	a := store.AutomaticAnswer{
+		TenantID: p.TenantID, UUID: uuid.New(), Query: query, ClassName: m.Class.Name,
+		Title: m.Class.Title, Body: m.Class.Body, Confidence: m.Confidence, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.Store.InsertAutomaticAnswer(ctx, &a); err != nil {
+		return store.AutomaticAnswer{}, false, err
+	}
+	return a, true, nil
+}
+
+// AutomaticAnswerFeedback records ACCEPTED or REJECTED on an automatic answer (last one wins).
+func (s *Service) AutomaticAnswerFeedback(ctx context.Context, p Principal, id uuid.UUID, feedback string) (store.AutomaticAnswer, error) {
+	a, err := s.Store.SetAutomaticAnswerFeedback(ctx, p.TenantID, id, feedback, s.Clock.Now())
+	return a, notFound(err, "automatic answer %s not found", id)
+}
+
+// Markdown reports the company's Markdown flag (for rendering automatic answers).
+func (s *Service) Markdown(ctx context.Context, p Principal) (bool, error) {
+	st, err := s.settings(ctx, p.TenantID)
+	return st.Markdown, err
+}
+
+// StoreTrainingFile keeps an uploaded CX training file. No training happens.
+func (s *Service) StoreTrainingFile(ctx context.Context, p Principal, f store.TrainingFile) (store.TrainingFile, error) {
+	f.TenantID, f.UUID, f.CreatedAt = p.TenantID, uuid.New(), s.Clock.Now()
+	if err := s.Store.InsertTrainingFile(ctx, &f); err != nil {
+		return store.TrainingFile{}, err
+	}
+	f.Data = nil
+	return f, nil
+}
