@@ -17,10 +17,13 @@ import (
 	"github.com/switchboard-dev/switchboard/server/docs"
 	"github.com/switchboard-dev/switchboard/server/helpdesk"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/messaging"
 	"github.com/switchboard-dev/switchboard/server/service"
 )
 
-// MaxRequestBody caps any request body (the Help Desk API's own limit, 1 MiB, is lower).
+// MaxRequestBody caps any request body (the Help Desk and Messaging APIs' own limit, 1 MiB, is
+// lower). The one exception is the Messaging API's training file upload, which enforces its own,
+// higher limit (messaging.OwnBodyLimit).
 const MaxRequestBody = 2 << 20
 
 // Config is what the server needs.
@@ -44,9 +47,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{svc: cfg.Service}
 	r := chi.NewRouter()
-	r.Use(httpkit.RequestID, httpkit.AccessLog(cfg.Logger), httpkit.Recover(writeError), httpkit.MaxBody(MaxRequestBody))
+	r.Use(httpkit.RequestID, httpkit.AccessLog(cfg.Logger), httpkit.Recover(writeError), maxBody)
 
 	hd, err := helpdesk.New(cfg.Service)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := messaging.New(cfg.Service)
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +62,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	r.Mount(helpdesk.Prefix, hd)
+	r.Mount(messaging.Prefix, ms)
 	r.Mount(admin.Prefix, ad)
 
 	site, err := DocsSite()
@@ -68,13 +76,26 @@ func New(cfg Config) (*Server, error) {
 	})
 	r.Get("/readyz", s.ready)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /helpdesk and /admin, the docs at /docs/", r.Method, r.URL.Path))
+		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk and /admin, the docs at /docs/", r.Method, r.URL.Path))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, &apierr.Error{Kind: apierr.MethodNotAllowed, Allow: []string{"GET", "HEAD"}, Message: "method " + r.Method + " is not allowed on " + r.URL.Path})
 	})
 	s.Handler = r
 	return s, nil
+}
+
+// maxBody caps request bodies at MaxRequestBody, except on the paths whose API enforces a higher
+// limit of its own (the Messaging API's training file upload, up to 10 MiB).
+func maxBody(next http.Handler) http.Handler {
+	capped := httpkit.MaxBody(MaxRequestBody)(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if messaging.OwnBodyLimit(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		capped.ServeHTTP(w, r)
+	})
 }
 
 // DocsSite renders the docs site from the published specs.
@@ -120,7 +141,7 @@ func errorBody(msg, code string) map[string]errorDetail {
 var rootCodes = map[apierr.Kind]string{
 	apierr.Invalid: "INVALID_PARAMETER", apierr.Unauthorized: "UNAUTHORIZED", apierr.Forbidden: "FORBIDDEN",
 	apierr.NotFound: "NOT_FOUND", apierr.MethodNotAllowed: "METHOD_NOT_ALLOWED", apierr.Conflict: "CONFLICT",
-	apierr.RateLimited: "RATE_LIMITED", apierr.Internal: "INTERNAL_ERROR",
+	apierr.RateLimited: "RATE_LIMITED", apierr.Internal: "INTERNAL_ERROR", apierr.State: "INVALID_STATE",
 }
 
 // writeError answers outside any API (unknown top-level paths, health) in the same

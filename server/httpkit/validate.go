@@ -108,6 +108,11 @@ func RequestProblem(err error) *apierr.Error {
 				return ae
 			}
 		}
+		if len(sec.Errors) > 0 {
+			// The authenticator failed for a reason that is not about the credentials (the
+			// database is down): an internal error, whose cause is logged, not a 401.
+			return &apierr.Error{Kind: apierr.Internal, Message: "authenticating: " + errors.Join(sec.Errors...).Error()}
+		}
 		return apierr.Unauthorizedf("missing or invalid credentials")
 	}
 	var msgs []string

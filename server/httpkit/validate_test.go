@@ -233,11 +233,13 @@ func TestRequestProblemSecurity(t *testing.T) {
 			t.Errorf("RequestProblem = %#v, want the authenticator's %#v", got, want)
 		}
 	})
-	t.Run("plain error becomes a generic Unauthorized", func(t *testing.T) {
-		auth := func(context.Context, *openapi3filter.AuthenticationInput) error { return errors.New("nope") }
+	t.Run("a plain error (an outage) is internal, not bad credentials", func(t *testing.T) {
+		auth := func(context.Context, *openapi3filter.AuthenticationInput) error {
+			return errors.New("database is down")
+		}
 		err := validate(t, spec, auth, "GET", "/secure", "", "")
 		got := httpkit.RequestProblem(err)
-		if got.Kind != apierr.Unauthorized || got.Message != "missing or invalid credentials" {
+		if got.Kind != apierr.Internal || !strings.Contains(got.Message, "database is down") {
 			t.Errorf("RequestProblem = %v %q", got.Kind, got.Message)
 		}
 	})

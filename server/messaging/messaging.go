@@ -1,0 +1,262 @@
+// Package messaging serves Directly's Messaging API (openapi/messaging.yaml) under /messaging:
+// OAuth tokens, questions, responses, messages, the text endpoints and training files.
+//
+// Handlers translate HTTP ↔ domain and nothing more: every rule lives in package question and
+// runs through package service. This file wires the API: the intake in front of the router
+// (request ids, the unprefixed aliases, body limits, the credentials a handler needs), the
+// validator's authentication, and the generated strict server.
+package messaging
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	gen "github.com/switchboard-dev/switchboard/gen/messaging"
+	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/render"
+	"github.com/switchboard-dev/switchboard/server/service"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/messaging"
+
+// Body limits: every request body is at most MaxBody bytes, except a training file upload,
+// whose file part may hold MaxTrainingFile bytes (the whole multipart body gets MaxUploadBody,
+// room for the part headers and the description).
+const (
+	MaxBody         = 1 << 20
+	MaxTrainingFile = 10 << 20
+	MaxUploadBody   = MaxTrainingFile + 1<<20
+)
+
+// uploadPaths are the paths of uploadTrainingFile, with and without /v1.
+var uploadPaths = [...]string{Prefix + "/v1/trainingFiles", Prefix + "/trainingFiles"}
+
+// OwnBodyLimit reports whether this API enforces the body limit of path itself with a limit
+// above the server-wide one (the training file upload), so the server must not cap it first.
+func OwnBodyLimit(path string) bool {
+	return path == uploadPaths[0] || path == uploadPaths[1]
+}
+
+// aliased are the first path segments that are also served without the /v1 prefix
+// (/messaging/questions/{uuid} = /messaging/v1/questions/{uuid}), as the getting-started guide
+// writes them.
+var aliased = map[string]bool{
+	"questions": true, "responses": true, "messages": true, "classifications": true,
+	"predictiveRouting": true, "automaticAnswers": true, "content": true, "trainingFiles": true,
+}
+
+// Handler implements the generated strict server interface.
+type Handler struct {
+	svc    *service.Service
+	render *render.Renderer
+}
+
+var _ gen.StrictServerInterface = (*Handler)(nil)
+
+// New returns the Messaging API as an http.Handler to mount at Prefix.
+func New(svc *service.Service) (http.Handler, error) {
+	spec, err := gen.GetSwagger()
+	if err != nil {
+		return nil, err
+	}
+	httpkit.RegisterDecoders()
+	h := &Handler{svc: svc, render: render.New()}
+	r, err := httpkit.NewRouter(httpkit.API{
+		Prefix: Prefix, Spec: spec, WriteError: h.writeError, Authenticate: h.authenticate,
+	}, httpkit.JSONCharset)
+	if err != nil {
+		return nil, err
+	}
+	reqErr, respErr := httpkit.StrictErrors(h.writeError)
+	strict := gen.NewStrictHandlerWithOptions(h, nil, gen.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr,
+	})
+	return intake(gen.HandlerWithOptions(strict, gen.ChiServerOptions{
+		BaseRouter: r, ErrorHandlerFunc: httpkit.ParamErrors(h.writeError),
+		Middlewares: []gen.MiddlewareFunc{rawQuestionBody},
+	})), nil
+}
+
+// rawQuestionBody makes createQuestion decode its body from the bytes sent. The validator leaves
+// the value it decoded on the body, and the generated code would bind that (a map) instead,
+// losing the key order of `metadata`, which the API keeps as sent.
+func rawQuestionBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == Prefix+"/v1/questions" && r.Body != nil {
+			r.Body = struct{ io.ReadCloser }{r.Body} // hides ValidatedValue
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ---------------------------------------------------------------------------
+// Intake: runs before everything else of the API (panic recovery and validation included), so
+// that every answer, error or not, sees the same request.
+
+type ctxKey int
+
+const credKey ctxKey = iota
+
+// credentials carries the caller's Authorization header to the handlers (strict handlers see
+// only the context), and what the validator's authentication found.
+type credentials struct {
+	header    string            // the Authorization header as sent
+	principal service.Principal // set by authenticate
+	token     string            // the bearer token, when authentication was left to the handler (poll)
+	deferred  bool              // authenticate only checked a token is present: the handler polls with it
+}
+
+func credentialsFrom(ctx context.Context) *credentials {
+	if c, ok := ctx.Value(credKey).(*credentials); ok {
+		return c
+	}
+	return &credentials{}
+}
+
+// principal is who the request speaks for, as authenticated by the validator.
+func principal(ctx context.Context) service.Principal { return credentialsFrom(ctx).principal }
+
+// intake, in order:
+//   - makes the request id a lowercase uuid (meta.requestId is one): a caller's X-Request-Id that is
+//     not a uuid is replaced by a new one, logged next to the old;
+//   - rewrites the unprefixed aliases to their /v1 path before the validator or router sees them;
+//   - caps the body (MaxBody; MaxUploadBody for the training file upload);
+//   - puts the credentials holder into the context.
+func intake(next http.Handler) http.Handler {
+	renewID := httpkit.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpkit.Logger(r.Context()).Info("messaging: X-Request-Id is not a lowercase uuid; answering with a new request id",
+			"messaging_request_id", httpkit.RequestIDFrom(r.Context()))
+		serve(next, w, r)
+	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := httpkit.RequestIDFrom(r.Context()); !isLowerUUID(id) {
+			r = r.Clone(r.Context())
+			if u, err := uuid.Parse(id); err == nil && len(id) == 36 {
+				r.Header.Set("X-Request-Id", u.String()) // an upper-case uuid keeps its value
+			} else {
+				r.Header.Del("X-Request-Id")
+			}
+			renewID.ServeHTTP(w, r)
+			return
+		}
+		serve(next, w, r)
+	})
+}
+
+func serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	r = r.WithContext(context.WithValue(r.Context(), credKey, &credentials{header: r.Header.Get("Authorization")}))
+	if rest, ok := strings.CutPrefix(r.URL.Path, Prefix+"/"); ok {
+		first, _, _ := strings.Cut(rest, "/")
+		if aliased[first] {
+			u := *r.URL
+			u.Path = Prefix + "/v1/" + rest
+			if u.RawPath != "" {
+				u.RawPath = strings.Replace(u.RawPath, Prefix+"/", Prefix+"/v1/", 1)
+			}
+			r.URL = &u
+			if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
+				rctx.RoutePath = "/v1" + rctx.RoutePath
+			}
+		}
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		limit := int64(MaxBody)
+		if OwnBodyLimit(r.URL.Path) {
+			limit = MaxUploadBody
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+	}
+	next.ServeHTTP(w, r)
+}
+
+func isLowerUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ---------------------------------------------------------------------------
+// Authentication (the validator calls it for every operation with the BearerToken scheme).
+
+// pollPath is the spec path of getQuestion, the poll.
+const pollPath = "/v1/questions/{uuid}"
+
+// authenticate checks the Bearer token and, on a POST, the write scope, and leaves the principal
+// for the handler. The poll (GET /v1/questions/{uuid} with lastChecked) is the exception: it only
+// checks a Bearer token is present, and the handler authenticates and reads lastUpdated in one
+// statement (service.Poll).
+func (h *Handler) authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
+	rv := in.RequestValidationInput
+	cred := credentialsFrom(rv.Request.Context())
+	token, err := bearerToken(cred.header)
+	if err != nil {
+		return err
+	}
+	if token != "" && rv.Request.Method == http.MethodGet && rv.Route != nil && rv.Route.Path == pollPath &&
+		rv.GetQueryParams().Get("lastChecked") != "" {
+		cred.token, cred.deferred = token, true
+		return nil
+	}
+	p, err := h.svc.AuthenticateBearer(ctx, token)
+	if err != nil {
+		return err // a non-apierr failure (an outage) is answered 500 by httpkit.RequestProblem
+	}
+	if rv.Request.Method == http.MethodPost && !p.CanWrite() {
+		return apierr.Forbiddenf("this call needs the %q scope; the access token has only %q (ask for a token with scope \"read write\")",
+			service.ScopeWrite, p.Scope)
+	}
+	cred.principal = p
+	return nil
+}
+
+// bearerToken reads `Authorization: Bearer <token>`; no header is "" (the service answers that
+// the token is missing).
+func bearerToken(header string) (string, error) {
+	header = strings.TrimSpace(header)
+	if header == "" {
+		return "", nil
+	}
+	scheme, token, _ := strings.Cut(header, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", apierr.Unauthorizedf("Authorization must use the Bearer scheme: send Authorization: Bearer <access_token>")
+	}
+	return strings.TrimSpace(token), nil
+}
+
+// ---------------------------------------------------------------------------
+// Envelope.
+
+// meta is the envelope's meta of this request: API version, the server clock cut to the second,
+// and the request id.
+func (h *Handler) meta(ctx context.Context) gen.Meta {
+	id, _ := uuid.Parse(httpkit.RequestIDFrom(ctx))
+	return gen.Meta{Version: gen.MetaVersionV1, Timestamp: h.now(), RequestId: id}
+}
+
+func (h *Handler) now() time.Time { return utc(h.svc.Clock.Now()) }
+
+// utc is how every date leaves the API: UTC, whole seconds.
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
