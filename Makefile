@@ -5,7 +5,7 @@ REDOCLY_VERSION := 2.77.0
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: all generate check-generated build run test test-go lint docs fuzz bench clean
+.PHONY: all generate check-generated build run test test-go lint docs fuzz bench load clean
 
 all: build
 
@@ -26,9 +26,10 @@ check-generated:
 build:
 	$(GO) build -o bin/switchboard ./cmd/switchboard
 
-## run: build, migrate, and start the server with a demo tenant (SQLite under ./data)
+## run: build, migrate, and start the server with a demo tenant (SQLite under ./data) on the
+## virtual clock, so the operator API can advance time and fire timers
 run: build
-	./bin/switchboard serve --demo $(ARGS)
+	./bin/switchboard serve --demo --clock=virtual $(ARGS)
 
 ## test: everything CI runs: generated code up to date, gofmt, vet, all Go tests (SQLite, PostgreSQL
 ## when reachable, Chromium when installed), spec lint
@@ -55,6 +56,17 @@ fuzz:
 ## bench: run the Go benchmarks
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## load: start a server on loopback (fresh SQLite, wall clock) and measure the poll path (304)
+## beside a bare chi handler, then ask, add-message and respond, with CLIENTS concurrent clients
+CLIENTS ?= 64
+DURATION ?= 10s
+load: build
+	@dir=$$(mktemp -d) && trap 'kill $$pid 2>/dev/null; rm -rf "$$dir"' EXIT && \
+	./bin/switchboard serve --addr 127.0.0.1:18080 --database-url "$$dir/load.db" --admin-token load-admin \
+		--log-level error >"$$dir/serve.log" 2>&1 & pid=$$!; \
+	for i in $$(seq 50); do curl -fs http://127.0.0.1:18080/healthz >/dev/null && break; sleep 0.1; done; \
+	./bin/switchboard load --base-url http://127.0.0.1:18080 --admin-token load-admin --clients $(CLIENTS) --duration $(DURATION)
 
 clean:
 	rm -rf bin site

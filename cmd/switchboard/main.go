@@ -5,6 +5,7 @@
 //	switchboard migrate      apply database migrations and exit
 //	switchboard docs DIR     write the docs site as static files
 //	switchboard conformance  check a running server against the specs
+//	switchboard load         measure a running server (poll, ask, message, respond) beside a bare chi handler
 //
 // Every flag can also be set by an environment variable: --database-url is SWITCHBOARD_DATABASE_URL.
 package main
@@ -53,11 +54,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return writeDocs(args, out)
 	case "conformance":
 		return runConformance(ctx, args, out)
+	case "load":
+		return load(ctx, args, out)
 	case "help", "-h", "--help":
-		fmt.Fprintln(out, "usage: switchboard [serve|migrate|docs DIR|conformance] [flags]; see `switchboard serve -h`")
+		fmt.Fprintln(out, "usage: switchboard [serve|migrate|docs DIR|conformance|load] [flags]; see `switchboard serve -h`")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, docs, conformance)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, docs, conformance, load)", cmd)
 }
 
 // newFlags returns a flag set whose flags default to SWITCHBOARD_* environment variables.
@@ -86,10 +89,10 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 type serveConfig struct {
-	addr, databaseURL, adminToken, publicDomain, logLevel string
-	questionIDStart                                       int64
-	demo                                                  bool
-	shutdownTimeout                                       time.Duration
+	addr, databaseURL, adminToken, publicDomain, logLevel, clock string
+	questionIDStart                                              int64
+	demo                                                         bool
+	shutdownTimeout, timerInterval                               time.Duration
 }
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
@@ -103,8 +106,13 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	fs.BoolVar(&c.demo, "demo", false, "create a demo tenant on first start, and print fresh demo credentials at every start (never in production)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
+	fs.StringVar(&c.clock, "clock", service.ClockWall, "wall, or virtual: the operator API sets and advances time (/admin/v1/clock) and due timers run then")
+	fs.DurationVar(&c.timerInterval, "timer-interval", time.Second, "how often due timers (timeouts, reroute prompts, offer widening, token expiry) are looked for")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if c.clock != service.ClockWall && c.clock != service.ClockVirtual {
+		return fmt.Errorf("--clock=%q: must be wall or virtual", c.clock)
 	}
 	logger, err := newLogger(c.logLevel)
 	if err != nil {
@@ -125,6 +133,11 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	}
 	svc := service.New(st)
 	svc.PublicDomain = c.publicDomain
+	if c.clock == service.ClockVirtual {
+		if err := svc.UseVirtualClock(ctx); err != nil {
+			return err
+		}
+	}
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -147,7 +160,14 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		ln.Close()
 		return err
 	}
-	fmt.Fprintf(out, "Switchboard is listening on %s\n  Help Desk API  %s/helpdesk\n  Operator API   %s/admin\n  Docs           %s/docs/\n", base, base, base, base)
+	fmt.Fprintf(out, "Switchboard is listening on %s (%s clock)\n  Messaging API  %s/messaging\n  Help Desk API  %s/helpdesk\n  Operator API   %s/admin\n  Docs           %s/docs/\n",
+		base, c.clock, base, base, base, base)
+
+	// Timers run in the background until shutdown begins.
+	tctx, stopTimers := context.WithCancel(context.Background())
+	timersDone := make(chan struct{})
+	go func() { defer close(timersDone); svc.RunTimers(tctx, c.timerInterval) }()
+	defer func() { stopTimers(); <-timersDone }()
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
@@ -218,16 +238,38 @@ func demo(ctx context.Context, svc *service.Service, base string, out io.Writer)
 	if err != nil {
 		return err
 	}
-	printDemo(out, base, t.ID.String(), token)
+	// A fresh Messaging API client each start (secrets are stored hashed); the previous demo
+	// clients are revoked.
+	clients, err := svc.OAuthClients(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range clients {
+		if c.Name == demoClientName {
+			if err := svc.RevokeOAuthClient(ctx, t.ID, c.ClientID); err != nil {
+				return err
+			}
+		}
+	}
+	client, secret, err := svc.CreateOAuthClient(ctx, t.ID, demoClientName, nil)
+	if err != nil {
+		return err
+	}
+	printDemo(out, base, t.ID.String(), token, client.ClientID, secret)
 	return nil
 }
 
-func printDemo(out io.Writer, base, tenantID, token string) {
+const demoClientName = "demo"
+
+func printDemo(out io.Writer, base, tenantID, token, clientID, secret string) {
 	fmt.Fprintf(out, `Demo tenant %s (subdomain "demo"); demo credentials are renewed at every start:
-  Help Desk API token: %s
+  Help Desk API token:          %s
+  Messaging API client_id:      %s
+  Messaging API client_secret:  %s
 Try it:
-  curl %s/helpdesk/helpDesk/saveQuestion --header ApiToken:%s --data "text=sample question detailed description" --data emailAddress=user@example.com --data "fullname=Joe User" --data helpDeskId=123456789 --data "metadata[Operating+System]=iOS+8.1" --data "metadata[Browser]=Safari" --data "metadata[Account][Creation Date]=2016-06-06 11:34:00" --data "metadata[Account][Worth]=1000000"
-`, tenantID, token, base, token)
+  curl %s/messaging/oauth/token -d grant_type=client_credentials -d client_id=%s -d client_secret=%s
+  curl %s/helpdesk/helpDesk/saveQuestion --header ApiToken:%s --data "text=sample question detailed description" --data emailAddress=user@example.com --data helpDeskId=123456789
+`, tenantID, token, clientID, secret, base, clientID, secret, base, token)
 }
 
 func newLogger(level string) (*slog.Logger, error) {

@@ -1,0 +1,298 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// loadConfig is `switchboard load`: a load generator against a running server on loopback.
+type loadConfig struct {
+	baseURL, adminToken, ops string
+	clients                  int
+	duration                 time.Duration
+}
+
+// load sets up a tenant, an OAuth client, an expert and a question through the public APIs, then
+// drives each operation with N concurrent keep-alive clients for a fixed time and prints
+// requests/s and latency percentiles. "bare" is a chi handler answering 304 in this process, on
+// loopback, measured in the same run as the baseline for the poll path.
+func load(ctx context.Context, args []string, out io.Writer) error {
+	var c loadConfig
+	fs := newFlags("load")
+	fs.StringVar(&c.baseURL, "base-url", "http://127.0.0.1:8080", "the server to load")
+	fs.StringVar(&c.adminToken, "admin-token", "", "its operator API token")
+	fs.StringVar(&c.ops, "ops", "bare,poll,ask,message,respond", "operations to run, in order: bare, poll, ask, message, respond")
+	fs.IntVar(&c.clients, "clients", 64, "concurrent clients")
+	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long each operation runs")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if c.adminToken == "" {
+		return fmt.Errorf("--admin-token is required")
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: c.clients * 2, MaxIdleConnsPerHost: c.clients * 2}, Timeout: 30 * time.Second}
+	lc := &loadClient{hc: hc, base: strings.TrimRight(c.baseURL, "/"), admin: c.adminToken}
+	if err := lc.setup(ctx); err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	bare, stop, err := bareServer()
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	fmt.Fprintf(out, "%d clients, %s per operation, target %s\n", c.clients, c.duration, lc.base)
+	fmt.Fprintf(out, "%-8s %10s %10s %10s %10s %8s\n", "op", "requests", "req/s", "p50", "p99", "errors")
+	for _, op := range strings.Split(c.ops, ",") {
+		var do func(ctx context.Context, worker, i int) error
+		switch strings.TrimSpace(op) {
+		case "bare":
+			do = func(ctx context.Context, _, _ int) error {
+				return lc.expect(ctx, http.MethodGet, bare+"/v1/questions/"+lc.question+"?lastChecked="+url.QueryEscape(lc.lastChecked), "", nil, http.StatusNotModified)
+			}
+		case "poll":
+			do = func(ctx context.Context, _, _ int) error {
+				return lc.expect(ctx, http.MethodGet, lc.base+"/messaging/v1/questions/"+lc.question+"?lastChecked="+url.QueryEscape(lc.lastChecked), lc.token, nil, http.StatusNotModified)
+			}
+		case "ask":
+			do = func(ctx context.Context, w, i int) error {
+				body := fmt.Sprintf(`{"text":"load question %d-%d: how do I reset my password?"}`, w, i)
+				return lc.expect(ctx, http.MethodPost, lc.base+"/messaging/v1/questions", lc.token, []byte(body), http.StatusCreated)
+			}
+		case "message":
+			do = func(ctx context.Context, w, i int) error {
+				body := fmt.Sprintf(`{"questionUuid":%q,"body":"message %d-%d"}`, lc.question, w, i)
+				return lc.expect(ctx, http.MethodPost, lc.base+"/messaging/v1/messages", lc.token, []byte(body), http.StatusCreated)
+			}
+		case "respond":
+			// Each request asks a question and has the expert respond to it; the respond call is timed.
+			do = func(ctx context.Context, w, i int) error {
+				q, err := lc.ask(ctx, fmt.Sprintf("respond load %d-%d", w, i))
+				if err != nil {
+					return err
+				}
+				u := fmt.Sprintf("%s/admin/v1/tenants/%s/experts/%s/questions/%s/responses", lc.base, lc.tenant, lc.expert, q)
+				return lc.expect(ctx, http.MethodPost, u, lc.admin, []byte(`{"text":"Use the reset link."}`), http.StatusCreated)
+			}
+		default:
+			return fmt.Errorf("unknown op %q", op)
+		}
+		r := runLoad(ctx, c.clients, c.duration, do)
+		fmt.Fprintf(out, "%-8s %10d %10.0f %10s %10s %8d\n", op, r.n, float64(r.n)/r.elapsed.Seconds(), r.p(0.50), r.p(0.99), r.errors)
+		if r.firstErr != nil {
+			fmt.Fprintf(out, "  first error: %v\n", r.firstErr)
+		}
+	}
+	return nil
+}
+
+// bareServer is the baseline: chi on loopback answering 304 with nothing else.
+func bareServer() (string, func(), error) {
+	r := chi.NewRouter()
+	r.Get("/v1/questions/{uuid}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotModified) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // stops with Close
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+type loadResult struct {
+	n, errors int
+	elapsed   time.Duration
+	lat       []time.Duration
+	firstErr  error
+}
+
+func (r loadResult) p(q float64) string {
+	if len(r.lat) == 0 {
+		return "-"
+	}
+	return r.lat[min(len(r.lat)-1, int(q*float64(len(r.lat))))].Round(time.Microsecond).String()
+}
+
+// timedKey lets an operation time only part of its work (see "respond").
+type timedKey struct{}
+
+func runLoad(ctx context.Context, clients int, d time.Duration, do func(ctx context.Context, worker, i int) error) loadResult {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var (
+		mu  sync.Mutex
+		res loadResult
+		wg  sync.WaitGroup
+	)
+	start := time.Now()
+	for w := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			errs := 0
+			var first error
+			for i := 0; ctx.Err() == nil; i++ {
+				var part time.Duration
+				wctx := context.WithValue(ctx, timedKey{}, &part)
+				t0 := time.Now()
+				err := do(wctx, w, i)
+				took := time.Since(t0)
+				if part > 0 {
+					took = part
+				}
+				if ctx.Err() != nil {
+					break // the deadline cut this request short: not a result
+				}
+				if err != nil {
+					errs++
+					if first == nil {
+						first = err
+					}
+					continue
+				}
+				lat = append(lat, took)
+			}
+			mu.Lock()
+			res.lat = append(res.lat, lat...)
+			res.errors += errs
+			if res.firstErr == nil {
+				res.firstErr = first
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.n = len(res.lat)
+	slices.Sort(res.lat)
+	return res
+}
+
+type loadClient struct {
+	hc                    *http.Client
+	base, admin           string
+	tenant, expert, token string
+	question, lastChecked string // the polled question and its lastUpdated
+}
+
+func (lc *loadClient) do(ctx context.Context, method, u, bearer string, body []byte, contentType string) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := lc.hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// expect sends a request and checks the status. An admin call made inside an operation that
+// also used the Messaging API is the part that operation times.
+func (lc *loadClient) expect(ctx context.Context, method, u, bearer string, body []byte, want int) error {
+	t0 := time.Now()
+	status, b, err := lc.do(ctx, method, u, bearer, body, "application/json")
+	if p, ok := ctx.Value(timedKey{}).(*time.Duration); ok && *p == 0 && strings.Contains(u, "/admin/") {
+		*p = time.Since(t0)
+	}
+	if err != nil {
+		return err
+	}
+	if status != want {
+		return fmt.Errorf("%s %s: %d %s", method, u, status, bytes.TrimSpace(b))
+	}
+	return nil
+}
+
+// call sends a JSON request and decodes a JSON answer into out.
+func (lc *loadClient) call(ctx context.Context, method, path, bearer string, in any, want int, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return err
+		}
+	}
+	status, b, err := lc.do(ctx, method, lc.base+path, bearer, body, "application/json")
+	if err != nil {
+		return err
+	}
+	if status != want {
+		return fmt.Errorf("%s %s: %d %s", method, path, status, bytes.TrimSpace(b))
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func (lc *loadClient) ask(ctx context.Context, text string) (string, error) {
+	var q struct {
+		Data struct{ UUID, LastUpdated string }
+	}
+	err := lc.call(ctx, http.MethodPost, "/messaging/v1/questions", lc.token, map[string]string{"text": text}, http.StatusCreated, &q)
+	return q.Data.UUID, err
+}
+
+func (lc *loadClient) setup(ctx context.Context) error {
+	var ten struct{ ID string }
+	name := fmt.Sprintf("load-%d", time.Now().UnixNano())
+	if err := lc.call(ctx, http.MethodPost, "/admin/v1/tenants", lc.admin, map[string]string{"name": name}, http.StatusCreated, &ten); err != nil {
+		return err
+	}
+	lc.tenant = ten.ID
+	var cl struct{ ClientID, ClientSecret string }
+	if err := lc.call(ctx, http.MethodPost, "/admin/v1/tenants/"+ten.ID+"/oauth-clients", lc.admin, map[string]any{"name": "load"}, http.StatusCreated, &cl); err != nil {
+		return err
+	}
+	var ex struct{ UUID string }
+	if err := lc.call(ctx, http.MethodPost, "/admin/v1/tenants/"+ten.ID+"/experts", lc.admin, map[string]any{"name": "Load Expert"}, http.StatusCreated, &ex); err != nil {
+		return err
+	}
+	lc.expert = ex.UUID
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}}
+	status, b, err := lc.do(ctx, http.MethodPost, lc.base+"/messaging/oauth/token", "", []byte(form.Encode()), "application/x-www-form-urlencoded")
+	if err != nil {
+		return err
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if status != http.StatusOK || json.Unmarshal(b, &tok) != nil {
+		return fmt.Errorf("token: %d %s", status, b)
+	}
+	lc.token = tok.AccessToken
+	var q struct {
+		Data struct{ UUID, LastUpdated string }
+	}
+	if err := lc.call(ctx, http.MethodPost, "/messaging/v1/questions", lc.token, map[string]string{"text": "Load test: how do I reset my password?"}, http.StatusCreated, &q); err != nil {
+		return err
+	}
+	lc.question, lc.lastChecked = q.Data.UUID, q.Data.LastUpdated
+	return nil
+}
