@@ -195,8 +195,8 @@ type testServer struct {
 }
 
 var (
-	listeningLine = regexp.MustCompile(`Switchboard is listening on (http://\S+)\n`)
-	helpDeskLine  = regexp.MustCompile(`Help Desk API token: (\S+)\n`)
+	listeningLine = regexp.MustCompile(`Switchboard is listening on (http://\S+) \(`)
+	helpDeskLine  = regexp.MustCompile(`Help Desk API token: +(\S+)\n`)
 	adminLine     = regexp.MustCompile(`Operator API token \(shown once, only its hash is stored\): (\S+)\n`)
 )
 
@@ -343,7 +343,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if len(s1.adminToken) != 43 {
 		t.Fatalf("operator token %q, want a generated 43-character token (output:\n%s)", s1.adminToken, s1.out)
 	}
-	for _, want := range []string{s1.base + "/helpdesk", s1.base + "/admin", s1.base + "/docs/",
+	for _, want := range []string{s1.base + "/messaging", s1.base + "/helpdesk", s1.base + "/admin", s1.base + "/docs/",
 		"curl " + s1.base + "/helpdesk/helpDesk/saveQuestion --header ApiToken:" + s1.helpDeskToken} {
 		if !strings.Contains(s1.out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, s1.out)
@@ -355,6 +355,18 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	if r := s1.do(t, http.MethodGet, "/readyz", nil, ""); r.status != 200 || r.json(t)["status"] != "ready" {
 		t.Errorf("GET /readyz = %d %s", r.status, r.body)
+	}
+
+	// The demo's Messaging API credentials work.
+	id := regexp.MustCompile(`client_id: +(\S+)\n`).FindStringSubmatch(s1.out.String())
+	secret := regexp.MustCompile(`client_secret: +(\S+)\n`).FindStringSubmatch(s1.out.String())
+	if id == nil || secret == nil {
+		t.Fatalf("no Messaging API credentials printed:\n%s", s1.out)
+	}
+	tok := s1.do(t, http.MethodPost, "/messaging/oauth/token", map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+		"grant_type=client_credentials&client_id="+id[1]+"&client_secret="+secret[1])
+	if tok.status != 200 || tok.json(t)["token_type"] != "bearer" {
+		t.Errorf("token with the demo client = %d %s", tok.status, tok.body)
 	}
 
 	r := s1.saveQuestion(t, s1.helpDeskToken, seedSaveQuestion)
