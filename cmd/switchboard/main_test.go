@@ -358,13 +358,13 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 
 	// The demo's Messaging API credentials work.
-	id := regexp.MustCompile(`client_id: +(\S+)\n`).FindStringSubmatch(s1.out.String())
+	clientID := regexp.MustCompile(`client_id: +(\S+)\n`).FindStringSubmatch(s1.out.String())
 	secret := regexp.MustCompile(`client_secret: +(\S+)\n`).FindStringSubmatch(s1.out.String())
-	if id == nil || secret == nil {
+	if clientID == nil || secret == nil {
 		t.Fatalf("no Messaging API credentials printed:\n%s", s1.out)
 	}
 	tok := s1.do(t, http.MethodPost, "/messaging/oauth/token", map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
-		"grant_type=client_credentials&client_id="+id[1]+"&client_secret="+secret[1])
+		"grant_type=client_credentials&client_id="+clientID[1]+"&client_secret="+secret[1])
 	if tok.status != 200 || tok.json(t)["token_type"] != "bearer" {
 		t.Errorf("token with the demo client = %d %s", tok.status, tok.body)
 	}
