@@ -62,10 +62,11 @@ bench:
 CLIENTS ?= 64
 DURATION ?= 10s
 load: build
-	@dir=$$(mktemp -d) && trap 'kill $$pid 2>/dev/null; rm -rf "$$dir"' EXIT && \
+	@dir=$$(mktemp -d); \
 	./bin/switchboard serve --addr 127.0.0.1:18080 --database-url "$$dir/load.db" --admin-token load-admin \
 		--log-level error >"$$dir/serve.log" 2>&1 & pid=$$!; \
-	for i in $$(seq 50); do curl -fs http://127.0.0.1:18080/healthz >/dev/null && break; sleep 0.1; done; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null; rm -rf "$$dir"' EXIT; \
+	for i in $$(seq 100); do curl -fs http://127.0.0.1:18080/healthz >/dev/null && break; sleep 0.1; done; \
 	./bin/switchboard load --base-url http://127.0.0.1:18080 --admin-token load-admin --clients $(CLIENTS) --duration $(DURATION)
 
 clean:

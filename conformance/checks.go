@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ const (
 	KindNoBodyExpected   = "no-body-expected"  // body on 204, 304, HEAD, or on a status that declares no content
 	KindEmptySuccess     = "empty-success"     // 2xx with declared content but an empty body
 	KindETag             = "etag"              // 304 without the ETag it declares; malformed ETag
+	KindLocation         = "location"          // 201 without the Location it declares, or one naming no resource of the API
 	KindErrorBody        = "error-body"        // 4xx/5xx body empty, not JSON, or not matching its schema
 	KindRouteMiss        = "route-miss"        // no operation matched and the status is not the 404/405 due
 	KindAllowHeader      = "allow-header"      // 405 on a route miss without Allow = documented methods
@@ -123,7 +125,8 @@ func (s *Suite) checkCommon(x *exchange) (serverErr bool) {
 
 func (s *Suite) checkOperation(x *exchange, serverErr bool) *pairKey {
 	if x.op == nil { // cannot happen with kin's router; keep the exchange countable anyway
-		x.op = &opInfo{id: x.route.Method + " " + x.route.Path, method: x.route.Method, path: x.route.Path, op: x.route.Operation}
+		x.op = &opInfo{id: x.route.Method + " " + x.route.Path, method: x.route.Method, path: x.route.Path, op: x.route.Operation,
+			errSchema: x.sp.errSchema, errSchemaName: x.sp.errSchemaName}
 		x.opID = x.op.id
 	}
 	if x.reqErr != nil {
@@ -149,7 +152,7 @@ func (s *Suite) checkOperation(x *exchange, serverErr bool) *pairKey {
 		case x.bodiless():
 			s.checkNoBody(x)
 		case x.bodyKnown && x.status >= 400:
-			s.checkErrorBodySchema(x, x.sp.errSchema, "the API error schema "+x.sp.errSchemaName)
+			s.checkErrorBodySchema(x, x.op.errSchema, "the error schema "+x.op.errSchemaName)
 		}
 		return nil
 	}
@@ -262,6 +265,13 @@ func (s *Suite) checkHeaders(x *exchange, resp *openapi3.Response) {
 			x.add(KindETag, "the 304 response declares an ETag header but carries none")
 			continue
 		}
+		if x.status == http.StatusCreated && strings.EqualFold(n, "Location") {
+			if len(x.header.Values("Location")) == 0 {
+				x.add(KindLocation, "the 201 response declares a Location header but carries none")
+				continue
+			}
+			s.checkLocation(x)
+		}
 		one := *resp
 		one.Headers = openapi3.Headers{n: resp.Headers[n]}
 		one.Content = nil
@@ -273,6 +283,30 @@ func (s *Suite) checkHeaders(x *exchange, resp *openapi3.Response) {
 		if !validETag(et) {
 			x.add(KindETag, "malformed ETag %q (want \"opaque\" or W/\"opaque\")", et)
 		}
+	}
+}
+
+// checkLocation checks that the Location of a 201 names a resource of the same API: resolved
+// against the request URL, on the same host, under the spec's prefix, and answered by a GET
+// operation of the spec.
+func (s *Suite) checkLocation(x *exchange) {
+	raw := x.header.Get("Location")
+	u, err := url.Parse(raw)
+	if err != nil {
+		x.add(KindLocation, "Location %q is not a URI reference: %v", raw, err)
+		return
+	}
+	loc := x.req.URL.ResolveReference(u)
+	if loc.Host != x.req.URL.Host {
+		return // another host: nothing to check it against
+	}
+	if s.match(loc.Path) != x.sp {
+		x.add(KindLocation, "Location %q is not under the API's prefix %q", raw, x.sp.prefix)
+		return
+	}
+	probe := &http.Request{Method: http.MethodGet, URL: x.sp.strip(loc), Header: http.Header{}, Host: loc.Host}
+	if _, _, err := x.sp.router.FindRoute(probe); err != nil {
+		x.add(KindLocation, "Location %q names no GET operation of the API: %v", raw, err)
 	}
 }
 
@@ -353,7 +387,8 @@ func (s *Suite) checkMiss(x *exchange, serverErr bool) *pairKey {
 	case x.req.Method == http.MethodHead || x.status == http.StatusNoContent || x.status == http.StatusNotModified:
 		s.checkNoBody(x)
 	case x.bodyKnown && x.status >= 400:
-		s.checkErrorBodySchema(x, x.sp.errSchema, "the API error schema "+x.sp.errSchemaName)
+		schema, name := x.sp.missErrorSchema(x.probe.URL.Path)
+		s.checkErrorBodySchema(x, schema, "the error schema "+name)
 	}
 	return hit
 }

@@ -18,8 +18,10 @@
 // # What is checked
 //
 // A request whose path is under a spec's Prefix (longest prefix wins) is routed, prefix
-// stripped, with a gorillamux router built on the spec (servers dropped). Requests outside every
-// prefix, and Config.Unchecked paths, pass through untouched and are only counted.
+// stripped, with a gorillamux router built on the spec (servers dropped). A path under one of
+// Config.Aliases is checked, and counted, as the operation it aliases (the Messaging API answers
+// /messaging/questions/… like /messaging/v1/questions/…). Requests outside every prefix, and
+// Config.Unchecked paths, pass through untouched and are only counted.
 //
 // The request is validated with openapi3filter.ValidateRequest (MultiError, SkipSettingDefaults,
 // and an AuthenticationFunc that only checks that the credential is present where the security
@@ -51,14 +53,22 @@
 //   - response-schema: a body of a 1xx/2xx/3xx status does not match the declared schema (kin's
 //     ValidateResponse, MultiError).
 //   - no-body-expected: a non-empty body on a 204, a 304, a HEAD response, or on a status whose
-//     declared response has no content.
+//     declared response has no content. (A 304 the operation does not declare is also a
+//     status-undeclared; a 304 with Content-Type is a content-type violation.)
 //   - empty-success: a 2xx whose declared response has content, with an empty body (e.g. a
 //     handler that wrote nothing).
 //   - etag: a 304 without the ETag header its declaration lists (required or not), or an ETag
 //     value that is not an entity-tag ("…" or W/"…").
+//   - location: a 201 whose declared response lists a Location header (required or not) without
+//     one, or with one that is not a URI reference or does not name a resource of the same API
+//     (resolved against the request URL, on the same host: under the spec's prefix and answered
+//     by a GET operation of the spec).
 //   - error-body: a 4xx/5xx body that is empty, not JSON (Content-Type not application/json or
-//     *+json, or unparseable), or not matching its schema: the declared one, or for route misses
-//     and undeclared statuses the API's error schema (Config.ErrorSchema).
+//     *+json, or unparseable), or not matching its schema: the declared one; for an undeclared
+//     status the operation's error schema; for a route miss the API's. An operation's error
+//     schema is the one its declared 4xx/5xx JSON responses all reference (an OAuth endpoint
+//     answering RFC 6749 errors in an API of envelopes), else the API's (Config.ErrorSchema);
+//     Config.ErrorSchemaByPath overrides both by path prefix, for operations and route misses.
 //   - route-miss: no operation matches the path and method, and the status is not 404 (path
 //     unknown) or 405 (path documented, method not). Route misses answered 404/405 are counted in
 //     the matrix under the pseudo-operation "(route-miss)", outside the declared pairs.
@@ -102,4 +112,20 @@
 // reason, duplicated, or with an unknown field fails the whole file. An excluded pair that is
 // exercised anyway is a stale exclusion: the matrix marks it STALE and [Suite.Stale] lists it;
 // it counts as exercised and does not fail Check.
+//
+// # Switchboard
+//
+// [NewSwitchboardSuite] configures the three APIs as the server mounts them (/messaging,
+// /helpdesk, /admin); [Scenarios] drive them through the generated clients ([Env.Admin],
+// [Env.HelpDesk], [Env.Messaging]), each scenario setting up its own tenants, OAuth clients,
+// experts and settings through the operator API. Timers are tested on the server's virtual
+// clock: start the target with --clock=virtual (`switchboard serve --clock=virtual`) and the
+// timer scenarios move it with the operator API's advanceClock, which runs the due timers of
+// every tenant on that server; against a wall-clock target they are skipped with the reason.
+// [Run] (the `switchboard conformance` command) reads the target's clock mode with getClock
+// first and excludes the setClock/advanceClock pairs that mode cannot produce (the 409 on a
+// virtual clock, the 200 on the wall clock), besides the 500 of every operation
+// (exclusions.yaml). The in-process test, go test ./conformance, needs no exclusion: it runs the
+// scenarios on SQLite and PostgreSQL against a virtual-clock server, the clock scenario against
+// a second, wall-clock server on the same database, then closes the database for the 500s.
 package conformance

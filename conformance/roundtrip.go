@@ -81,7 +81,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		x.expect = n
 	}
 	x.probe = out.Clone(out.Context())
-	x.probe.URL = sp.strip(out.URL)
+	x.probe.URL = sp.unalias(sp.strip(out.URL))
 	x.probe.Body = http.NoBody
 	if hasBody {
 		x.probe.Body = io.NopCloser(bytes.NewReader(body))

@@ -11,7 +11,10 @@ import (
 	adminapi "github.com/switchboard-dev/switchboard/gen/admin"
 )
 
-// Scenarios returns every scenario, in order.
+// Scenarios returns every scenario, in order. Each sets up its own tenants through the operator
+// API. The timer scenarios (and the parts of others that move time) need a target started with
+// --clock=virtual; on the wall clock they are skipped (Result.Skipped). Moving the virtual clock
+// runs the due timers of every tenant of the target.
 func Scenarios() []Scenario {
 	return []Scenario{
 		{"operator: tenants", operatorTenants},
@@ -23,7 +26,31 @@ func Scenarios() []Scenario {
 		{"helpdesk: tokens", helpDeskTokens},
 		{"helpdesk: tenants are isolated", helpDeskIsolation},
 		{"helpdesk: route misses", helpDeskRouteMisses},
+		{"operator: clock", operatorClock},
+		{"operator: settings", operatorSettings},
+		{"operator: OAuth clients", operatorOAuthClients},
+		{"operator: experts", operatorExperts},
+		{"operator: expert side needs the admin token, a known tenant, well-formed ids", operatorExpertSideAuth},
+		{"operator: expert actions, operator view, customer actions, events", operatorExpertActions},
+		{"messaging: seed Simple Sample Flow", messagingSeedFlow},
+		{"messaging: system messages are added and removed", messagingSystemMessages},
+		{"messaging: state matrix", messagingStateMatrix},
+		{"messaging: polling and 304", messagingPolling},
+		{"messaging: companies are isolated", messagingIsolation},
+		{"messaging: bad input, tokens and OAuth errors", messagingBadInput},
+		{"messaging: text endpoints and bodyHtml", messagingText},
+		{"messaging: route misses and unprefixed aliases", messagingRouteMisses},
+		{"routing: offers in score order, tiers of K", routingOrder},
+		{"timers on the virtual clock", timers},
+		{"helpdesk: tickets on the expert side", helpDeskExpertSide},
 	}
+}
+
+// ClockScenarios returns the scenarios that depend on the clock mode alone. The in-process test
+// runs them against a second server on the wall clock for the 409 answers of setClock and
+// advanceClock.
+func ClockScenarios() []Scenario {
+	return []Scenario{{"operator: clock", operatorClock}}
 }
 
 // tenant is a tenant made for one scenario, with its Help Desk token.

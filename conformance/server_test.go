@@ -73,7 +73,17 @@ func (ts *testServer) desk(w http.ResponseWriter, r *http.Request, path string, 
 			deskError(w, http.StatusConflict, "CONFLICT")
 			return
 		}
-		w.Header().Set("Location", "/testdesk/tickets/T2")
+		switch ts.mode {
+		case "201-no-location":
+		case "201-location-unknown":
+			w.Header().Set("Location", "/testdesk/nothing/T2")
+		case "201-location-other-api":
+			w.Header().Set("Location", "/msgs/messages")
+		case "201-location-absolute":
+			w.Header().Set("Location", "http://"+r.Host+"/testdesk/tickets/T2")
+		default:
+			w.Header().Set("Location", "/testdesk/tickets/T2")
+		}
 		writeJSON(w, http.StatusCreated, map[string]any{"id": "T2", "subject": subject, "status": "open"})
 	case strings.HasPrefix(path, "/tickets/") && !strings.Contains(path[len("/tickets/"):], "/"):
 		id := strings.TrimPrefix(path, "/tickets/")
@@ -83,6 +93,10 @@ func (ts *testServer) desk(w http.ResponseWriter, r *http.Request, path string, 
 		case http.MethodDelete:
 			if id == "T404" {
 				deskError(w, http.StatusNotFound, "NOT_FOUND")
+				return
+			}
+			if ts.mode == "delete-304" {
+				w.WriteHeader(http.StatusNotModified)
 				return
 			}
 			w.WriteHeader(http.StatusNoContent)

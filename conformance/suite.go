@@ -28,9 +28,25 @@ type Config struct {
 	// prefix wins); the prefix is stripped before the route lookup. "" mounts the spec at the root.
 	Prefix string
 	// ErrorSchema names the components.schemas entry that route misses (404/405) and undeclared
-	// 4xx/5xx statuses must carry, e.g. "Error". If empty, NewSuite infers it: the one schema that
-	// every JSON content of every 4xx/5xx response references; it fails if there is no such single schema.
+	// 4xx/5xx statuses must carry, e.g. "Error": the API's default error schema. If empty, NewSuite
+	// infers it: the one schema that every JSON content of every 4xx/5xx response references; it
+	// fails if there is no such single schema (an API with several error shapes must name it).
+	//
+	// An operation whose declared 4xx/5xx JSON responses all reference one schema uses that one
+	// for its undeclared error statuses instead (an OAuth token endpoint answering RFC 6749
+	// errors inside an API whose other operations answer an envelope); ErrorSchemaByPath
+	// overrides both.
 	ErrorSchema string
+	// ErrorSchemaByPath chooses the error schema by path: a key is a path prefix given without
+	// Prefix (e.g. "/oauth/"), its value a components.schemas name. It applies to operations
+	// whose path template starts with the key and to route misses whose request path does; the
+	// longest matching key wins over the operation's own schema and over ErrorSchema.
+	ErrorSchemaByPath map[string]string
+	// Aliases are path prefixes (given without Prefix) the server also answers under another
+	// name: a request whose path equals a key or continues it with "/" is checked, and counted,
+	// as the request with the key replaced by its value, e.g. {"/questions": "/v1/questions"}
+	// checks GET /questions/{uuid} as getQuestion. The longest matching key wins.
+	Aliases map[string]string
 	// Unchecked lists paths under Prefix (given without the prefix, e.g. "/openapi.json") that the
 	// server serves outside the spec. They pass through unchecked and are counted as unchecked.
 	Unchecked []string
@@ -100,7 +116,9 @@ type spec struct {
 	router        routers.Router
 	errSchema     *openapi3.SchemaRef
 	errSchemaName string
-	ops           []*opInfo // path order, then method order
+	errByPath     []pathSchema // longest prefix first
+	aliases       [][2]string  // {from, to}, longest from first
+	ops           []*opInfo    // path order, then method order
 	opByID        map[string]*opInfo
 	opByRoute     map[string]*opInfo // "METHOD /path/template"
 	methods       []string           // every method the spec uses, to probe the router on 405
@@ -113,6 +131,15 @@ type opInfo struct {
 	id, method, path string
 	op               *openapi3.Operation
 	statuses         []string // declared response keys, "default" left out, sorted
+	errSchema        *openapi3.SchemaRef
+	errSchemaName    string // for undeclared 4xx/5xx statuses of this operation
+}
+
+// pathSchema is one Config.ErrorSchemaByPath entry, resolved.
+type pathSchema struct {
+	prefix string
+	name   string
+	schema *openapi3.SchemaRef
 }
 
 // NewSuite loads each spec with kin-openapi (validating it), drops its servers on the
@@ -208,6 +235,16 @@ func loadSpec(cfg Config) (*spec, error) {
 	for _, u := range cfg.Unchecked {
 		sp.unchecked[u] = true
 	}
+	for from, to := range cfg.Aliases {
+		if !strings.HasPrefix(from, "/") || !strings.HasPrefix(to, "/") {
+			return nil, fmt.Errorf("alias %q → %q: both must start with /", from, to)
+		}
+		sp.aliases = append(sp.aliases, [2]string{strings.TrimRight(from, "/"), strings.TrimRight(to, "/")})
+	}
+	sort.Slice(sp.aliases, func(i, j int) bool {
+		a, b := sp.aliases[i][0], sp.aliases[j][0]
+		return len(a) > len(b) || len(a) == len(b) && a < b
+	})
 	methods := map[string]bool{}
 	paths := doc.Paths.Keys()
 	sort.Strings(paths)
@@ -254,6 +291,9 @@ func loadSpec(cfg Config) (*spec, error) {
 	if err := sp.resolveErrorSchema(cfg.ErrorSchema); err != nil {
 		return nil, err
 	}
+	if err := sp.resolveOperationErrorSchemas(cfg.ErrorSchemaByPath); err != nil {
+		return nil, err
+	}
 	sp.reqOpts = &openapi3filter.Options{
 		MultiError:          true,
 		SkipSettingDefaults: true,
@@ -267,13 +307,9 @@ func loadSpec(cfg Config) (*spec, error) {
 }
 
 func (sp *spec) resolveErrorSchema(name string) error {
-	var schemas openapi3.Schemas
-	if sp.doc.Components != nil {
-		schemas = sp.doc.Components.Schemas
-	}
 	if name != "" {
-		ref := schemas[name]
-		if ref == nil || ref.Value == nil {
+		ref := sp.schemaNamed(name)
+		if ref == nil {
 			return fmt.Errorf("ErrorSchema %q is not in components.schemas", name)
 		}
 		sp.errSchema, sp.errSchemaName = ref, name
@@ -283,24 +319,11 @@ func (sp *spec) resolveErrorSchema(name string) error {
 	found := map[string]bool{}
 	unnamed := false
 	for _, oi := range sp.ops {
-		if oi.op.Responses == nil {
-			continue
+		names, inline := errorSchemaRefs(oi.op)
+		for n := range names {
+			found[n] = true
 		}
-		for code, rr := range oi.op.Responses.Map() {
-			if code == "default" || code[0] < '4' || rr == nil || rr.Value == nil {
-				continue
-			}
-			for mt, media := range rr.Value.Content {
-				if !isJSONMediaType(mt) || media == nil || media.Schema == nil {
-					continue
-				}
-				if n, ok := strings.CutPrefix(media.Schema.Ref, "#/components/schemas/"); ok {
-					found[n] = true
-				} else {
-					unnamed = true
-				}
-			}
-		}
+		unnamed = unnamed || inline
 	}
 	if len(found) != 1 || unnamed {
 		names := make([]string, 0, len(found))
@@ -314,6 +337,95 @@ func (sp *spec) resolveErrorSchema(name string) error {
 		return sp.resolveErrorSchema(n)
 	}
 	return nil
+}
+
+// schemaNamed returns the components.schemas entry name, or nil.
+func (sp *spec) schemaNamed(name string) *openapi3.SchemaRef {
+	if sp.doc.Components == nil {
+		return nil
+	}
+	if ref := sp.doc.Components.Schemas[name]; ref != nil && ref.Value != nil {
+		return ref
+	}
+	return nil
+}
+
+// errorSchemaRefs returns the component schemas the JSON contents of op's 4xx/5xx responses
+// reference, and whether any of them is inline.
+func errorSchemaRefs(op *openapi3.Operation) (names map[string]bool, inline bool) {
+	names = map[string]bool{}
+	if op == nil || op.Responses == nil {
+		return names, false
+	}
+	for code, rr := range op.Responses.Map() {
+		if code == "default" || code[0] < '4' || rr == nil || rr.Value == nil {
+			continue
+		}
+		for mt, media := range rr.Value.Content {
+			if !isJSONMediaType(mt) || media == nil || media.Schema == nil {
+				continue
+			}
+			if n, ok := strings.CutPrefix(media.Schema.Ref, "#/components/schemas/"); ok {
+				names[n] = true
+			} else {
+				inline = true
+			}
+		}
+	}
+	return names, inline
+}
+
+// resolveOperationErrorSchemas gives every operation the schema its undeclared error statuses
+// must carry: the by-path override, else the single schema its own error responses reference,
+// else the API's.
+func (sp *spec) resolveOperationErrorSchemas(byPath map[string]string) error {
+	for prefix, name := range byPath {
+		ref := sp.schemaNamed(name)
+		if ref == nil {
+			return fmt.Errorf("ErrorSchemaByPath[%q]: %q is not in components.schemas", prefix, name)
+		}
+		if !strings.HasPrefix(prefix, "/") {
+			return fmt.Errorf("ErrorSchemaByPath key %q must start with /", prefix)
+		}
+		sp.errByPath = append(sp.errByPath, pathSchema{prefix: prefix, name: name, schema: ref})
+	}
+	sort.Slice(sp.errByPath, func(i, j int) bool {
+		a, b := sp.errByPath[i].prefix, sp.errByPath[j].prefix
+		return len(a) > len(b) || len(a) == len(b) && a < b
+	})
+	for _, oi := range sp.ops {
+		oi.errSchema, oi.errSchemaName = sp.errSchema, sp.errSchemaName
+		if ps := sp.byPath(oi.path); ps != nil {
+			oi.errSchema, oi.errSchemaName = ps.schema, ps.name
+			continue
+		}
+		if names, inline := errorSchemaRefs(oi.op); len(names) == 1 && !inline {
+			for n := range names {
+				if ref := sp.schemaNamed(n); ref != nil {
+					oi.errSchema, oi.errSchemaName = ref, n
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// byPath returns the longest ErrorSchemaByPath entry covering path (prefix stripped), or nil.
+func (sp *spec) byPath(path string) *pathSchema {
+	for i := range sp.errByPath {
+		if strings.HasPrefix(path, sp.errByPath[i].prefix) {
+			return &sp.errByPath[i]
+		}
+	}
+	return nil
+}
+
+// missErrorSchema is the schema a route miss on path (prefix stripped) must carry.
+func (sp *spec) missErrorSchema(path string) (*openapi3.SchemaRef, string) {
+	if ps := sp.byPath(path); ps != nil {
+		return ps.schema, ps.name
+	}
+	return sp.errSchema, sp.errSchemaName
 }
 
 // match returns the spec whose prefix covers the path, or nil.
@@ -344,6 +456,24 @@ func (sp *spec) strip(u *url.URL) *url.URL {
 		}
 	}
 	return &v
+}
+
+// unalias rewrites u (prefix already stripped) when its path starts with an alias.
+func (sp *spec) unalias(u *url.URL) *url.URL {
+	for _, a := range sp.aliases {
+		rest, ok := strings.CutPrefix(u.Path, a[0])
+		if !ok || rest != "" && !strings.HasPrefix(rest, "/") {
+			continue
+		}
+		v := *u
+		v.Path = a[1] + rest
+		v.RawPath = ""
+		if raw, ok := strings.CutPrefix(u.RawPath, a[0]); ok {
+			v.RawPath = a[1] + raw
+		}
+		return &v
+	}
+	return u
 }
 
 // credentialPresent is the conformance suite's AuthenticationFunc: it knows no secrets, so it only

@@ -205,6 +205,15 @@ func TestMisbehaviour(t *testing.T) {
 		{"body on 304", "304-body", true, call{method: "GET", path: "/testdesk/tickets/T1", hdr: []string{`If-None-Match: "v1"`}}, []string{KindNoBodyExpected}},
 		{"Content-Type on 304", "304-content-type", true, call{method: "GET", path: "/testdesk/tickets/T1", hdr: []string{`If-None-Match: "v1"`}}, []string{KindContentType}},
 		{"304 without declared ETag", "304-no-etag", false, call{method: "GET", path: "/testdesk/tickets/T1", hdr: []string{`If-None-Match: "v1"`}}, []string{KindETag}},
+		{"304 not declared", "delete-304", false, call{method: "DELETE", path: "/testdesk/tickets/T1"}, []string{KindStatusUndeclared}},
+		{"201 without declared Location", "201-no-location", false,
+			call{method: "POST", path: "/testdesk/tickets", body: `{"subject":"x"}`, hdr: []string{auth}}, []string{KindLocation}},
+		{"201 Location naming no resource", "201-location-unknown", false,
+			call{method: "POST", path: "/testdesk/tickets", body: `{"subject":"x"}`, hdr: []string{auth}}, []string{KindLocation}},
+		{"201 Location in another API", "201-location-other-api", false,
+			call{method: "POST", path: "/testdesk/tickets", body: `{"subject":"x"}`, hdr: []string{auth}}, []string{KindLocation}},
+		{"201 absolute Location", "201-location-absolute", false,
+			call{method: "POST", path: "/testdesk/tickets", body: `{"subject":"x"}`, hdr: []string{auth}}, nil},
 		{"malformed ETag", "bad-etag", false, call{method: "GET", path: "/testdesk/tickets/T1"}, []string{KindETag}},
 		{"required header missing", "missing-etag", false, call{method: "GET", path: "/testdesk/tickets/T1"}, []string{KindResponseHeader}},
 		{"body on 204", "204-body", true, call{method: "DELETE", path: "/testdesk/tickets/T1"}, []string{KindNoBodyExpected}},
@@ -601,5 +610,123 @@ func TestSecurityPresence(t *testing.T) {
 	vs := s.Violations()
 	if len(vs) != 1 || vs[0].Kind != KindNegativeAccepted || !strings.Contains(vs[0].Message, "security requirements failed") {
 		t.Errorf("violations %v", vs)
+	}
+}
+
+// mixedServer answers testdata/mixed.yaml under /mixed with the bodies the test sets.
+type mixedServer struct {
+	status int
+	body   string
+}
+
+func (m *mixedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	if m.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", "POST")
+	}
+	w.WriteHeader(m.status)
+	io.WriteString(w, m.body)
+}
+
+const (
+	oauthErr    = `{"error":"invalid_client","error_description":"unknown client"}`
+	envelopeErr = `{"meta":{},"data":null,"error":{"message":"no","code":"NOT_FOUND"}}`
+)
+
+func TestErrorSchemaPerOperationAndPath(t *testing.T) {
+	mixed := readSpec(t, "mixed.yaml")
+	if _, err := NewSuite(Config{Name: "m", Spec: mixed}); err == nil || !strings.Contains(err.Error(), "cannot infer") {
+		t.Fatalf("two error shapes and no ErrorSchema: err = %v", err)
+	}
+	tests := []struct {
+		name          string
+		byPath        map[string]string
+		method, path  string
+		status        int
+		body          string
+		kinds         []string
+		wantErrSubstr string
+	}{
+		{"undeclared status of the OAuth operation, OAuth body", nil, "POST", "/mixed/oauth/token", 401, oauthErr, []string{KindStatusUndeclared}, ""},
+		{"undeclared status of the OAuth operation, envelope body", nil, "POST", "/mixed/oauth/token", 401, envelopeErr,
+			[]string{KindStatusUndeclared, KindErrorBody}, "OAuthError"},
+		{"declared status of the OAuth operation, envelope body", nil, "POST", "/mixed/oauth/token", 400, envelopeErr, []string{KindErrorBody}, ""},
+		{"undeclared status of an envelope operation, envelope body", nil, "GET", "/mixed/items", 404, envelopeErr, []string{KindStatusUndeclared}, ""},
+		{"undeclared status of an envelope operation, OAuth body", nil, "GET", "/mixed/items", 404, oauthErr,
+			[]string{KindStatusUndeclared, KindErrorBody}, "ErrorEnvelope"},
+		{"route miss under /oauth, envelope body", nil, "GET", "/mixed/oauth/nothing", 404, envelopeErr, nil, ""},
+		{"route miss under /oauth, OAuth body", nil, "GET", "/mixed/oauth/nothing", 404, oauthErr, []string{KindErrorBody}, "ErrorEnvelope"},
+		{"405 on the OAuth path, envelope body", nil, "GET", "/mixed/oauth/token", 405, envelopeErr, nil, ""},
+		{"by path: route miss under /oauth, OAuth body", map[string]string{"/oauth/": "OAuthError"}, "GET", "/mixed/oauth/nothing", 404, oauthErr, nil, ""},
+		{"by path: route miss under /oauth, envelope body", map[string]string{"/oauth/": "OAuthError"}, "GET", "/mixed/oauth/nothing", 404, envelopeErr,
+			[]string{KindErrorBody}, "OAuthError"},
+		{"by path wins over the operation", map[string]string{"/oauth/": "ErrorEnvelope"}, "POST", "/mixed/oauth/token", 401, envelopeErr, []string{KindStatusUndeclared}, ""},
+		{"longest key wins", map[string]string{"/": "OAuthError", "/items": "ErrorEnvelope"}, "GET", "/mixed/items", 404, envelopeErr, []string{KindStatusUndeclared}, ""},
+		{"elsewhere the API default", map[string]string{"/oauth/": "OAuthError"}, "GET", "/mixed/nothing", 404, oauthErr, []string{KindErrorBody}, "ErrorEnvelope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := NewSuite(Config{Name: "m", Spec: mixed, Prefix: "/mixed", ErrorSchema: "ErrorEnvelope", ErrorSchemaByPath: tt.byPath})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &http.Client{Transport: s.RoundTripper(HandlerTransport(&mixedServer{status: tt.status, body: tt.body}))}
+			req, _ := http.NewRequest(tt.method, "http://x"+tt.path, nil)
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			var got []string
+			for _, v := range s.Violations() {
+				got = append(got, v.Kind)
+				t.Logf("%s", v)
+				if v.Kind == KindErrorBody && tt.wantErrSubstr != "" && !strings.Contains(v.Message, tt.wantErrSubstr) {
+					t.Errorf("error-body message %q does not name %s", v.Message, tt.wantErrSubstr)
+				}
+			}
+			if !slices.Equal(got, tt.kinds) {
+				t.Errorf("violation kinds %q, want %q", got, tt.kinds)
+			}
+		})
+	}
+	for _, bad := range []map[string]string{{"/oauth/": "Problem"}, {"oauth/": "OAuthError"}} {
+		if _, err := NewSuite(Config{Name: "m", Spec: mixed, ErrorSchema: "ErrorEnvelope", ErrorSchemaByPath: bad}); err == nil || !strings.Contains(err.Error(), "ErrorSchemaByPath") {
+			t.Errorf("ErrorSchemaByPath %v: err = %v", bad, err)
+		}
+	}
+}
+
+func TestAliases(t *testing.T) {
+	s, err := NewSuite(Config{Name: "testdesk", Spec: readSpec(t, "testdesk.yaml"), Prefix: "/testdesk", ErrorSchema: "Error",
+		Aliases: map[string]string{"/t": "/tickets"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Transport: s.RoundTripper(HandlerTransport(&testServer{}))}
+	// The test server does not answer the alias itself: what matters is how the suite routes it.
+	for _, p := range []string{"/testdesk/t/T404", "/testdesk/tx/T1"} {
+		resp, err := c.Get("http://x" + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	var got []string
+	for _, v := range s.Violations() {
+		got = append(got, v.OperationID+" "+v.Kind)
+	}
+	if len(got) != 0 {
+		t.Errorf("violations %q", got)
+	}
+	hits := map[string]int{}
+	for _, p := range s.Coverage() {
+		hits[p.OperationID+" "+p.Status] = p.Hits
+	}
+	if hits["getTicket 404"] != 1 || hits[RouteMissOperation+" 404"] != 1 {
+		t.Errorf("coverage %v: want getTicket 404 (the alias) and one route miss (/tx is no alias)", hits)
+	}
+	if _, err := NewSuite(Config{Name: "d", Spec: readSpec(t, "testdesk.yaml"), Aliases: map[string]string{"t": "/tickets"}}); err == nil {
+		t.Errorf("relative alias accepted")
 	}
 }

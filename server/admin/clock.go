@@ -9,8 +9,12 @@ import (
 )
 
 // GetClock implements GET /v1/clock.
-func (h *Handler) GetClock(_ context.Context, _ gen.GetClockRequestObject) (gen.GetClockResponseObject, error) {
-	return gen.GetClock200JSONResponse(clockState(h.svc.ClockNow())), nil
+func (h *Handler) GetClock(ctx context.Context, _ gen.GetClockRequestObject) (gen.GetClockResponseObject, error) {
+	c, err := h.svc.ClockNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetClock200JSONResponse(clockState(c)), nil
 }
 
 // SetClock implements PUT /v1/clock: virtual clock only (409 on the wall clock).

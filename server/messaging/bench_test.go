@@ -3,6 +3,7 @@ package messaging_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
@@ -38,4 +39,59 @@ func BenchmarkBareChi304(b *testing.B) {
 		rec := httptest.NewRecorder()
 		r.ServeHTTP(rec, req)
 	}
+}
+
+// BenchmarkAsk is POST /messaging/v1/questions through the whole stack, routing included (one
+// expert), on SQLite.
+func BenchmarkAsk(b *testing.B) {
+	e := newEnv(b)
+	tok := e.token()
+	b.ReportAllocs()
+	for b.Loop() {
+		r := e.raw("POST", "/messaging/v1/questions", `{"text":"How do I reset my password?"}`, tok)
+		if r.Code != http.StatusCreated {
+			b.Fatalf("status %d: %s", r.Code, r.Body)
+		}
+	}
+}
+
+// BenchmarkAddMessage is POST /messaging/v1/messages on a question with a response, each
+// iteration on a fresh question so the conversation does not grow with b.N.
+func BenchmarkAddMessage(b *testing.B) {
+	e := newEnv(b)
+	tok := e.token()
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		q := e.ask(tok, `{"text":"hello"}`)["uuid"].(string)
+		e.respond(q)
+		b.StartTimer()
+		r := e.raw("POST", "/messaging/v1/messages", `{"questionUuid":"`+q+`","body":"It did not work."}`, tok)
+		if r.Code != http.StatusCreated {
+			b.Fatalf("status %d: %s", r.Code, r.Body)
+		}
+	}
+}
+
+// BenchmarkRespond is an expert's response (service.Respond: the transaction that loads the
+// conversation, applies the rule and persists it), each on a fresh question.
+func BenchmarkRespond(b *testing.B) {
+	e := newEnv(b)
+	tok := e.token()
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		q := e.ask(tok, `{"text":"hello"}`)["uuid"].(string)
+		b.StartTimer()
+		e.respond(q)
+	}
+}
+
+func (e *env) raw(method, target, body, token string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
 }

@@ -691,20 +691,20 @@ func (c *Conversation) ReroutePromptDue(after time.Duration, now time.Time) *Cha
 	if c.Q.Status != Unresolved || after <= 0 {
 		return ch
 	}
-	lastUser, lastExpert := c.Q.CreatedAt, time.Time{}
-	for _, m := range c.Messages {
+	// Who spoke last is decided by message order (timestamps have whole seconds only).
+	lastUser, userIdx, expertIdx := c.Q.CreatedAt, -1, -1
+	for i, m := range c.Messages {
 		switch m.Type {
 		case UserMessage:
+			userIdx = i
 			if m.CreatedAt.After(lastUser) {
 				lastUser = m.CreatedAt
 			}
 		case ExpertMessage:
-			if m.CreatedAt.After(lastExpert) {
-				lastExpert = m.CreatedAt
-			}
+			expertIdx = i
 		}
 	}
-	if !lastExpert.IsZero() && !lastExpert.Before(lastUser) {
+	if expertIdx > userIdx {
 		return ch // the expert spoke after the user: nobody is waiting on an expert
 	}
 	if due := lastUser.Add(after); now.Before(due) {

@@ -510,3 +510,14 @@ func TestBumpWithinOneSecond(t *testing.T) {
 		t.Fatalf("lastUpdated must strictly increase within a second: %v %v %v", first, second, c.Q.LastUpdated)
 	}
 }
+
+// The reroute prompt follows message order: a user reply in the same second as the expert's
+// message still means the user is waiting.
+func TestReroutePromptSameSecond(t *testing.T) {
+	c := newConv(t, nil)
+	r := respond(t, c, alice, 10)
+	must(t)(c.ExpertMessage(alice, "try this", at(20)))
+	must(t)(c.UserMessage(&r, "User", "did not work", timers, at(20)))
+	c.ReroutePromptDue(time.Minute, at(80))
+	wantSystems(t, c, "ACCEPT_RESPONSE@Alice", "CUSTOMER_REROUTE_PROMPT@Q")
+}

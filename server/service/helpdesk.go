@@ -45,6 +45,7 @@ func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq q
 		return HelpDeskQuestion{}, err
 	}
 	var out HelpDeskQuestion
+	now := s.Clock.Now()
 	create := func(tx *store.TenantTx) error {
 		q, err := tx.QuestionByHelpDeskID(ctx, nq.HelpDeskID, false)
 		if err == nil {
@@ -54,7 +55,6 @@ func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq q
 		if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		now := s.Clock.Now()
 		cust, err := tx.UpsertCustomer(ctx, nq.Email, nq.Name, now)
 		if err != nil {
 			return err
@@ -94,6 +94,7 @@ func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq q
 // already over changes nothing and succeeds.
 func (s *Service) CloseHelpDeskQuestion(ctx context.Context, t store.Tenant, helpDeskID string) (HelpDeskQuestion, error) {
 	var out HelpDeskQuestion
+	now := s.Clock.Now()
 	err := s.Store.InTenantTx(ctx, t.ID, func(tx *store.TenantTx) error {
 		q, err := tx.QuestionByHelpDeskID(ctx, helpDeskID, true)
 		if err != nil {
@@ -103,7 +104,6 @@ func (s *Service) CloseHelpDeskQuestion(ctx context.Context, t store.Tenant, hel
 		if err != nil {
 			return err
 		}
-		now := s.Clock.Now()
 		if err := persist(ctx, tx, c, c.Close(now), now); err != nil {
 			return err
 		}

@@ -22,8 +22,9 @@ import (
 func (s *Service) RunDueJobs(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		ran, err := s.Store.RunDueJob(ctx, s.Clock.Now(), func(tx *store.TenantTx, j store.Job) error {
-			return s.runJob(ctx, tx, j)
+		now := s.Clock.Now() // outside the job's transaction: the clock may read the database
+		ran, err := s.Store.RunDueJob(ctx, now, func(tx *store.TenantTx, j store.Job) error {
+			return s.runJob(ctx, tx, j, now)
 		})
 		if err != nil {
 			return n, err
@@ -37,8 +38,7 @@ func (s *Service) RunDueJobs(ctx context.Context) (int, error) {
 
 // runJob applies one due timer inside the transaction that removed it. A job whose question is
 // gone, or whose moment has passed (the question moved on), does nothing.
-func (s *Service) runJob(ctx context.Context, tx *store.TenantTx, j store.Job) error {
-	now := s.Clock.Now()
+func (s *Service) runJob(ctx context.Context, tx *store.TenantTx, j store.Job, now time.Time) error {
 	if j.Kind == question.JobTokenExpiry {
 		hash, err := hex.DecodeString(j.Subject)
 		if err != nil {
@@ -115,37 +115,69 @@ const (
 
 const clockSetting = "clock"
 
-// VirtualClock is the operator-controlled clock. Its time is kept in the database, so it
-// survives restarts and every instance sharing the database starts from it.
+// VirtualClock is the operator-controlled clock. Its time lives in the database, so it survives
+// restarts and every instance sharing the database reads the same time; the last value read is
+// kept for when the database cannot be reached.
 type VirtualClock struct {
-	mu    sync.Mutex // serialises set/advance (jobs run in order)
-	fixed *clock.Fixed
+	mu    sync.Mutex // serialises set/advance on this instance (jobs run in due order)
+	st    *store.Store
+	cache *clock.Fixed
 }
 
-// Now returns the virtual time.
-func (v *VirtualClock) Now() time.Time { return v.fixed.Now() }
+// Now returns the virtual time as stored, or the last time read if the database fails.
+func (v *VirtualClock) Now() time.Time {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	t, err := v.read(ctx)
+	if err != nil {
+		slog.Error("reading the virtual clock; using the last value read", "err", err)
+		return v.cache.Now()
+	}
+	return t
+}
 
-// UseVirtualClock switches the service to a virtual clock, starting from the stored virtual
+func (v *VirtualClock) read(ctx context.Context) (time.Time, error) {
+	b, err := v.st.OperatorSetting(ctx, clockSetting)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if b == nil {
+		return v.cache.Now(), nil
+	}
+	var t time.Time
+	if err := t.UnmarshalText(b); err != nil {
+		return time.Time{}, fmt.Errorf("stored virtual clock: %w", err)
+	}
+	v.cache.Set(t)
+	return t.UTC(), nil
+}
+
+func (v *VirtualClock) set(ctx context.Context, t time.Time) error {
+	b, _ := t.UTC().MarshalText()
+	if err := v.st.SetOperatorSetting(ctx, clockSetting, b, time.Now()); err != nil {
+		return err
+	}
+	v.cache.Set(t)
+	return nil
+}
+
+// UseVirtualClock switches the service to the virtual clock, starting from the stored virtual
 // time or, the first time, from the wall clock.
 func (s *Service) UseVirtualClock(ctx context.Context) error {
-	start := time.Now().UTC().Truncate(time.Second)
+	v := &VirtualClock{st: s.Store, cache: clock.NewFixed(time.Now().UTC().Truncate(time.Second))}
 	b, err := s.Store.OperatorSetting(ctx, clockSetting)
 	if err != nil {
 		return err
 	}
-	if b != nil {
-		if err := start.UnmarshalText(b); err != nil {
-			return fmt.Errorf("stored virtual clock: %w", err)
+	if b == nil {
+		if err := v.set(ctx, v.cache.Now()); err != nil {
+			return err
 		}
+	} else if _, err := v.read(ctx); err != nil {
+		return err
 	}
-	v := &VirtualClock{fixed: clock.NewFixed(start)}
 	s.Clock, s.virtual = v, v
-	return s.saveClock(ctx)
-}
-
-func (s *Service) saveClock(ctx context.Context) error {
-	b, _ := s.virtual.Now().MarshalText()
-	return s.Store.SetOperatorSetting(ctx, clockSetting, b, time.Now())
+	return nil
 }
 
 // ClockState is the server clock as the operator sees it.
@@ -155,12 +187,13 @@ type ClockState struct {
 	JobsRun int
 }
 
-// ClockNow reports the server time and mode.
-func (s *Service) ClockNow() ClockState {
+// ClockNow reports the server time and mode (on the virtual clock, as stored now).
+func (s *Service) ClockNow(ctx context.Context) (ClockState, error) {
 	if s.virtual == nil {
-		return ClockState{Now: s.Clock.Now(), Mode: ClockWall}
+		return ClockState{Now: s.Clock.Now(), Mode: ClockWall}, nil
 	}
-	return ClockState{Now: s.Clock.Now(), Mode: ClockVirtual}
+	t, err := s.virtual.read(ctx)
+	return ClockState{Now: t, Mode: ClockVirtual}, err
 }
 
 var errWallClock = apierr.Conflictf("the server runs on the wall clock; start it with --clock=virtual to set or advance time")
@@ -173,11 +206,15 @@ func (s *Service) SetClock(ctx context.Context, t time.Time) (ClockState, error)
 	}
 	s.virtual.mu.Lock()
 	defer s.virtual.mu.Unlock()
-	if t.Before(s.virtual.Now()) {
-		return ClockState{}, apierr.Invalidf("now: %s is before the current virtual time %s; the clock only moves forward",
-			t.UTC().Format(time.RFC3339), s.virtual.Now().Format(time.RFC3339))
+	now, err := s.virtual.read(ctx)
+	if err != nil {
+		return ClockState{}, err
 	}
-	return s.stepTo(ctx, t.UTC())
+	if t.Before(now) {
+		return ClockState{}, apierr.Invalidf("now: %s is before the current virtual time %s; the clock only moves forward",
+			t.UTC().Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	return s.stepTo(ctx, now, t.UTC())
 }
 
 // AdvanceClock moves the virtual clock forward by d (see SetClock).
@@ -190,10 +227,16 @@ func (s *Service) AdvanceClock(ctx context.Context, d time.Duration) (ClockState
 	}
 	s.virtual.mu.Lock()
 	defer s.virtual.mu.Unlock()
-	return s.stepTo(ctx, s.virtual.Now().Add(d))
+	now, err := s.virtual.read(ctx)
+	if err != nil {
+		return ClockState{}, err
+	}
+	return s.stepTo(ctx, now, now.Add(d))
 }
 
-func (s *Service) stepTo(ctx context.Context, target time.Time) (ClockState, error) {
+// stepTo moves the virtual clock from now to target, stopping at each due job's time so that
+// it runs "at" its due time (and other instances read that time meanwhile).
+func (s *Service) stepTo(ctx context.Context, now, target time.Time) (ClockState, error) {
 	total := 0
 	for {
 		due, ok, err := s.Store.NextJobDue(ctx)
@@ -203,21 +246,20 @@ func (s *Service) stepTo(ctx context.Context, target time.Time) (ClockState, err
 		if !ok || due.After(target) {
 			break
 		}
-		if due.After(s.virtual.Now()) {
-			s.virtual.fixed.Set(due)
+		if due.After(now) {
+			if err := s.virtual.set(ctx, due); err != nil {
+				return ClockState{}, err
+			}
+			now = due
 		}
 		n, err := s.RunDueJobs(ctx)
 		total += n
 		if err != nil {
 			return ClockState{}, err
 		}
-		if n == 0 && !due.After(s.virtual.Now()) {
-			// Another instance took it between our look and our run: look again.
-			continue
-		}
+		// n == 0: another instance holds that job right now; look again.
 	}
-	s.virtual.fixed.Set(target)
-	if err := s.saveClock(ctx); err != nil {
+	if err := s.virtual.set(ctx, target); err != nil {
 		return ClockState{}, err
 	}
 	return ClockState{Now: target, Mode: ClockVirtual, JobsRun: total}, nil

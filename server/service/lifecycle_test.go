@@ -75,6 +75,15 @@ func (e *env) advance(d time.Duration) int {
 	return s.JobsRun
 }
 
+func (e *env) now() time.Time {
+	e.t.Helper()
+	c, err := e.svc.ClockNow(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c.Now
+}
+
 func (e *env) question(id uuid.UUID) service.View {
 	e.t.Helper()
 	v, err := e.svc.MessagingQuestion(e.ctx, e.p, id)
@@ -223,6 +232,11 @@ func TestOfferWidening(t *testing.T) {
 		os, _ := e.svc.QuestionOffers(e.ctx, e.ten.ID, v.Q.UUID)
 		if os[2].Tier != 1 || os[0].Tier != 0 || os[0].Score < os[2].Score {
 			t.Fatalf("tiers/scores: %+v", os)
+		}
+		for i, o := range os { // ranks continue across tiers
+			if o.Rank != i+1 {
+				t.Fatalf("offer %d has rank %d: %+v", i, o.Rank, os)
+			}
 		}
 		// Everyone eligible has been offered it: no further widening job.
 		if n := e.advance(time.Hour); n != 0 {
@@ -375,13 +389,13 @@ func TestTokens(t *testing.T) {
 func TestVirtualClockPersists(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st)
-		start := e.svc.ClockNow().Now
+		start := e.now()
 		e.advance(48 * time.Hour)
 		again := service.New(st)
 		if err := again.UseVirtualClock(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		if got := again.ClockNow().Now; !got.Equal(start.Add(48 * time.Hour)) {
+		if got := (&env{t: t, ctx: e.ctx, svc: again}).now(); !got.Equal(start.Add(48 * time.Hour)) {
 			t.Fatalf("restarted clock at %v, want %v", got, start.Add(48*time.Hour))
 		}
 		if _, err := again.SetClock(e.ctx, start); apierr.KindOf(err) != apierr.Invalid {
@@ -389,6 +403,28 @@ func TestVirtualClockPersists(t *testing.T) {
 		}
 		if _, err := service.New(st).AdvanceClock(e.ctx, time.Hour); apierr.KindOf(err) != apierr.Conflict {
 			t.Fatalf("advance on the wall clock: %v", err)
+		}
+	})
+}
+
+// Instances sharing a database share the virtual clock.
+func TestVirtualClockIsShared(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		other := service.New(st)
+		if err := other.UseVirtualClock(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		start := e.now()
+		e.advance(time.Hour)
+		if got := other.Clock.Now(); !got.Equal(start.Add(time.Hour)) {
+			t.Fatalf("the other instance reads %v, want %v", got, start.Add(time.Hour))
+		}
+		if _, err := other.AdvanceClock(e.ctx, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.now(); !got.Equal(start.Add(2 * time.Hour)) {
+			t.Fatalf("after the other instance advanced: %v, want %v", got, start.Add(2*time.Hour))
 		}
 	})
 }
@@ -405,7 +441,6 @@ func TestJobsRunOnceAcrossInstances(t *testing.T) {
 		// Four instances see the same due jobs at the same moment.
 		var wg sync.WaitGroup
 		counts := make([]int, 4)
-		e.svc.SetClock(e.ctx, e.svc.ClockNow().Now) // no-op step, keeps the clock persisted
 		instances := make([]*service.Service, 4)
 		for i := range instances {
 			instances[i] = service.New(st)
@@ -413,12 +448,7 @@ func TestJobsRunOnceAcrossInstances(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, s := range instances {
-			if _, err := s.AdvanceClock(e.ctx, 0); err != nil { // all at the same virtual time
-				t.Fatal(err)
-			}
-		}
-		target := e.svc.ClockNow().Now.Add(61 * time.Second)
+		target := e.now().Add(61 * time.Second)
 		for i, s := range instances {
 			wg.Add(1)
 			go func() {

@@ -36,11 +36,11 @@ func (s *Service) act(ctx context.Context, tenantID, id uuid.UUID, channel strin
 		c  *question.Conversation
 		ch *question.Change
 	)
+	now := s.Clock.Now() // read before the transaction: the clock may itself read the database
 	err = s.Store.InTenantTx(ctx, tenantID, func(tx *store.TenantTx) error {
 		if c, err = loadConversation(ctx, tx, id, channel); err != nil {
 			return err
 		}
-		now := s.Clock.Now()
 		if ch, err = rule(c, st, now); err != nil {
 			return err
 		}
@@ -95,12 +95,12 @@ func (s *Service) Ask(ctx context.Context, p Principal, in question.MessagingInp
 		automated = &question.Automated{AuthorName: AutomatedAuthor, Body: body}
 	}
 	var c *question.Conversation
+	now := s.Clock.Now()
 	err = s.Store.InTenantTx(ctx, p.TenantID, func(tx *store.TenantTx) error {
 		id, err := tx.NextQuestionID(ctx)
 		if err != nil {
 			return err
 		}
-		now := s.Clock.Now()
 		q := &store.Question{
 			TenantID: p.TenantID, UUID: uuid.New(), ID: id, Channel: question.ChannelMessaging,
 			Subject: nq.Subject, Text: nq.Text, Language: nq.Language, Category: nq.Classification,

@@ -80,8 +80,10 @@ func offerNextTier(ctx context.Context, tx *store.TenantTx, q *store.Question, s
 		if err != nil {
 			return 0, err
 		}
+		// Ranks continue across tiers (tier t holds ranks t·K+1 …), whatever the fresh ranking
+		// numbered them: the offer order is what the operator reads.
 		batch = append(batch, store.Offer{
-			QuestionUUID: q.UUID, ExpertUUID: c.Expert, Tier: tier, Rank: c.Rank, Score: c.Score,
+			QuestionUUID: q.UUID, ExpertUUID: c.Expert, Tier: tier, Rank: len(existing) + len(batch) + 1, Score: c.Score,
 			Breakdown: b, OfferedAt: now,
 		})
 	}
