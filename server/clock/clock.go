@@ -1,5 +1,5 @@
 // Package clock gives the server its notion of "now". Everything time-dependent reads a Clock,
-// never time.Now, so that tests (and, later, the operator's virtual clock) decide what time it is.
+// never time.Now, so that tests and the operator's virtual clock (service.VirtualClock) decide what time it is.
 package clock
 
 import (

@@ -295,6 +295,19 @@ func (s *Service) postUserMessage(ctx context.Context, tenantID, questionID uuid
 // Messages returns the messages of a question (or of one thread) in creation order.
 // notModified is true when lastChecked is set and nothing changed after it.
 func (s *Service) Messages(ctx context.Context, p Principal, questionID uuid.UUID, responseID *uuid.UUID, lastChecked *time.Time) (View, []store.Message, bool, error) {
+	if lastChecked != nil && responseID == nil {
+		// The poll: one read decides 304 before the conversation is loaded.
+		q, err := s.Store.Question(ctx, p.TenantID, questionID)
+		if err == nil && q.Channel != question.ChannelMessaging {
+			err = store.ErrNotFound
+		}
+		if err != nil {
+			return View{}, nil, false, notFound(err, "question %s not found", questionID)
+		}
+		if NotModified(q.LastUpdated, *lastChecked) {
+			return View{}, nil, true, nil
+		}
+	}
 	v, err := s.MessagingQuestion(ctx, p, questionID)
 	if err != nil {
 		return View{}, nil, false, err
@@ -325,6 +338,9 @@ func (s *Service) Messages(ctx context.Context, p Principal, questionID uuid.UUI
 
 // Classify predicts the class of a text; Class is nil below the company's threshold.
 func (s *Service) Classify(ctx context.Context, p Principal, text string) (textmatch.Match, error) {
+	if _, err := question.CheckBody("text", text); err != nil {
+		return textmatch.Match{}, err
+	}
 	st, err := s.settings(ctx, p.TenantID)
 	if err != nil {
 		return textmatch.Match{}, err
@@ -334,6 +350,9 @@ func (s *Service) Classify(ctx context.Context, p Principal, text string) (textm
 
 // PredictRouting tells whether experts would handle a text.
 func (s *Service) PredictRouting(ctx context.Context, p Principal, text string) (bool, float64, error) {
+	if _, err := question.CheckBody("text", text); err != nil {
+		return false, 0, err
+	}
 	st, err := s.settings(ctx, p.TenantID)
 	if err != nil {
 		return false, 0, err
@@ -344,6 +363,9 @@ func (s *Service) PredictRouting(ctx context.Context, p Principal, text string) 
 
 // Content returns up to three class answers above the threshold, best first.
 func (s *Service) Content(ctx context.Context, p Principal, text string) ([]textmatch.Match, error) {
+	if _, err := question.CheckBody("text", text); err != nil {
+		return nil, err
+	}
 	st, err := s.settings(ctx, p.TenantID)
 	if err != nil {
 		return nil, err
@@ -354,6 +376,9 @@ func (s *Service) Content(ctx context.Context, p Principal, text string) ([]text
 // AutomaticAnswer stores and returns the best class answer for a query; ok is false when
 // nothing clears the threshold.
 func (s *Service) AutomaticAnswer(ctx context.Context, p Principal, query string) (store.AutomaticAnswer, bool, error) {
+	if _, err := question.CheckBody("query", query); err != nil {
+		return store.AutomaticAnswer{}, false, err
+	}
 	m, err := s.Classify(ctx, p, query)
 	if err != nil || m.Class == nil {
 		return store.AutomaticAnswer{}, false, err
