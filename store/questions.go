@@ -92,9 +92,10 @@ func (tx *TenantTx) UpsertCustomer(ctx context.Context, email, name string, now 
 	return got.toCustomer(), nil
 }
 
-// NextQuestionID allocates the next server-wide question id. The counter row
-// stays locked until the transaction ends (gap-free; a rollback returns the
-// id), so call it late in the transaction.
+// NextQuestionID allocates the next server-wide question id. On SQLite the
+// counter row is part of the transaction (gap-free; a rollback returns the
+// id); on PostgreSQL it comes from a sequence, which never blocks other
+// transactions (a rollback leaves a gap).
 func (tx *TenantTx) NextQuestionID(ctx context.Context) (int64, error) {
 	return tx.nextCounter(ctx, counterQuestionID)
 }
@@ -106,8 +107,11 @@ func (tx *TenantTx) NextResponseID(ctx context.Context) (int64, error) {
 
 func (tx *TenantTx) nextCounter(ctx context.Context, name string) (int64, error) {
 	var id int64
-	err := tx.tx.NewRaw("UPDATE counters SET next_value = next_value + 1 WHERE name = ? RETURNING next_value - 1", name).
-		Scan(ctx, &id)
+	q := tx.tx.NewRaw("UPDATE counters SET next_value = next_value + 1 WHERE name = ? RETURNING next_value - 1", name)
+	if tx.dialect == DialectPostgres {
+		q = tx.tx.NewRaw("SELECT nextval(?)", name+"_seq")
+	}
+	err := q.Scan(ctx, &id)
 	if err != nil {
 		return 0, mapReadErr("next "+name, err)
 	}

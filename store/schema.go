@@ -21,6 +21,31 @@ type migration struct {
 var migrations = []migration{
 	{name: "0001_initial_schema", up: execDDL(schemaV1)},
 	{name: "0002_messaging", up: migrateV2},
+	{name: "0003_pg_id_sequences", up: migrateV3},
+}
+
+// migrateV3 moves PostgreSQL's server-wide question and response ids from the counters table to
+// sequences: a counter row stays locked until its transaction commits, which serialised every
+// ask and every response across all tenants; nextval never blocks (a rolled-back transaction
+// leaves a gap). Each sequence starts at the counter's value, or where it already is if this
+// step runs again. SQLite keeps the counters (it has one writer anyway).
+func migrateV3(ctx context.Context, tx bun.Tx, dialect string) error {
+	if dialect != DialectPostgres {
+		return nil
+	}
+	for _, c := range []string{counterQuestionID, counterResponseID} {
+		seq := c + "_seq"
+		if _, err := tx.ExecContext(ctx, "CREATE SEQUENCE IF NOT EXISTS "+seq); err != nil {
+			return err
+		}
+		q := fmt.Sprintf(`SELECT setval('%[1]s', GREATEST(
+			(SELECT next_value FROM counters WHERE name = '%[2]s'),
+			(SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM %[1]s)), false)`, seq, c)
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Portable DDL. Placeholders are replaced per dialect by ddl():

@@ -179,6 +179,9 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// pgMaxConns is the connection pool size of one instance on PostgreSQL.
+const pgMaxConns = 25
+
 func openPostgres(ctx context.Context, dbURL string) (s *Store, err error) {
 	if _, err := url.Parse(dbURL); err != nil {
 		return nil, fmt.Errorf("store: invalid PostgreSQL URL: %w", err)
@@ -191,6 +194,13 @@ func openPostgres(ctx context.Context, dbURL string) (s *Store, err error) {
 	}()
 	connector := pgdriver.NewConnector(pgdriver.WithDSN(dbURL))
 	sqldb := sql.OpenDB(connector)
+	// Keep connections: database/sql's default of 2 idle connections makes every burst open and
+	// close backends (and re-prepare Poll's statement on each), which showed as a p99 of
+	// ~0.7 s on the poll path at 64 clients. 25 per instance leaves room for a few instances
+	// under PostgreSQL's default max_connections of 100.
+	sqldb.SetMaxOpenConns(pgMaxConns)
+	sqldb.SetMaxIdleConns(pgMaxConns)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	s = &Store{db: bun.NewDB(sqldb, pgdialect.New()), dialect: DialectPostgres}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.db.Close()

@@ -120,8 +120,12 @@ func (s *Store) SetAdminTokenHash(ctx context.Context, hash []byte) error {
 // EnsureQuestionIDStart raises the question id counter so that the next
 // allocated id is >= start. It never lowers it.
 func (s *Store) EnsureQuestionIDStart(ctx context.Context, start int64) error {
-	_, err := s.db.NewRaw("UPDATE counters SET next_value = ? WHERE name = ? AND next_value < ?",
-		start, counterQuestionID, start).Exec(ctx)
+	q := s.db.NewRaw("UPDATE counters SET next_value = ? WHERE name = ? AND next_value < ?", start, counterQuestionID, start)
+	if s.isPG() {
+		q = s.db.NewRaw(`SELECT setval('question_id_seq', GREATEST(?,
+			(SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM question_id_seq)), false)`, start)
+	}
+	_, err := q.Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: ensure question id start: %w", err)
 	}
