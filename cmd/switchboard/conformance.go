@@ -12,7 +12,7 @@ import (
 // matrix; it fails on any violation.
 func runConformance(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("conformance")
-	base := fs.String("base-url", "http://127.0.0.1:8080", "the server to check")
+	base := fs.String("base-url", "http://127.0.0.1:8080", "the server to check (start it with --clock=virtual so the timer scenarios run; on the wall clock they are skipped)")
 	token := fs.String("admin-token", "", "the server's operator API token")
 	if err := parse(fs, args); err != nil {
 		return err
