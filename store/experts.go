@@ -420,3 +420,31 @@ func (s *Store) ExpertQueue(ctx context.Context, tenantID, expertUUID uuid.UUID)
 	}
 	return qs, mapRows(rows, (*offerRow).toOffer), nil
 }
+
+// LockExpertLoad returns the expert and the number of UNRESOLVED questions it holds, and keeps
+// the expert's row locked for the rest of the transaction (FOR UPDATE on PostgreSQL; SQLite's
+// transaction already excludes every other writer), so that two claims by one expert cannot
+// both pass a capacity check. ErrNotFound for another tenant's or an unknown expert.
+func (tx *TenantTx) LockExpertLoad(ctx context.Context, id uuid.UUID) (Expert, int, error) {
+	var row expertRow
+	q := tx.tx.NewSelect().Model(&row).Where("e.tenant_id = ?", tx.tenant).Where("e.uuid = ?", id).Limit(1)
+	if tx.dialect == DialectPostgres {
+		q = q.For("UPDATE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Expert{}, 0, mapReadErr("lock expert", err)
+	}
+	e, err := row.toExpert()
+	if err != nil {
+		return Expert{}, 0, fmt.Errorf("store: %w", err)
+	}
+	n, err := tx.tx.NewSelect().Model((*questionRow)(nil)).
+		Where("q.tenant_id = ?", tx.tenant).
+		Where("q.status = ?", statusUnresolved).
+		Where("q.claimed_by = ?", id).
+		Count(ctx)
+	if err != nil {
+		return Expert{}, 0, fmt.Errorf("store: expert load: %w", err)
+	}
+	return e, n, nil
+}

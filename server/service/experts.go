@@ -245,19 +245,36 @@ func (s *Service) expertAct(ctx context.Context, tenantID, expertID, questionID 
 	return ExpertView{View: v, Expert: expertID, Offer: &o}, ch, nil
 }
 
-// Claim gives the question to the expert. An expert at capacity cannot claim more.
+// Claim gives the question to the expert. An expert at capacity cannot claim more; the check
+// and the claim happen in one transaction that holds the expert's row, so two claims by one
+// expert cannot both pass it.
 func (s *Service) Claim(ctx context.Context, tenantID, expertID, questionID uuid.UUID) (ExpertView, error) {
 	e, err := s.expert(ctx, tenantID, expertID)
 	if err != nil {
 		return ExpertView{}, err
 	}
-	v, _, err := s.expertAct(ctx, tenantID, expertID, questionID, func(c *question.Conversation, a question.Actor, _ Settings, now time.Time) (*question.Change, error) {
-		if e.Capacity > 0 && e.OpenLoad >= e.Capacity && (c.Q.ClaimedBy == nil || *c.Q.ClaimedBy != a.UUID) {
-			return nil, apierr.Forbiddenf("expert %s is at capacity (%d open questions)", expertID, e.Capacity)
+	if !e.IsActive {
+		return ExpertView{}, apierr.Forbiddenf("expert %s is inactive", expertID)
+	}
+	o, err := s.offerTo(ctx, tenantID, expertID, questionID)
+	if err != nil {
+		return ExpertView{}, err
+	}
+	actor := question.Actor{UUID: e.UUID, Name: e.Name}
+	v, _, err := s.actTx(ctx, tenantID, questionID, "", func(tx *store.TenantTx, c *question.Conversation, _ Settings, now time.Time) (*question.Change, error) {
+		locked, load, err := tx.LockExpertLoad(ctx, expertID)
+		if err != nil {
+			return nil, notFound(err, "expert %s not found", expertID)
 		}
-		return c.Claim(a, now)
+		if locked.Capacity > 0 && load >= locked.Capacity && (c.Q.ClaimedBy == nil || *c.Q.ClaimedBy != expertID) {
+			return nil, apierr.Forbiddenf("expert %s is at capacity (%d open questions)", expertID, locked.Capacity)
+		}
+		return c.Claim(actor, now)
 	})
-	return v, err
+	if err != nil {
+		return ExpertView{}, err
+	}
+	return ExpertView{View: v, Expert: expertID, Offer: &o}, nil
 }
 
 // Release gives up the expert's claim.

@@ -515,3 +515,42 @@ func TestMessagingBadInputChangesNothing(t *testing.T) {
 		}
 	})
 }
+
+// An expert at capacity 1 claiming two questions at once gets exactly one of them.
+func TestConcurrentClaimsRespectCapacity(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		one := 1
+		x := e.expert("Solo", service.ExpertInput{Capacity: &one})
+		const n = 6
+		qs := make([]uuid.UUID, n)
+		for i := range qs {
+			qs[i] = e.ask("question").Q.UUID
+		}
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range qs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = e.svc.Claim(e.ctx, e.ten.ID, x, qs[i])
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case apierr.KindOf(err) != apierr.Forbidden:
+				t.Fatalf("claim: %v", err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d claims succeeded at capacity 1", ok)
+		}
+		if rec, _ := e.svc.Expert(e.ctx, e.ten.ID, x); rec.OpenLoad != 1 {
+			t.Fatalf("open load %d", rec.OpenLoad)
+		}
+	})
+}

@@ -28,6 +28,14 @@ const AutomatedAuthor = "Automatic answer"
 // returns the conversation as it now is. channel "" accepts any channel.
 func (s *Service) act(ctx context.Context, tenantID, id uuid.UUID, channel string,
 	rule func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error)) (View, *question.Change, error) {
+	return s.actTx(ctx, tenantID, id, channel, func(_ *store.TenantTx, c *question.Conversation, st Settings, now time.Time) (*question.Change, error) {
+		return rule(c, st, now)
+	})
+}
+
+// actTx is act for rules that need to read (or lock) more of the tenant in the same transaction.
+func (s *Service) actTx(ctx context.Context, tenantID, id uuid.UUID, channel string,
+	rule func(tx *store.TenantTx, c *question.Conversation, st Settings, now time.Time) (*question.Change, error)) (View, *question.Change, error) {
 	st, err := s.settings(ctx, tenantID)
 	if err != nil {
 		return View{}, nil, err
@@ -41,7 +49,7 @@ func (s *Service) act(ctx context.Context, tenantID, id uuid.UUID, channel strin
 		if c, err = loadConversation(ctx, tx, id, channel); err != nil {
 			return err
 		}
-		if ch, err = rule(c, st, now); err != nil {
+		if ch, err = rule(tx, c, st, now); err != nil {
 			return err
 		}
 		return persist(ctx, tx, c, ch, now)
