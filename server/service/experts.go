@@ -180,14 +180,14 @@ func (s *Service) ExpertQueue(ctx context.Context, tenantID, expertID uuid.UUID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ExpertView, 0, len(qs))
-	for i, q := range qs {
-		c, err := s.readConversation(ctx, tenantID, q.UUID, "")
-		if err != nil {
-			return nil, err
-		}
+	cs, err := s.conversations(ctx, tenantID, qs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ExpertView, len(cs))
+	for i, c := range cs {
 		o := offers[i]
-		out = append(out, ExpertView{View: View{Conversation: c, Markdown: st.Markdown}, Expert: expertID, Offer: &o})
+		out[i] = ExpertView{View: View{Conversation: c, Markdown: st.Markdown}, Expert: expertID, Offer: &o}
 	}
 	return out, nil
 }

@@ -192,13 +192,13 @@ func (s *Service) MessagingQuestions(ctx context.Context, p Principal, f Questio
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]View, 0, len(qs))
-	for _, q := range qs {
-		c, err := s.readConversation(ctx, p.TenantID, q.UUID, question.ChannelMessaging)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, View{Conversation: c, Markdown: st.Markdown})
+	cs, err := s.conversations(ctx, p.TenantID, qs)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]View, len(cs))
+	for i, c := range cs {
+		out[i] = View{Conversation: c, Markdown: st.Markdown}
 	}
 	return out, total, nil
 }
