@@ -104,6 +104,11 @@ func (s *Store) NextJobDue(ctx context.Context) (time.Time, bool, error) {
 // fn's error is returned unchanged; a panic in fn rolls back and is
 // re-raised. Do not use the Store from inside fn (see TenantTx).
 func (s *Store) RunDueJob(ctx context.Context, now time.Time, fn func(tx *TenantTx, j Job) error) (ran bool, err error) {
+	release, err := s.beginWrite(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: run due job: begin: %w", err)
+	}
+	defer release()
 	btx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("store: run due job: begin: %w", err)

@@ -39,6 +39,11 @@ func (tx *TenantTx) TenantID() uuid.UUID { return tx.tenant }
 // PostgreSQL it is READ COMMITTED, use forUpdate reads to serialise
 // read-modify-write cycles on a question.
 func (s *Store) InTenantTx(ctx context.Context, tenantID uuid.UUID, fn func(tx *TenantTx) error) (err error) {
+	release, err := s.beginWrite(ctx)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer release()
 	btx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

@@ -92,6 +92,25 @@ type Store struct {
 	// tables must exist) under pollMu and closed by Close.
 	pollStmt atomic.Pointer[sql.Stmt]
 	pollMu   sync.Mutex
+
+	// writers admits one write transaction at a time on SQLite (nil on PostgreSQL). SQLite
+	// allows one writer anyway, but its busy handler polls: under load a waiting transaction
+	// could lose the race again and again until busy_timeout ("database is locked"). Waiting
+	// here instead is first come, first served, and honours the context.
+	writers chan struct{}
+}
+
+// beginWrite waits for this process's turn to write (SQLite) and returns its release.
+func (s *Store) beginWrite(ctx context.Context) (func(), error) {
+	if s.writers == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.writers <- struct{}{}:
+		return func() { <-s.writers }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Open connects to the database named by url:
@@ -168,7 +187,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		sqldb.SetMaxIdleConns(n)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: bun.NewDB(sqldb, sqlitedialect.New()), dialect: DialectSQLite}
+	s := &Store{db: bun.NewDB(sqldb, sqlitedialect.New()), dialect: DialectSQLite, writers: make(chan struct{}, 1)}
 	if !memory {
 		s.sqlitePath = path
 	}
