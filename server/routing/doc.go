@@ -25,10 +25,16 @@
 //
 //   - category: 1 when the question has a category and the expert lists it
 //     (case-insensitive). Otherwise the topic match: the fraction of the
-//     expert's topics found in the question text as whole words or phrases
-//     (see [TopicMatch]). When the question has no category and the expert
-//     has no topics, 0.5 (nothing is known either way). An expert without
-//     the question's category and without topics scores 0.
+//     expert's distinct topics found in the question text (see [TopicMatch]).
+//     Topics match as package textmatch matches keywords (those of the text
+//     endpoints' classes): case-insensitive whole words after Unicode
+//     normalisation, punctuation and symbols separating words ("e-mail" is
+//     "e mail"), a multi-word topic as a phrase ("credit card" finds
+//     "Credit-card", not "card credit"), and every Han, Hiragana or Katakana
+//     character a word of its own ("退款" finds "我想退款"). Topics without a
+//     word ("", "!!") do not count. When the question has no category and
+//     the expert has no such topics, 0.5 (nothing is known either way). An
+//     expert without the question's category and without topics scores 0.
 //   - language: 1 when the expert lists the question's language
 //     (case-insensitive ISO 639-1 code); 0.5 when the expert lists no
 //     languages (unknown) or the question has no language; 0 otherwise.

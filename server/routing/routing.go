@@ -7,8 +7,12 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/switchboard-dev/switchboard/server/textmatch"
 )
 
 // Expert is one of the tenant's experts as the router sees it.
@@ -134,7 +138,7 @@ func Rank(q Question, experts []Expert, w Weights) (ranked []Candidate, excluded
 	wsum := w.Category + w.Language + w.Acceptance + w.Rating + w.Load
 	category := strings.TrimSpace(q.Category)
 	language := strings.TrimSpace(q.Language)
-	var text *preparedText // prepared on first use
+	var text *textmatch.Text // cut into words on first use
 
 	type keyed struct {
 		c   Candidate
@@ -161,9 +165,10 @@ func Rank(q Question, experts []Expert, w Weights) (ranked []Candidate, excluded
 			b.Category = 0.5
 		default:
 			if text == nil {
-				text = prepareText(q.Text)
+				t := textmatch.NewText(q.Text)
+				text = &t
 			}
-			b.Category = text.match(e.Topics)
+			b.Category = text.Score(e.Topics) // = TopicMatch(e.Topics, q.Text)
 		}
 		b.Language = languageMatch(e.Languages, language)
 		b.Acceptance = acceptance(e.Stats)
@@ -301,6 +306,40 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// foldString folds the case of s rune by rune: the key that sorts names
+// case-insensitively.
+func foldString(s string) string {
+	ascii := true
+	for i := 0; i < len(s) && ascii; i++ {
+		ascii = s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z')
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		b.WriteRune(foldRune(r))
+	}
+	return b.String()
+}
+
+// foldRune maps every rune of a simple case-folding orbit to the same rune:
+// the lower case of the orbit's smallest member.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}
+	m := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		m = min(m, f)
+	}
+	return unicode.ToLower(m)
 }
 
 func languageMatch(langs []string, lang string) float64 {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -496,6 +497,51 @@ func TestRatingValue(t *testing.T) {
 			t.Errorf("RatingValue(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
+}
+
+func TestFoldRune(t *testing.T) {
+	groups := [][]rune{
+		{'a', 'A'},
+		{'k', 'K', '\u212a'},      // Kelvin sign
+		{'s', 'S', '\u017f'},      // long s
+		{'σ', 'Σ', 'ς'},           // sigma, final sigma
+		{'é', 'É'},                // é
+		{'\u01c4', '\u01c5', 'ǆ'}, // DŽ, Dž, dž
+	}
+	for _, g := range groups {
+		for _, r := range g {
+			if foldRune(r) != foldRune(g[0]) {
+				t.Errorf("%q folds to %q, %q to %q", r, foldRune(r), g[0], foldRune(g[0]))
+			}
+		}
+	}
+	for _, pair := range [][2]rune{{'a', 'b'}, {'s', 'z'}, {'e', 'é'}} {
+		if foldRune(pair[0]) == foldRune(pair[1]) {
+			t.Errorf("%q and %q fold together", pair[0], pair[1])
+		}
+	}
+	for r := rune(0); r < 0x80; r++ {
+		if got, want := foldRune(r), slowFold(r); got != want {
+			t.Fatalf("ASCII fast path: %q → %q, want %q", r, got, want)
+		}
+	}
+	for _, s := range []string{"", "ann", "Ann", " ann  b\t", "émile", "ÉMILE", "李", "\xff"} {
+		want := []rune{}
+		for _, r := range s {
+			want = append(want, slowFold(r))
+		}
+		if got := foldString(s); got != string(want) {
+			t.Errorf("foldString(%q) = %q, want %q", s, got, string(want))
+		}
+	}
+}
+
+func slowFold(r rune) rune {
+	m := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		m = min(m, f)
+	}
+	return unicode.ToLower(m)
 }
 
 // randomExperts builds experts with many ties (shared names, equal stats) and
