@@ -194,7 +194,7 @@ func (s *Service) ExpertQueue(ctx context.Context, tenantID, expertID uuid.UUID)
 
 // ExpertQuestion returns a question offered to the expert (not found otherwise).
 func (s *Service) ExpertQuestion(ctx context.Context, tenantID, expertID, questionID uuid.UUID) (ExpertView, error) {
-	o, err := s.offerTo(ctx, tenantID, expertID, questionID)
+	_, o, err := s.offerTo(ctx, tenantID, expertID, questionID, false)
 	if err != nil {
 		return ExpertView{}, err
 	}
@@ -209,67 +209,38 @@ func (s *Service) ExpertQuestion(ctx context.Context, tenantID, expertID, questi
 	return ExpertView{View: View{Conversation: c, Markdown: st.Markdown}, Expert: expertID, Offer: &o}, nil
 }
 
-// offerTo checks that the expert exists and was offered the question.
-func (s *Service) offerTo(ctx context.Context, tenantID, expertID, questionID uuid.UUID) (store.Offer, error) {
-	if _, err := s.Expert(ctx, tenantID, expertID); err != nil {
-		return store.Offer{}, err
+// offerTo returns the expert and its offer of the question. Not found when the tenant or the
+// expert is unknown or the question was not offered to the expert; with active, an inactive
+// expert is forbidden (checked before the offer).
+func (s *Service) offerTo(ctx context.Context, tenantID, expertID, questionID uuid.UUID, active bool) (store.Expert, store.Offer, error) {
+	if _, err := s.Tenant(ctx, tenantID); err != nil {
+		return store.Expert{}, store.Offer{}, err
+	}
+	e, err := s.Store.Expert(ctx, tenantID, expertID)
+	if err != nil {
+		return store.Expert{}, store.Offer{}, notFound(err, "expert %s not found", expertID)
+	}
+	if active && !e.IsActive {
+		return store.Expert{}, store.Offer{}, apierr.Forbiddenf("expert %s is inactive", expertID)
 	}
 	o, err := s.Store.Offer(ctx, tenantID, questionID, expertID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Offer{}, apierr.NotFoundf("question %s was not offered to expert %s", questionID, expertID)
+		return store.Expert{}, store.Offer{}, apierr.NotFoundf("question %s was not offered to expert %s", questionID, expertID)
 	}
-	return o, err
+	return e, o, err
 }
 
-// expertAct runs an expert action: the expert must be active and have been offered the question.
+// expertAct runs an expert action in the question's transaction: the expert must be active and
+// have been offered the question.
 func (s *Service) expertAct(ctx context.Context, tenantID, expertID, questionID uuid.UUID,
-	rule func(c *question.Conversation, e question.Actor, st Settings, now time.Time) (*question.Change, error)) (ExpertView, *question.Change, error) {
-	e, err := s.expert(ctx, tenantID, expertID)
-	if err != nil {
-		return ExpertView{}, nil, err
-	}
-	if !e.IsActive {
-		return ExpertView{}, nil, apierr.Forbiddenf("expert %s is inactive", expertID)
-	}
-	o, err := s.offerTo(ctx, tenantID, expertID, questionID)
-	if err != nil {
-		return ExpertView{}, nil, err
-	}
-	actor := question.Actor{UUID: e.UUID, Name: e.Name}
-	v, ch, err := s.act(ctx, tenantID, questionID, "", func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error) {
-		return rule(c, actor, st, now)
-	})
-	if err != nil {
-		return ExpertView{}, nil, err
-	}
-	return ExpertView{View: v, Expert: expertID, Offer: &o}, ch, nil
-}
-
-// Claim gives the question to the expert. An expert at capacity cannot claim more; the check
-// and the claim happen in one transaction that holds the expert's row, so two claims by one
-// expert cannot both pass it.
-func (s *Service) Claim(ctx context.Context, tenantID, expertID, questionID uuid.UUID) (ExpertView, error) {
-	e, err := s.expert(ctx, tenantID, expertID)
-	if err != nil {
-		return ExpertView{}, err
-	}
-	if !e.IsActive {
-		return ExpertView{}, apierr.Forbiddenf("expert %s is inactive", expertID)
-	}
-	o, err := s.offerTo(ctx, tenantID, expertID, questionID)
+	rule func(tx *store.TenantTx, c *question.Conversation, e question.Actor, st Settings, now time.Time) (*question.Change, error)) (ExpertView, error) {
+	e, o, err := s.offerTo(ctx, tenantID, expertID, questionID, true)
 	if err != nil {
 		return ExpertView{}, err
 	}
 	actor := question.Actor{UUID: e.UUID, Name: e.Name}
-	v, _, err := s.actTx(ctx, tenantID, questionID, "", func(tx *store.TenantTx, c *question.Conversation, _ Settings, now time.Time) (*question.Change, error) {
-		locked, load, err := tx.LockExpertLoad(ctx, expertID)
-		if err != nil {
-			return nil, notFound(err, "expert %s not found", expertID)
-		}
-		if locked.Capacity > 0 && load >= locked.Capacity && (c.Q.ClaimedBy == nil || *c.Q.ClaimedBy != expertID) {
-			return nil, apierr.Forbiddenf("expert %s is at capacity (%d open questions)", expertID, locked.Capacity)
-		}
-		return c.Claim(actor, now)
+	v, _, err := s.actTx(ctx, tenantID, questionID, "", func(tx *store.TenantTx, c *question.Conversation, st Settings, now time.Time) (*question.Change, error) {
+		return rule(tx, c, actor, st, now)
 	})
 	if err != nil {
 		return ExpertView{}, err
@@ -277,12 +248,27 @@ func (s *Service) Claim(ctx context.Context, tenantID, expertID, questionID uuid
 	return ExpertView{View: v, Expert: expertID, Offer: &o}, nil
 }
 
+// Claim gives the question to the expert. An expert at capacity cannot claim more; the check
+// and the claim happen in one transaction that holds the expert's row, so two claims by one
+// expert cannot both pass it.
+func (s *Service) Claim(ctx context.Context, tenantID, expertID, questionID uuid.UUID) (ExpertView, error) {
+	return s.expertAct(ctx, tenantID, expertID, questionID, func(tx *store.TenantTx, c *question.Conversation, a question.Actor, _ Settings, now time.Time) (*question.Change, error) {
+		e, load, err := tx.LockExpertLoad(ctx, expertID)
+		if err != nil {
+			return nil, notFound(err, "expert %s not found", expertID)
+		}
+		if e.Capacity > 0 && load >= e.Capacity && (c.Q.ClaimedBy == nil || *c.Q.ClaimedBy != expertID) {
+			return nil, apierr.Forbiddenf("expert %s is at capacity (%d open questions)", expertID, e.Capacity)
+		}
+		return c.Claim(a, now)
+	})
+}
+
 // Release gives up the expert's claim.
 func (s *Service) Release(ctx context.Context, tenantID, expertID, questionID uuid.UUID) (ExpertView, error) {
-	v, _, err := s.expertAct(ctx, tenantID, expertID, questionID, func(c *question.Conversation, a question.Actor, st Settings, now time.Time) (*question.Change, error) {
+	return s.expertAct(ctx, tenantID, expertID, questionID, func(_ *store.TenantTx, c *question.Conversation, a question.Actor, st Settings, now time.Time) (*question.Change, error) {
 		return c.Release(&a.UUID, st.Timers(c.Q.Category), now)
 	})
-	return v, err
 }
 
 // Respond adds the expert's response.
@@ -291,10 +277,9 @@ func (s *Service) Respond(ctx context.Context, tenantID, expertID, questionID uu
 	if err != nil {
 		return ExpertView{}, err
 	}
-	v, _, err := s.expertAct(ctx, tenantID, expertID, questionID, func(c *question.Conversation, a question.Actor, _ Settings, now time.Time) (*question.Change, error) {
+	return s.expertAct(ctx, tenantID, expertID, questionID, func(_ *store.TenantTx, c *question.Conversation, a question.Actor, _ Settings, now time.Time) (*question.Change, error) {
 		return c.Respond(a, text, now)
 	})
-	return v, err
 }
 
 // PostExpertMessage adds a message to the expert's own thread.
@@ -303,18 +288,16 @@ func (s *Service) PostExpertMessage(ctx context.Context, tenantID, expertID, que
 	if err != nil {
 		return ExpertView{}, err
 	}
-	v, _, err := s.expertAct(ctx, tenantID, expertID, questionID, func(c *question.Conversation, a question.Actor, _ Settings, now time.Time) (*question.Change, error) {
+	return s.expertAct(ctx, tenantID, expertID, questionID, func(_ *store.TenantTx, c *question.Conversation, a question.Actor, _ Settings, now time.Time) (*question.Change, error) {
 		return c.ExpertMessage(a, body, now)
 	})
-	return v, err
 }
 
 // MarkResolved marks the expert's response as resolving the question.
 func (s *Service) MarkResolved(ctx context.Context, tenantID, expertID, questionID uuid.UUID) (ExpertView, error) {
-	v, _, err := s.expertAct(ctx, tenantID, expertID, questionID, func(c *question.Conversation, a question.Actor, _ Settings, now time.Time) (*question.Change, error) {
+	return s.expertAct(ctx, tenantID, expertID, questionID, func(_ *store.TenantTx, c *question.Conversation, a question.Actor, _ Settings, now time.Time) (*question.Change, error) {
 		return c.MarkResolved(a, now)
 	})
-	return v, err
 }
 
 // RerouteByExpert sends the question back to the company's team, with a required reason.
@@ -323,13 +306,12 @@ func (s *Service) RerouteByExpert(ctx context.Context, tenantID, expertID, quest
 	if err != nil {
 		return ExpertView{}, err
 	}
-	v, _, err := s.expertAct(ctx, tenantID, expertID, questionID, func(c *question.Conversation, a question.Actor, _ Settings, now time.Time) (*question.Change, error) {
+	return s.expertAct(ctx, tenantID, expertID, questionID, func(_ *store.TenantTx, c *question.Conversation, a question.Actor, _ Settings, now time.Time) (*question.Change, error) {
 		if c.Q.ClaimedBy != nil && *c.Q.ClaimedBy != a.UUID {
 			return nil, apierr.Forbiddenf("the question is claimed by another expert")
 		}
 		return c.Reroute(question.ByExpert, &a.UUID, reason, now)
 	})
-	return v, err
 }
 
 // ---------------------------------------------------------------------------
