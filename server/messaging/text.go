@@ -5,7 +5,6 @@ import (
 
 	gen "github.com/switchboard-dev/switchboard/gen/messaging"
 	"github.com/switchboard-dev/switchboard/server/apierr"
-	"github.com/switchboard-dev/switchboard/server/question"
 )
 
 // The text endpoints score a text against the company's classes. They never create a question
@@ -13,11 +12,7 @@ import (
 
 // GetClassification implements GET /v1/classifications.
 func (h *Handler) GetClassification(ctx context.Context, req gen.GetClassificationRequestObject) (gen.GetClassificationResponseObject, error) {
-	text, err := question.CheckBody("text", req.Params.Text)
-	if err != nil {
-		return nil, err
-	}
-	m, err := h.svc.Classify(ctx, principal(ctx), text)
+	m, err := h.svc.Classify(ctx, principal(ctx), req.Params.Text)
 	if err != nil {
 		return nil, err
 	}
@@ -34,11 +29,7 @@ func (h *Handler) PredictRouting(ctx context.Context, req gen.PredictRoutingRequ
 	if req.Body == nil {
 		return nil, apierr.Invalidf("request body is required (required: text)")
 	}
-	text, err := question.CheckBody("text", req.Body.Text)
-	if err != nil {
-		return nil, err
-	}
-	route, confidence, err := h.svc.PredictRouting(ctx, principal(ctx), text)
+	route, confidence, err := h.svc.PredictRouting(ctx, principal(ctx), req.Body.Text)
 	if err != nil {
 		return nil, err
 	}
@@ -53,22 +44,13 @@ func (h *Handler) CreateAutomaticAnswer(ctx context.Context, req gen.CreateAutom
 	if req.Body == nil {
 		return nil, apierr.Invalidf("request body is required (required: query)")
 	}
-	query, err := question.CheckBody("query", req.Body.Query)
-	if err != nil {
-		return nil, err
-	}
-	p := principal(ctx)
-	a, ok, err := h.svc.AutomaticAnswer(ctx, p, query)
+	a, ok, err := h.svc.AutomaticAnswer(ctx, principal(ctx), req.Body.Query)
 	if err != nil {
 		return nil, err
 	}
 	out := gen.CreateAutomaticAnswer200JSONResponse{Meta: h.meta(ctx)}
 	if ok {
-		markdown, err := h.svc.Markdown(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		out.Data = h.automaticAnswer(a, markdown)
+		out.Data = h.automaticAnswer(a.AutomaticAnswer, a.Markdown)
 	}
 	return out, nil
 }
@@ -82,16 +64,11 @@ func (h *Handler) SendAutomaticAnswerFeedback(ctx context.Context, req gen.SendA
 	if !reply.Valid() {
 		return nil, apierr.Invalidf("quickReply: must be one of %s, %s", gen.QuickReplyAccepted, gen.QuickReplyRejected)
 	}
-	p := principal(ctx)
-	a, err := h.svc.AutomaticAnswerFeedback(ctx, p, req.Uuid, string(reply))
+	a, err := h.svc.AutomaticAnswerFeedback(ctx, principal(ctx), req.Uuid, string(reply))
 	if err != nil {
 		return nil, err
 	}
-	markdown, err := h.svc.Markdown(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	return gen.SendAutomaticAnswerFeedback200JSONResponse{Meta: h.meta(ctx), Data: h.automaticAnswer(a, markdown)}, nil
+	return gen.SendAutomaticAnswerFeedback200JSONResponse{Meta: h.meta(ctx), Data: h.automaticAnswer(a.AutomaticAnswer, a.Markdown)}, nil
 }
 
 // GetContent implements POST /v1/content (deprecated): up to three class answers, best first.
@@ -99,24 +76,13 @@ func (h *Handler) GetContent(ctx context.Context, req gen.GetContentRequestObjec
 	if req.Body == nil {
 		return nil, apierr.Invalidf("request body is required (required: text)")
 	}
-	text, err := question.CheckBody("text", req.Body.Text)
-	if err != nil {
-		return nil, err
-	}
-	p := principal(ctx)
-	ms, err := h.svc.Content(ctx, p, text)
+	ms, markdown, err := h.svc.Content(ctx, principal(ctx), req.Body.Text)
 	if err != nil {
 		return nil, err
 	}
 	items := make([]gen.ContentItem, 0, len(ms))
-	if len(ms) > 0 {
-		markdown, err := h.svc.Markdown(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			items = append(items, h.contentItem(m, markdown))
-		}
+	for _, m := range ms {
+		items = append(items, h.contentItem(m, markdown))
 	}
 	return gen.GetContent200JSONResponse{Meta: h.meta(ctx), Data: gen.ContentResult{Content: items}}, nil
 }

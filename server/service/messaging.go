@@ -344,12 +344,20 @@ func (s *Service) Messages(ctx context.Context, p Principal, questionID uuid.UUI
 // ---------------------------------------------------------------------------
 // Text endpoints. They never create a question or reach experts.
 
-// Classify predicts the class of a text; Class is nil below the company's threshold.
-func (s *Service) Classify(ctx context.Context, p Principal, text string) (textmatch.Match, error) {
-	if _, err := question.CheckBody("text", text); err != nil {
-		return textmatch.Match{}, err
+// textSettings checks a text endpoint's input (blank → Invalid, naming field) and reads the
+// company's settings it is scored against.
+func (s *Service) textSettings(ctx context.Context, p Principal, field, text string) (string, Settings, error) {
+	text, err := question.CheckBody(field, text)
+	if err != nil {
+		return "", Settings{}, err
 	}
 	st, err := s.settings(ctx, p.TenantID)
+	return text, st, err
+}
+
+// Classify predicts the class of a text; Class is nil below the company's threshold.
+func (s *Service) Classify(ctx context.Context, p Principal, text string) (textmatch.Match, error) {
+	text, st, err := s.textSettings(ctx, p, "text", text)
 	if err != nil {
 		return textmatch.Match{}, err
 	}
@@ -358,10 +366,7 @@ func (s *Service) Classify(ctx context.Context, p Principal, text string) (textm
 
 // PredictRouting tells whether experts would handle a text.
 func (s *Service) PredictRouting(ctx context.Context, p Principal, text string) (bool, float64, error) {
-	if _, err := question.CheckBody("text", text); err != nil {
-		return false, 0, err
-	}
-	st, err := s.settings(ctx, p.TenantID)
+	text, st, err := s.textSettings(ctx, p, "text", text)
 	if err != nil {
 		return false, 0, err
 	}
@@ -369,27 +374,32 @@ func (s *Service) PredictRouting(ctx context.Context, p Principal, text string) 
 	return route, confidence, nil
 }
 
-// Content returns up to three class answers above the threshold, best first.
-func (s *Service) Content(ctx context.Context, p Principal, text string) ([]textmatch.Match, error) {
-	if _, err := question.CheckBody("text", text); err != nil {
-		return nil, err
-	}
-	st, err := s.settings(ctx, p.TenantID)
+// Content returns up to three class answers above the threshold, best first, and whether the
+// company renders them as Markdown.
+func (s *Service) Content(ctx context.Context, p Principal, text string) ([]textmatch.Match, bool, error) {
+	text, st, err := s.textSettings(ctx, p, "text", text)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return textmatch.Rank(text, st.TextClasses(), st.ClassificationThreshold, 3), nil
+	return textmatch.Rank(text, st.TextClasses(), st.ClassificationThreshold, 3), st.Markdown, nil
+}
+
+// AutomaticAnswerView is an automatic answer and how the company renders its body.
+type AutomaticAnswerView struct {
+	store.AutomaticAnswer
+	Markdown bool
 }
 
 // AutomaticAnswer stores and returns the best class answer for a query; ok is false when
 // nothing clears the threshold.
-func (s *Service) AutomaticAnswer(ctx context.Context, p Principal, query string) (store.AutomaticAnswer, bool, error) {
-	if _, err := question.CheckBody("query", query); err != nil {
-		return store.AutomaticAnswer{}, false, err
+func (s *Service) AutomaticAnswer(ctx context.Context, p Principal, query string) (AutomaticAnswerView, bool, error) {
+	query, st, err := s.textSettings(ctx, p, "query", query)
+	if err != nil {
+		return AutomaticAnswerView{}, false, err
 	}
-	m, err := s.Classify(ctx, p, query)
-	if err != nil || m.Class == nil {
-		return store.AutomaticAnswer{}, false, err
+	m := textmatch.Classify(query, st.TextClasses(), st.ClassificationThreshold)
+	if m.Class == nil {
+		return AutomaticAnswerView{}, false, nil
 	}
 	now := s.Clock.Now()
 	a := store.AutomaticAnswer{
@@ -397,21 +407,22 @@ func (s *Service) AutomaticAnswer(ctx context.Context, p Principal, query string
 		Title: m.Class.Title, Body: m.Class.Body, Confidence: m.Confidence, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := s.Store.InsertAutomaticAnswer(ctx, &a); err != nil {
-		return store.AutomaticAnswer{}, false, err
+		return AutomaticAnswerView{}, false, err
 	}
-	return a, true, nil
+	return AutomaticAnswerView{AutomaticAnswer: a, Markdown: st.Markdown}, true, nil
 }
 
 // AutomaticAnswerFeedback records ACCEPTED or REJECTED on an automatic answer (last one wins).
-func (s *Service) AutomaticAnswerFeedback(ctx context.Context, p Principal, id uuid.UUID, feedback string) (store.AutomaticAnswer, error) {
-	a, err := s.Store.SetAutomaticAnswerFeedback(ctx, p.TenantID, id, feedback, s.Clock.Now())
-	return a, notFound(err, "automatic answer %s not found", id)
-}
-
-// Markdown reports the company's Markdown flag (for rendering automatic answers).
-func (s *Service) Markdown(ctx context.Context, p Principal) (bool, error) {
+func (s *Service) AutomaticAnswerFeedback(ctx context.Context, p Principal, id uuid.UUID, feedback string) (AutomaticAnswerView, error) {
 	st, err := s.settings(ctx, p.TenantID)
-	return st.Markdown, err
+	if err != nil {
+		return AutomaticAnswerView{}, err
+	}
+	a, err := s.Store.SetAutomaticAnswerFeedback(ctx, p.TenantID, id, feedback, s.Clock.Now())
+	if err != nil {
+		return AutomaticAnswerView{}, notFound(err, "automatic answer %s not found", id)
+	}
+	return AutomaticAnswerView{AutomaticAnswer: a, Markdown: st.Markdown}, nil
 }
 
 // StoreTrainingFile keeps an uploaded CX training file. No training happens.
