@@ -416,9 +416,18 @@ func (tx *TenantTx) UpdateResponse(ctx context.Context, r *Response) error {
 
 // ResponseByUUID finds one of the tenant's responses, or ErrNotFound.
 func (tx *TenantTx) ResponseByUUID(ctx context.Context, id uuid.UUID) (Response, error) {
+	return responseByUUID(ctx, tx.tx, tx.tenant, id)
+}
+
+// Response returns one of the tenant's responses, outside a transaction, or ErrNotFound.
+func (s *Store) Response(ctx context.Context, tenantID, id uuid.UUID) (Response, error) {
+	return responseByUUID(ctx, s.db, tenantID, id)
+}
+
+func responseByUUID(ctx context.Context, db bun.IDB, tenant, id uuid.UUID) (Response, error) {
 	var row responseRow
-	err := tx.tx.NewSelect().Model(&row).
-		Where("r.tenant_id = ?", tx.tenant).
+	err := db.NewSelect().Model(&row).
+		Where("r.tenant_id = ?", tenant).
 		Where("r.uuid = ?", id).
 		Limit(1).
 		Scan(ctx)

@@ -1233,6 +1233,12 @@ func TestTenantIsolation(t *testing.T) {
 		if ms, err := s.QuestionMessages(ctx, b.ID, qa.UUID); err != nil || len(ms) != 0 {
 			t.Errorf("QuestionMessages(b, qa) = %v, %v", ms, err)
 		}
+		if _, err := s.Response(ctx, b.ID, ra.UUID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Response(b, ra) = %v, want ErrNotFound", err)
+		}
+		if got, err := s.Response(ctx, a.ID, ra.UUID); err != nil || got.QuestionUUID != qa.UUID {
+			t.Errorf("Response(a, ra) = %+v, %v", got, err)
+		}
 		for _, f := range []store.QuestionFilter{{}, {Channel: store.ChannelHelpDesk}, {Status: "UNRESOLVED"}, {Limit: 200}} {
 			list, err := s.ListQuestions(ctx, b.ID, f)
 			if err != nil {

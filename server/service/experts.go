@@ -341,8 +341,11 @@ type OfferRecord struct {
 
 // QuestionOffers lists who was offered a question, when, and why (tier, rank, score).
 func (s *Service) QuestionOffers(ctx context.Context, tenantID, questionID uuid.UUID) ([]OfferRecord, error) {
-	if _, err := s.TenantQuestion(ctx, tenantID, questionID); err != nil {
+	if _, err := s.Tenant(ctx, tenantID); err != nil {
 		return nil, err
+	}
+	if _, err := s.Store.Question(ctx, tenantID, questionID); err != nil {
+		return nil, notFound(err, "question %s not found", questionID)
 	}
 	offers, err := s.Store.QuestionOffers(ctx, tenantID, questionID)
 	if err != nil {

@@ -60,18 +60,14 @@ func (s *Service) actTx(ctx context.Context, tenantID, id uuid.UUID, channel str
 	return View{Conversation: c, Markdown: st.Markdown}, ch, nil
 }
 
-// questionOfResponse finds the question a response belongs to.
+// questionOfResponse finds the question a response belongs to (a plain read: the rule that
+// follows locks the question in its own transaction).
 func (s *Service) questionOfResponse(ctx context.Context, tenantID, responseID uuid.UUID) (uuid.UUID, error) {
-	var qid uuid.UUID
-	err := s.Store.InTenantTx(ctx, tenantID, func(tx *store.TenantTx) error {
-		r, err := tx.ResponseByUUID(ctx, responseID)
-		if err != nil {
-			return notFound(err, "response %s not found", responseID)
-		}
-		qid = r.QuestionUUID
-		return nil
-	})
-	return qid, err
+	r, err := s.Store.Response(ctx, tenantID, responseID)
+	if err != nil {
+		return uuid.Nil, notFound(err, "response %s not found", responseID)
+	}
+	return r.QuestionUUID, nil
 }
 
 // Ask creates a Messaging question for the company behind p: it is routed to the experts most
