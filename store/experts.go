@@ -161,7 +161,7 @@ func (s *Store) UpdateExpert(ctx context.Context, e *Expert) error {
 
 // Expert returns the tenant's expert, or ErrNotFound.
 func (s *Store) Expert(ctx context.Context, tenantID, id uuid.UUID) (Expert, error) {
-	return expertByUUID(ctx, s.db, tenantID, id)
+	return expertByUUID(ctx, s.db, tenantID, id, "")
 }
 
 // Experts returns the tenant's experts in creation order.
@@ -171,7 +171,7 @@ func (s *Store) Experts(ctx context.Context, tenantID uuid.UUID) ([]Expert, erro
 
 // Expert returns one of the tenant's experts, or ErrNotFound.
 func (tx *TenantTx) Expert(ctx context.Context, id uuid.UUID) (Expert, error) {
-	return expertByUUID(ctx, tx.tx, tx.tenant, id)
+	return expertByUUID(ctx, tx.tx, tx.tenant, id, "")
 }
 
 // Experts returns the tenant's experts in creation order.
@@ -179,13 +179,17 @@ func (tx *TenantTx) Experts(ctx context.Context) ([]Expert, error) {
 	return listExperts(ctx, tx.tx, tx.tenant)
 }
 
-func expertByUUID(ctx context.Context, db bun.IDB, tenant, id uuid.UUID) (Expert, error) {
+// expertByUUID reads one expert; lock "UPDATE" takes a row lock (PostgreSQL only).
+func expertByUUID(ctx context.Context, db bun.IDB, tenant, id uuid.UUID, lock string) (Expert, error) {
 	var row expertRow
-	err := db.NewSelect().Model(&row).
+	q := db.NewSelect().Model(&row).
 		Where("e.tenant_id = ?", tenant).
 		Where("e.uuid = ?", id).
-		Limit(1).
-		Scan(ctx)
+		Limit(1)
+	if lock != "" {
+		q = q.For(lock)
+	}
+	err := q.Scan(ctx)
 	if err != nil {
 		return Expert{}, mapReadErr("expert", err)
 	}
@@ -214,13 +218,22 @@ func listExperts(ctx context.Context, db bun.IDB, tenant uuid.UUID) ([]Expert, e
 // ExpertLoads returns, per expert, the number of UNRESOLVED questions of
 // the tenant the expert has claimed. Experts with none are absent.
 func (tx *TenantTx) ExpertLoads(ctx context.Context) (map[uuid.UUID]int, error) {
+	return expertLoads(ctx, tx.tx, tx.tenant)
+}
+
+// ExpertLoads is [TenantTx.ExpertLoads] outside a transaction.
+func (s *Store) ExpertLoads(ctx context.Context, tenantID uuid.UUID) (map[uuid.UUID]int, error) {
+	return expertLoads(ctx, s.db, tenantID)
+}
+
+func expertLoads(ctx context.Context, db bun.IDB, tenant uuid.UUID) (map[uuid.UUID]int, error) {
 	var rows []struct {
 		ClaimedBy uuid.UUID `bun:"claimed_by"`
 		N         int       `bun:"n"`
 	}
-	err := tx.tx.NewSelect().Model((*questionRow)(nil)).
+	err := db.NewSelect().Model((*questionRow)(nil)).
 		ColumnExpr("q.claimed_by, count(*) AS n").
-		Where("q.tenant_id = ?", tx.tenant).
+		Where("q.tenant_id = ?", tenant).
 		Where("q.status = ?", statusUnresolved).
 		Where("q.claimed_by IS NOT NULL").
 		GroupExpr("q.claimed_by").
@@ -238,7 +251,11 @@ func (tx *TenantTx) ExpertLoads(ctx context.Context) (map[uuid.UUID]int, error) 
 // ExpertLoad returns the number of the tenant's UNRESOLVED questions the
 // expert has claimed (0 for an unknown expert).
 func (s *Store) ExpertLoad(ctx context.Context, tenantID, expertID uuid.UUID) (int, error) {
-	n, err := s.db.NewSelect().Model((*questionRow)(nil)).
+	return expertLoad(ctx, s.db, tenantID, expertID)
+}
+
+func expertLoad(ctx context.Context, db bun.IDB, tenantID, expertID uuid.UUID) (int, error) {
+	n, err := db.NewSelect().Model((*questionRow)(nil)).
 		Where("q.tenant_id = ?", tenantID).
 		Where("q.status = ?", statusUnresolved).
 		Where("q.claimed_by = ?", expertID).
@@ -426,25 +443,14 @@ func (s *Store) ExpertQueue(ctx context.Context, tenantID, expertUUID uuid.UUID)
 // transaction already excludes every other writer), so that two claims by one expert cannot
 // both pass a capacity check. ErrNotFound for another tenant's or an unknown expert.
 func (tx *TenantTx) LockExpertLoad(ctx context.Context, id uuid.UUID) (Expert, int, error) {
-	var row expertRow
-	q := tx.tx.NewSelect().Model(&row).Where("e.tenant_id = ?", tx.tenant).Where("e.uuid = ?", id).Limit(1)
+	lock := ""
 	if tx.dialect == DialectPostgres {
-		q = q.For("UPDATE")
+		lock = "UPDATE"
 	}
-	if err := q.Scan(ctx); err != nil {
-		return Expert{}, 0, mapReadErr("lock expert", err)
-	}
-	e, err := row.toExpert()
+	e, err := expertByUUID(ctx, tx.tx, tx.tenant, id, lock)
 	if err != nil {
-		return Expert{}, 0, fmt.Errorf("store: %w", err)
+		return Expert{}, 0, err
 	}
-	n, err := tx.tx.NewSelect().Model((*questionRow)(nil)).
-		Where("q.tenant_id = ?", tx.tenant).
-		Where("q.status = ?", statusUnresolved).
-		Where("q.claimed_by = ?", id).
-		Count(ctx)
-	if err != nil {
-		return Expert{}, 0, fmt.Errorf("store: expert load: %w", err)
-	}
-	return e, n, nil
+	n, err := expertLoad(ctx, tx.tx, tx.tenant, id)
+	return e, n, err
 }

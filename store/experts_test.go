@@ -207,6 +207,9 @@ func TestExpertLoadsAndStats(t *testing.T) {
 		resp(a.ID, q1, "Automated", &e2.UUID, true, "POSITIVE_5") // not an Expert response
 		resp(b.ID, qb, "Expert", &e1.UUID, true, "POSITIVE_5")
 
+		if loads, err := s.ExpertLoads(ctx, a.ID); err != nil || !maps.Equal(loads, map[uuid.UUID]int{e1.UUID: 2, e2.UUID: 1}) {
+			t.Errorf("Store.ExpertLoads(a) = %v, %v", loads, err)
+		}
 		inTx(t, s, a.ID, func(tx *store.TenantTx) error {
 			loads, err := tx.ExpertLoads(ctx)
 			if err != nil {

@@ -71,7 +71,7 @@ func utcPtr(t *time.Time) *time.Time {
 // all shown.
 func expertQuestion(v service.ExpertView) (gen.ExpertQuestion, error) {
 	q := v.Q
-	visible, err := visibleMetadata(q.Metadata)
+	visible, err := question.VisibleMetadataJSON(q.Metadata)
 	if err != nil {
 		return gen.ExpertQuestion{}, err
 	}
@@ -118,7 +118,7 @@ func expertQuestion(v service.ExpertView) (gen.ExpertQuestion, error) {
 // public address of a Help Desk question ("" otherwise).
 func tenantQuestionDetail(v service.View, url string) (gen.TenantQuestionDetail, error) {
 	q := v.Q
-	visible, err := visibleMetadata(q.Metadata)
+	visible, err := question.VisibleMetadataJSON(q.Metadata)
 	if err != nil {
 		return gen.TenantQuestionDetail{}, err
 	}

@@ -127,13 +127,13 @@ func (s *Service) Experts(ctx context.Context, tenantID uuid.UUID) ([]ExpertReco
 	if err != nil {
 		return nil, err
 	}
+	loads, err := s.Store.ExpertLoads(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]ExpertRecord, len(es))
 	for i, e := range es {
-		load, err := s.Store.ExpertLoad(ctx, tenantID, e.UUID)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = ExpertRecord{Expert: e, OpenLoad: load}
+		out[i] = ExpertRecord{Expert: e, OpenLoad: loads[e.UUID]}
 	}
 	return out, nil
 }

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -50,15 +49,13 @@ func (s *Service) runJob(ctx context.Context, tx *store.TenantTx, j store.Job, n
 	if err != nil {
 		return fmt.Errorf("job %d: bad question uuid: %w", j.ID, err)
 	}
-	st := DefaultSettings()
 	doc, err := tx.Settings(ctx)
 	if err != nil {
 		return err
 	}
-	if doc != nil {
-		if err := json.Unmarshal(doc, &st); err != nil {
-			return fmt.Errorf("settings of tenant %s: %w", tx.TenantID(), err)
-		}
+	st, err := decodeSettings(tx.TenantID(), doc)
+	if err != nil {
+		return err
 	}
 	c, err := loadConversation(ctx, tx, id, "")
 	if apierr.KindOf(err) == apierr.NotFound {

@@ -174,11 +174,16 @@ func (s *Service) Settings(ctx context.Context, tenantID uuid.UUID) (Settings, e
 }
 
 func (s *Service) settings(ctx context.Context, tenantID uuid.UUID) (Settings, error) {
-	st := DefaultSettings()
 	doc, err := s.Store.Settings(ctx, tenantID)
 	if err != nil {
-		return st, err
+		return DefaultSettings(), err
 	}
+	return decodeSettings(tenantID, doc)
+}
+
+// decodeSettings reads a stored settings document (nil: none stored) over the defaults.
+func decodeSettings(tenantID uuid.UUID, doc []byte) (Settings, error) {
+	st := DefaultSettings()
 	if doc != nil {
 		if err := json.Unmarshal(doc, &st); err != nil {
 			return st, fmt.Errorf("settings of tenant %s: %w", tenantID, err)
