@@ -37,24 +37,29 @@ func conversationOf(ctx context.Context, tx *store.TenantTx, q *store.Question) 
 	return &question.Conversation{Q: q, Responses: rs, Messages: ms}, nil
 }
 
-// readConversation reads a question and its threads without a transaction (views).
-func (s *Service) readConversation(ctx context.Context, tenantID, id uuid.UUID, channel string) (*question.Conversation, error) {
+// readView reads a question, its threads and the company's rendering flag without a
+// transaction (the views). channel "" accepts any channel.
+func (s *Service) readView(ctx context.Context, tenantID, id uuid.UUID, channel string) (View, error) {
+	st, err := s.settings(ctx, tenantID)
+	if err != nil {
+		return View{}, err
+	}
 	q, err := s.Store.Question(ctx, tenantID, id)
 	if err != nil {
-		return nil, notFound(err, "question %s not found", id)
+		return View{}, notFound(err, "question %s not found", id)
 	}
 	if channel != "" && q.Channel != channel {
-		return nil, notFound(store.ErrNotFound, "question %s not found", id)
+		return View{}, notFound(store.ErrNotFound, "question %s not found", id)
 	}
 	rs, err := s.Store.QuestionResponses(ctx, tenantID, id)
 	if err != nil {
-		return nil, err
+		return View{}, err
 	}
 	ms, err := s.Store.QuestionMessages(ctx, tenantID, id)
 	if err != nil {
-		return nil, err
+		return View{}, err
 	}
-	return &question.Conversation{Q: &q, Responses: rs, Messages: ms}, nil
+	return View{Conversation: &question.Conversation{Q: &q, Responses: rs, Messages: ms}, Markdown: st.Markdown}, nil
 }
 
 // persist writes what one rule did: new and edited responses, added and removed messages, read

@@ -198,15 +198,11 @@ func (s *Service) ExpertQuestion(ctx context.Context, tenantID, expertID, questi
 	if err != nil {
 		return ExpertView{}, err
 	}
-	st, err := s.settings(ctx, tenantID)
+	v, err := s.readView(ctx, tenantID, questionID, "")
 	if err != nil {
 		return ExpertView{}, err
 	}
-	c, err := s.readConversation(ctx, tenantID, questionID, "")
-	if err != nil {
-		return ExpertView{}, err
-	}
-	return ExpertView{View: View{Conversation: c, Markdown: st.Markdown}, Expert: expertID, Offer: &o}, nil
+	return ExpertView{View: v, Expert: expertID, Offer: &o}, nil
 }
 
 // offerTo returns the expert and its offer of the question. Not found when the tenant or the
@@ -322,15 +318,7 @@ func (s *Service) TenantQuestion(ctx context.Context, tenantID, questionID uuid.
 	if _, err := s.Tenant(ctx, tenantID); err != nil {
 		return View{}, err
 	}
-	st, err := s.settings(ctx, tenantID)
-	if err != nil {
-		return View{}, err
-	}
-	c, err := s.readConversation(ctx, tenantID, questionID, "")
-	if err != nil {
-		return View{}, err
-	}
-	return View{Conversation: c, Markdown: st.Markdown}, nil
+	return s.readView(ctx, tenantID, questionID, "")
 }
 
 // OfferRecord is an offer with the expert's name.

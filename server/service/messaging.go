@@ -129,15 +129,7 @@ func (s *Service) Ask(ctx context.Context, p Principal, in question.MessagingInp
 
 // MessagingQuestion returns one of the company's Messaging questions.
 func (s *Service) MessagingQuestion(ctx context.Context, p Principal, id uuid.UUID) (View, error) {
-	st, err := s.settings(ctx, p.TenantID)
-	if err != nil {
-		return View{}, err
-	}
-	c, err := s.readConversation(ctx, p.TenantID, id, question.ChannelMessaging)
-	if err != nil {
-		return View{}, err
-	}
-	return View{Conversation: c, Markdown: st.Markdown}, nil
+	return s.readView(ctx, p.TenantID, id, question.ChannelMessaging)
 }
 
 // Poll is the hot path of GET /v1/questions/{uuid}?lastChecked=: it authenticates the token and
