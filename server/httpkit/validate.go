@@ -16,6 +16,7 @@ import (
 	middleware "github.com/oapi-codegen/nethttp-middleware"
 
 	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/textrule"
 )
 
 // API describes one mounted API for the shared plumbing.
@@ -243,7 +244,7 @@ func SchemaProblem(se *openapi3.SchemaError) (field, reason string) {
 		reason = "does not match the pattern " + s.Pattern
 		if msg, ok := s.Extensions["x-pattern-message"].(string); ok {
 			reason = msg
-		} else if s.Pattern == `\S` {
+		} else if s.Pattern == textrule.NotBlankPattern {
 			reason = "must not be blank"
 		}
 	case "minLength":
