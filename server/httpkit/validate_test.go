@@ -16,8 +16,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/switchboard-dev/switchboard/server/apierr"
-	"github.com/switchboard-dev/switchboard/server/textrule"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/textrule"
 )
 
 const testSpec = `
