@@ -21,6 +21,7 @@ const (
 	MaxNameLen       = 255
 	MaxSubjectLen    = 255
 	MaxCategoryLen   = 255
+	MaxMetadataValue = 10000 // characters in one metadata value
 	defaultSubjectAt = 100
 )
 
@@ -85,7 +86,34 @@ func ValidateHelpDesk(in HelpDeskInput) (NewQuestion, error) {
 	if q.Metadata == nil {
 		q.Metadata = bracketform.NewMap()
 	}
+	if err := checkMetadataValues("metadata", bracketform.MapValue(q.Metadata)); err != nil {
+		return NewQuestion{}, err
+	}
 	return q, nil
+}
+
+// checkMetadataValues refuses a metadata value longer than MaxMetadataValue characters, naming
+// it in bracket notation (metadata[Account][Notes]).
+func checkMetadataValues(path string, v bracketform.Value) error {
+	switch v.Kind() {
+	case bracketform.String:
+		if n := utf8.RuneCountInString(v.Str()); n > MaxMetadataValue {
+			return apierr.Invalidf("%s: must be at most %d characters (got %d)", path, MaxMetadataValue, n)
+		}
+	case bracketform.List:
+		for _, e := range v.List() {
+			if err := checkMetadataValues(path+"[]", e); err != nil {
+				return err
+			}
+		}
+	case bracketform.MapKind:
+		for k, e := range v.Map().All() {
+			if err := checkMetadataValues(path+"["+k+"]", e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func checkText(field, v string, max int) error {
