@@ -605,6 +605,15 @@ func TestEdgeHelpDeskTextAndJSONTypes(t *testing.T) {
 		t.Errorf("20,000 emoji, multipart: %d %s", r.status, r.body)
 	}
 	e.expect("20,001", e.saveQuestion("application/x-www-form-urlencoded", "text="+strings.Repeat("a", 20001)+"&helpDeskId=x&emailAddress=a@b"), 400, "INVALID_PARAMETER", "20000")
+	mp.Reset()
+	w = multipart.NewWriter(&mp)
+	w.WriteField("text", text+"😀")
+	w.WriteField("helpDeskId", "too-long-multipart")
+	w.WriteField("emailAddress", "a@b")
+	w.Close()
+	e.expect("20,001 emoji, multipart", e.saveQuestion(w.FormDataContentType(), mp.String()), 400, "INVALID_PARAMETER", "20000")
+	e.expect("metadata value over 10,000", e.saveQuestion("application/x-www-form-urlencoded", "text=x&helpDeskId=y&emailAddress=a@b&metadata[Notes]="+strings.Repeat("a", 10001)),
+		400, "INVALID_PARAMETER", "metadata[Notes]: must be at most 10000 characters")
 	n := e.questions()
 	for _, body := range []string{
 		`{"text":"x","helpDeskId":123,"emailAddress":"a@b"}`,

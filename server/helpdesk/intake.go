@@ -204,7 +204,7 @@ func decodeMultipart(b []byte, boundary string) (*bracketform.Map, error) {
 		if p.FileName() != "" || p.FormName() == "" {
 			continue
 		}
-		v, err := io.ReadAll(io.LimitReader(p, int64(limits.MaxValue)*4+1))
+		v, err := io.ReadAll(p) // the body is in memory, at most limits.MaxBytes: ParsePairs names an over-long value
 		if err != nil {
 			return nil, apierr.Invalidf("multipart part %q: %v", p.FormName(), err)
 		}
