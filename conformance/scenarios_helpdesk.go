@@ -372,7 +372,8 @@ func helpDeskIsolation(ctx context.Context, e *Env) error {
 		return err
 	}
 	if e.Expect(rb.JSON200 != nil, "B saveQuestion with A's helpDeskId: %d %s", rb.StatusCode(), rb.Body) {
-		e.Expect(rb.JSON200.Question.Id != ra.JSON200.Question.Id, "B's saveQuestion answered with A's question %d", ra.JSON200.Question.Id)
+		// Ids are numbered per tenant (both may be 1); the URL names the tenant and the question.
+		e.Expect(rb.JSON200.Question.Url != ra.JSON200.Question.Url, "B's saveQuestion answered with A's question %s", ra.JSON200.Question.Url)
 	}
 	qa, err := questions(ctx, e, a.ID)
 	if err != nil {

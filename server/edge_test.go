@@ -645,3 +645,39 @@ func TestEdgeAccessLogCapsClientValues(t *testing.T) {
 		}
 	}
 }
+
+// ---------------------------------------------------------------------------
+// Credentials and abuse.
+
+// A tenant cannot count another tenant's questions or answers from its own ids.
+func TestEdgeQuestionNumbersArePerTenant(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		e := newEdgeEnv(t, st)
+		other, err := e.svc.CreateTenant(context.Background(), "Other", "other")
+		if err != nil {
+			t.Fatal(err)
+		}
+		otherToken, _, err := e.svc.RotateHelpDeskToken(context.Background(), other.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		save := func(token, hid string) float64 {
+			t.Helper()
+			r := e.send("POST", "/helpdesk/helpDesk/saveQuestion", "text=q&emailAddress=a@b&helpDeskId="+hid, "ApiToken", token)
+			q, _ := r.json["question"].(map[string]any)
+			if r.status != 200 || q == nil {
+				t.Fatalf("saveQuestion: %d %s", r.status, r.body)
+			}
+			return q["id"].(float64)
+		}
+		if id := save(e.hdToken, "b1"); id != 1 {
+			t.Fatalf("first id %v", id)
+		}
+		for i := range 3 {
+			save(otherToken, fmt.Sprint("a", i))
+		}
+		if id := save(e.hdToken, "b2"); id != 2 {
+			t.Errorf("second id %v after another tenant asked 3, want 2", id)
+		}
+	})
+}

@@ -34,7 +34,8 @@ type Customer struct {
 type Question struct {
 	TenantID uuid.UUID
 	UUID     uuid.UUID
-	ID       int64 // numeric, server-wide sequence (NextQuestionID)
+	ID       int64 // internal, server-wide (NextQuestionID): never shown to a tenant
+	Number   int64 // the public numeric id, numbered per tenant (NextQuestionNumber)
 
 	Channel    string // ChannelHelpDesk or ChannelMessaging: the API that created it
 	HelpDeskID string // "" for messaging questions; unique per tenant among helpdesk questions, case-sensitive
@@ -65,7 +66,8 @@ type Response struct {
 	TenantID     uuid.UUID
 	UUID         uuid.UUID
 	QuestionUUID uuid.UUID
-	ID           int64  // numeric, server-wide sequence (NextResponseID)
+	ID           int64  // internal, server-wide (NextResponseID): never shown to a tenant
+	Number       int64  // the public numeric id, numbered per tenant (NextResponseNumber)
 	Type         string // Expert | Automated
 	AuthorUUID   *uuid.UUID
 	AuthorName   string
@@ -146,6 +148,7 @@ type questionRow struct {
 	ID            int64      `bun:"id,pk"`
 	TenantID      uuid.UUID  `bun:"tenant_id"`
 	UUID          uuid.UUID  `bun:"uuid"`
+	Number        int64      `bun:"number"`
 	Channel       string     `bun:"channel"`
 	HelpDeskID    string     `bun:"help_desk_id"`
 	Subject       string     `bun:"subject"`
@@ -182,6 +185,7 @@ func newQuestionRow(q *Question) *questionRow {
 		ID:            q.ID,
 		TenantID:      q.TenantID,
 		UUID:          q.UUID,
+		Number:        q.Number,
 		Channel:       q.Channel,
 		HelpDeskID:    q.HelpDeskID,
 		Subject:       q.Subject,
@@ -213,6 +217,7 @@ func (r *questionRow) toQuestion() Question {
 		TenantID:      r.TenantID,
 		UUID:          r.UUID,
 		ID:            r.ID,
+		Number:        r.Number,
 		Channel:       r.Channel,
 		HelpDeskID:    r.HelpDeskID,
 		Subject:       r.Subject,
@@ -244,6 +249,7 @@ type responseRow struct {
 	ID                 int64      `bun:"id,pk"`
 	TenantID           uuid.UUID  `bun:"tenant_id"`
 	UUID               uuid.UUID  `bun:"uuid"`
+	Number             int64      `bun:"number"`
 	QuestionUUID       uuid.UUID  `bun:"question_uuid"`
 	Type               string     `bun:"type"`
 	AuthorUUID         *uuid.UUID `bun:"author_uuid"`
@@ -266,6 +272,7 @@ func newResponseRow(r *Response) *responseRow {
 		ID:                 r.ID,
 		TenantID:           r.TenantID,
 		UUID:               r.UUID,
+		Number:             r.Number,
 		QuestionUUID:       r.QuestionUUID,
 		Type:               r.Type,
 		AuthorUUID:         r.AuthorUUID,
@@ -284,6 +291,7 @@ func (r *responseRow) toResponse() Response {
 		UUID:               r.UUID,
 		QuestionUUID:       r.QuestionUUID,
 		ID:                 r.ID,
+		Number:             r.Number,
 		Type:               r.Type,
 		AuthorUUID:         r.AuthorUUID,
 		AuthorName:         r.AuthorName,

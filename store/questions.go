@@ -97,7 +97,8 @@ func (tx *TenantTx) UpsertCustomer(ctx context.Context, email, name string, now 
 	return got.toCustomer(), nil
 }
 
-// NextQuestionID allocates the next server-wide question id. On SQLite the
+// NextQuestionID allocates the next server-wide internal question id (the
+// row's key; the public id is Number, see NextQuestionNumber). On SQLite the
 // counter row is part of the transaction (gap-free; a rollback returns the
 // id); on PostgreSQL it comes from a sequence, which never blocks other
 // transactions (a rollback leaves a gap).
@@ -124,7 +125,7 @@ func (tx *TenantTx) nextCounter(ctx context.Context, name string) (int64, error)
 }
 
 // InsertQuestion inserts q under the transaction's tenant (q.TenantID is set
-// from the tx). Defaults: UUID (new random), ID (NextQuestionID), Status
+// from the tx). Defaults: UUID (new random), ID (NextQuestionID), Number (NextQuestionNumber), Status
 // UNRESOLVED, Metadata "{}", CreatedAt now, LastUpdated CreatedAt; times are
 // normalised to UTC microseconds. q is updated with what was stored.
 // Channel must be helpdesk (HelpDeskID required) or messaging (HelpDeskID
@@ -158,6 +159,13 @@ func (tx *TenantTx) InsertQuestion(ctx context.Context, q *Question) error {
 			return err
 		}
 		q.ID = id
+	}
+	if q.Number == 0 {
+		n, err := tx.NextQuestionNumber(ctx)
+		if err != nil {
+			return err
+		}
+		q.Number = n
 	}
 	res, err := tx.tx.NewInsert().Model(newQuestionRow(q)).On("CONFLICT DO NOTHING").Exec(ctx)
 	return insertResult("insert question", res, err)
@@ -382,7 +390,7 @@ func listMessages(ctx context.Context, db bun.IDB, tenant, questionUUID uuid.UUI
 }
 
 // InsertResponse inserts r under the transaction's tenant. Defaults: UUID
-// (new random), ID (NextResponseID), CreatedAt now. The question must exist
+// (new random), ID (NextResponseID), Number (NextResponseNumber), CreatedAt now. The question must exist
 // for this tenant (ErrNotFound otherwise); ErrConflict on a duplicate UUID.
 func (tx *TenantTx) InsertResponse(ctx context.Context, r *Response) error {
 	r.TenantID = tx.tenant
@@ -393,6 +401,13 @@ func (tx *TenantTx) InsertResponse(ctx context.Context, r *Response) error {
 			return err
 		}
 		r.ID = id
+	}
+	if r.Number == 0 {
+		n, err := tx.NextResponseNumber(ctx)
+		if err != nil {
+			return err
+		}
+		r.Number = n
 	}
 	res, err := tx.tx.NewInsert().Model(newResponseRow(r)).On("CONFLICT DO NOTHING").Exec(ctx)
 	return insertResult("insert response", res, err)
@@ -476,10 +491,10 @@ func (s *Store) QuestionMessages(ctx context.Context, tenantID, questionUUID uui
 // QuestionFilter selects questions for ListQuestions. Empty strings match
 // everything.
 type QuestionFilter struct {
-	Channel string
-	Status  string
-	AfterID int64 // keyset pagination: only ID > AfterID
-	Limit   int   // default 50, capped at 200
+	Channel     string
+	Status      string
+	AfterNumber int64 // keyset pagination: only Number > AfterNumber
+	Limit       int   // default 50, capped at 200
 }
 
 // List limits for ListQuestions.
@@ -488,20 +503,20 @@ const (
 	MaxListLimit     = 200
 )
 
-// ListQuestions returns the tenant's questions matching f, by ID ascending.
+// ListQuestions returns the tenant's questions matching f, by Number ascending.
 func (s *Store) ListQuestions(ctx context.Context, tenantID uuid.UUID, f QuestionFilter) ([]Question, error) {
 	limit := listLimit(f.Limit)
 	var rows []questionRow
 	q := s.db.NewSelect().Model(&rows).
 		Where("q.tenant_id = ?", tenantID).
-		Where("q.id > ?", f.AfterID)
+		Where("q.number > ?", f.AfterNumber)
 	if f.Channel != "" {
 		q = q.Where("q.channel = ?", f.Channel)
 	}
 	if f.Status != "" {
 		q = q.Where("q.status = ?", f.Status)
 	}
-	if err := q.OrderExpr("q.id ASC").Limit(limit).Scan(ctx); err != nil {
+	if err := q.OrderExpr("q.number ASC").Limit(limit).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: list questions: %w", err)
 	}
 	return mapRows(rows, (*questionRow).toQuestion), nil

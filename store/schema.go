@@ -22,6 +22,7 @@ var migrations = []migration{
 	{name: "0001_initial_schema", up: execDDL(schemaV1)},
 	{name: "0002_messaging", up: migrateV2},
 	{name: "0003_pg_id_sequences", up: migrateV3},
+	{name: "0004_tenant_numbers_file_chunks", up: migrateV4},
 }
 
 // migrateV3 moves PostgreSQL's server-wide question and response ids from the counters table to

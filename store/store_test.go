@@ -590,22 +590,22 @@ func TestCounters(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := ctxT(t)
 		tn := mustTenant(t, s, "c")
-		next := func() (qid, rid int64) {
+		next := func() (qn, rn int64) {
 			t.Helper()
 			inTx(t, s, tn.ID, func(tx *store.TenantTx) (err error) {
-				if qid, err = tx.NextQuestionID(ctx); err != nil {
+				if qn, err = tx.NextQuestionNumber(ctx); err != nil {
 					return err
 				}
-				rid, err = tx.NextResponseID(ctx)
+				rn, err = tx.NextResponseNumber(ctx)
 				return err
 			})
 			return
 		}
 		if q, r := next(); q != 1 || r != 1 {
-			t.Fatalf("first ids = %d, %d; want 1, 1", q, r)
+			t.Fatalf("first numbers = %d, %d; want 1, 1", q, r)
 		}
 		if q, r := next(); q != 2 || r != 2 {
-			t.Fatalf("second ids = %d, %d; want 2, 2", q, r)
+			t.Fatalf("second numbers = %d, %d; want 2, 2", q, r)
 		}
 		if err := s.EnsureQuestionIDStart(ctx, 1000); err != nil {
 			t.Fatal(err)
@@ -613,6 +613,14 @@ func TestCounters(t *testing.T) {
 		if q, r := next(); q != 1000 || r != 3 {
 			t.Fatalf("after EnsureQuestionIDStart(1000): %d, %d; want 1000, 3", q, r)
 		}
+		// A tenant created later starts there too.
+		later := mustTenant(t, s, "later")
+		inTx(t, s, later.ID, func(tx *store.TenantTx) error {
+			if n, err := tx.NextQuestionNumber(ctx); err != nil || n != 1000 {
+				t.Errorf("a new tenant's first number %d, %v; want 1000", n, err)
+			}
+			return nil
+		})
 		// Never lowers.
 		if err := s.EnsureQuestionIDStart(ctx, 10); err != nil {
 			t.Fatal(err)
@@ -627,7 +635,7 @@ func TestCounters(t *testing.T) {
 		// (it never blocks other transactions).
 		sentinel := errors.New("abort")
 		_ = s.InTenantTx(ctx, tn.ID, func(tx *store.TenantTx) error {
-			if _, err := tx.NextQuestionID(ctx); err != nil {
+			if _, err := tx.NextQuestionNumber(ctx); err != nil {
 				return err
 			}
 			return sentinel
@@ -639,13 +647,83 @@ func TestCounters(t *testing.T) {
 		if q, _ := next(); q != want {
 			t.Fatalf("after rollback: %d, want %d", q, want)
 		}
-		// InsertQuestion allocates when ID is 0.
+		// InsertQuestion allocates the internal id and the number when they are 0.
 		q := newHelpDeskQuestion("auto-id")
 		mustInsertQuestion(t, s, tn.ID, q)
-		if q.ID != want+1 {
-			t.Fatalf("auto-allocated question id %d, want %d", q.ID, want+1)
+		if q.Number != want+1 || q.ID == 0 {
+			t.Fatalf("auto-allocated question number %d (id %d), want %d", q.Number, q.ID, want+1)
+		}
+		got, err := s.Question(ctx, tn.ID, q.UUID)
+		if err != nil || got.Number != q.Number || got.ID != q.ID {
+			t.Fatalf("read back %+v, %v", got, err)
 		}
 	})
+}
+
+// Each tenant numbers its questions and responses on its own: B's numbers say nothing about A's.
+func TestNumbersArePerTenant(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		a, b := twoTenants(t, s)
+		ask := func(tn store.Tenant) (q, r int64) {
+			t.Helper()
+			qq := mustMessagingQuestion(t, s, tn.ID)
+			resp := &store.Response{QuestionUUID: qq.UUID, Type: "Expert", AuthorName: "E"}
+			inTx(t, s, tn.ID, func(tx *store.TenantTx) error { return tx.InsertResponse(ctx, resp) })
+			return qq.Number, resp.Number
+		}
+		if q, r := ask(b); q != 1 || r != 1 {
+			t.Fatalf("B's first: %d, %d", q, r)
+		}
+		for i := range 3 {
+			if q, r := ask(a); q != int64(i+1) || r != int64(i+1) {
+				t.Fatalf("A's #%d: %d, %d", i+1, q, r)
+			}
+		}
+		if q, r := ask(b); q != 2 || r != 2 {
+			t.Fatalf("B's second after A asked 3: %d, %d; want 2, 2", q, r)
+		}
+	})
+}
+
+// On PostgreSQL a number never waits for another transaction of the same tenant: an ask holding
+// its transaction open does not serialise the next one (a counter row would).
+func TestNumbersNeverWait(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		if n.Name != store.DialectPostgres {
+			continue
+		}
+		s := n.Store
+		ctx := ctxT(t)
+		tn := mustTenant(t, s, "w")
+		held := make(chan struct{})
+		release := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- s.InTenantTx(ctx, tn.ID, func(tx *store.TenantTx) error {
+				if _, err := tx.NextQuestionNumber(ctx); err != nil {
+					return err
+				}
+				close(held)
+				<-release
+				return nil
+			})
+		}()
+		<-held
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := s.InTenantTx(wctx, tn.ID, func(tx *store.TenantTx) error {
+			_, err := tx.NextQuestionNumber(wctx)
+			return err
+		})
+		cancel()
+		close(release)
+		if err != nil {
+			t.Fatalf("a second number while the first transaction is open: %v", err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestConcurrentNextQuestionID(t *testing.T) {
@@ -1156,7 +1234,7 @@ func TestListQuestions(t *testing.T) {
 		var ids []int64
 		after := int64(0)
 		for {
-			page, err := s.ListQuestions(ctx, tn.ID, store.QuestionFilter{AfterID: after, Limit: 37})
+			page, err := s.ListQuestions(ctx, tn.ID, store.QuestionFilter{AfterNumber: after, Limit: 37})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1164,9 +1242,9 @@ func TestListQuestions(t *testing.T) {
 				break
 			}
 			for _, q := range page {
-				ids = append(ids, q.ID)
+				ids = append(ids, q.Number)
 			}
-			after = page[len(page)-1].ID
+			after = page[len(page)-1].Number
 		}
 		if len(ids) != total || !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != total {
 			t.Fatalf("paginated ids: %d rows, sorted=%v", len(ids), slices.IsSorted(ids))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 )
 
 // operator_settings keys.
@@ -31,8 +32,17 @@ func (s *Store) CreateTenant(ctx context.Context, t Tenant) error {
 		return errors.New("store: create tenant: subdomain is required")
 	}
 	row := &tenantRow{ID: t.ID, Name: t.Name, Subdomain: sub, CreatedAt: nowOr(t.CreatedAt)}
-	_, err := s.db.NewInsert().Model(row).Exec(ctx)
-	return mapWriteErr("create tenant", err)
+	if !s.isPG() {
+		_, err := s.db.NewInsert().Model(row).Exec(ctx)
+		return mapWriteErr("create tenant", err)
+	}
+	// On PostgreSQL the tenant's number sequences are created with it (see NextQuestionNumber).
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return mapWriteErr("create tenant", err)
+		}
+		return newTenantSequences(ctx, tx, t.ID)
+	})
 }
 
 // ListTenants returns all tenants ordered by CreatedAt, then ID.
@@ -115,19 +125,4 @@ func (s *Store) SetAdminTokenHash(ctx context.Context, hash []byte) error {
 		return errors.New("store: set admin token: empty hash")
 	}
 	return s.SetOperatorSetting(ctx, settingAdminTokenHash, hash, time.Time{})
-}
-
-// EnsureQuestionIDStart raises the question id counter so that the next
-// allocated id is >= start. It never lowers it.
-func (s *Store) EnsureQuestionIDStart(ctx context.Context, start int64) error {
-	q := s.db.NewRaw("UPDATE counters SET next_value = ? WHERE name = ? AND next_value < ?", start, counterQuestionID, start)
-	if s.isPG() {
-		q = s.db.NewRaw(`SELECT setval('question_id_seq', GREATEST(?,
-			(SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM question_id_seq)), false)`, start)
-	}
-	_, err := q.Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("store: ensure question id start: %w", err)
-	}
-	return nil
 }

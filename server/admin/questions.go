@@ -24,7 +24,7 @@ func (h *Handler) ListTenantQuestions(ctx context.Context, req gen.ListTenantQue
 		f.Limit = *p.Limit
 	}
 	if p.After != nil {
-		f.AfterID = *p.After
+		f.AfterNumber = *p.After
 	}
 	page, err := h.svc.TenantQuestions(ctx, req.TenantId, f)
 	if err != nil {
@@ -42,7 +42,7 @@ func (h *Handler) ListTenantQuestions(ctx context.Context, req gen.ListTenantQue
 
 func adminQuestion(q service.QuestionRecord) gen.AdminQuestion {
 	a := gen.AdminQuestion{
-		Uuid: q.UUID, Id: q.ID, Channel: gen.Channel(q.Channel),
+		Uuid: q.UUID, Id: q.Number, Channel: gen.Channel(q.Channel),
 		Subject: q.Subject, Text: q.Text, Language: q.Language,
 		Author:   gen.QuestionAuthor{Name: q.AuthorName, Email: q.AuthorEmail},
 		Category: q.Category, IsEliteOnly: q.EliteOnly,

@@ -76,7 +76,7 @@ func expertQuestion(v service.ExpertView) (gen.ExpertQuestion, error) {
 		return gen.ExpertQuestion{}, err
 	}
 	out := gen.ExpertQuestion{
-		Uuid: q.UUID, Id: q.ID, Channel: gen.Channel(q.Channel),
+		Uuid: q.UUID, Id: q.Number, Channel: gen.Channel(q.Channel),
 		Subject: q.Subject, Text: q.Text, Language: q.Language, AuthorName: q.AuthorName,
 		Category: q.Category, IsEliteOnly: q.EliteOnly, VisibleMetadata: visible,
 		Status:    gen.QuestionStatus(q.Status),
@@ -123,7 +123,7 @@ func tenantQuestionDetail(v service.View, url string) (gen.TenantQuestionDetail,
 		return gen.TenantQuestionDetail{}, err
 	}
 	out := gen.TenantQuestionDetail{
-		Uuid: q.UUID, Id: q.ID, Channel: gen.Channel(q.Channel),
+		Uuid: q.UUID, Id: q.Number, Channel: gen.Channel(q.Channel),
 		Subject: q.Subject, Text: q.Text, Language: q.Language,
 		Author:   gen.QuestionAuthor{Name: q.AuthorName, Email: q.AuthorEmail},
 		Category: q.Category, IsEliteOnly: q.EliteOnly,

@@ -68,12 +68,7 @@ func (s *Service) readView(ctx context.Context, tenantID, id uuid.UUID, channel 
 func persist(ctx context.Context, tx *store.TenantTx, c *question.Conversation, ch *question.Change, now time.Time) error {
 	for _, id := range ch.NewResponses {
 		r := findResponse(c, id)
-		n, err := tx.NextResponseID(ctx)
-		if err != nil {
-			return err
-		}
-		r.ID = n
-		if err := tx.InsertResponse(ctx, r); err != nil {
+		if err := tx.InsertResponse(ctx, r); err != nil { // allocates its ids
 			return err
 		}
 	}

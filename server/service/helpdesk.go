@@ -59,12 +59,8 @@ func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq q
 		if err != nil {
 			return err
 		}
-		id, err := tx.NextQuestionID(ctx)
-		if err != nil {
-			return err
-		}
 		nqq := &store.Question{
-			TenantID: t.ID, UUID: uuid.New(), ID: id, Channel: question.ChannelHelpDesk, HelpDeskID: nq.HelpDeskID,
+			TenantID: t.ID, UUID: uuid.New(), Channel: question.ChannelHelpDesk, HelpDeskID: nq.HelpDeskID,
 			Subject: nq.Subject, Text: nq.Text, Language: question.DefaultLanguage,
 			CustomerID: cust.ID, AuthorName: cust.Name, AuthorEmail: nq.Email,
 			Category: nq.Category, EliteOnly: nq.EliteOnly, Metadata: meta,
@@ -79,7 +75,7 @@ func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq q
 		if _, err := offerNextTier(ctx, tx, nqq, st, now); err != nil {
 			return err
 		}
-		out = HelpDeskQuestion{ID: nqq.ID, URL: s.url(t, *nqq), Status: question.HelpDeskStatus(nqq.Status, 0), Answers: []Answer{}}
+		out = HelpDeskQuestion{ID: nqq.Number, URL: s.url(t, *nqq), Status: question.HelpDeskStatus(nqq.Status, 0), Answers: []Answer{}}
 		return nil
 	}
 	err = s.Store.InTenantTx(ctx, t.ID, create)
@@ -107,7 +103,7 @@ func (s *Service) CloseHelpDeskQuestion(ctx context.Context, t store.Tenant, hel
 		if err := persist(ctx, tx, c, c.Close(now), now); err != nil {
 			return err
 		}
-		out = HelpDeskQuestion{ID: q.ID, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, 0)}
+		out = HelpDeskQuestion{ID: q.Number, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, 0)}
 		return nil
 	})
 	return out, err
@@ -132,14 +128,14 @@ func (s *Service) helpDeskView(ctx context.Context, tx *store.TenantTx, t store.
 	}
 	answers := make([]Answer, 0, len(responses))
 	for _, r := range responses {
-		answers = append(answers, Answer{ID: r.ID, Text: first[r.UUID], AuthorName: r.AuthorName, IsAccepted: r.IsAccepted, CreatedAt: r.CreatedAt})
+		answers = append(answers, Answer{ID: r.Number, Text: first[r.UUID], AuthorName: r.AuthorName, IsAccepted: r.IsAccepted, CreatedAt: r.CreatedAt})
 	}
 	return HelpDeskQuestion{
-		ID: q.ID, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, len(answers)),
+		ID: q.Number, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, len(answers)),
 		IsEscalated: question.IsEscalated(q.Status), Answers: answers,
 	}, nil
 }
 
 func (s *Service) url(t store.Tenant, q store.Question) string {
-	return question.PublicURL(t.Subdomain, s.PublicDomain, q.Subject, q.ID)
+	return question.PublicURL(t.Subdomain, s.PublicDomain, q.Subject, q.Number)
 }

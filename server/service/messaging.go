@@ -102,12 +102,8 @@ func (s *Service) Ask(ctx context.Context, p Principal, in question.MessagingInp
 	var c *question.Conversation
 	now := s.Clock.Now()
 	err = s.Store.InTenantTx(ctx, p.TenantID, func(tx *store.TenantTx) error {
-		id, err := tx.NextQuestionID(ctx)
-		if err != nil {
-			return err
-		}
 		q := &store.Question{
-			TenantID: p.TenantID, UUID: uuid.New(), ID: id, Channel: question.ChannelMessaging,
+			TenantID: p.TenantID, UUID: uuid.New(), Channel: question.ChannelMessaging,
 			Subject: nq.Subject, Text: nq.Text, Language: nq.Language, Category: nq.Classification,
 			AuthorName: nq.AuthorName, AuthorEmail: nq.AuthorEmail, AuthorRefID: nq.AuthorRefID, Metadata: nq.Metadata,
 		}

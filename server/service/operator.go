@@ -24,7 +24,7 @@ type QuestionPage struct {
 	NextAfter int64 // 0 on the last page
 }
 
-// TenantQuestions lists a tenant's questions from every API, by ascending numeric id.
+// TenantQuestions lists a tenant's questions from every API, by ascending number (public id).
 func (s *Service) TenantQuestions(ctx context.Context, tenantID uuid.UUID, f store.QuestionFilter) (QuestionPage, error) {
 	t, err := s.Tenant(ctx, tenantID)
 	if err != nil {
@@ -42,7 +42,7 @@ func (s *Service) TenantQuestions(ctx context.Context, tenantID uuid.UUID, f sto
 	var page QuestionPage
 	if len(qs) > want {
 		qs = qs[:want]
-		page.NextAfter = qs[want-1].ID
+		page.NextAfter = qs[want-1].Number
 	}
 	for _, q := range qs {
 		visible, err := question.VisibleMetadataJSON(q.Metadata)
