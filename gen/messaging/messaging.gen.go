@@ -2623,7 +2623,7 @@ type ClientInterface interface {
 
 	// UploadTrainingFileWithBody Upload a training file
 	//
-	// Stores a customer-experience training data file (any type, 1 byte to 10 MiB) for the company. The file is kept as sent; no training happens.
+	// Stores a customer-experience training data file (any type, 1 byte to 10 MiB) for the company. The file is kept as sent; no training happens. The company's files together may hold at most its storage quota (set by the operator, 100 MiB by default): an upload that would pass it is a `400` with code `INVALID_STATE`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3285,7 +3285,7 @@ func (c *Client) AddTestimonial(ctx context.Context, uuid ResponseUuid, body Add
 
 // UploadTrainingFileWithBody Upload a training file
 //
-// Stores a customer-experience training data file (any type, 1 byte to 10 MiB) for the company. The file is kept as sent; no training happens.
+// Stores a customer-experience training data file (any type, 1 byte to 10 MiB) for the company. The file is kept as sent; no training happens. The company's files together may hold at most its storage quota (set by the operator, 100 MiB by default): an upload that would pass it is a `400` with code `INVALID_STATE`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4782,7 +4782,7 @@ type ClientWithResponsesInterface interface {
 
 	// UploadTrainingFileWithBodyWithResponse Upload a training file
 	//
-	// Stores a customer-experience training data file (any type, 1 byte to 10 MiB) for the company. The file is kept as sent; no training happens.
+	// Stores a customer-experience training data file (any type, 1 byte to 10 MiB) for the company. The file is kept as sent; no training happens. The company's files together may hold at most its storage quota (set by the operator, 100 MiB by default): an upload that would pass it is a `400` with code `INVALID_STATE`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6999,7 +6999,7 @@ func (c *ClientWithResponses) AddTestimonialWithResponse(ctx context.Context, uu
 
 // UploadTrainingFileWithBodyWithResponse Upload a training file
 //
-// Stores a customer-experience training data file (any type, 1 byte to 10 MiB) for the company. The file is kept as sent; no training happens.
+// Stores a customer-experience training data file (any type, 1 byte to 10 MiB) for the company. The file is kept as sent; no training happens. The company's files together may hold at most its storage quota (set by the operator, 100 MiB by default): an upload that would pass it is a `400` with code `INVALID_STATE`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12406,15 +12406,16 @@ var swaggerSpec = []string{
 	"6LCmxV2ex6PsGduTJgvDl3TDWJVhji2M+DLF0r9tolxsHlNfU6iNhCTvwb+p512N4BAE58ahPzw0/edF",
 	"5F9hyFnMaAo9PVR/vb9Szv5jhyKtxbqelOhUgG4r0vMpyqbmuT0Tod+cCH1abmC5nvpkKY14xC/fRjpU",
 	"tpZenGVJCoGT/kJkyYylNtCKCOpk6DFIQDNKQsnQQVbJbufMIi0yuc2g31rLIe+jV/s5uVF2Gt2eLgZa",
-	"cAVSm4C6q9CGIx99SudzxmvEgot5nNDg3NjJWhSeLeIsmtM0ewklrXUE4Zb4aMyC8z56nF5NJYxzDCmT",
-	"1OWlL64ba8u5OaMWFK6pUPx5GsVSN8vkiXJ8JBpWQx68Cr+UT23jqY0ju02cU0T/ZI1Ra+B22o6lo95H",
-	"jdOj10fHGB2vIpWGdDDp+73A7jI3tF3amdhDvx3YLeaEbdqZuH43WJWloktc2AN/GNguc0J7QFsTuyhe",
-	"MZisz1LR+79nlop5w5vok6onLI/wXz1DBYFdkhaNjyEiWp6LYv4OFKZcjvpbA9umYBn90S+fpXSCRf/r",
-	"aylEotShHV+VQJbGpfBNEHPUKqqj1JS9znsZlEoAVdtWoO0lTi5JlJFkkTWLIOVKsezl9I1DcVXEyVsY",
-	"z5JN2QzHZGjTmZE93+x6b2lL4L4xVWHdqpnFaDQJA89TGglWtJH9wWi3XAxZ8IDlIc9X5sDXlgeZm3Kd",
-	"2bba6Hab3PCiIWGxijyCc3kRlXJSls4C25AbFakmZWHEg6Voe2yCIZg8/HkS8Uwo5xmS0UrDv5RRf1qc",
-	"44Hqw+8nKTPK80mFWtUN0BWkDKDCOlKXC1X8SW27nK+1vHeFZBuZbJMAv4YIH6RBK1mlnrmMnXef7/7/",
-	"AAAA//8=",
+	"cAVSm4C6q9CGIx99SudzxlU988LGIz+UsHCJkfMzegt1z4lu8ghx5lmS0ksJT0lGyZ5gmc5rQUKQpBZp",
+	"ObA8o8z6PvZamMcJ5DnSjNxAND60ncSCsiqCEqkPdGvyKurKErG5gPHOjXNfS3BmiziL5jTNXkIBbh3v",
+	"uCX1MGbBeR89qrCmbsc5BsBJWvjSF9eNtcXnnFELyuxU+NM8jWKpSWby/jk+Eg2rIW9bBYvKp7bx1MaR",
+	"3SbOKaJ/ssaoNXA7bcfSMfqjxunR66NjjOVXcVVDOpj0/V5gd5kb2i7tTOyh3w7sFnPCNu1MXL8brMqp",
+	"0QU57IE/DGyXOaE9oK2JXZTaGEzW59To/d8zp8a84U3UVFU/lkf4r55Pg8AuCaGmHiEiWp45Y/4O9LBc",
+	"PPtbA5u8YNH/0S+fpSyFLQrqKz9EotRPHl+VQJbGpWBTEMrUKqqj1BTpzjsvlAoWVZtsoKUoTi4lWUoW",
+	"WbMIqa6U9l5ONjkUV0VUv4XRN9mUzXBMhhaoGdnzzR79lrZb7htTFba4mlmMtpgw8DylkWBF09sfjObQ",
+	"xZAFx1oe8nxlxn5tMZO5KYWaTbaN3rzJDS/aJxaryONNlxdRKX5l6Zy1DZlckWqpFkY8WMoNQBYnmDz8",
+	"eRLxTChXH5LRSnvClFF/WpwjFKWCXiApM4oJSvVfVTnQ9a4MoMKqV5cLVapKbbucXba8d4VkG0WCJgHp",
+	"AuKRkAbVM3Zj5jJ23n2++/8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
