@@ -17,10 +17,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/server/credential"
@@ -679,5 +683,109 @@ func TestEdgeQuestionNumbersArePerTenant(t *testing.T) {
 		if id := save(e.hdToken, "b2"); id != 2 {
 			t.Errorf("second id %v after another tenant asked 3, want 2", id)
 		}
+	})
+}
+
+// ---------------------------------------------------------------------------
+// Training files: streamed, bounded memory, a quota per tenant.
+
+// uploadPeak uploads a training file of size bytes (the body generated as it is sent) and
+// returns the answer and how far the heap grew above where it started while it was handled.
+func uploadPeak(t *testing.T, e *edgeEnv, size int) (edgeResp, uint64) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		fw, err := mw.CreateFormFile("file", "big.bin")
+		if err == nil {
+			chunk := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+			for left := size; left > 0 && err == nil; left -= len(chunk) {
+				_, err = fw.Write(chunk[:min(left, len(chunk))])
+			}
+		}
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base, peak := ms.HeapAlloc, ms.HeapAlloc
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	r := e.sendReader("POST", "/messaging/v1/trainingFiles", pr, "Authorization", e.bearer, "Content-Type", mw.FormDataContentType())
+	close(stop)
+	<-sampled
+	return r, peak - base
+}
+
+// Memory does not grow with the size of an upload: a 10 MiB file costs about what a 1 MiB one
+// does (it cost 60–130 MB when the body was held whole, three times).
+func TestEdgeTrainingFileUploadIsStreamed(t *testing.T) {
+	e := sqliteEnv(t)
+	small, smallPeak := uploadPeak(t, e, 1<<20)
+	big, bigPeak := uploadPeak(t, e, 10<<20)
+	t.Logf("heap growth: 1 MiB upload %.1f MiB, 10 MiB upload %.1f MiB", float64(smallPeak)/(1<<20), float64(bigPeak)/(1<<20))
+	if small.status != 201 || big.status != 201 {
+		t.Fatalf("uploads: %d %s / %d %s", small.status, small.body, big.status, big.body)
+	}
+	if d, _ := big.json["data"].(map[string]any); d["size"] != float64(10<<20) {
+		t.Fatalf("stored size: %v", d)
+	}
+	if bigPeak > smallPeak+4<<20 {
+		t.Errorf("a 10 MiB upload grew the heap by %d bytes, a 1 MiB one by %d: memory scales with the file", bigPeak, smallPeak)
+	}
+	var content bytes.Buffer
+	id := uuid.MustParse(big.json["data"].(map[string]any)["uuid"].(string))
+	if err := e.svc.Store.TrainingFileContent(context.Background(), e.tenant.ID, id, &content); err != nil ||
+		content.Len() != 10<<20 || !bytes.Equal(content.Bytes()[:32], []byte("0123456789abcdef0123456789abcdef")) {
+		t.Fatalf("content read back: %d bytes, %v", content.Len(), err)
+	}
+}
+
+// Each tenant's training files are bounded by its quota (a company setting), on both databases.
+func TestEdgeTrainingFileQuota(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		e := newEdgeEnv(t, st)
+		if r := e.operator("PUT", "/tenants/"+e.tenant.ID.String()+"/settings", `{"trainingFileQuotaBytes":1500}`); r.status != 200 || !strings.Contains(r.body, `"trainingFileQuotaBytes":1500`) {
+			t.Fatalf("settings: %d %s", r.status, r.body)
+		}
+		upload := func(n int) edgeResp {
+			var b bytes.Buffer
+			mw := multipart.NewWriter(&b)
+			fw, _ := mw.CreateFormFile("file", "f.txt")
+			fw.Write(bytes.Repeat([]byte("x"), n))
+			mw.Close()
+			return e.send("POST", "/messaging/v1/trainingFiles", b.String(), "Authorization", e.bearer, "Content-Type", mw.FormDataContentType())
+		}
+		if r := upload(1000); r.status != 201 {
+			t.Fatalf("first upload: %d %s", r.status, r.body)
+		}
+		e.expect("over the quota", upload(501), 400, "INVALID_STATE", "1500 bytes")
+		if r := upload(500); r.status != 201 {
+			t.Errorf("up to the quota: %d %s", r.status, r.body)
+		}
+		if n, _ := st.TrainingFilesSize(context.Background(), e.tenant.ID); n != 1500 {
+			t.Errorf("%d bytes stored, want 1500", n)
+		}
+		if r := e.operator("GET", "/tenants/"+e.tenant.ID.String()+"/settings", ""); !strings.Contains(r.body, `"trainingFileQuotaBytes":1500`) {
+			t.Errorf("getSettings: %s", r.body)
+		}
+		e.expect("quota 0", e.operator("PUT", "/tenants/"+e.tenant.ID.String()+"/settings", `{"trainingFileQuotaBytes":0}`), 400, "INVALID_PARAMETER", "trainingFileQuotaBytes")
 	})
 }

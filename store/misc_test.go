@@ -2,9 +2,12 @@ package store_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -241,13 +244,15 @@ func TestTrainingFiles(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := ctxT(t)
 		a, b := twoTenants(t, s)
-		data := append(bytes.Repeat([]byte{0, 0xff, 'x'}, 1000), 0)
+		// Binary content over several chunks, the last one partial.
+		data := bytes.Repeat([]byte{0, 0xff, 'x'}, store.TrainingFileChunk)
+		data = append(data, 0)
 		f := store.TrainingFile{TenantID: a.ID, Filename: "faq.csv", ContentType: "text/csv", Description: "FAQ",
-			Data: data, Size: 1, CreatedAt: time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)}
-		if err := s.InsertTrainingFile(ctx, &f); err != nil {
+			Size: int64(len(data)), CreatedAt: time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)}
+		if err := s.InsertTrainingFile(ctx, &f, bytes.NewReader(data), 0); err != nil {
 			t.Fatal(err)
 		}
-		if f.UUID == uuid.Nil || f.Size != int64(len(data)) {
+		if f.UUID == uuid.Nil {
 			t.Fatalf("InsertTrainingFile: %+v", f)
 		}
 		got, err := s.TrainingFile(ctx, a.ID, f.UUID)
@@ -255,22 +260,65 @@ func TestTrainingFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantUTC(t, "file CreatedAt", got.CreatedAt, f.CreatedAt)
-		if got.Data != nil || got.Filename != "faq.csv" || got.ContentType != "text/csv" || got.Description != "FAQ" ||
+		if got.Filename != "faq.csv" || got.ContentType != "text/csv" || got.Description != "FAQ" ||
 			got.Size != int64(len(data)) || got.TenantID != a.ID || got.UUID != f.UUID {
 			t.Errorf("TrainingFile = %+v", got)
 		}
-		if n, err := s.CountRows(ctx, "training_files"); err != nil || n != 1 {
-			t.Fatal(n, err)
+		var back bytes.Buffer
+		if err := s.TrainingFileContent(ctx, a.ID, f.UUID, &back); err != nil || !bytes.Equal(back.Bytes(), data) {
+			t.Fatalf("content read back: %d bytes, %v; want %d", back.Len(), err, len(data))
+		}
+		if n, err := s.CountRows(ctx, "training_file_chunks"); err != nil || n != 4 {
+			t.Fatalf("%d chunks, %v; want 4", n, err)
 		}
 		_, err = s.TrainingFile(ctx, b.ID, f.UUID)
 		wantErr(t, "TrainingFile(b, a's)", err, store.ErrNotFound)
+		wantErr(t, "TrainingFileContent(b, a's)", s.TrainingFileContent(ctx, b.ID, f.UUID, io.Discard), store.ErrNotFound)
 		dup := f
-		wantErr(t, "duplicate file", s.InsertTrainingFile(ctx, &dup), store.ErrConflict)
+		wantErr(t, "duplicate file", s.InsertTrainingFile(ctx, &dup, bytes.NewReader(data), 0), store.ErrConflict)
 		empty := store.TrainingFile{TenantID: b.ID, Filename: "empty"}
-		if err := s.InsertTrainingFile(ctx, &empty); err != nil || empty.Size != 0 {
+		if err := s.InsertTrainingFile(ctx, &empty, bytes.NewReader(nil), 0); err != nil {
 			t.Errorf("empty file: %v, %+v", err, empty)
 		}
-		wantErr(t, "file of unknown tenant", s.InsertTrainingFile(ctx, &store.TrainingFile{TenantID: uuid.New()}), store.ErrNotFound)
+		wantErr(t, "file of unknown tenant", s.InsertTrainingFile(ctx, &store.TrainingFile{TenantID: uuid.New()}, bytes.NewReader(nil), 0), store.ErrNotFound)
+		short := store.TrainingFile{TenantID: b.ID, Size: 10}
+		if err := s.InsertTrainingFile(ctx, &short, bytes.NewReader([]byte("abc")), 0); err == nil {
+			t.Error("content shorter than Size accepted")
+		}
+
+		// Quota: A holds len(data) bytes.
+		used, err := s.TrainingFilesSize(ctx, a.ID)
+		if err != nil || used != int64(len(data)) {
+			t.Fatalf("TrainingFilesSize = %d, %v", used, err)
+		}
+		quota := used + 100
+		over := store.TrainingFile{TenantID: a.ID, Size: 101}
+		wantErr(t, "over the quota", s.InsertTrainingFile(ctx, &over, bytes.NewReader(make([]byte, 101)), quota), store.ErrQuotaExceeded)
+		if n, _ := s.TrainingFilesSize(ctx, a.ID); n != used {
+			t.Errorf("a refused file was stored: %d bytes", n)
+		}
+		// Concurrent uploads that fit only one at a time: exactly one is stored.
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Go(func() {
+				f := store.TrainingFile{TenantID: a.ID, Size: 60}
+				errs[i] = s.InsertTrainingFile(ctx, &f, bytes.NewReader(make([]byte, 60)), quota)
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, store.ErrQuotaExceeded):
+				t.Errorf("concurrent upload: %v", err)
+			}
+		}
+		if n, _ := s.TrainingFilesSize(ctx, a.ID); ok != 1 || n != used+60 {
+			t.Errorf("%d concurrent uploads stored, %d bytes used; want 1 and %d", ok, n, used+60)
+		}
 	})
 }
 

@@ -202,6 +202,7 @@ func settings(st service.Settings) gen.Settings {
 		Classes:                 make([]gen.TextClass, len(st.Classes)),
 		AgentOnlyKeywords:       list(st.AgentOnlyKeywords),
 		Categories:              make([]gen.CategorySettings, len(st.Categories)),
+		TrainingFileQuotaBytes:  st.TrainingFileQuotaBytes,
 	}
 	for i, c := range st.Classes {
 		out.Classes[i] = gen.TextClass{Name: c.Name, Keywords: list(c.Keywords), Answer: gen.ClassAnswer{Title: c.Answer.Title, Body: c.Answer.Body}}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"io"
 	"math"
 	"time"
 
@@ -414,12 +415,23 @@ func (s *Service) AutomaticAnswerFeedback(ctx context.Context, p Principal, id u
 	return AutomaticAnswerView{AutomaticAnswer: a, Markdown: st.Markdown}, nil
 }
 
-// StoreTrainingFile keeps an uploaded CX training file. No training happens.
-func (s *Service) StoreTrainingFile(ctx context.Context, p Principal, f store.TrainingFile) (store.TrainingFile, error) {
-	f.TenantID, f.UUID, f.CreatedAt = p.TenantID, uuid.New(), s.Clock.Now()
-	if err := s.Store.InsertTrainingFile(ctx, &f); err != nil {
+// StoreTrainingFile keeps an uploaded CX training file, its f.Size bytes of content read from
+// content a chunk at a time. No training happens. An upload that would pass the company's
+// storage quota (Settings.TrainingFileQuotaBytes) is refused and stores nothing.
+func (s *Service) StoreTrainingFile(ctx context.Context, p Principal, f store.TrainingFile, content io.Reader) (store.TrainingFile, error) {
+	st, err := s.settings(ctx, p.TenantID)
+	if err != nil {
 		return store.TrainingFile{}, err
 	}
-	f.Data = nil
+	f.TenantID, f.UUID, f.CreatedAt = p.TenantID, uuid.New(), s.Clock.Now()
+	err = s.Store.InsertTrainingFile(ctx, &f, content, st.TrainingFileQuotaBytes)
+	if errors.Is(err, store.ErrQuotaExceeded) {
+		used, _ := s.Store.TrainingFilesSize(ctx, p.TenantID)
+		return store.TrainingFile{}, apierr.Statef("file: the company's training files may hold %d bytes in all; %d are used, this file needs %d more (ask the operator to raise the quota)",
+			st.TrainingFileQuotaBytes, used, f.Size)
+	}
+	if err != nil {
+		return store.TrainingFile{}, err
+	}
 	return f, nil
 }

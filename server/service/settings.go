@@ -31,6 +31,7 @@ type Settings struct {
 	Classes                   []Class         `json:"classes"`
 	AgentOnlyKeywords         []string        `json:"agentOnlyKeywords"`
 	Categories                []CategoryRule  `json:"categories"`
+	TrainingFileQuotaBytes    int64           `json:"trainingFileQuotaBytes"`
 }
 
 // Class is one class of the text endpoints: keywords and the automatic answer.
@@ -68,8 +69,12 @@ func DefaultSettings() Settings {
 		Classes:                   []Class{},
 		AgentOnlyKeywords:         []string{},
 		Categories:                []CategoryRule{},
+		TrainingFileQuotaBytes:    DefaultTrainingFileQuota,
 	}
 }
+
+// DefaultTrainingFileQuota is a company's training file storage quota until set otherwise.
+const DefaultTrainingFileQuota = 100 << 20
 
 // Validate checks every field and names the first bad one.
 func (st Settings) Validate() error {
@@ -88,6 +93,8 @@ func (st Settings) Validate() error {
 		return apierr.Invalidf("tokenTtlSeconds: must be between 60 and 31536000")
 	case st.ClassificationThreshold < 0 || st.ClassificationThreshold > 1:
 		return apierr.Invalidf("classificationThreshold: must be between 0 and 1")
+	case st.TrainingFileQuotaBytes < 1:
+		return apierr.Invalidf("trainingFileQuotaBytes: must be at least 1")
 	}
 	if err := st.RoutingWeights.Validate(); err != nil {
 		return apierr.Invalidf("routingWeights: %v", err)
