@@ -46,22 +46,30 @@ type edgeEnv struct {
 
 func newEdgeEnv(t *testing.T, st *store.Store) *edgeEnv {
 	t.Helper()
+	return newEdgeEnvWith(t, st, server.Config{Logger: slog.New(slog.DiscardHandler)})
+}
+
+// newEdgeEnvWith serves a fresh tenant "acme" with cfg (its service, on st, and operator token
+// are filled in).
+func newEdgeEnvWith(t *testing.T, st *store.Store, cfg server.Config) *edgeEnv {
+	t.Helper()
 	ctx := context.Background()
-	svc := service.New(st)
+	cfg.Service = service.New(st)
 	admin := credential.NewAdminToken()
-	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: credential.Hash(admin), Logger: slog.New(slog.DiscardHandler)})
+	cfg.AdminTokenHash = credential.HashOperatorToken(admin)
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ten, err := svc.CreateTenant(ctx, "Acme", "acme")
+	ten, err := cfg.Service.CreateTenant(ctx, "Acme", "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hd, _, err := svc.RotateHelpDeskToken(ctx, ten.ID)
+	hd, _, err := cfg.Service.RotateHelpDeskToken(ctx, ten.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &edgeEnv{t: t, srv: srv, svc: svc, tenant: ten, admin: "Bearer " + admin, hdToken: hd}
+	e := &edgeEnv{t: t, srv: srv, svc: cfg.Service, tenant: ten, admin: "Bearer " + admin, hdToken: hd}
 	e.bearer = e.accessToken()
 	return e
 }
@@ -236,26 +244,12 @@ type liveEnv struct {
 func newLiveEnv(t *testing.T, limits httpkit.Limits) *liveEnv {
 	t.Helper()
 	logs := &syncBuffer{}
-	st := storetest.Stores(t)[0].Store
-	svc := service.New(st)
-	admin := credential.NewAdminToken()
-	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: credential.Hash(admin), Limits: limits,
+	e := newEdgeEnvWith(t, storetest.Stores(t)[0].Store, server.Config{Limits: limits,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewUnstartedServer(srv)
-	srv.Configure(hs.Config)
+	hs := httptest.NewUnstartedServer(e.srv)
+	e.srv.(*server.Server).Configure(hs.Config)
 	hs.Start()
 	t.Cleanup(hs.Close)
-	e := &edgeEnv{t: t, srv: srv, svc: svc, admin: "Bearer " + admin}
-	if e.tenant, err = svc.CreateTenant(context.Background(), "Acme", "acme"); err != nil {
-		t.Fatal(err)
-	}
-	if e.hdToken, _, err = svc.RotateHelpDeskToken(context.Background(), e.tenant.ID); err != nil {
-		t.Fatal(err)
-	}
-	e.bearer = e.accessToken()
 	return &liveEnv{edgeEnv: e, url: hs.URL, logs: logs}
 }
 
@@ -788,4 +782,69 @@ func TestEdgeTrainingFileQuota(t *testing.T) {
 		}
 		e.expect("quota 0", e.operator("PUT", "/tenants/"+e.tenant.ID.String()+"/settings", `{"trainingFileQuotaBytes":0}`), 400, "INVALID_PARAMETER", "trainingFileQuotaBytes")
 	})
+}
+
+// Repeated failed authentication from one address is slowed down, on every API, and a valid
+// credential is never refused.
+func TestEdgeFailedAuthenticationIsSlowedDown(t *testing.T) {
+	st := storetest.Stores(t)[0].Store
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var slept []time.Duration
+	guard := httpkit.NewAuthGuard(func() time.Time { return now }, func(_ context.Context, d time.Duration) {
+		slept = append(slept, d)
+		now = now.Add(d)
+	})
+	e := newEdgeEnvWith(t, st, server.Config{AuthGuard: guard, Logger: slog.New(slog.DiscardHandler)})
+	bad := []func() edgeResp{
+		func() edgeResp { return e.send("GET", "/admin/v1/tenants", "", "Authorization", "Bearer guess") },
+		func() edgeResp { return e.send("GET", "/messaging/v1/questions", "", "Authorization", "Bearer guess") },
+		func() edgeResp {
+			return e.send("POST", "/helpdesk/helpDesk/saveQuestion", "text=x", "ApiToken", "guess")
+		},
+		func() edgeResp {
+			return e.send("POST", "/messaging/oauth/token", "grant_type=client_credentials&client_id=x&client_secret=y",
+				"Content-Type", "application/x-www-form-urlencoded")
+		},
+	}
+	for i := range 30 {
+		if r := bad[i%len(bad)](); r.status != 401 {
+			t.Fatalf("guess %d: %d %s", i, r.status, r.body)
+		}
+	}
+	if len(slept) < 15 {
+		t.Errorf("30 failed authentications waited %d times", len(slept))
+	}
+	for _, r := range []edgeResp{
+		e.operator("GET", "/tenants", ""),
+		e.send("GET", "/messaging/v1/questions", "", "Authorization", e.bearer),
+		e.saveQuestion("application/x-www-form-urlencoded", "text=x&helpDeskId=1&emailAddress=a@b"),
+	} {
+		if r.status != 200 {
+			t.Errorf("a valid credential after the guesses: %d %s", r.status, r.body)
+		}
+	}
+}
+
+// An operator token hash stored unsalted by an earlier version still works, and is stored
+// salted on its first use.
+func TestEdgeLegacyOperatorTokenHashIsUpgraded(t *testing.T) {
+	st := storetest.Stores(t)[0].Store
+	admin := credential.NewAdminToken()
+	if err := st.SetAdminTokenHash(context.Background(), credential.Hash(admin)); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Service: service.New(st), AdminTokenHash: credential.Hash(admin), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &edgeEnv{t: t, srv: srv, admin: "Bearer " + admin}
+	for range 2 {
+		if r := e.operator("GET", "/tenants", ""); r.status != 200 {
+			t.Fatalf("legacy hash: %d %s", r.status, r.body)
+		}
+	}
+	h, err := st.AdminTokenHash(context.Background())
+	if ok, legacy := credential.MatchesOperatorToken(admin, h); !ok || legacy || err != nil {
+		t.Fatalf("stored hash after use: ok=%v legacy=%v %v", ok, legacy, err)
+	}
 }

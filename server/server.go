@@ -24,9 +24,10 @@ import (
 // Config is what the server needs.
 type Config struct {
 	Service        *service.Service
-	AdminTokenHash []byte // SHA-256 of the operator token
+	AdminTokenHash []byte // credential.HashOperatorToken of the operator token
 	Logger         *slog.Logger
-	Limits         httpkit.Limits // zero fields: httpkit.DefaultLimits
+	Limits         httpkit.Limits     // zero fields: httpkit.DefaultLimits
+	AuthGuard      *httpkit.AuthGuard // slows down repeated failed authentication; nil: httpkit.NewAuthGuard on the wall clock
 }
 
 // Server is the composed HTTP handler.
@@ -48,7 +49,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{svc: cfg.Service, limits: cfg.Limits}
 	r := chi.NewRouter()
-	r.Use(httpkit.RequestID, httpkit.AccessLog(cfg.Logger), httpkit.Transport(cfg.Limits), httpkit.Recover(writeError))
+	if cfg.AuthGuard == nil {
+		cfg.AuthGuard = httpkit.NewAuthGuard(nil, nil)
+	}
+	r.Use(httpkit.RequestID, httpkit.AccessLog(cfg.Logger), httpkit.Transport(cfg.Limits), cfg.AuthGuard.Middleware,
+		httpkit.Recover(writeError))
 
 	hd, err := helpdesk.New(cfg.Service)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 
@@ -29,24 +30,39 @@ var _ gen.StrictServerInterface = (*Handler)(nil)
 // MaxBody is the operator API's body limit.
 const MaxBody = 2 << 20
 
-// New returns the operator API as an http.Handler to mount at Prefix. tokenHash is the SHA-256
-// of the admin token.
+// New returns the operator API as an http.Handler to mount at Prefix. tokenHash is the stored
+// hash of the admin token (credential.HashOperatorToken; an unsalted SHA-256 stored by an earlier
+// version is accepted, and replaced by the salted form on its first use).
 func New(svc *service.Service, tokenHash []byte) (http.Handler, error) {
 	spec, err := gen.GetSwagger()
 	if err != nil {
 		return nil, err
 	}
 	httpkit.RegisterDecoders()
+	var stored atomic.Pointer[[]byte]
+	stored.Store(&tokenHash)
 	check := func(r *http.Request) error {
 		h := r.Header.Get("Authorization")
 		scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
-		switch {
-		case h == "":
+		if h == "" {
 			return apierr.Unauthorizedf("missing admin token: send Authorization: Bearer <token>")
-		case !ok || !strings.EqualFold(scheme, "Bearer"):
+		}
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return apierr.Unauthorizedf("Authorization must use the Bearer scheme")
-		case !credential.Matches(strings.TrimSpace(token), tokenHash):
+		}
+		token = strings.TrimSpace(token)
+		match, legacy := credential.MatchesOperatorToken(token, *stored.Load())
+		if !match {
 			return apierr.Unauthorizedf("invalid admin token")
+		}
+		if legacy {
+			salted := credential.HashOperatorToken(token)
+			if err := svc.Store.SetAdminTokenHash(r.Context(), salted); err != nil {
+				httpkit.Logger(r.Context()).Warn("could not store the operator token salted; it stays unsalted for now", "error", err.Error())
+			} else {
+				stored.Store(&salted)
+				httpkit.Logger(r.Context()).Info("the operator token is now stored salted")
+			}
 		}
 		return nil
 	}

@@ -1,10 +1,12 @@
 package credential_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/switchboard-dev/switchboard/server/credential"
@@ -102,4 +104,63 @@ func upper(s string) string {
 		}
 	}
 	return string(b)
+}
+
+func TestOperatorTokenStrength(t *testing.T) {
+	strong := []string{
+		credential.NewAdminToken(),
+		"q8Zr0m3xP4Yd7lN2tV9kS1hW6cB5jF0gA3eR8uI2oQ4=", // openssl rand -base64 32
+		"3f9a1c7e5b2d8046a1c3e5f7092b4d6e",             // openssl rand -hex 16: exactly 128 bits
+		"5d4f2a9c-7e1b-4c3d-9a8f-2b6e0c1d4f7a",         // a random uuid
+	}
+	for _, tok := range strong {
+		if err := credential.CheckOperatorToken(tok); err != nil {
+			t.Errorf("%q refused: %v (%.0f bits)", tok, err, credential.EstimateBits(tok))
+		}
+	}
+	weak := []string{
+		"", "a", "load-admin", "changeme", "password123", "correct-horse",
+		"3f9a1c7e5b2d8046a1c3e5f7092b4d",               // 30 hex digits: 120 bits
+		strings.Repeat("a", 60),                        // one character
+		strings.Repeat("Password1!", 6),                // a repeated password
+		strings.Repeat("ab", 40),                       // two characters
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", // almost one character
+	}
+	for _, tok := range weak {
+		err := credential.CheckOperatorToken(tok)
+		if err == nil {
+			t.Errorf("%q accepted (%.0f bits)", tok, credential.EstimateBits(tok))
+		} else if !strings.Contains(err.Error(), "openssl rand -base64 32") {
+			t.Errorf("%q: the error does not say how to make a token: %v", tok, err)
+		}
+	}
+}
+
+func TestOperatorTokenHash(t *testing.T) {
+	tok := credential.NewAdminToken()
+	h1, h2 := credential.HashOperatorToken(tok), credential.HashOperatorToken(tok)
+	if bytes.Equal(h1, h2) {
+		t.Fatal("two hashes of one token are equal: not salted")
+	}
+	sum := sha256.Sum256([]byte(tok))
+	if bytes.Contains(h1, sum[:]) {
+		t.Fatal("the stored form holds the plain SHA-256")
+	}
+	for _, h := range [][]byte{h1, h2} {
+		if ok, legacy := credential.MatchesOperatorToken(tok, h); !ok || legacy {
+			t.Errorf("salted: ok=%v legacy=%v", ok, legacy)
+		}
+		if ok, _ := credential.MatchesOperatorToken(tok+"x", h); ok {
+			t.Error("a wrong token matches")
+		}
+	}
+	// A hash stored by an earlier version still matches, and says it should be stored again.
+	if ok, legacy := credential.MatchesOperatorToken(tok, credential.Hash(tok)); !ok || !legacy {
+		t.Errorf("legacy: ok=%v legacy=%v", ok, legacy)
+	}
+	for _, bad := range [][]byte{nil, []byte("s1:"), h1[:len(h1)-1]} {
+		if ok, _ := credential.MatchesOperatorToken(tok, bad); ok {
+			t.Errorf("matches a malformed hash %x", bad)
+		}
+	}
 }
