@@ -22,9 +22,11 @@ check-generated:
 		echo "gen/ is stale: run 'make generate' and commit the result" >&2; exit 1; \
 	fi
 
-## build: build the switchboard binary into bin/
+## build: build the switchboard binary into bin/ (the first build compiles every dependency,
+## SQLite included, and takes a minute or two: -v lists each package as it is compiled)
 build:
-	$(GO) build -o bin/switchboard ./cmd/switchboard
+	@test -x bin/switchboard || echo "building bin/switchboard; the first build compiles every dependency (SQLite included) and takes a minute or two:"
+	$(GO) build -v -o bin/switchboard ./cmd/switchboard
 
 ## run: build, migrate, and start the server with a demo tenant (SQLite under ./data) on the
 ## virtual clock, so the operator API can advance time and fire timers
@@ -49,9 +51,10 @@ lint:
 docs:
 	$(GO) run ./cmd/switchboard docs site
 
-## fuzz: run the bracket form decoder's fuzz target for a minute
+## fuzz: run the fuzz targets for a minute each: the bracket form decoder, the edge's JSON check
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParseURLEncoded -fuzztime=60s ./server/bracketform/
+	$(GO) test -run='^$$' -fuzz=FuzzCheckJSON -fuzztime=60s -fuzzminimizetime=5s ./server/httpkit/
 
 ## bench: run the Go benchmarks
 bench:
@@ -62,12 +65,12 @@ bench:
 CLIENTS ?= 64
 DURATION ?= 10s
 load: build
-	@dir=$$(mktemp -d); \
-	./bin/switchboard serve --addr 127.0.0.1:18080 --database-url "$$dir/load.db" --admin-token load-admin \
+	@dir=$$(mktemp -d); token=$$(head -c 32 /dev/urandom | base64); \
+	./bin/switchboard serve --addr 127.0.0.1:18080 --database-url "$$dir/load.db" --admin-token "$$token" \
 		--log-level error >"$$dir/serve.log" 2>&1 & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null; rm -rf "$$dir"' EXIT; \
 	for i in $$(seq 100); do curl -fs http://127.0.0.1:18080/healthz >/dev/null && break; sleep 0.1; done; \
-	./bin/switchboard load --base-url http://127.0.0.1:18080 --admin-token load-admin --clients $(CLIENTS) --duration $(DURATION)
+	./bin/switchboard load --base-url http://127.0.0.1:18080 --admin-token "$$token" --clients $(CLIENTS) --duration $(DURATION)
 
 clean:
 	rm -rf bin site

@@ -41,6 +41,14 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
+	err := runCommand(ctx, args, out)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h, -help, --help: the usage is printed, and asking for it is no failure
+	}
+	return err
+}
+
+func runCommand(ctx context.Context, args []string, out io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-h" || args[0] == "--help") {
 		cmd, args = args[0], args[1:]
@@ -100,10 +108,10 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("serve")
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&c.databaseURL, "database-url", "", "postgres://… for PostgreSQL; a file path or sqlite:PATH for SQLite (default ./data/switchboard.db)")
-	fs.StringVar(&c.adminToken, "admin-token", "", "operator API bearer token (default: generated on first start and printed once)")
+	fs.StringVar(&c.adminToken, "admin-token", "", "operator API bearer token, at least 128 bits (make one with: openssl rand -base64 32); default: generated on first start and printed once")
 	fs.StringVar(&c.publicDomain, "public-domain", "directly.com", "domain of the public question URLs of the Help Desk API")
-	fs.Int64Var(&c.questionIDStart, "question-id-start", 1, "lowest numeric question id to allocate")
-	fs.BoolVar(&c.demo, "demo", false, "create a demo tenant on first start, and print fresh demo credentials at every start (never in production)")
+	fs.Int64Var(&c.questionIDStart, "question-id-start", 1, "lowest numeric question id of each tenant")
+	fs.BoolVar(&c.demo, "demo", false, "create a demo tenant and its credentials on first start (kept in a file beside the database) and print them at every start (never in production)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	fs.StringVar(&c.clock, "clock", service.ClockWall, "wall, or virtual: the operator API sets and advances time (/admin/v1/clock) and due timers run then")
@@ -113,6 +121,11 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if c.clock != service.ClockWall && c.clock != service.ClockVirtual {
 		return fmt.Errorf("--clock=%q: must be wall or virtual", c.clock)
+	}
+	if c.adminToken != "" {
+		if err := credential.CheckOperatorToken(c.adminToken); err != nil {
+			return fmt.Errorf("--admin-token: %w", err)
+		}
 	}
 	logger, err := newLogger(c.logLevel)
 	if err != nil {
@@ -125,6 +138,17 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	release, taken, err := st.ClaimSQLiteFile(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if taken {
+		fmt.Fprintf(out, "WARNING: another switchboard process is serving %s already. Both would share its data, its demo credentials\n"+
+			"and its clock, and SQLite lets only one of them write at a time. Stop the other one, or give this one its own\n"+
+			"--database-url (PostgreSQL is the database for several instances).\n", st.SQLitePath())
+		logger.Warn("another process is serving this SQLite database", "database", st.SQLitePath())
+	}
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
@@ -144,16 +168,16 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	adminHash, err := adminTokenHash(ctx, st, c, out)
+	var adminHash []byte
+	if c.demo {
+		adminHash, err = demo(ctx, svc, st, c, base, out)
+	}
+	if err == nil && adminHash == nil {
+		adminHash, err = adminTokenHash(ctx, st, c, out)
+	}
 	if err != nil {
 		ln.Close()
 		return err
-	}
-	if c.demo {
-		if err := demo(ctx, svc, base, out); err != nil {
-			ln.Close()
-			return err
-		}
 	}
 	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger})
 	if err != nil {
@@ -194,83 +218,27 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// adminTokenHash decides the operator token: the configured one (its hash replaces any stored),
-// else the stored hash, else a new token printed once. In demo mode without a configured token,
-// a fresh one is printed at every start.
+// adminTokenHash decides the operator token: the configured one (stored salted, replacing any
+// stored), else the stored hash, else a new token printed once.
 func adminTokenHash(ctx context.Context, st *store.Store, c serveConfig, out io.Writer) ([]byte, error) {
 	if c.adminToken != "" {
-		h := credential.Hash(c.adminToken)
+		h := credential.HashOperatorToken(c.adminToken)
 		return h, st.SetAdminTokenHash(ctx, h)
 	}
 	h, err := st.AdminTokenHash(ctx)
-	if err == nil && !c.demo {
+	if err == nil {
 		return h, nil
 	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	token := credential.NewAdminToken()
-	h = credential.Hash(token)
+	h = credential.HashOperatorToken(token)
 	if err := st.SetAdminTokenHash(ctx, h); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "Operator API token (shown once, only its hash is stored): %s\n", token)
+	fmt.Fprintf(out, "Operator API token (shown once, only a salted hash is stored): %s\n", token)
 	return h, nil
-}
-
-// demo creates the tenant "demo" on first start and prints a fresh Help Desk token for it.
-func demo(ctx context.Context, svc *service.Service, base string, out io.Writer) error {
-	ts, err := svc.Tenants(ctx)
-	if err != nil {
-		return err
-	}
-	var t store.Tenant
-	for _, x := range ts {
-		if x.Subdomain == "demo" {
-			t = x
-		}
-	}
-	if t.Subdomain == "" {
-		if t, err = svc.CreateTenant(ctx, "Demo Company", "demo"); err != nil {
-			return err
-		}
-	}
-	token, _, err := svc.RotateHelpDeskToken(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	// A fresh Messaging API client each start (secrets are stored hashed); the previous demo
-	// clients are revoked.
-	clients, err := svc.OAuthClients(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	for _, c := range clients {
-		if c.Name == demoClientName {
-			if err := svc.RevokeOAuthClient(ctx, t.ID, c.ClientID); err != nil {
-				return err
-			}
-		}
-	}
-	client, secret, err := svc.CreateOAuthClient(ctx, t.ID, demoClientName, nil)
-	if err != nil {
-		return err
-	}
-	printDemo(out, base, t.ID.String(), token, client.ClientID, secret)
-	return nil
-}
-
-const demoClientName = "demo"
-
-func printDemo(out io.Writer, base, tenantID, token, clientID, secret string) {
-	fmt.Fprintf(out, `Demo tenant %s (subdomain "demo"); demo credentials are renewed at every start:
-  Help Desk API token:          %s
-  Messaging API client_id:      %s
-  Messaging API client_secret:  %s
-Try it:
-  curl %s/messaging/oauth/token -d grant_type=client_credentials -d client_id=%s -d client_secret=%s
-  curl %s/helpdesk/helpDesk/saveQuestion --header ApiToken:%s --data "text=sample question detailed description" --data emailAddress=user@example.com --data helpDeskId=123456789
-`, tenantID, token, clientID, secret, base, clientID, secret, base, token)
 }
 
 func newLogger(level string) (*slog.Logger, error) {
