@@ -1062,6 +1062,29 @@ type RoutingWeights struct {
 	Rating float64 `json:"rating"`
 }
 
+// Runtime defines model for Runtime.
+type Runtime struct {
+	// Connections Client connections open (idle keep-alive ones included).
+	//
+	// Example: 3
+	Connections int `json:"connections"`
+
+	// Goroutines Goroutines of the process.
+	//
+	// Example: 24
+	Goroutines int `json:"goroutines"`
+
+	// HeapBytes Go heap in use.
+	//
+	// Example: 9437184
+	HeapBytes int64 `json:"heapBytes"`
+
+	// RssBytes Resident memory of the process (0 where the system does not tell).
+	//
+	// Example: 31457280
+	RssBytes int64 `json:"rssBytes"`
+}
+
 // SetClockRequest defines model for SetClockRequest.
 type SetClockRequest struct {
 	// Now The new time; not earlier than the virtual clock's.
@@ -1624,6 +1647,13 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/clock/advance (the `AdvanceClock` operationId).
 	AdvanceClock(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetRuntime What the server process holds
+	//
+	// The open client connections, goroutines and memory of the server process that answers (one instance, when several share a database). For capacity checks such as the slow-client and connection-flood check of `switchboard load`.
+	//
+	// Corresponds with GET /v1/runtime (the `GetRuntime` operationId).
+	GetRuntime(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListTenants List tenants
 	//
 	// Every tenant, oldest first.
@@ -2028,6 +2058,23 @@ func (c *Client) AdvanceClockWithBody(ctx context.Context, contentType string, b
 // Corresponds with POST /v1/clock/advance (the `AdvanceClock` operationId).
 func (c *Client) AdvanceClock(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAdvanceClockRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRuntime What the server process holds
+//
+// The open client connections, goroutines and memory of the server process that answers (one instance, when several share a database). For capacity checks such as the slow-client and connection-flood check of `switchboard load`.
+//
+// Corresponds with GET /v1/runtime (the `GetRuntime` operationId).
+func (c *Client) GetRuntime(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRuntimeRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -2861,6 +2908,33 @@ func NewAdvanceClockRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetRuntimeRequest constructs an http.Request for the GetRuntime method
+func NewGetRuntimeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/runtime")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -4351,6 +4425,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/clock/advance (the `AdvanceClock` operationId).
 	AdvanceClockWithResponse(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*AdvanceClockResponse, error)
 
+	// GetRuntimeWithResponse What the server process holds
+	//
+	// The open client connections, goroutines and memory of the server process that answers (one instance, when several share a database). For capacity checks such as the slow-client and connection-flood check of `switchboard load`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/runtime (the `GetRuntime` operationId).
+	GetRuntimeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetRuntimeResponse, error)
+
 	// ListTenantsWithResponse List tenants
 	//
 	// Every tenant, oldest first.
@@ -4895,6 +4978,54 @@ func (r AdvanceClockResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AdvanceClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRuntimeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Runtime
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRuntimeResponse) GetJSON200() *Runtime {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRuntimeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRuntimeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRuntimeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRuntimeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRuntimeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7012,6 +7143,21 @@ func (c *ClientWithResponses) AdvanceClockWithResponse(ctx context.Context, body
 	return ParseAdvanceClockResponse(rsp)
 }
 
+// GetRuntimeWithResponse What the server process holds
+//
+// The open client connections, goroutines and memory of the server process that answers (one instance, when several share a database). For capacity checks such as the slow-client and connection-flood check of `switchboard load`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/runtime (the `GetRuntime` operationId).
+func (c *ClientWithResponses) GetRuntimeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetRuntimeResponse, error) {
+	rsp, err := c.GetRuntime(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRuntimeResponse(rsp)
+}
+
 // ListTenantsWithResponse List tenants
 //
 // Every tenant, oldest first.
@@ -7750,6 +7896,39 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRuntimeResponse parses an HTTP response from a GetRuntimeWithResponse call
+func ParseGetRuntimeResponse(rsp *http.Response) (*GetRuntimeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRuntimeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Runtime
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	}
 
@@ -9383,6 +9562,9 @@ type ServerInterface interface {
 	// AdvanceClock Advance the virtual clock
 	// (POST /v1/clock/advance)
 	AdvanceClock(w http.ResponseWriter, r *http.Request)
+	// GetRuntime What the server process holds
+	// (GET /v1/runtime)
+	GetRuntime(w http.ResponseWriter, r *http.Request)
 	// ListTenants List tenants
 	// (GET /v1/tenants)
 	ListTenants(w http.ResponseWriter, r *http.Request)
@@ -9491,6 +9673,12 @@ func (_ Unimplemented) SetClock(w http.ResponseWriter, r *http.Request) {
 // AdvanceClock Advance the virtual clock
 // (POST /v1/clock/advance)
 func (_ Unimplemented) AdvanceClock(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRuntime What the server process holds
+// (GET /v1/runtime)
+func (_ Unimplemented) GetRuntime(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -9710,6 +9898,20 @@ func (siw *ServerInterfaceWrapper) AdvanceClock(w http.ResponseWriter, r *http.R
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AdvanceClock(w, r)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRuntime operation middleware
+func (siw *ServerInterfaceWrapper) GetRuntime(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRuntime(w, r)
 	}))
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -10971,6 +11173,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/clock/advance", wrapper.AdvanceClock)
 	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/runtime", wrapper.GetRuntime)
+	})
 
 	return r
 }
@@ -11206,6 +11411,41 @@ func (response AdvanceClock500JSONResponse) VisitAdvanceClockResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRuntimeRequestObject struct {
+}
+
+type GetRuntimeResponseObject interface {
+	VisitGetRuntimeResponse(w http.ResponseWriter) error
+}
+
+type GetRuntime200JSONResponse Runtime
+
+func (response GetRuntime200JSONResponse) VisitGetRuntimeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRuntime401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRuntime401JSONResponse) VisitGetRuntimeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -13604,6 +13844,9 @@ type StrictServerInterface interface {
 	// AdvanceClock Advance the virtual clock
 	// (POST /v1/clock/advance)
 	AdvanceClock(ctx context.Context, request AdvanceClockRequestObject) (AdvanceClockResponseObject, error)
+	// GetRuntime What the server process holds
+	// (GET /v1/runtime)
+	GetRuntime(ctx context.Context, request GetRuntimeRequestObject) (GetRuntimeResponseObject, error)
 	// ListTenants List tenants
 	// (GET /v1/tenants)
 	ListTenants(ctx context.Context, request ListTenantsRequestObject) (ListTenantsResponseObject, error)
@@ -13811,6 +14054,30 @@ func (sh *strictHandler) AdvanceClock(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(AdvanceClockResponseObject); ok {
 		if err := validResponse.VisitAdvanceClockResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRuntime operation middleware
+func (sh *strictHandler) GetRuntime(w http.ResponseWriter, r *http.Request) {
+	var request GetRuntimeRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRuntime(ctx, request.(GetRuntimeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRuntime")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRuntimeResponseObject); ok {
+		if err := validResponse.VisitGetRuntimeResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -14679,288 +14946,294 @@ func (sh *strictHandler) UpdateSettings(w http.ResponseWriter, r *http.Request, 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rctu4ti76Kljaqyr2LEqmZPles+ZWEqXbq+NL28rq1SvODiESstimAIUArahTqVo/z+/z5zzAqVqv",
-	"cB5g/z8PMZ9kFwYAEqRIifKtk27PmtWxJF5wGRj38Y0vDZ9NpowSKnjj8EtjimM8IYLE8OlVFBIqjgP5",
-	"d0C4H4dTETLaOGwMxgSd9RIxRj5c84IjT/31MQy8VsNpkM94Mo1I47DBhx+7o4Ogg/f8Ntkfbo92sRvs",
-	"+AekM9zD7VE32PcbTiOUj51iMW44DYon8kbfvN5pxORTEsYkaByKOCFOg/tjMsFqxEKQWN78v973mv+J",
-	"m7+7zYOPzQ9f2s5u9+u/NpyGmE9hGCIO6XXj61en0f88JXHlvAj8+oKjJAmD/FR2h23S8beDZne0g5vd",
-	"4a7f3A/2SPNg5OL2UP7SJeVzIeaVy+YyYvEEi8ZhQ765dOQ/J4TLob6TF5SO/pO+onT8neEeOfDbuNkN",
-	"tkfNLtnHzQM5ifaoQ7aDrr8z3MXl4/9kv/h+cxgQiqupSsCvLzgqjn171Pbbo33S3MW7283ucF8ue3vY",
-	"7IzcYHe0PdwN2hVjF+aF9xn3V3kznzLKCZyNlzi4ILAq8pPPqCAU/sTTaRT6WE5p6zcu5/Ulm8WXBolj",
-	"FqtbAvmC49N/7709fv3xvHfRO+kP+hcNpzEhnONr+aucwSGaJFwgygQaEjSMML2BdczG/q8xGTUOG/9j",
-	"KzvMW+pXvtWH98H484vdQ5OQ85BeIxajkN7iKAxQev7ll0MWzNEoJFHQanx1Gq8i5t+8xP7NDMcBf9RZ",
-	"s9kh6rid3Wa73ex0Bu7Boeseuu5/opAjguMoJDESY0yRGBN0G8YiwRHy5fjQhnVf2z109+R9m0dwpbqC",
-	"0WiOJuyWcDRisZzMoy1ntoKO/BojEU7Iihm84Gq1GR1FoX9P6np1dvrm7fGrQW55eTIM2ASHFF01sD8h",
-	"Vw25rgLfEPoQKyFPcayOBvIjzMeEo1koxoh8DrmQKxRggR3EE3+MMEcYZQPCUUxwMFeDgXVQvPoNi4dh",
-	"EBB6v+V4c3bx8vj16/5pbj2ExTblSvgRDickQMM5wpSJMYm1THio1VFPQxM8h1MdMCTGIUdA9iL7PeQo",
-	"pNgX4S0B6hHIx1Psh2IO1FQc9phEJWO2FvGUiTcsocH91vD0bPDxzdm709eFI2tGXUtGPsBCnjJFQYq7",
-	"w4pQ/ZVZP4pCNf9jKnUEHPWzudydcw36F6e9tx/7FxdnebYV6rcguAdtmEMQBuhg5Pp7wTZpdoZS+vo7",
-	"QXOf7I6ae3h/eOC7QZt0RpsPsSqXbELEWB6yhMpl8AUJ0AiHEQkQU9yGk/iWxIojBkTgMOIIxwRF7Pqa",
-	"BA6QZExEElMS6NUDbnZJhDy9j8r5Jb/ghL9vf2gp0XfVGIZRFNJrxaQSTgIkZqFPnoBnHyKMbnGUEMQS",
-	"gdgIxZheEwdhihJ6Q9mMInk6GXUQBk7H5XN8LMg1i+dITsAaMNznKdKUWhT3EKEinksxAGddrjtWShs6",
-	"ZWoT/bF8Jc9tg8CC1N8D2C49t3Mj3eV3PJlMcDyHZRhie94NpwHTXn/7BPksytWVr44ZRDr+bACSJ3L5",
-	"tRTIwzDgQJtqbesM5nLQG/SXsvSL/sXZu0H/9RFKlTigedAFcBSxGQnQbBxGBL07vehfnr399/5rOeyn",
-	"1bPQhrewwN6m0h0MseX4/guO/CSOCRWFBcweBIvjbZbT1COLBMWbUS3V/cFFAkwQjFRlxz7yXG1zGNWx",
-	"eR9NBkZSYcgNB9QvxWcCJRbRBkYxuWU3IBcICqkfJQEJNtWqjUYkJoGxNh9z5dJTWsc2RTOs+CRTA0Ti",
-	"D1c79OtZnJ7JReUMRk1u5WnPxp0perDkT7HWlKG1lvuR1bSMQaeK2oXmzo+5CkYCoP1gG3eHO35zl+yN",
-	"ml28P2xKXawplTH1y24A1DaSQ5GjBDXdDPvhV2eBijwzVqkweJmSkE6BjXKUBmv4juJEjFkc/k7uuX7v",
-	"TnvvBj+eXRz/Z/91QdNVYgwHE7kq7IEsx1NmP1GbzLOYSdlJCUzuFxxF4Ih4BLs4U45RnFBu9OUZjrRp",
-	"fiSFrDQsNEdtNuHrvxv7XTDwK4CV/1C24loD8goj8uSQOAHCwsEtpr4aXMsaHSiIPd8nU9HjrxIu2ITE",
-	"lmsLB0Eox4Oj85hJdhVKnXKEI06cxtT66kvDptZy715KuIIhDO/MO/nqHMmGU8PJmDn63ueH9SG9mg1/",
-	"I76QRNWTRHdi6GDFlBe0O3Wfg7BSW+UNWLAYcUI48LXiMqnjeQrOSYtKGyc4DjF6y6bk98U5Ofq2AXy9",
-	"nKB62ZXpfdV7kvN3SwVS6prpl3p6R4hEnCCaRNGdXOLFHZMPwkP5BOWIXZitVIrzy3PJ4niO8FAaY1KX",
-	"+Rd0jMb4VhLVKKGBlKpwXnxGA6nkxnLUobRlsT8mHM1ZEkuiY4nWiEKKdtAw4SElnKMAz3mrbN39mGBB",
-	"gp7ID6fMz2hPNMCCNIETlDwz5BcEV+xHwkn8gsthB0qpP0I4muE5R3KpYIPkJQjTAPE5F2RiNonntkbT",
-	"q373kLGIYNqw/NjVJCHG8Ha5nvrRyhl1BASAsMhkd0RuSfQgh3glSYgapK9PsaH9RE8xG9wBUQNo7o32",
-	"Jb0eSHptk2Y2tD2yNodJTFTEWlh9T+7c5g6jYzMCTfApZdhkV8myjM64JptWr121kubhipnAQdCejfyC",
-	"av9M6ckZY0pJtOpNr/Rltc+au9ZZG5No+prwm7KI03lMuDSQ5KH6kURTJC9MiTt/nhrtznZ3Z3dv/6D0",
-	"ROfprNPe3253rCGGVOx2sxtDKsg1iRUv6EehIGc0yq9s5fkNeZ/7OJILVe+GCNPrRMu2bDqEls0jwly8",
-	"mwYLDy/Zg3b9PZgQgQMscDWlqjOf353+LYnnymkhWRGsWQw6HpK75qAxxATAjxZKYauNWEfp6gSxOJC6",
-	"E/FJeEvy8cQvjZcxm3ESS8mCRzgOMxZjzpnT+Ny8Zk39pVQrWxd4ZhQFqUEJLBJe9yRdqqvlfYl6QW6B",
-	"OfyRcVblmyUBsheljC2Szw/0pCSOSo5IMoxCH+EgiKWYZCOES45K/qSMhZjyw60t7E9IKwhj4oto3vLZ",
-	"ZGsK3zXVCJvm7qYZYdN6d1OdodKBLrD1dmebyMPZJPsHw2a7E2w3cXdnt9nt7O7u7HS7ruu6q9m607gN",
-	"eTiMyMmd6FWKzqnUx9kIeYbkPa1LcakQPhFllosn+I/hyRkRagqy2ISRTA2L5+f5lHWiF9csPRd5VmVz",
-	"9zyfqRRwxh2wtlJuJHGlVo42QpEqt8oXHC64Vj3zu7f5wFp8TW1c61taJ8eJYBO5YOn0nkYVfxwFWJmc",
-	"BSmTG0FO5J3g+IYEPX5BOItu60o+KS3o9SoGfaGuAl7KRThhNMRR+fb42kB+wZF1rd4nFUCg4KuwN+bn",
-	"JPRvQF8fxSGhQTR3IPh/I22Sf3ko1dcclmrd91Gs66RE2S3Tb60dL93PdLPyu7BaEQa3BviE7ua1UBYj",
-	"X9zvH9kMjXCcuXXSFJINLNCEcYHarovmBMd8M7fjnf191y1R/ib4czhJJo3D7fbO9q6USa7TmIRUfeku",
-	"aoeFtTZDLV2InHuAUPnE9413lxCi6//Hef9i0HAaL8/kfy9/vRz0T+RjMuJIL1kgvldaBtgB4LW4caqI",
-	"GGnSQr0sTqo8V7nAKLjJJZvOvK1cxerAcc644ZP8CJwVk6mYoyjk0tiX4/YFeEql5rjIuK03lZ9xeJER",
-	"2iQKr6V0AyYMFKDH/cIa25Eewt8RZekQilrR+3oM+oPTCAWZ8BpJaekXOI7xXH6mC+JoiucTyO4sU6Mo",
-	"pnxGYhIMwglhibisOgqD/MTZjKLsZnApskRoLvh3tUxsMsV0/iJvQ0mir2R3VVRPFQOx923J2MvORpGC",
-	"j+k0Ed8oGUtZPwSj9A8k6BZ6TUY4iYQa1NPSsdzc8FNCjtXtkkYs0s5P7x1cadx5Ik0gzQtg6xBM8Oe3",
-	"hF6LceOwrblv+tmxsonf/6+rq8R13YOm+vc1/NNx4Z/9HfinJz+1d/flPx3XdZvq3x7809lXHzsH6p83",
-	"8M+O/GfbdeUtb/pv3nx4unOZEdbqE7ogqCwxtXvHE1x6MDMP0eLEeufHCOejqFoXQGIcs+R6fGT/HnKk",
-	"LRF9xtQ1Ku7dOz+GaWqxOCbRNCD8Jo3/yJXPiUPrikWBGGHOe7DKazIROS2txkubGh6hTGqVP7Thpb+q",
-	"53PPQZ6Oc3kO6JAeXBqOdLjLQ4wizG9KTBTjQy8Y9BGWR4V8VtFYqYgFknBmY6JOkDfRX3mIK4Yp17Zo",
-	"41+A150r93ot5zo6prcs9LW5lVBpAff0LfI4bRP0UjkTW/mD2kkVpW/uqIpQRAWJaxYGQ8xYzXhhPt/i",
-	"bAqHVk1NO6ZLD6+Jw66hbP/GhvwioYtU+W9syFV83cdRhGJMj5ArSfuH/iCvWy/XmJ3GBEK8K1zOcugn",
-	"8kIpWdisnAGp2KuVY6Vip06lEby9s4YRXOSRbNbQg3fSZapc9hM9yfygvRmOIk8lEccERzDgI+SZcPAh",
-	"GDKB4o/DOfI4EfA4T3EWbBlTns0v5XPB0wPPyXNK82UZowR2rbKP72acmYxnNVdQSWDb8/M+kbZYlrhn",
-	"aVsin249ZlGAsECM+kTS199RQqNwEoqCD25nFZFpoatHWUhjwBPCTWpGdqE9Fp/dkniFlpUqLbYm9T2o",
-	"LzWUuZD3IK89t61lLtVjkwBv1NdrIqSRpVVrSbUmjR77ea2v2pcEfszcq0uFNVyWvhhHnMHbify6CUeo",
-	"PFBU9WLjXy0hmePLM7S7fdBsI58FeVJRSoKKvhorE9M5Mk9bTkQQ5CF5GrJL5nDz9w9fOmV1cmsp5VXu",
-	"z++CXNk09Ev25E1MCLoh8xmLA44mWPhjEiDM0WzMIoLU1/gah5SLfL6f1K2Wb4tKWYByNVAQ/nxnvLYF",
-	"ACLCStO9m5wotw57KMJDEqWmrokCZMVHxbhiApnaYcF+7PkTgnxpR8zC4JqI74Syuc+mhttoRidJD9IL",
-	"ZrHkgR/KDBTwbGKVhKfEGBRFQSaxZLY+juN5Rt9DJsYL5J1/R0ray3QyoIFLOWTQ4kKqyan94NSmKlDv",
-	"R2gF4rhMplMWi+9Cz3eyCsDFI/OWzUjsY05QRORQuYOC8DoUxp6hJEbj+XRMKD9CaiMkKcSh1CtHMZsg",
-	"Ty6Rp8xJ5XDIHybsgzZsrdPudvUygYhymwcfNvQfzQ9/M19t/uNfV6vVVaSQ1oKtsflpGunKdM7XENBe",
-	"GI16QOVw9F1rqsjaFDC6elmJTrFSppDZa9dF2knTVprsSX/w49nrj/LX3tu3Z7/AfRe9Qf/j2+OT4wF8",
-	"LNTG5ayEslGVpImkOZh5qvwFeC+UMsSMXjuI4olJC1GVMyzWtVq+1O1V7Zr9/qpK6lX0Y4bkqHUu3bpb",
-	"k4S8xqbViqnurhVTXT9h4bUu/wMXWUCmhKZVgvLpmZjMJ6I7yFOxOk+laMckZokg8irMGfWOQEwMSYnq",
-	"U0wSrheTXD8zJ/OJLwuzZ8SSRnAJhQAuCvnTBNc/FRAd1gZrWOlb5+RTiROQ8dDUXggbdiFi10dIhRyi",
-	"OQqpJFSuXXLp2Lr1MtvqRK3h8KiQ9UKw81MWVy7gT1jbq+l+VZwY3vM2XFvek1uDjVJLiVG8oCwyRz6L",
-	"3kjXXi7So8fJJ8/4DCLMBYIXp4W4aVGRLip+wZGH5eM8i2ZnmB+hKeaQ4IKzK4QyXMGohOmoAz9iUcRm",
-	"+Y3drrGxRZl2q0Mr2RQrN8CEpxcX4JbQgMUvOJqR4ZixGz1/+RjuoGmUcMhKhpKXy1ko/PGQ4ThQQY9D",
-	"9PO7/uXg+Oz040n/8rL3Q//jm4uzk4/vLvsXTsVvKt4NWk16wUD+e3J2etx7a3u/0t9fXfR7StRlX73t",
-	"HZ/kv7rov+33LvPfvTm+uBx8vOhfnp+dXvbzVy9+d9K7+Kn/+mPv8mNai5q/Y/G74rj6l696b+WXH1/+",
-	"+jGN7Zf/PDg+6Vf++Ord5eDsBOR1dsF/nB9fFNfh7FLfcHZy3jv9NTef4qZU/rg4UmtP8hpFyRYs8D7l",
-	"eryXz9Em1KUOw1VOwlWuvZXB/Xo6Q3vtPCzjiFvHc/aAzq4Kt9ZqP9YdsiFWJOexKaFvWVlhxirn8phF",
-	"ASB45MbdLpWKqb+prkNo5UQTlUj5oJSxmD52RxWoVvqYzvHIqCZ3etJFy2jQIl0nO7HWFubTTbMVKpVN",
-	"sIl30Q6Uc7i+eqBxZIpbWBSp+rHVY4UK7TsEn8FvrsT/NCm4LU2Ba5qC+ikhCbE1YzEmMVFlqCrHsaje",
-	"5ldHVzuvIMudtcgylkbb8szZaYT9NJ1XXg/gC6Ms80Uvr4Pa6O9oSLgoHto09lN6gLnPYrJiDNIgkq+F",
-	"a1P/Y7rUG5wQ5EUhF6Y4ADZUJxqnQ3FbB+3Ojr00LBlGxM4kbJdGqmgyGWpuE5apnG46JBPeSCvT7WFi",
-	"oTIuoB5ZSApoO6iD/vlf/53mVQM9zcKAFIIg6yU2wij15poFdiz6qT4ItWugKrO5MM8KHk16+CGiDJEJ",
-	"DiNH/uXFZHQc6PwLraSbBHiTbEKQYNMmlMOlBSkzyPFSfomQQ1xAWcyQ2iUfRD4Lviq3fGkWchDyaYQV",
-	"2kzeYv03RtA7Duu6mNJdWsq1LFfwDrVcCkbr5fykdBYpo9GyM6wXvaunBK3HU8pqt7Zr1m69UrMsiT3Q",
-	"/Pzydfr145T168Ieo8xrb80yL1Uvsbga5pjqA2IuhHoYw2JUUYxcm1qydABFqpbPp6gVMSMjV0tkJU6L",
-	"GI8l1WhWZcndR67eqcZfNvAHLStT6UiqhgQp+aGro+sVkx2rxDu4Q0NZwcMmc3SCY39scpxa6Ec2QwFD",
-	"x+BswLos+x/1dMuHcnbVrt/60mCUnI0ah+8X9esvtVXvD6WYDaloWLvy6zzCqiyV/VE1X7pao7Lua2mx",
-	"l2GGeeZvTmJ1AZh97iwuslTqJ2RNXT2129bU1lMNY5XWnr2geuD60N+1nk0F4QTXFfpOqfLyYLVqT1j4",
-	"taTY+W6VXyE/CSlZgUIS8rzFU0suVws5CzphQTgc6VhVzIWNqSByoCjks3g48fed1YzVLhPTO5vnJkt5",
-	"xo8aAWAAQEXrcY2Q8+SBAQmEGUaeerouitLg+5h8BpmLfQGJgpdjNqPK1GDUL2j6bopMgId+QEZVnxv5",
-	"wLrbPMDN0YcvXffr6ji6GrSTrUfZQtvoG+X2sVT/aAG2xDj5AWFmNmZoFjNBbPQR2xn/7rJ/YXzGaWWb",
-	"9UXv3eDsBJzX2XenZ4PjN78en/6g/cuXH1UFnH3bq1f9c3mX8ccvXlJ0fy+5QnvDqy8wgJSLl0BMvXoQ",
-	"xh1vnvDx/OLs5HxQMqHXr23feekF/VWXwKIsGc1J7+InO0yR/lRSWmjdtnAkrPyvdZ31S3sUWE0JjN2u",
-	"0pp8XAQyqtem4I4ysrMWg6jIMconoC3J9nrYTKylOo/Vo0G7cPUwVsVjrR2/g99Vvba+JmfTV70p8VWj",
-	"viR+TNYvIqRkVoLNGYKRIB/oIL7I6r8xki/Mv3oMakpl47AF2pjE5MiCpkY3hEx1oaRcmDHm44Jr6/P2",
-	"zfnBp4vO7WB/9uvO77328FU36O+NfnDHx7u//dR8Ozll558u+CB5PrPLzmxuK+90hNUrFytR5CQ8Ba3M",
-	"0Q/9AWznEfJgVgrKkpCAKMcEAdfK+dnlwJb0xXXIllb/sihG7hAVOaNZqn2+2DADa62quV3bosqnJT10",
-	"aM15wojL+VMFWZYSvZzuJVy5JNTxZFGMXFaSRSFOIb6R7ZKZZ+nxklfdQTaq0pj6otG4PpfyDP3QynFe",
-	"mu1aMx6Zj5MZ70Y2TAdBeanbarXRRsw0ziNDXRQQP5zgiG8eIU8wgSPP2NMTgmlafpU+Cc1IeD0Wqq+H",
-	"EjYKDOAF8vQofoEruFfiQAGbFFM/f9zd1t79onOlcZj2vR5ZGgW45yN1SoQ17/17PTCD5XmwRwIJFJ54",
-	"z+DpggUsFB5N5hq1vacZhVhINrByZYfmnHFhwHa11Xy3eoRFnNTBGNMb/i/olzCKUChAn9R9dsgUx1gQ",
-	"FIWUIEbRZK4QRieEin98NzXX9fFLGZoyLqB0LoU+eATk0uWek8r6aUkDyiv84BRgQHHlPyQm1Adn48Wb",
-	"ptQE2u1Op+m63Y6KYWFOVPn+ENMbhPkN/17K7+sudAHKdM0Un4kuycjWN+Ek/p/6Y8tnk3r2QHU8vgLv",
-	"Bl68bD53UA6WpCGfY84rsoblXWgKMND6HOkqAchUnhbT9dYAP10/KJNHvr1fTKYQQrVxs06tLFvrT+XY",
-	"U35HnQJrXHl5EyX3gAXquEgF4NLkDiVHACCEarx0C/0vhzqXUMnZA9t+Ou3/0Bsc/3v/407DaZz23w0u",
-	"em8/ln5p/31+dnmcXmB/kC/LTTF35fJCh3zs0loHVTlyf+B5XMT8bxyjGUuiQK7hmMRI4OgGUOcpwte6",
-	"Ji1fw+mWncsFktEjfjm/D6pBNt5imdM8n4B1zQg3zUJSvB4kCJ7kBZdNN2BY8zQAj/CQ3RI0G2ORxqMn",
-	"eI6uY1yxCt88o9fL96F6e4KX87LVZaZUKZ/nljtIYdqMy1xbjD7YeHqD45P+2btByelIL7nryZCHPBgw",
-	"w6PuRmkmn6M6CHqEhsRnEw06oDSnFzwfqcwT2xMB8X+HGgisdjlZWnHWRWeZ4iXeYa7zgtqKI+T1DO6r",
-	"RnZRUFEaPAoLgRUwQeblsAlWZxwDPqR6SiE2Y35fJEv5iOYtjqU+wuWz7Fmk99lfWu+Qk85Z1Ws6B9Rd",
-	"4FHC/lj7B1J1oIV61kqpH7X1n5r5FW6AjdShsHmI/v//V1+P/vf/k12E/vf/l/3iIM6yHE+ACeBoSMSM",
-	"aLgsdRkgRAgSHyEcReh3EjM0wTeEa9+mGqK7yrNQtQbCzi3mE8YEbHl6LwKzbhHBOEUqzGcVtx/Oa7Fs",
-	"xCk2IoBnHKJ2hjFWMka5gXjCdFWvma0OC0sbdoLpfGExVGHAIv4G8hkVOCz681rbOw/mXVk2dXOdmnqO",
-	"XrLEYxrk55JWPxTGfM8U8Ki0oqWCuEYxIVaf2Tb65//1fyNTVLFlfkAbei/TaqjNhyWxuEJBXnUk4NBr",
-	"tbn+cXg4J9GDOIcuNSrXHREqquDMKJlpQDCp3azuQv14OGcVk74bunBauqwV5NSxW8JspeZ/RqP5TxrW",
-	"p2ShyGdwQAPzCFXnMU1unKCNDPvHgXI1H3OyCXYyOJHJgCnByD0Ewy2UsUV4xpNQfN9wPyvgzwY2j8su",
-	"PIISBZ5ihvxiRAHUQmiVGyoBndIOEypQjq3+uky3eJY3x+Q31et4o+u6m7WT6BagrcvmqnoSVxjr6sc0",
-	"wi0lD6HBlIVUFKdcO7OPfBYAMVo5mhT8czCOCR+zqIS/vyWYC6v+yECMCoaU5g0uYSWeUhAAe/QFJnk/",
-	"fm4gRRfHeUEACNTkgg1ZEBKONrwhC+Y/iknkbcqRpiilxpyXXGuaIpkeoRjP0I+Dk7eICzyH2G29ZlgQ",
-	"2Bqw6U8lCf/aWp6axp1IhCrLP0PLtZcgh5JbGtSEp/yCwyWAvuFEoRlL4wqrVvSImWbuVh7wSJBYWqz+",
-	"eCGCaRwG4LVbGPJKfN/SkWtb+Dxmk6lyINacQpqcDJ54HkILwqzLGTgQQzqVl1pTqshykycd0mPyseT9",
-	"OpDFJXNasE+WpsrmrzZ5nAMRVa7E23BEpEyU3OHEwAwrWGPfJ3AWb+R+bXjk8zSMCf8Y0kIFYHe7c7fJ",
-	"iVjJrzdhRH5OmMAv54JUNDkAxXoofy86mvRD0CiM5KHMT8JLplKFGVhv8jYzmE3o4ylwBNjm6lJVeKr8",
-	"cganApj3CPqkS96NFhpX57ba7e7v7O2WN1dYSsALmNo935QNLtv1dxW3rYfSLWkAsLHSnHCb2HFexuWP",
-	"TZYcHgKqaCLKOk2sSx/FfOyqqVSv2zKWYHPVEqa3cPIWj5IlMKpFXiaanRLNrlhAXn4eyjRRBQ/3KIBO",
-	"7n3qEhu1+qjXyBJaiWG3HDBuAcptucJv1/dnz1mVXKY24Q4RLmUO1I8n6d1eFUgyj60eq3HU1gRxW8xC",
-	"y2u6JN/8zk6NPMxwz0DzhELy/CC45xhfYThxdJkJnFdHe6RyJUXqK8vb+5gdIx+pzHgp0JdkGGYpF9z+",
-	"gJ8k9U0UMMK/paZaO99Jp8s7VEs/fP1zoS/mEqt0hnkWCdqQNJEtSe/8+AVHnvWwgg7yXdZf9+0D7hSS",
-	"YLQnMiY44GhC4mvdQvOO5c25dtolJuy32Az0HoW3qSZ0URHVVdE2+Ru6Dm+J5u8WS14AH5T0CZfmj2WN",
-	"kPZKvmPIvifKAqRFF7V9UMqjpMvchN2l6k7toSrWvryMMb3yqWr48/0p/5JF/N9vt9gnRxt4zG6xfzxm",
-	"wEP3iS0FEmjkGEKOkRU58IMADWRe2HUDEsrPqj3COZfJC170saIefJMGsdOmbPAMHdLmYxyDEykUAPgj",
-	"QuqLrDXBiCU0yPlwN3zMSTOknFAeivCWOHbTgrJmtmkzq+Vdc7K+V1+dxo0VRLFiHAbBzslA7TSr+t6i",
-	"HtUY9JX96HT1W75BFwBAGbT0Vb3qsn763/4SlSeu3mQuGE1Xpecrh1+w7hkz4YK74F/UxtNy8kFm9RWL",
-	"kXcJ9etefuNqNX4e1ABlsDq5fnUeKb37jvbo/npABzUma0MGlMrqA6Ly7pt7o31pgB9IA7xNmllG/h55",
-	"EACKQQkaBSz+KlfVu2rXcgmKPQQ/Fno0gucBlPlM+eYilPp2pUv4EHk6POJJfbw0TRRteJnU9JBOV9wE",
-	"KlYpzJ5BXtMJY/qRaYpzPl0s+3Vht5WMXS8tttBxR3m0BJOaKrWyzbWr64aQqZxjqLH+S0qjK6F7H7xF",
-	"2P7TtAj7a/YE+4OgiNfqu/XcaOvbaLT1F+ystSiCgPeaLJa7cV9zdy3+azpiVvDhGolWFwRwetWZg+tV",
-	"Tz1DCFmDKQM2/BfLo0oXSAVnjIVdzKOyVwltqJw0nSFlKobung+lGqWvkxRVHLW8btmQv52sKGA82eDc",
-	"1s4fmgFlJT1lg1rMKXzAxKb0Ldvffo5TNthd1/0T5jel02vvuy7a2HbRJKSbf6q0p2yOkOSENtodNH7i",
-	"7KdLwWJ55j7Ja+xikbL8J7CnIU3K2h6TkIQ22q6LTsKXzwlLCwlL6WpBthLa2C/u892zmAqaELS78pM4",
-	"FPNLuSBqzyFW85LguKr7kukL+oIjLK9VFNoCeBb5FMlZ1e3pG8dCTBtf5QtDOmIllFXsUQQHQIqc2ZhJ",
-	"2YjiRBufKrXjUHsDuQpIKyKUgkC1JBVpjyT5IL7pXFGticUkIFSEOFItGk32u+28QjwMTBY7+hnUnd0e",
-	"vDf0tZfLcoHBxeCIJlxw54rKzYVuTBG7dtKyFZ2RAuUCrSt6Rf/2t14ixnIsSgy3/vY3KF4bszj8Hb45",
-	"RGoXVLt/31pr1f/fayG5Hdb3kiOqoKl2b+i3DudX1Gs24comXOmhLeRd/nI8ePXjy7PexeuPvdcnx6cf",
-	"B2c/9U89cNtdE0qgSNpUr6saRy4wmHsBmsaStAIFu6ZmpEWlnIqRmjgmKCY+WCUQ39JeXKTA3bJ2GjaC",
-	"lNqMAjYSdFq9olF4Q6K5vChWKKcoFCr0E0oDtLpXxFGuXhC6dUA2fb4cil/R/DgmKg1TzkO5mNiU0BZS",
-	"sVFj/fqqT4XOH4pJRDAnjj7dgZOlEki95orqkQeOCRdvap3PIkJI1udoisVYZTDZ+zzBUl9VWenUDEOR",
-	"g/r7it6GZIYonB0pJHmRbnW/Bt2sQe44JRwyPFRqwGYKzK031xSdw/bCm2gAglt543RTcSTGMUuux8Uj",
-	"CIWB3j//67+30pXe+mL3qfu6ZQa39c//+m/vikZEbo08VGaq9gwQlITNrSYhU9WIN11qpc9nS+xYoVUW",
-	"Z7JWT+9SYCmr/vY31EMAorZQDqWNOMCAkSd+GAYcbeg9Bq7DEEYG4CC91YwkpNdXFJtK3yyqrqhF3m9J",
-	"Cp1hpZoh/PO//nvTzvyFjAiv67oon/0rj+UVVdYobMhYTg/2Kk4iog5jSZjNAf6V+fjYCJEQkiZ658dm",
-	"94FxyZ0PJ3DOFr2y6VKjKSiGjq2DhvTa0cQL6dvzTRhNkMRYnvHf2JBf0TihhtsoziWXHV6MznT5KI50",
-	"zZVi/LpV86b8cS6FhMoLCRJypJep2YTL/64LtjyQBPoRXGAacH2uEyrCCHlcl5PBkfBwcIupT/Q3E3YL",
-	"MRNHi3YQSsp0+40NdZ9AHEX8igZJyhTjmKlD8waHURKTtBpZDfDLlWp0e9U4/HJloqxXjcOrRqvVumo4",
-	"V9BLNfvi61evhV4SKXe0RIS4MJEvJX6E5Y6ArQJiWhEgnQMjSd10XtftorR3rWeqE2+oFL2SuXtddwct",
-	"drH1ruiGqiyiyOtFEZt5aExwQOJNZSDKpwTMTyaEqqpiMWaBkXf65aAqQRrZYHBuRFQoOIlG6viNyMx0",
-	"blQ0m1LakIwU8tkcFAS5MLAJjq53uqJQ5dKEuC6coJByQXDahwZWGinl8lCdoZc4QNoH5Gkrd4IjeQmg",
-	"h8APGgMq1pPlV3QDo0nI4dh6PzIuPAdxPN90kNdt74H084XSBd9A9oVn1sdTv3mIZaU5Xtt1mz6jIqQJ",
-	"8Zwr6nW322ZQ6Ed4J9L+/gFj6C2Or03TaKvNpRql3D49TEQ++4QEaLeLfgpfyufuuG10ygQ6lqqk2iQz",
-	"aW8QY8pHJG72qc8C1bDWGqM/TugNMX19vB13J50TbOQtiTlkBsl75CnDFLVbn6Wkh51Q7X30U9AoVj2J",
-	"Q46GsWQLjjo+RB5Ivc2qjzZlCfVJgCJwT+nLQmksxtfpi7J+9aB+A5Cm7gIKwjsO5cnlABmu5gNLssVB",
-	"fYE3Kf2m7SJFc+yWxA5UWQOZeFfUdPxSqQk2JWVqns8oJb7RaPyIcRK00ECSI6bzmeoIRiFVSG3ZhjyX",
-	"kGIYz50rKldqUzVeHkIvpDBA7wZvmvup7XD67i3a8JQzzgWtBv3b5dmppna55Ria0TJK1A/K6XgFiZWh",
-	"AG/4mdbg5VQaTkPvXOOw0W65Ldf09sPTsHHY2G65rW2FhT4G+2Drtr0F7FN+uK4Ctc34txabYOPKZVKs",
-	"d8IC0kKe5PsXCQU0QhzN8JwjFyBuW6o7ndrQ46Bx2PhBM+ZGIWet47qqsTcVBhB7Oo20Vr31WxHq5ktD",
-	"v1PhVUI78IYWDg1H1QOXN234qg0cvDrzQw4TzJ2yGkgpz+TDum676knpBKWFqm0CAt1vdtRsl990TAWJ",
-	"KY5U13aw85LJBMdz8J/hRYtE0ga+BtgKNfgPX53GNBFlkcFbLXZyFdDyIMxwDEqzR6VYkFtdKR+lgDaS",
-	"fobnZdoEL6oTfIU+AUYAPDcO5NEF5ArJKoSyKOVP8tktpP21Wp+0yfMah1SNeqa5jLwLK2QWW6sCnAXI",
-	"R5L3raoOlw/quu5RNuVMi6FsUUfZRF33AHmmoby3eBgu7cMAnOSlznyofw7KSF3Xqtcm9WLx/dd87oCO",
-	"xz3Qee3UPK/rTmL1edUOHcBLZZAgZpKSlctaqhdymJJ29NmucUzhvS+xfyNPDr8zS+i6B6tv+gVHkZ7n",
-	"AzCRSw11l6PzEiby1cnExZbWpSHWy/gdeMtwLtVz8MJ90/zFDPIQud4iN6FsVmrO3I0R9CwD5T7MgBvv",
-	"JngXax8d+/VPwgPatXjA/nfDA17iIF237+f8621fhwdYlYalSqNyqKmrHMSiQGrHoJMvEv3btIKP31sb",
-	"TMf1PleWWlWLGgb1S0tVGkqxXNSqDlUlodAXrx6VWnWeFaSqp/MHKphydGYYFjmY/QLNspT9v4LVlwaX",
-	"jikp11W6XmiYhKY36FRVTqT+sncXb9MMsVx1GtrwTMXEl/RJX4uFE61WS5pSYFDrLA5VsxMQaTkGmc/C",
-	"dI7NE6Qaui6OvY9KVpNianM1a1xrsef2euP+gw7Oesem6sgA0lOaW65dJ/KRb5macUm72qxiRyw8Ics6",
-	"2wKfvcX9tmouQDatYmbuV6cRhfTG8NGs+j5PkNlP0nKP8YQIPSk1ErjoX82mt4YsmP+PrTBoqOcv1Ecv",
-	"vqDsovVfFTOBBVnoOJd/VdlF677q67cmj18xOopClY92b5arjnkaXCvlunkxvPXFrNhXSyIvOFwsjnYf",
-	"GftdswdzsJ+Ugrqrbzpl4g1L6MMI7R+gfnEJ+eQP3Pvyd2WX6DU9DpR2U055WxAn50v9iCleXRpTl2Yg",
-	"5j5RMTePk0+eA2I5sDR0FXl8wdGMDMeM3ejboXdiC71hUcRmUsQP5wCtY7xB05jchizhgNL+giMvRYD3",
-	"LLD3ZQpp/1aDNRSWq5jEJpJY5wmYxvcwE4jgw2lJvUlhPq296zoNoHFwGWenAYaWEx06NgZ+zup0mtJM",
-	"kUW0+2uCePg7KaTrVIwFKgDKx9LOpa7srMo1WxzKmQGX1YsHIjjkFdWyNWtXyyZhB6dzc1lVPPPhvuzS",
-	"HIvlFolBu9C1tIV+WTSJIic/h9qrwcmnxmE3242sUedFvzfov4am30tGtrt0ZHVBQu4z9k7J2N/2jk9W",
-	"j30vP/ZC+5R6PU/+gAlvL074zfHFZdaNtCHJ0upn0d2uLR6BpVXZnD1glZAyAFT7J5eTYNziglSyzVzN",
-	"/x9LYKpUqBVOFJ1BlKJsKpcKhnohSPRhtTwsOoXr3tpfOuj3dsnZTj6fP1+tteSAto3CmBZAqUqmtMZJ",
-	"fbTKmHLlRpq55+uBDGKzEkG68Ka8OiZRtfHLRpasceqBG6Vr4hbWZNVKbC9fCZ3tXlyKbBUu8QS9GsPq",
-	"ZEvgli4BT4YZoa1ah217Hfb8zkjOtbmDd4fNrr8XNA/I/qiZrcLOaB0fmCLLZT4wTXB/NVaUHteUF+lv",
-	"7sWMqrx1vSCwq8l10qbJ7jy1cjt1PkUhu1PdBn41ymaI6cytNOtzQ/GrI/mNyrdTf6m6p/TZR5DDSVJE",
-	"B1POI5X3TAhzK1kmLfgZY454Ahna8hlHaEikVWCO46YKMWFIVxmH12NEKEuux1Xev7THw529fzWZ4304",
-	"3TLmtqZXMV+7/ChexW9cWLhPLizWYpHL/J06Y/ge/s7sCff1dxqtZqumnlzbOaqXocw5mh7WvBtRjaTU",
-	"jWiMvZyjEWi/NcVi3Ep/MC5U9YqfE5KQcvepfcFjDSSxYAYWR5H79XGG8PVPLYON49WIwVLhu1Kd3/pi",
-	"1nqpM9YSMPdyxj6r4I/BVQ0//NboXY364Z3FS0n+7vqms/LavuFLoJti4Y9LQsk6W89C/p1qSFetJ0pG",
-	"tgoxRaX1QscNfYWqZoKa7UC1hADUhRZ6TUBdVa10Mq14wzNn5FBVI3ubSECjK6gsYglY6aatNxSkCTbl",
-	"ehCqrIijja67vXmUB2HR0Ctc4DkakyjQ5Qu69ChYVFLf5Xn9Ayip+7VPThnYzWNkCVlj+3OxtnYWKPvD",
-	"WJsVXVHJsH8JXqc4yQNK+Mr6t0qnXi9Lc8kZ0aGx+SEzEXo5CSwyHEy9bbchmR0iykzFH2Wm6M9BGmQy",
-	"LfWD1n0tZL1RVRCWG++mmqjrdkvT9VMFl6dNEO5zum1cOrs/dIabboOlp9jouqRKoQSmAJkn6VmuEWKR",
-	"J84gd1uw3DnWoJC3Cy43g2idA7CuQq3O8Kjff9DIEKAHqrVfNr4Y0xvgLgDVkTXzF6F8hJvnq+8LK5ln",
-	"VjVCI5I3KqiUdL4hP8HxDQl6/EKXtto/hTRdbGuOS4dh4/9lzWEVut9TtVStsRTCHuDHk/7lZe+Hfsak",
-	"a6HxSZUntxIKL7G4CJe/Xg76J9kivA4DxQNSCAFVDQ2Tm8ZsGJHJP9A5qAO6AlVj19WfV+/Vq/55FkP6",
-	"qMawOE/sqrk090cHcp7Ybx6QzqiZzXJ/BOqaWS/DSpN1omofMpjofMPwFAR6BfIzAD0/BLpzslaErgT3",
-	"+DW5DX2lPYTnY0bl8MJz1eDQRiheU4Bnjd7LBXlWbb8gIb49YX6m+J6Z0yOku2S9RUtwUf9Au2b1tT/b",
-	"oeIaAcM6+scWyEaFxPcNzrEqDmEpqKllle7sIfJSee1lrbulKJICISLYVJyoSle9XC8UPISCCNHdjFNt",
-	"C8AXdNW/ylBO6cjUbVrImfIJlAllow3nCFP7TWgD+vWWdfI6UlBPuqmmRkVR6E+qTG2hzr8nz7WO8poQ",
-	"cAx1oFikUQ3Jy6TGtl0SxpAPf9bWVmhru0+srT1LvQeTepYBq4Ba7iMGjylUZwNsyD0E4XZdq/YNAI4E",
-	"hH4TAvSVYkTp2j6eWbxlt+n5riSTiZB7efPAQxsJjQkO0vYFCSfxZt621vw+gwcD/PcWAswNEui+Mhk/",
-	"AKwD9WUqetKId/rI9HG6VYKBvJRC4sgCGUyvy3UOh3doT4MSYtrfUCK+SqVRWCF4zpkJhhmA+3v4J7V5",
-	"dH/Y99pcaGH4jxkT/7OK1f1nJ8izE+Qv4ARx7r7jD9HJYsm09+tt57CtptI8wO6w2fWHQXN/tC0nbCZ5",
-	"4D77er4hrTcrUyezDB3vWfW9e+17kMEMLmhtSlF7RHVYR3i/Sz+NUjxiwCjNO2pQMi331YAABS8KyC6R",
-	"xFnLfu2kySmp0CVdHvosZHWUdWEcYw6RsCL4rnU7jgmiTISjkATK09JCac2RmYByASmxoqPzmJY1TMkB",
-	"OTrGH0MZihi9JnFOg1cgQQua9IK6fKFe/O16arTSc3edMtWa7u2r2S4qlXdSM34hGVnMwSOXxBnBgAoG",
-	"otauQVtaH7VtS9rTs8Hxm1+PT3/4qGTuZaWKEWxL3cIdNtt+J2h2STBq7oMoVXIXu8N2B47gszvqu3JH",
-	"pYDBz1L57rB2WsnXPDp4CteUBpD6nmMmHAA3c6J4iP2bxf5obEahR5qBWtVNmg81/GyKewyQ0lkPNcXS",
-	"HJSWJab4yDiQRupGWcdbpJpr223FDyFq42220PFkQoIQC3JkC1yI0lRHU3I5LeWxGJDOeMFr5VS6rXQf",
-	"5Zfz+yfVxboZdq6/IqKEBDzleVLQ3BIFJZZCouM5uo4NPEE9LlUY9mPm4z1rFqs0i4Fdug7q6ZAQCpgE",
-	"GnmfgbLBFcwFnMD1tIuFg1epXZAuaBB+sxNsk2Z3hN3mAfhtjG7hd7afULsw433WLe6pW8Bxf9Yt7qNb",
-	"KJxIK2OktH3oo2oa4Nj8njWNCY5vTGZ7LrZlumGAA6DoQs9nbYAj4KR38dPH3uXHVPbHpotawVWrSB66",
-	"yEqFwkGY3xikF2hcIRjyGR2F8QTUAdOmoVVULJwsESQ7WDknAqgyS3I55OQhxb88dSN3drnAc24PQaX2",
-	"p6NW4+RrhdjksqZRiefUjnKhfvDnjEGZ1XkOQT1GCKrA4UgxIIW5ZnDy+Oe9RCYwVcaDVoepDvJzL3LF",
-	"xVXwO0qTa4KS1w180jzA3WEzjdtgt/0cufkmlThJWc8a3N01OMkUK1JhcufT9oM8rjaXid/vL6epdCEP",
-	"0+Y2sfCy5VXYdqq3iomZhRx58ph7aKMkPcpBZelR2u1UquFpAFadInVGSfb6aZZqK/802/DHu45AaRyw",
-	"XBDnjs4jzTGfRBqv4WUqzPA5Keq5Muw5Keo5Keq5Muz7yRbKmlQ+q553dx6CIFTNQR9Ut1S4QpXIyXY/",
-	"z7Kq8ayv7RrlSgLUOYsUVIfSkPpREpBgM8WVVK10QO8rp55qxEmDiHQ/J9WnDLv+/Z85ErWzqCN8Czku",
-	"O3l5UT/HZSdo485w2292yY7k+LvD5r6/FzT3SQZt8Zzj8uDi5MP6AiUhywFDTJftvwROiELjLDYY/yPB",
-	"karFyZhE04DwG9UK/j4+iEo/wTHniU7xTAFK8315hGr6qmI3Cv1onuHvM0pUg+cUyP+q8YPuSK+sfeiD",
-	"39g8zOP2q45tCkRpxnTMRage9RBlSfvkq1xSosM6YxKTI7st5g0hU65+CwVHY8xLgD8vSjuT3E9uhXLl",
-	"lrbK0LvWcNud7e7O7t7+AR76ARlVfa5vtOdnsqxdjrzgT46vCySMWIxU/5mS1lJCb3ja8SwmAaEixNFy",
-	"dY7JqTX9KKzf/SIKbwnakJpZTG7ZDQk2803c0VkvEWOkn5lH93bSyj5O/JgIXq58wRNe6UHdG4nLTO69",
-	"+Rvew4cfu6ODoIP3/DbZH26PdrEb7PgHpDPcw+1RN9j3l6sVHX0G7BYwvtRjZ2EgVxEk/JRogC1IxIdm",
-	"/o0Pa0g4ayWWwUzrOf7FYKZzhFZJ/M6jiRSMPPXyj2HgbZm/FWV7aIrDOHUc507IC46887PLAVLHbwsO",
-	"r4c21AOQnw1fZdRtthCwQY4UR05TPvT1GDxNAk0YVz1APUV53iHyJOV5ugs5+qE/0EkEHpAi9HihhARE",
-	"6Y+qf6kcmu53B1N5KBGlEEotin6o9nQ1T916mNLWOB8VWHptjgQ3XMLOSAPy8/bN+cGni87tYH/2687v",
-	"vfbwVTfo741+cMfHu7/91Hw7OWXnny74IHk0dnYHZqbHv0Suq3nqWIskKk2MG3zMZtSCQpEK1aakthRv",
-	"OSqKkFLM44KQWdbErQrSWAlAm6IXO8YtXFJ8lUUBRXDj9KdngGOjBGGaY/v3VXm2vpg1/qrYfERUEn2x",
-	"SZbcRW5zXUwDzS+NHm9YcygOFSyq1P2Lqj/a6Lpt0w+aks+SfUfRpuK3+tEaC8grUql3pFQulZOhE7iW",
-	"Ih9elFBfgV91q2YbfIM4XNlEHtgxKidcm7Ye02p+ZY78Mqv5k90Mc7XGnrlfoceFotre+bGT719HkwmJ",
-	"Qx+Fgea6cCGkBS7K+o0x+LUzuE55HoRVMvCCK5TPzCHbQtC7DR6t29ehv6/qdbeswV1Vu8/3pY3aslXQ",
-	"UhCJccyS67ESI73z43wHAeOaqOjJZhyztbUKfX1VH7lseKFqtacgTfJjyrkAy0alnYV1B2VW8FLdVrvd",
-	"3s763fZ27GZ7nfWb7ek+hdkyqXSOjGjRhmp+TgLIr1DUv7m6i2HtJobrNS68d+s9q0Ma+Ow7TmkgAe6S",
-	"B61x2Eg4if+nfkTLZ5NsNmmc4Wsu0JALMFgEX6NL6lg7aOBMpu4eO8jQKQ8pWJVUdwszuGmYIXMu91Sg",
-	"XP4J6nvIKHqNBfRddNu7TVf+H7Xbh9vdQ9dtOI1fWCzGcuQu/E+uy8uYzeQSHTYu8QjHYcNpnCnOQ6+R",
-	"jlwcNsKzS7TfaoMna4VnnsNGZAHNgAgcRiRANmWnPvqaVycx7JVuJI79CSl2EJffNdXTmuZpTfO0pvW0",
-	"ptqmzLnf7mwTuY9Nsn8wbLY7wXYTd3d2m93O7u7OTrcLK1Xq3F9z7dbwgBgWtbrrX3o6/mJukE+WGDQK",
-	"SyYaH6n939rQ4WeU2ODh4GPvnR+v1DQOVZmhV9Ll20PSFuQOmkYJt8H0csVGSt1JE1A24IUxTtscCPm0",
-	"CaMhjjYtrd5kCG5AAiDI4lSVcRAHkjYXcSQY21RgN4b7sDggcSkWeX4WD1QCcS8xUD/eXL+F6GNkrN1b",
-	"dOytjFDXyfBS367XUfWbywoL+QXB2TLepbnsH5NaZq++ai38FMlmZrkUcd5rtR48Ya1CESpRcerG4OUM",
-	"gX1e6GpwtdCmml4uVP4byRnMNzWTOO9yih488VPJATN2SxSkXz0nAz5OMmBeCr4G9XRVSuC3p9g9GiQ8",
-	"o6DTPoma94Ag79WI7tottKUY7+NWm6yDA2YQLnQpqwU5e1jAItHFvxlKlmLk/ddZDYhUHy96g771TUw0",
-	"vEi+AriFeml9XQ7/NqsGKqvPPbIgb7UIYxRhtID2ZepAjJyj6NXbs0s56v5/nB9f9F/L3zOglLqAX2rQ",
-	"Pf5KL9v9kEbu1M++HnspDvTxsUWeNfAaGnjbfdbA/7wa+K8syRhZThVfviRt97G0bIs5V+rZ7u7Q1zgz",
-	"O26zO2x3VFd4DTQTbJPuzsOtkbY/YpXH9YcuUU5SVS5Pe8+XSzBq7ri77WbX72xLg8RtYrM4o53dZzNk",
-	"mRmSoh788VbIsw1yXxvEKoVXrO7Jq49qmCUX+q+HRRtWqiTOFazbId8Kw+Q+1sLTdNxYq4sG8t5d9i+y",
-	"FhoQU7cthRccqS1zEBYZ3UTklkS6bwUko4MdII08z+biXgsBgaAJFnH4+bD4gGK7DWUR6IeV9OIweMGW",
-	"XLYuzZ5SVXTeQueMKxgQaWjou8UC1IiBTkIJDZhOlZE/HdneeDSN2WQq0DUjvLz5htHXH7L9BqY3/F/Q",
-	"L2EUSUWOj9lMNUzmRNKAICgKpbVNJTMDR79Uxf/RcB7XQimZ7eMXpj8bKXfsAPJspDyHCb7nMIFTXXia",
-	"Wz8p25at3j24aY2GHw+4fLaQzhZrtKPMliZYNF3sttUxTGFFg+3uszHzHFP5C9kzZU1Z/jI2jVTCrBYq",
-	"j2/QPAlO+53iH/yGp+VKi1jrq8DVJbt9SGj1dUCx5DygtYnqzcKh6okz6kH0hcF0cVSJmv5Q0QyNm36M",
-	"ZiyJAhRjiNIIHAGEPaYIX5O7wKOXBjG+t6CF4vyPglGRU/eV5rCOtt917wtbsURZemhI9W4dN3BOytYH",
-	"Xe/sBwRc4LvtvY6UZt3mgVSQhsbN6+7uPZVutPoU5TWnqmWydSmj2z6jvD+Bb1Qv/LeoSDwVMPujKROA",
-	"MlNd+9OH/FWFeqQbkmVZASE1v8QBidGGCEkMCbMUxZjebB6i2Zg50LDXSWt6AKoGDWOCbwJQCMZYwOXE",
-	"9gS20CAkMXLBu4egfa9I82GPEMH+GHnw8l9wKC7BecE9q9evaimv8haKfdGwQfuEmjn1mAGb/uRlwEDW",
-	"73JWLSiDjklLMIEjzzQanhBMzbJku4w2YHhuq9XeRDMSXo8FAdQp5WcR0qLhL5AnNzmk17/AFbyiOsls",
-	"75nap/tKarPd7+W3gBZTZvqpn9Yz/e4AV/SloVwimPoAXrS3Y6sEbVv0yg9Myii3tZ9ZhfABtsRgH321",
-	"wI8KU7zEE/RqDCI8N789vzOSc2ju4N1hs+vvBSpkm81uZ7TO/DqV88tNDz6WTLBtT2/Hmt6eNbc16qTl",
-	"sJfBPSiK+Itkw0G5w2xsY9YVuip+lwlxT9I8s64hiG+KTTDxDM+z0JaFsKeKj53MbcDxhCAyGhE/Y8KF",
-	"zvEw01aZ9ZZ1hk/fHEKyW84AjHO9K7U3dmknypdzVX7E4sazofRgcZF7t5qqtJQeqa1lbSvpERpffrMe",
-	"5GcP6iNaPYrV/XWsHtPq0kp+UGq8lgQsY8PrWT9G6a4HcaAdlqmqbsr+RiGJAjSNCSdUHCKsv6DyV3lx",
-	"KlE40pXqCutPf1A9mBXSrLYZvAS446V+kaefaI2Nb5aW/Zk77i+QrgkVkrH/ROYzFgewqBGe8QRq79WJ",
-	"HGL/Rp4CLYVCYhsQkgHCXTXthFrq9odUClriLqEKn4QEg3BCWGLMvsbh9q5r6ftmRNlDrgFiMVr6DMnb",
-	"JKv1I8zT6Bhca+V/KF7GVWy8VmQcHSvOpXY/odJQ1hwcXSWuu03QyzCKQnotN1qEArAZzHvACa0fIA/Z",
-	"jbVL+nsgAXl1ul3W6g3VoxvpxMKRJobBOCZcEqw2MyY4Bns8FeapVdw43NafLFO7cbjruqlwOIdMHAAY",
-	"SH9v78MFORt30SRqF2yi7ZxR5LY6O5nhJ6/NTKP2Vw0ZORBR+tLuNqBBiBiHNKTXb8KI/JwwgV/OhdzS",
-	"ttvd39mDkS8QQs834BDKdbeUWDr7+5LiagqC9LRWMH/DaP7kteY/kFypOc94mOHm6ULdF2kvKeHxr3T1",
-	"i2S8wGe54eUmi04e8iOEh/CdvuSGkKnu7ucncSx/ucVRQlpIQ+MGiIGmY27YKPp1HORpniL/XGC48HvK",
-	"WL1N4BO69V+gsiFmYxaRFvp3+V7FR/wx8W9yP6MhGbGYIEx17TuAvrCYBIeqhQvoBmrsjvKPcS6tIXP6",
-	"kGQZKOFG/zJFP57FVD1EqIjnymenbSuMpOYlP2EwyrDKIso3AuxpYCnbA6al+lwr6yXY6e9y0vE+AbVv",
-	"XnIVBBXo/ClHVhZHNcdSVVj1Y4H5dX3UaqZn9eJZvcirF4qY/7LahT6rT69cWJalYs/rG5bpm74blUPJ",
-	"/PpaB9xN/CQOxRyOaC+YhPQlwbE8p+8/QMYYAMqUQcNBiP5yFgp/PGQ4DjT2TAq0tIXl01RfIPXuBR0F",
-	"TM+QcHWrjhrln+qo6FeKZcpmFKWoeRbebytzJSrliDcWkdB658c5jGCrTPywCho8DeUVgYhzGMotpHBZ",
-	"FWcyQKu+6nWsNBPdelhh/BJ7wDZGYsmgq231QyTCCYm5gzRvcPSYo3BE5E8OOtGsCMVEsku4JhM9WaBS",
-	"c2oHGa4IvxiITG3BF5dAkM8CERpMWUiFPSPr8Cx1PqR+SgMelCIZzVHADrUqCl0Y5BhM4CINDTgGt0i7",
-	"jxzTydkxiWkOlFJkNRbyTWmEPR2v6etQPlzjiXnBoe1NFbqAg4rIjgb16NDsj44/OTkHD/Rf1MMvwYLE",
-	"vobmSkebuYFWLe8tgKKyawf03cDiimlLhhkZjhm70deK+TRHmv1bQivXRYNN+RHzVWNORY0oTiTxHwGZ",
-	"4mFEFOWn8Qp9W5xQriEtm014xt9vw1gkOPLssyF/aHz98PX/BAAA//8=",
+	"7L1rctvIli46lWyejrC0A6RAinrHjn1om65Sl/Uoie7qasvHSAJJESUwk0YmRLMcjuif9/f9cwdwI3oK",
+	"dwDn/x3EHsmJXJkJJECABPUqu0odHbss4pWPleu9vvWl4bPJlFFCBW8cfmlMcYwnRJAY/noVhYSK40D+",
+	"OyDcj8OpCBltHDYGY4LOeokYIx/uecGRp/71MQy8VsNpkM94Mo1I47DBhx+7o4Ogg/f8Ntkfbo92sRvs",
+	"+AekM9zD7VE32PcbTiOUr51iMW44DYon8kHffN5pxORTEsYkaByKOCFOg/tjMsFqxEKQWD78v973mv+J",
+	"m7+7zYOPzQ9f2s5u9+u/NpyGmE9hGCIO6XXj61en0f88JXHlvAhcfcFRkoRBfiq7wzbp+NtBszvawc3u",
+	"cNdv7gd7pHkwcnF7KK90SflciPnksrmMWDzBonHYkF8uHfnPCeFyqO/kDaWj/6TvKB1/Z7hHDvw2bnaD",
+	"7VGzS/Zx80BOoj3qkO2g6+8Md3H5+D/ZH77fHAaE4mqqEnD1BUfFsW+P2n57tE+au3h3u9kd7stlbw+b",
+	"nZEb7I62h7tBu2LswnzwPuP+Kh/mU0Y5gbPxEgcXBFZF/uUzKgiFf+LpNAp9LKe09RuX8/qSzeJLg8Qx",
+	"i9UjgfzA8em/994ev/543rvonfQH/YuG05gQzvG1vCpncIgmCReIMoGGBA0jTG9gHbOx/2tMRo3Dxv/Y",
+	"yg7zlrrKt/rwPRh/frF7aBJyHtJrxGIU0lschQFKz7/8cciCORqFJApaja9O41XE/JuX2L+Z4Tjgjzpr",
+	"NjtEHbez22y3m53OwD04dN1D1/1PFHJEcByFJEZijCkSY4Juw1gkOEK+HB/asJ5ru4funnxu8wjuVHcw",
+	"Gs3RhN0SjkYslpN5tOXMVtCRP2MkwglZMYMXXK02o6Mo9O9JXa/OTt+8PX41yC0vT4YBm+CQoqsG9ifk",
+	"qiHXVeAbQh9iJeQpjtXRQH6E+ZhwNAvFGJHPIRdyhQIssIN44o8R5gijbEA4igkO5mowsA6KV79h8TAM",
+	"AkLvtxxvzi5eHr9+3T/NrYew2KZcCT/C4YQEaDhHmDIxJrGWCQ+1OuptaILncKoDhsQ45AjIXmTXQ45C",
+	"in0R3hKgHoF8PMV+KOZATcVhj0lUMmZrEU+ZeMMSGtxvDU/PBh/fnL07fV04smbUtWTkAyzkKVMUpLg7",
+	"rAjVP5n1oyhU8z+mUkfAUT+by90516B/cdp7+7F/cXGWZ1uh/gqCZ9CGOQRhgA5Grr8XbJNmZyilr78T",
+	"NPfJ7qi5h/eHB74btElntPkQq3LJJkSM5SFLqFwGX5AAjXAYkQAxxW04iW9JrDhiQAQOI45wTFDErq9J",
+	"4ABJxkQkMSWBXj3gZpdEyNP7qJxf8gtO+Pv2h5YSfVeNYRhFIb1WTCrhJEBiFvrkCXj2IcLoFkcJQSwR",
+	"iI1QjOk1cRCmKKE3lM0okqeTUQdh4HRcvsfHglyzeI7kBKwBw3OeIk2pRXEPESriuRQDcNblumOltKFT",
+	"pjbRH8tP8tw2CCxI/T2A7dJzOzfSXf7Gk8kEx3NYhiG2591wGjDt9bdPkM+iXF356phBpOPPBiB5Ipc/",
+	"S4E8DAMOtKnWts5gLge9QX8pS7/oX5y9G/RfH6FUiQOaB10ARxGbkQDNxmFE0LvTi/7l2dt/77+Ww35a",
+	"PQtteAsL7G0q3cEQW47vv+DIT+KYUFFYwOxFsDjeZjlNPbJIULwZ1VLdH1wkwATBSFV27CPP1TaHUR2b",
+	"99FkYCQVhtxwQP1SfCZQYhFtYBSTW3YDcoGgkPpREpBgU63aaERiEhhr8zFXLj2ldWxTNMOKTzI1QCT+",
+	"cLVDf57F6ZlcVM5g1ORWnvZs3JmiB0v+FGtNGVpruR9ZTcsYdKqoXWju/JirYCQA2g+2cXe44zd3yd6o",
+	"2cX7w6bUxZpSGVNXdgOgtpEcihwlqOlm2A+/OgtU5JmxSoXBy5SEdApslKM0WMN3FCdizOLwd3LP9Xt3",
+	"2ns3+PHs4vg/+68Lmq4SYziYyFVhD2Q5njL7jdpknsVMyk5KYHK/4CgCR8Qj2MWZcozihHKjL89wpE3z",
+	"IylkpWGhOWqzCT//3djvgoFfAaz8h7IV1xqQVxiRJ4fECRAWDm4x9dXgWtboQEHs+T6Zih5/lXDBJiS2",
+	"XFs4CEI5Hhydx0yyq1DqlCMcceI0ptZPXxo2tZZ791LCFQxh+GbeyVfnSDacGk7GzNH3Pj+sD+ndbPgb",
+	"8YUkqp4kuhNDByumvKDdqecchJXaKh/AgsWIE8KBrxWXSR3PU3BOWlTaOMFxiNFbNiW/L87J0Y8N4Ofl",
+	"BNXL7kyfq96TnL9bKpBS10x/1NM7QiTiBNEkiu7kEi/umHwRHso3KEfswmylUpxfnksWx3OEh9IYk7rM",
+	"v6BjNMa3kqhGCQ2kVIXz4jMaSCU3lqMOpS2L/THhaM6SWBIdS7RGFFK0g4YJDynhHAV4zltl6+7HBAsS",
+	"9ER+OGV+RnuiARakCZyg5J0hvyC4Yj8STuIXXA47UEr9EcLRDM85kksFGyRvQZgGiM+5IBOzSTy3NZpe",
+	"9beHjEUE04blx64mCTGGr8v11K9WzqgjIACERSa7I3JLogc5xCtJQtQgfX2KDe0neorZ4A6IGkBzb7Qv",
+	"6fVA0mubNLOh7ZG1OUxioiLWwupncuc2dxgdmxFogk8pwya7SpZldMY12bT67KqVNC9XzAQOgvZs5BdU",
+	"+2dKT84YU0qiVV96pW+rfdbctc7amETT14TflEWczmPCpYEkD9WPJJoieWNK3Pnz1Gh3trs7u3v7B6Un",
+	"Ok9nnfb+drtjDTGkYrebPRhSQa5JrHhBPwoFOaNRfmUrz2/I+9zHkVyoeg9EmF4nWrZl0yG0bB4R5uLd",
+	"NFh4ecketOvvwYQIHGCBqylVnfn87vRvSTxXTgvJimDNYtDxkNw1B40hJgB+tFAKW23EOkpXJ4jFgdSd",
+	"iE/CW5KPJ35pvIzZjJNYShY8wnGYsRhzzpzG5+Y1a+ofpVrZusAzoyhIDUpgkfC6J+lS3S2fS9QHcgvM",
+	"4R8ZZ1W+WRIge1HK2CL5/EBvSuKo5Igkwyj0EQ6CWIpJNkK45KjkT8pYiCk/3NrC/oS0gjAmvojmLZ9N",
+	"tqbwW1ONsGmebpoRNq1vN9UZKh3oAltvd7aJPJxNsn8wbLY7wXYTd3d2m93O7u7OTrfruq67mq07jduQ",
+	"h8OInNyJXqXonEp9nI2QZ0je07oUlwrhE1FmuXiC/zE8OSNCTUEWmzCSqWHx/Dyfsk704pql5yLPqmzu",
+	"nuczlQLOuAPWVsqNJK7UytFGKFLlVvmCwwXXqmeue5sPrMXX1Ma1vqV1cpwINpELlk7vaVTxx1GAlclZ",
+	"kDK5EeRE3gmOb0jQ4xeEs+i2ruST0oJer2LQF+ou4KVchBNGQxyVb4+vDeQXHFn36n1SAQQKvgp7Y35O",
+	"Qv8G9PVRHBIaRHMHgv830ib5l4dSfc1hqdZ9H8W6TkqU3TL91trx0v1MNyu/C6sVYXBrgE/obl4LZTHy",
+	"xf3+kc3QCMeZWydNIdnAAk0YF6jtumhOcMw3czve2d933RLlb4I/h5Nk0jjcbu9s70qZ5DqNSUjVj+6i",
+	"dlhYazPU0oXIuQcIlW9833h3CSG6/n+c9y8GDafx8kz+7+Wvl4P+iXxNRhzpLQvE90rLADsAvBY3ThUR",
+	"I01aqJfFSZXnKhcYBTe5ZNOZt5WrWB04zhk3fJIfgbNiMhVzFIVcGvty3L4AT6nUHBcZt/Wl8jMOHzJC",
+	"m0ThtZRuwISBAvS4X1hjO9JD+DuiLB1CUSt6X49Bf3AaoSATXiMpLf0BxzGey7/pgjia4vkEsjvL1CiK",
+	"KZ+RmASDcEJYIi6rjsIgP3E2oyh7GFyKLBGaC/5dLRObTDGdv8jbUJLoK9ldFdVTxUDsfVsy9rKzUaTg",
+	"YzpNxDdKxlLWD8Eo/QMJuoVekxFOIqEG9bR0LDc3/JSQY/W4pBGLtPPTewd3GneeSBNI8wLYOgQT/Pkt",
+	"oddi3Dhsa+6b/u1Y2cTv/9fVVeK67kFT/fc1/Kfjwn/2d+A/PflXe3df/qfjum5T/bcH/+nsqz87B+o/",
+	"b+A/O/I/264rH3nTf/Pmw9Ody4ywVp/QBUFliandO57g0oOZeYgWJ9Y7P0Y4H0XVugAS45gl1+Mj+3rI",
+	"kbZE9BlT96i4d+/8GKapxeKYRNOA8Js0/iNXPicOrTsWBWKEOe/BKq/JROS0tBovbWp4hTKpVf7Qhpde",
+	"Ve/nnoM8HefyHNAhPbg1HOlwl4cYRZjflJgoxodeMOgjLI8K+ayisVIRCyThzMZEnSBvon/yEFcMU65t",
+	"0ca/AK87V+71Ws51dExvWehrcyuh0gLu6Ufkcdom6KVyJrbyB7WTKkrf3FEVoYgKEtcsDIaYsZrxwny+",
+	"xdkUDq2amnZMlx5eE4ddQ9n+jQ35RUIXqfLf2JCr+LqPowjFmB4hV5L2D/1BXrderjE7jQmEeFe4nOXQ",
+	"T+SNUrKwWTkDUrFXK8dKxU6dSiN4e2cNI7jII9msoQfvpMtUuewnepL5QXszHEWeSiKOCY5gwEfIM+Hg",
+	"QzBkAsUfh3PkcSLgdZ7iLNgypjybX8r3gqcH3pPnlObHMkYJ7FplH9/NODMZz2quoJLAtufnfSJtsSxx",
+	"z9K2RD7desyiAGGBGPWJpK+/o4RG4SQUBR/czioi00JXj7KQxoAnhJvUjOxGeyw+uyXxCi0rVVpsTep7",
+	"UF9qKHMh70Fee25by1yqxyYB3qiv10RII0ur1pJqTRo99vNaX7UvCfyYuU+XCmu4Lf0wjjiDrxP5cxOO",
+	"UHmgqOrDxr9aQjLHl2dod/ug2UY+C/KkopQEFX01Viamc2TetpyIIMhD8jRkl8zh5u8fvnTK6uTWUsqr",
+	"3J/fBbmyaeiX7MmbmBB0Q+YzFgccTbDwxyRAmKPZmEUEqZ/xNQ4pF/l8P6lbLd8WlbIA5WqgIPz5znht",
+	"CwBEhJWmezc5UW4d9lCEhyRKTV0TBciKj4pxxQQytcOC/djzJwT50o6YhcE1Ed8JZXOfTQ230YxOkh6k",
+	"F8xiyQM/lBko4NnEKglPiTEoioJMYslsfRzH84y+h0yMF8g7/42UtJfpZEADl3LIoMWFVJNT+8GpTVWg",
+	"3o/QCsRxmUynLBbfhZ7vZBWAi0fmLZuR2MecoIjIoXIHBeF1KIw9Q0mMxvPpmFB+hNRGSFKIQ6lXjmI2",
+	"QZ5cIk+Zk8rhkD9M2Adt2Fqn3e3qZQIR5TYPPmzofzQ//M38tPmPf12tVleRQloLtsbmp2mkK9M5X0NA",
+	"e2E06gWVw9FPrakia1PA6OplJTrFSplCZq9dF2knTVtpsif9wY9nrz/Kq723b89+gecueoP+x7fHJ8cD",
+	"+LNQG5ezEspGVZImkuZg5qnyF+C9UMoQM3rtIIonJi1EVc6wWNdq+VK3V7Vr9verKqlX0Y8ZkqPWuXTr",
+	"bk0S8hqbViumurtWTHX9hIXXuvwPXGQBmRKaVgnKt2diMp+I7iBPxeo8laIdk5glgsi7MGfUOwIxMSQl",
+	"qk8xSbheTHL9zJzMJ74szJ4RSxrBJRQCuCjkTxNc/1RAdFgbrGGlb52TTyVOQMZDU3shbNiFiF0fIRVy",
+	"iOYopJJQuXbJpWPr1stsqxO1hsOjQtYLwc5PWVy5gD9hba+m+1VxYvjO23BteU9uDTZKLSVG8YKyyBz5",
+	"LHojXXu5SI8eJ5884zOIMBcIPpwW4qZFRbqo+AVHHpav8yyanWF+hKaYQ4ILzu4QynAFoxKmow78iEUR",
+	"m+U3drvGxhZl2q0OrWRTrNwAE55eXIBbQgMWv+BoRoZjxm70/OVruIOmUcIhKxlKXi5nofDHQ4bjQAU9",
+	"DtHP7/qXg+Oz048n/cvL3g/9j28uzk4+vrvsXzgV11S8G7Sa9IaB/O/J2elx763t/Uqvv7ro95Soy356",
+	"2zs+yf900X/b713mf3tzfHE5+HjRvzw/O73s5+9e/O2kd/FT//XH3uXHtBY1/8Tib8Vx9S9f9d7KHz++",
+	"/PVjGtsvvzw4PulXXnz17nJwdgLyOrvhP86PL4rrcHapHzg7Oe+d/pqbT3FTKi8ujtTak7xGUbIFC7xP",
+	"uR7v5XO0CXWpw3CVk3CVa29lcL+eztBeOw/LOOLW8Zw9oLOrwq212o91h2yIFcl5bEroW1ZWmLHKuTxm",
+	"UQAIHrlxt0ulYupvqusQWjnRRCVSPihlLKaP3VEFqpU+pnM8MqrJnZ500TIatEjXyU6stYX5dNNshUpl",
+	"E2ziXbQD5Ryurx5oHJniFhZFqn5t9VihQvsOwWfwmyvxP00KbktT4JqmoH5KSEJszViMSUxUGarKcSyq",
+	"t/nV0dXOK8hyZy2yjKXRtjxzdhphP03nlfcD+MIoy3zRy+ugNvo7GhIuioc2jf2UHmDus5isGIM0iORn",
+	"4d7U/5gu9QYnBHlRyIUpDoAN1YnG6VDc1kG7s2MvDUuGEbEzCdulkSqaTIaa24RlKqebDsmEN9LKdHuY",
+	"WKiMC6hHFpIC2g7qoH/+13+nedVAT7MwIIUgyHqJjTBKvblmgR2LfqoPQu0aqMpsLsyzgkeTHn6IKENk",
+	"gsPIkf/yYjI6DnT+hVbSTQK8STYhSLBpE8rh0oKUGeR4Kb9EyCEuoCxmSO2SLyKfBV+VW740CzkI+TTC",
+	"Cm0mb7H+GyPoHYd1XUzpLi3lWpYreIdaLgWj9XJ+UjqLlNFo2RnWi97VU4LW4ylltVvbNWu3XqlZlsQe",
+	"aH5++Tr9+nHK+nVhj1HmtbdmmZeql1hcDXNM9QExN0I9jGExqihGrk0tWTqAIlXL51PUipiRkaslshKn",
+	"RYzHkmo0q7Lk7iNX31TjLxv4g5aVqXQkVUOClPzQ1dH1ismOVeIdPKGhrOBlkzk6wbE/NjlOLfQjm6GA",
+	"oWNwNmBdlv2PerrlQzm7atdvfWkwSs5GjcP3i/r1l9qq94dSzIZUNKxd+XUeYVWWyv6omi9drVFZ97W0",
+	"2MswwzzzNyexugDMPncWF1kq9ROypq6e2m1rauuphrFKa88+UD1wfejvWs+mgnCC6wp9p1R5ebBatScs",
+	"/FpS7Hy3yq+Qn4SUrEAhCXne4qkll6uFnAWdsCAcjnSsKubCxlQQOVAU8lk8nPj7zmrGapeJ6Z3Nc5Ol",
+	"PONHjQAwAKCi9bhGyHnywIAEwgwjTz1dF0Vp8H1MPoPMxb6ARMHLMZtRZWow6hc0fTdFJsBDPyCjqr8b",
+	"+cC62zzAzdGHL1336+o4uhq0k61H2ULb6Bvl9rFU/2gBtsQ4+QFhZjZmaBYzQWz0EdsZ/+6yf2F8xmll",
+	"m/VD793g7ASc19lvp2eD4ze/Hp/+oP3Llx9VBZz92KtX/XP5lPHHL95SdH8vuUN7w6tvMICUi7dATL16",
+	"EMYdb97w8fzi7OR8UDKh169t33npDf1Vt8CiLBnNSe/iJztMkV4qKS20Hls4Elb+17rO+qU9CqymBMZu",
+	"V2lNPi4CGdVrU3BHGdlZi0FU5BjlE9CWZHs9bCbWUp3H6tGgXbh6GKvisdaO38Hvqj5bX5Oz6avelPiq",
+	"UV8SPybrFxFSMivB5gzBSJAvdBBfZPXfGMkX5l89BjWlsnHYAm1MYnJkQVOjG0KmulBSLswY83HBtfV5",
+	"++b84NNF53awP/t15/dee/iqG/T3Rj+44+Pd335qvp2csvNPF3yQPJ/ZZWc2t5V3OsLqk4uVKHISnoJW",
+	"5uiH/gC28wh5MCsFZUlIQJRjgoBr5fzscmBL+uI6ZEurryyKkTtERc5olmqfLzbMwFqram7XtqjyaUkP",
+	"HVpznjDicv5UQZalRC+newl3Lgl1PFkUI5eVZFGIU4hvZLtk5ll6vORdd5CNqjSmvmg0rs+lPEO/tHKc",
+	"l2a71oxH5uNkxruRDdNBUF7qtlpttBEzjfPIUBcFxA8nOOKbR8gTTODIM/b0hGCall+lb0IzEl6Pherr",
+	"oYSNAgN4gTw9il/gDu6VOFDAJsXUzx93t7V3v+hcaRymfa9XlkYB7vlKnRJhzXv/Xi/MYHke7JVAAoU3",
+	"3jN4umABC4VHk7lGbe9pRiEWkg2sXNmhOWdcGLBdbTXfrR5hESd1MMb0hv8L+iWMIhQK0Cd1nx0yxTEW",
+	"BEUhJYhRNJkrhNEJoeIf303NdX38UoamjAsonUuhDx4BuXS556SyflrSgPIKPzgFGFBc+R8SE+qDs/Hi",
+	"TVNqAu12p9N03W5HxbAwJ6p8f4jpDcL8hn8v5fd1F7oAZbpmis9El2Rk65twEv9P/WfLZ5N69kB1PL4C",
+	"7wY+vGw+d1AOlqQhn2POK7KG5VNoCjDQ+hzpKgHIVJ4W0/XWAD9dPyiTR769X0ymEEK1cbNOrSxb65/K",
+	"saf8jjoF1rjy8iZK7gUL1HGRCsClyR1KjgBACNV46Rb6Xw51LqGSswe2/XTa/6E3OP73/sedhtM47b8b",
+	"XPTefiz90f73+dnlcXqD/Yf8WG6KuTuXFzrkY5fWOqjKkfsDz+Mi5n/jGM1YEgVyDcckRgJHN4A6TxG+",
+	"1jVp+RpOt+xcLpCMHvHL+X1QDbLxFsuc5vkErGtGuGkWkuL1IEHwJC+4bLoBw5qnAXiEh+yWoNkYizQe",
+	"PcFzdB3jilX45hm9Xr4P1dsTvJyXrS4zpUr5PLfcQQrTZlzm3mL0wcbTGxyf9M/eDUpOR3rLXU+GPOTB",
+	"gBkedTdKM/kc1UHQIzQkPpto0AGlOb3g+UhlntieCIj/O9RAYLXLydKKsy46yxQv8Q5znRfUVhwhr2dw",
+	"XzWyi4KK0uBRWAisgAkyL4dNsDrjGPAh1VsKsRlzfZEs5SuatziW+giX77JnkT5n/2h9Q046Z1Wv6RxQ",
+	"T4FHCftj7R9I1YEW6lkrpS5q6z818yvcABupQ2HzEP3//6++H/3v/ye7Cf3v/y+74iDOshxPgAngaEjE",
+	"jGi4LHUbIEQIEh8hHEXodxIzNME3hGvfphqiu8qzULUGws4t5hPGBGx5+iwCs24RwThFKsxnFbcfzmux",
+	"bMQpNiKAZxyidoYxVjJGuYF4wnRVr5mtDgtLG3aC6XxhMVRhwCL+BvIZFTgs+vNa2zsP5l1ZNnVzn5p6",
+	"jl6yxGMa5OeSVj8UxnzPFPCotKKlgrhGMSFWn9k2+uf/9X8jU1SxZS6gDb2XaTXU5sOSWFyhIK86EnDo",
+	"tdpc/zg8nJPoQZxDFwkFZ/y6OACUEj81pvLrpmKWyLoHNhVthEFEIODWxNA3kFGrkUJ+U7dXgWJdM+VI",
+	"LcuN+iG9ZjZvGjOf8Dytd7qrvjEmePpyLso/geRVue9JARv9oLu9197vlkEyL/1azHnFxy4IDwNARCET",
+	"ybzyk0Ibrjwfscpi0ekugVTmpWIpSBQVlrbd3dnr7LtrDrBIfBYF5HbDXjZrUmW0d6kR4e6IjlIFpUfJ",
+	"TIPRyQVY3QH98TD2KiZ9N2TrtGxeG2dpUKFE0Eur84xG8580pFTJQpHPEPwAwRWqrneasDhBGxnulAOl",
+	"kj7mZBN8NBDAIAOmlDLuIRhuoYQywjOehOL7hppaAb03sOVrduMRlMfwFK/mF6OGQB2ONvegCtUp7W6i",
+	"kjSw1duZ6fbi8uGY/Kb6bG90XXezdgLnAqx62VxVP+wKR5G6mGZXSK2H0GDKQiqKU66dVUo+C4C3rRxN",
+	"Cjw7GMeEj1lUolu8JZgLq/bNwNsKhpTVB+EIpRqlABT26AsC+n66hIGzLWPiAEJr8hCHLAgJRxvekAXz",
+	"H8Uk8jblSFOEXONKklxrmqLoHqEYz9CPg5O3iAs8h7yBeo3YIKg6YNOfSopNtKdmaprGIhGqCpOcOE6X",
+	"IIfQXBpQh7f8gsMlYNLhRCFpS8MetiycIBab7IgsB30kSIxm49AfL0TPjbMKPMYLQ16JLV06cu2HOY/Z",
+	"ZKqc1zWnkCbGQxSIh9D+MuuwB87rkE7lrdaUKjIs5UmH1Kx8HsN+Hbjskjkt2MZL07Tzd5sc4oGIKlfi",
+	"bTgiUiZK7nBiIK4VpLYPGgq8QRI7+TwNY8I/hrRQfdrd7txtciJW8utNGJGfEyZwhQ71ozHqhvJ60cmp",
+	"X4JGYSQPZX4SXjKV6vPA+pK3mUG8Qg9ZgSPA1Ve3qqJn5RM2GCnAvEfQo1/ybrTQND231W53f2dv112q",
+	"pJUS8AKee883JavLdv1dxWPrIcRLGgBctrQewSZ2nJdx+WOTFSaEgGibiLIuJ+vSR7EWoGoq1eu2jCXY",
+	"XLWE6S2cvMWjZAmMapGXiWanRLMrgheUn4cyTVRBEz4KmJh7n5rYRq0e/jUy1FbiJy4HK1yAEVyu8NvY",
+	"Etl7ViU2qk24Q3RVmQP1Y5l6t1cFMc1rq8dqggQ1AQQXMyDzmi7JN16003IPM8w90DwBxCA/CO45xk8d",
+	"Thxd4gTn1dHe0Fw5m/rJijQ8ZrfSRypxXwoyJxmGWcqFkBNgd0l9E9wD31JDt53vpMvqHSr1H772vtCT",
+	"dYlVOsM8i0JuSJrIlqR3fvyCI896WUEH+S5r//v2AXcKCVjaCx4THHA0IfG1bt96x9L6XCv3EhP2W2xE",
+	"e4+i71QTuqjIKFCRXnkNXYe3RPN3iyUvAF9K+oRb88eyRjrFSr5jyL4nyoLzxfCIfVDKI/TL3ITdpepO",
+	"7aEq1r68hDa986nwI/K9Uf+SABLfb6fiJ0e6eMxOxX88XsVD9yguBbFo5BhCjpEVOfCDgFxkXth1AxLK",
+	"z6o9wjmXyQte9LGiHvySJlCkDQHhHTqdgo9xDE6kUADYlAipL7K2GCOW0CDnw93wMSfNkHJCeSjCW+LY",
+	"DTPKGimnjdSWd2zKeq59dRo3VhDFinEY9EQnA1TUrOp7i3pU9z+o7IWoKy/zzeEAfMwg9a/qkzhU7de+",
+	"i/YW5UnTN5kLRtNV6fnKYWese8ZMuOAu2Cu1sdycfIKD+onFyLuEYLKX37haTccHNQBBrC7CX51HKi24",
+	"oz26vx7IRo3J2nAVpbL6gKiaj+beaF8a4AfSAG+TZlYNskceBPxkUIKEAou/ylX1rtq1XNJBAYIfC/1B",
+	"VWKCVOYz5ZuLUOrblS7hQ+Tp8Ign9fHSFGW04WVS00M6VXYTqFilz3sG9U8nK+pXpun1+VTF7OrCbisZ",
+	"u15KdqHbk/JoCSY1VWpVOmhX1w0hUznHUPeZKCnLr4SNfvD2dPtP057ur9mP7g+CwV6r59tzk7dvo8nb",
+	"X7Cr26IIAt5rsljuxn3N07X4r+nGWsGHayRaXRDAiFZnDu5X/RwNIWTNzQzQ9V8sjypdIBWcMRZ2MY/K",
+	"XiW0oXLSdIaUqVa7ez6UatK/TlJUcdTyvmVD/nayooDxZINzWzt/aAaUlfSUDWoxp/ABE5vSr2x/+zlO",
+	"2WB3XfdPmN+UTq+977poY9tFk5Bu/qnSnrI5QpIT2mh30PiJs58uBYvlmfsk77ELlcryn8CehjQpa3tM",
+	"QhLaaLsuOglfPicsLSQspasF2UpoY7+4z3fPYipoQtBqzU/iUMwv5YKoPYdYzUuC46rOX6Yn7QuOsLxX",
+	"UWgLoIHkWyRnVY+nXxwLMW18lR8M6YiVUFaxPxYcAClyZmMmZSOKE218qtSOQ+0N5CogrYhQCgLVDlek",
+	"/bnki/imc0W1JhaTgFAR4ki1BzXZ77bzCvEwMFns6GdQd3Z78N3Q114uywUGN4MjmnDBnSsqNxc6gUXs",
+	"2klLpnRGCpQLtK7oFf3b33qJGMuxKDHc+tvfoHByzOLwd/jlEKldQHII27611vAD8VpIbof1u+SIKmiq",
+	"3Rv6q8P5FfWaTbizCXd6aAt5l78cD179+PKsd/H6Y+/1yfHpx8HZT/1TD9x214QSKNA3yAmqvpYLDOZe",
+	"gKaxJK1AQf6pGWlRKadipCaOCYqJD1YJxLe0FxcpYMGslYuNXqY2o4DLBV1+r2gU3pBoLm+KFcIuCoUK",
+	"/YTSAK3uU3KUq1WFTjGQTZ8vxeNXND+OiUrDlPNQLiY2JbSFVGzUWL++6pGi84diEhHMiaNPd+BkqQRS",
+	"r7mieuSBY8LFm1rns4gQkvU5mmIxVhlM9j5PsNRXVVY6NcNQ5KD+fUVvQzJDFM6OFJK8SLe6V4huFCJ3",
+	"nBIOGR4qNWAzBYXXm2sAD2B74Us0AMGdlQnJIYlxzJLrcfEIQlGq98//+u+tdKW3vtg9Er9umcFt/fO/",
+	"/tu7ohGRWyMPlZmqPQME5Yhzq0HNVDWBTpda6fPZEjtWaJXFmazV07sUWMqqv/0N9RAA+C2U4mkjDvCH",
+	"5IkfhgFHG3qPgeswhJEB10gfNSMJ6fUVxabKPIuqK2qRz1uSQmdYqUYc//yv/960M38hI8Lrui7KZ//K",
+	"Y3lFlTUKGzKW04O9ipOIqMNYEmZzgH9lPj42QiSEpIne+bHZfWBccufDCZyzRa9sutRoCoqhY+ugIb12",
+	"NPFC+vZ8E0YTJDGWZ/w3NuRXNE6o4TaKc8llhw+jM126jCNdc6UYv24TvikvzqWQUHkhQUKO9DI1m3D7",
+	"33XBlgeSQL+CC0wDrs91QkUYIY/rcjI4Eh4ObjH1if5lwm4hZuJo0Q5CSZluv7Gh7lGJo4hf0SBJmWIc",
+	"M3Vo3uAwSmKSVsKrAX65Uk2WrxqHX65MlPWqcXjVaLVaVw3nCvr4Zj98/eq10Eso5tMSEeLCRH6U+BGW",
+	"OwK2CohpRYB0DowkddN5XbeL0r7JnqmMvaFS9Erm7nXdHbTYQdm7ohuqsogirxdFbOahMcEBiTeVgSjf",
+	"EjA/mRCqKtrFmAVG3umPg6oEaWSDwbkRUaHgJBqp4zciM9M1VNFsSmlDMlKoe3NQEOTCwCY4ut7pikKV",
+	"SxPiunCCQsoFwWkPJFhppJTLQ3WGXuIAaR+Qp63cCY7kLYBcAxc0/lisJ8uv6AZGk5DDsfV+ZFx4DuJ4",
+	"vukgr9veA+nnC6ULvoHsC8+sj6eueYhlpTle23WbPqMipAnxnCvqdbfbZlDoR/gm0v7+AWPoLY6vTcNy",
+	"q8WqGqXcPj1MRD77hARot4t+Cl/K9+64bXTKBDqWqqTaJDNpbxBjykckbvapzwLVLNkaoz9O6A0xPaW8",
+	"HXcnnRNs5C2JOWQGyWfkKcMUtVufpaSHnVCtpfRb0ChW/bBDjoaxZAuOOj5EHki9zaqHO2UJ9UmAInBP",
+	"6dtCaSzG1+mHRKqXgvoNIK66Ay0I7ziUJ5cDXL2aDyzJFgf1Bb6k9Ju2ixTNsVsSO1DhD2TiXVHTbU6l",
+	"JtiUlKl5WUGrfNSPGCdBCw0kOWI6VwW2IYVUIbVlG/JcQophPHeuqFypTdX0ewh9uMIAvRu8ae6ntsPp",
+	"u7dow1POOBe0GvRvl2enmtrllmNohMwoUReU0/EKEitDAd7wM63By6k0nIbeucZho91yW67pK4mnYeOw",
+	"sd1yW9sKh38M9sHWbXsL2Kf847oKUDnj31psgo0rl0mx3gkLSAt5ku9fJBSQMHE0w3OOXIBXbqnOiGpD",
+	"j4PGYeMHzZgbhZy1juvqYnJhwNin00hr1Vu/FWGWvjT0NxVWKrSib2jh0HBUPXB5w5Cv2sDBqzM/5DDB",
+	"3CmrgZTyTL6s67ar3pROUFqo2iYg0HlpR812+UPHVJCY4ghEj7LzkskEx3Pwn+FFi0TSBr4GyBQ1+A9f",
+	"ncY0EWWRwVstdnIV0PIgzHAMSrNHpViQW10pH6WANpJ+hudl2gQvqhN8hT4BRgC8Nw7k0QXUFMkqhLIo",
+	"5SX57hbS/lqtT9rkeY1DqkY901xGPoUVKpCtVQHGB+QjyedWVYfLF3Vd9yibcqbFULaoo2yirnuAvFdn",
+	"p2/eHr8aeIuH4dI+DMBJXurMh/rnoIzUda16bVIvFt9/zecO6HjcA53XTs3zuu4kVp9X7dABrF4GCWIm",
+	"KVm5rKV6IYcpaUef7RrHFL77Evs38uTwO7OErnuw+qFfcBTpeT4AE7nUMIs5Oi9hIl+dTFxsaV0aYr2M",
+	"34G3DOdSPQcv3DfNX8wgD5HrLXITymal5szdGEHPMlDuwwy48W6Cd7H20bE//yQ8oF2LB+x/NzzgJQ7S",
+	"dft+zr/e9nV4QJxBBFUqjQDw4y8A/zgoQ4aBc59HsNGKjAGyURq/tjU3pBosbUA5XEdZTFxyDBzpRGGM",
+	"AizwEHOy2UJvWJxCSSF/TPwbjngiz7k2tSM2a+oBglaQDrI5ihgL1DOQo84zlzaKGA68Uo3WACfd93zk",
+	"oJS288BGnW4OhChFFsqgggyYT+3TYoZdcV70VgAo43USE+6oRvN3o/Ac5aVZgYVdB0+ZRX2XcDkjP6vQ",
+	"tZT8lD9X3eUgFgXSOAOTcHHf3qYFpPzeG5eO632uKrqqFDoM6lc2qyyoYrWyVZysKpKhJWi9bbfKjCt2",
+	"Xk/nD7Rv5OjMMCx6MPsFhk2p9vEKVl/a+zqkqTyn6XqhYRKatshTVbiTumvfXbxNExRzxZFowzMFO1/S",
+	"N30t1u20Wi1pyQN30klEqmQsIHF4C94S7TIzTbPzBKmGrmuz72MR1KSY2kLVGtda2kF7Te73xxyc9Y5N",
+	"1ZEBoLG0tEF77uQr3zI145JO3VnBmFh4Q5b0uAUhI4v7bdVcgGxaxcTwr04jCumN4aMZ+EOeILNLTmOK",
+	"YzwhQk9KjQRu+lez6a0hC+b/YytUvL6kPH/xA2U3rf+pmAksyEKzzfynym5a91NfvzV18BWjoyhU6ZD3",
+	"ZrnqmKex3VKumxfDW1/Min21JPKCdmRxtHspR98zezAH+0kpqLv6oVMm3rCEPozQ/gHKZ5eQT/7AvS//",
+	"VnaLXtPjQGk35ZS3BWkafKlFksIlpikdaDhHmPtEhXw9Tj55DojlwDIQVeD7BUczMhwzdqMfh7ax0sqI",
+	"IjaTIn44B2Qn44ycxuQ2ZAmHBhUvOPLS5hee1edimULav9VYIYXlKuZQiiTWaSpcB2ZgJpBAAqcldWaG",
+	"+aqKrus0gMYhYpGdBhhaTnTo0Cy42dfECF1s9HFNEA9/J4VssYqxQAFK+VjaucypnVWpjotDOTO42nrx",
+	"QASHvKJYu2bpdNkk7NyI3FxW1W59uC+7NMdiuUViwFZ0KXehVSBNosjJz6H2anDyqXHYzXYj61F80e8N",
+	"+q8bcleWjGx36cjqYtTcZ+ydkrG/7R2frB77Xn7shc5R9do9/QET3l6c8Jvji8usEXNDkqXVyqe7XVs8",
+	"Akursjl7wCohYwWo9k8uJ8G4xQWpZJu5mv8/lsBUmXgrnCg6gS0FeVUuFQzlapBnxmp5WHQG4b21v3TQ",
+	"7+2Kx518OUm+WHDJAW0bhTGtv1OFdGmJnfrTqqLLVbtp5p4vRzNg9UoE6bqv8uKsREEzLBtZssapB26U",
+	"rolbWJNVK7G9fCV0sUVxKbJVuMQT9GoMq5MtgVu6BDwZZoS2ah227XXY8zsjOdfmDt4dNrv+XtA8IPuj",
+	"ZrYKO6N1fGCKLJf5wDTB/dVYUXpcU16kf7kXM6ry1vWCwAYz0DnDJrn41Eot1uk8heRi9Rj41SibIaYT",
+	"B9Ok4w3Fr47kLyrdU/1Lld2l7z6CFGKSAoqYajKpvGdCmFu5Wmm92Rib2AK84wgNibQKzHHcVBFODNlS",
+	"4/B6jAhlyfW4yvuXtre5s/evJnO8D6dbxtzW9CrmS+cfxav4jQsL98mFxVoscpm/Uyes38Pfmb3hvv5O",
+	"o9Vs1dSTaztH9TKUOUfTw5p3I6qRlLoRjbGXczQC7bemWIxb6QXjQlWf+DkhCSl3n9o3PNZAEgvlYnEU",
+	"uauPM4Svf2oZbByvRgyWCt+V6vzWF7PWS52xloC5lzP2WQV/DK5q+OG3Ru9q1A/vLF5K8nfXN52V9/YN",
+	"XwLdFAt/XBJK1smiFvD0VCMKaz1RMrJVgD0qqxwavug7VDEdQAYEqiMJgH600GsC6qrqIpZpxRueOSOH",
+	"qhje20QCevxBYRtLwErXJc6qHlKwKdeDwLrt1kbX3d48ymMAaeQfLvAcjUkU6OoZXfkWLCqp7/K8/gGU",
+	"1P3aJ6cMa+kxktSssf25WFs7C5T9YazNiq6oXOy/BK9TnOQBJXxl+WWlU6+XpbnkjOjQ2PyQGAutxAQW",
+	"GQyr3rbbkMwOEWWm4JQyU3PqII1xmlaaQtfSFrK+qApYy413k+PXdbuluXWpgsvTHhz3Od02LKLdGj+D",
+	"7bex+lNofl3Rp0AqU3zWk/Qs1wixyBNngOMtVPgca1DA7wWXmwFUz+GnV4GmZ3Do7z9oYBLQA9XaLxtf",
+	"jOkNcBdAimkcuq2DdmfHaYhQvsLN89X3hZXMM6saoRHJGxVSTzrfkJ/g+IYEPX6hK6vtSyFNF9ua49Jh",
+	"2PCTWV9sBS75VN2kayyFsAf48aR/edn7oZ8x6VpgkFLlya2EgussLsLlr5eD/km2CK/DQPGAFMFCFePD",
+	"5KYxG0Zk8g90DuqALoDW0In159V79ap/nsWQPqoxLM4Tu2ouzf3RgZwn9psHpDNqZrPcH4G6ZtbLsNJk",
+	"najahwylvJFBI1qQz6uAxwFn/CHAxZO1InQlsNuvyW3oK+0hPB8zKocXnqverjZA9poCPGW1FYI8A3tY",
+	"kBDfnjA/U3zPzOkR0l2ytsolsLx/oF2z+t6f7VBxjYBhHf1jC2SjAoL8BudYFYewFNTUskp39hB5qbz2",
+	"0JD4DEA+pCiSAiEi2BQ8qUJrvVwvFDqJqnXQjdxTbQuwPzTohMpQTunIlA1bwK3yDZQJZaMN5whT+0to",
+	"A1qVlzWSO1JIY7qnqwblUeBjqkpyAWaiJ8+1jvKaEHAMZchYZEUV10RIjW27JIwhX/6sra3Q1nafWFt7",
+	"lnoPJvUsA1bhBN1HDB5TAAcA1Jp7CMLtulbtG8C7CQj9JgToK8WI0rV9PLN4y+4S9V1JJhMh9/LmgYc2",
+	"EhoTHKTdMxJO4s28ba35fYZOB+0HWgggX0ig2xpl/ACgNtSPqehJI97pK9PX6U4dBnFVCokjC+Myvc+A",
+	"tmg3A4uNp0EJMe1vKBFfpdIorBA858wEw0x/hXv4J7V5dP+uA7W50MLwHzMm/mcVq/vPTpBnJ8hfwAni",
+	"3H3HH6KRypJp79fbzmFbTaV5gN1hs+sPg+b+aFtO2EzywH329XxDWm+GkkBmGTjjs+p7d+iFIEO5XNDa",
+	"lKL2iOqwjvB+l34apXjEAJGbd9SgZFruqwEBCl4UkF0iiSk3i66dNDklFZr0y0OfhayOsiagY8whElbE",
+	"frYexzFBlIlwFJJAeVpaKK05MhNQLiAlVnR0HtOyfj05HFHH+GMoQxGj1yTOafAKo2pBk15Qly/Uh79d",
+	"T41Weu6uU6Za0719NdtFpfJOasYvJCOLOXjkkjgjGFDBQNTaNWhL66O2bUl7ejY4fvPr8ekPH5XMvaxU",
+	"MYJtqVu4w2bb7wTNLglGzX0QpUruYnfY7sARfHZHfVfuqBSv+lkq3x1VUSv5mkcHT+Ga0vhl33PMhAPe",
+	"a04UD7F/s9iej80otOgzSL+6R/ihRj9OYbcB0Txr4adYmoPSssQUnhsH0kjdKGu4jFRvd7ur/SFEbbzN",
+	"FjqeTEgQYkGObIELUZrqaEoup6U8FgPSGS94rZxKt5Vu4/1yfv+kulj3Ys+190SUkICnPE8KmluikOxS",
+	"RH48R9exgSeoCR2VH/Zj5uM9axarNIuBXboO6umQEAqYBLrxAwNlgyuYCziB62kXCwevUrsgXdAg/GYn",
+	"2CbN7gi7zQPw2xjdwu9sP6F2Ycb7rFvcU7eA4/6sW9xHt1AwpVbGSGn32kfVNMCx+T1rGhMc35jM9lxs",
+	"yzRjAQdA0YWez9oAR8BJ7+Knj73Lj6nsj00Tv4KrVpE8wBVKhcJBmN8YpBfomyIY8hkdhfEE1AHTJaRV",
+	"VCycLBEkO1g5JwKoMktyOeTkIcW/PHUjd3a5wHNuD0Gl9qejVuPka4XY5LKmUYnn1I5yoX7w54xBmdV5",
+	"DkE9RgiqwOFIMSCFuWZw8vjnvUQmMFXGg1aHqQ7ycy9yxcVV8DtKk2uCktcNfNI8wN1hM43bYLf9HLn5",
+	"JpU4SVnPGtzdNTjJFCtSYXLn0/aDPK42l4nf7y+nqXQhD9PeSrHwsuVV2HaqtY+JmYUcefKYe2ijJD3K",
+	"QWXpUdrtVKrhaQBWnSJ1Rkn2+WmWaiv/abbhj3cdgdI4YLkgzh2dR5pjPok0XsPLVJjhc1LUc2XYc1LU",
+	"c1LUc2XY95MtlPVIfVY97+48BEGoetM+qG6ZLO/lYreTLasaz9oqr1GuJECds0hBNcgNqR8lAQk2U1xJ",
+	"1ckJ9L5y6qlGnDSISPdzUn3KsOvf/5kjUTuLOsK3kOOyk5cX9XNcdoI27gy3/WaX7EiOvzts7vt7QXOf",
+	"ZNAWzzkuDy5OPqwvUBKyHDDENHn/S+CEKDTOYn/7PxIcqVqcjEk0DQi/aQrTcOPB0UGPOU90imcKUJrv",
+	"yyNUz2EVu1HoR/MMf59RovqLp0D+V40fCJUCQ1v78vGrxuZhHrdfNQxUIEozpmMuAnoMqyiLugGUY5HE",
+	"lOiwzpjE5Mhua3VDyJSra6HgaIx5CfDnRWlnkvvJrVCu3NJWGXrXGm67s93d2d3bP8BDPyCjqr/rG+35",
+	"mSxrlyNv+JPj6wIJIxYj1X+mpLWU0BueNtyLSUCoCHG0XJ1jcmq6i13N7hdReEvQhtTMYnLLbkiwiU6M",
+	"agJjOeslYqxb9/E8ureTVvZx4sdE8HLlC97wSg/q3khcZnLvzb/hO3z4sTs6CDp4z2+T/eH2aBe7wY5/",
+	"QDrDPdwedYN9f7la0dFnwG4B40s9dhYGchVBwk+JBtiCRPxZHArS+LCGhLNWYhnMtJ7jXwxmOkdolcTv",
+	"PJpIwchTH/8YBt6W+beibA9NcRinjuPcCXnBkXd+djlA6vhtweH10IbpdpkNX2XUbbYQsEGOFEdOUz70",
+	"/Rg8TQJNGFctaD1Fed4h8iTleboJPvqhP9BJBB6QIvR4oYQEROmPqn2uHJrudwdTeSgRpRBKLYp+qPZ0",
+	"NU/depjS1jgfFVh6bY4ED1zCzkgD8vP2zfnBp4vO7WB/9uvO77328FU36O+NfnDHx7u//dR8Ozll558u",
+	"+CB5NHZ2B2amx79Erqt56liLJCpNjBt8zGbUgkKRCtWmpLYUbzkqipBSzOOCkFnWxK0K0lgJQJuiFzvG",
+	"LdxS/JRFAUVw4/TSM8CxUYIwzbH9+6o8W1/MGn9VbD4iKom+2CRL7iK3uS6mgeaXRo83rDkUhwoWVer+",
+	"RdUfbXTdtmlHTslnyb6jaFPxW/1qjQXkFanUO1Iql8rJ0AlcS5EPL0qor8CvulWzDb5BHK5sIg/sGJUT",
+	"rk1bj2k1vzJHfpnV/MluhrlaY8/cr9DjQlFt7/zYyfevo8mExKGPwkBzXbgR0gIXZf3GGPzaGVynPA/C",
+	"Khl4wRXKZ+aQbSHo3Qav1u3r0N9X9bpb1uCuqt3n+9JGbdkqaCmIxDhmyfVYiZHe+XG+g4BxTVT0ZDOO",
+	"2dpahb6/qo9cNrxQtdpTkCb5MeVcgGWj0s7CuoMyK3ipHqvdbm9n/W57O3azvc76zfZ0n8JsmVQ6R0a0",
+	"aEP13icB5Fco6t9c3cWwdhPD9RoX3rv1ntUhDXz2Hac0kABPyYPWOGwknMT/U7+i5bNJNps0zvA1F2jI",
+	"BRgsgq/RJXWsHTRwJlN3jx1k6JSHFKxKqruFGdw0zJA5l3sqUC7/Cep7yCh6jQX0XXTbu01X/j9qtw+3",
+	"u4eu23Aav7BYjOXIXfg/uS4vYzaTS3TYuMQjHIcNp3GmOA+9RjpycdgIzy7RfqsNnqwVnnkOG5EFNAMi",
+	"cBiRANmUnfroa96dxLBXupE49iek2EFc/tZUb2uatzXN25rW25pqmzLnfruzTeQ+Nsn+wbDZ7gTbTdzd",
+	"2W12O7u7OzvdLqxUqXN/zbVbwwNiWNTqrn/p6fiLuUE+WWLQKCyZaHyk9n9rQ4efUWKDh4OPvXd+vFLT",
+	"OFRlhl5Jl28PSVuQO2gaJdwG08sVGyl1J01A2YAPxjhtcyDk2yaMhjjatLR6kyG4AQmAIItTVcZBHEja",
+	"3MSRYGxTgd0Y7sPigMSlWOT5WTxQCcS9xED9eHP9FqKPkbF2b9GxtzJCXSfDS/26XkfVby4rLOQXBGfL",
+	"eJfmsn9Mapm9+qq18FMkm5nlUsR5r9V68IS1CkWoRMWpG4OXMwT2eaGrwdVCm2p6uVD5XyRnML/UTOK8",
+	"yyl68MRPJQfM2C1RkP70nAz4OMmAeSn4GtTTVSmB355i92iQ8IyCTvskat4DgrxXI7prt9CWYryPW22y",
+	"Dg6YQbjQpawW5OxhAYtEF/9mKFmKkfdfZzUgUn286A361i8x0fAi+QrgFuql9XU5/NusGqisPvfIgrzV",
+	"IoxRhNEC2pepAzFyjqJXb88u5aj7/3F+fNF/La9nQCl1Ab/UoHv8lV62+yGN3KmffT32Uhzo42OLPGvg",
+	"NTTwtvusgf95NfBfWZIxspwqvnxJ2u5jadkWc67Us93doa9xZnbcZnfY7qiu8BpoJtgm3Z2HWyNtf8Qq",
+	"j+sPXaKcpKpcnvaeL5dg1Nxxd9vNrt/ZlgaJ28RmcUY7u89myDIzJEU9+OOtkGcb5L42iFUKr1jdk1cf",
+	"1TBLLvS/HhZtWKmSOFewbod8KwyT+1gLT9NxY60uGsh7d9m/yFpoQEzdthRecKS2zEFYZHQTkVsS6b4V",
+	"kIwOdoA08jybi3stBASCJljE4efD4guK7TaURaBfVtKLw+AFW3LZujV7S1XReQudM65gQKShoZ8WC1Aj",
+	"BjoJJTRgOlVGXjqyvfFoGrPJVKBrRnh58w2jrz9k+w1Mb/i/oF/CKJKKHB+zmWqYzImkAUFQFEprm0pm",
+	"Bo5+qYr/o+E8roVSMtvHL0x/NlLu2AHk2Uh5DhN8z2ECp7rwNLd+UrYtW717cNMaDT8ecPlsIZ0t1mhH",
+	"mS1NsGi62G2rY5jCigbb3Wdj5jmm8heyZ8qasvxlbBqphFktVB7foHkSnPY7xT/4DU/LlRax1leBq0t2",
+	"+5DQ6uuAYsl5QGsT1ZuFQ9UTZ9SD6AuD6eKoEjX9oaIZGjf9GM1YEgUoxhClETgCCHtMEb4md4FHLw1i",
+	"fG9BC8X5HwWjIqfuK81hHW2/694XtmKJsvTQkOrdOm7gnJStD7re2Q8IuMB323sdKc26zQOpIA2Nm9fd",
+	"3Xsq3Wj1KcprTlXLZOtSRrd9Rnl/At+oXvhvUZF4KmD2R1MmAGWmuvanD/mrCvVINyTLsgJCaq7EAYnR",
+	"hghJDAmzFMWY3mweotmYOdCw10lregCqBg1jgm8CUAjGWMDtxPYEttAgJDFywbuHoH2vSPNhjxDB/hh5",
+	"8PFfcCguwXnBPavXr2opr/IWin3RsEH7hJo59ZoBm/7kZcBA1nU5qxaUQcekJZjAkWcaDU8IpmZZsl1G",
+	"GzA8t9Vqb6IZCa/HggDqlPKzCGnR8BfIk5sc0utf4A5eUZ1ktvdM7dN9JbXZ7vfyV0CLKTP91KX1TL87",
+	"wBV9aSiXCKY+gBft7dgqQdsWvfIPJmWU29rPrEL4A7bEYB99tcCPClO8xBP0agwiPDe/Pb8zknNo7uDd",
+	"YbPr7wUqZJvNbme0zvw6lfPLTQ/+LJlg257ejjW9PWtua9RJy2Evg3tQFPEXyYaDcofZ2MasK3RV/C4T",
+	"4p6keWZdQxDfFJtg4hmeZ6EtC2FPFR87mduA4wlBZDQifsaEC53jYaatMust6wyffjmEZLecARjneldq",
+	"b+zSTpQv56r8iMWNZ0PpweIi9241VWkpPVJby9pW0iM0vvxmPcjPHtRHtHoUq/vrWD2m1aWV/KDUeC0J",
+	"WMaG17N+jNJdD+JAOyxTVd2U/Y1CEgVoGhNOqDhEWP9A5VV5cypRONKV6grrT/+hejArpFltM3gJcMdL",
+	"/SFPv9EaG98sLfszT9xfIF0TKiRj/4nMZywOYFEjPOMJ1N6rEznE/o08BVoKhcQ2ICQDhKdq2gm11O0P",
+	"qRS0xF1CFT4JCQbhhLDEmH2Nw+1d19L3zYiyl1wDxGK09B2St0lW60eYp9ExuNfK/1C8jKvYeK3IODpW",
+	"nEvtfkKloaw5OLpKXHeboJdhFIX0Wm60CAVgM5jvgBNav0Aeshtrl/TvQALy7nS7rNUbqlc30omFI00M",
+	"g3FMuCRYbWZMcAz2eCrMU6u4cbit/7JM7cbhruumwuEcMnEAYCC93t6HG3I27qJJ1C7YRNs5o8htdXYy",
+	"w0/em5lG7a8aMnIgovSj3W1AgxAxDmlIr9+EEfk5YQK/nAu5pW23u7+zByNfIISeb8AhlOtuKbF09vcl",
+	"xdUUBOlprWD+htH8yWvNfyC5UnOe8TDDzdOFui/SXlLC41/p6hfJeIHPcsPLTRadPORHCA/hN33LDSFT",
+	"3d3PT+JYXrnFUUJaSEPjBoiBpmMe2Cj6dRzkaZ4i/7nAcOF6yli9TeATuvVfoLIhZmMWkRb6d/ldxUf8",
+	"MfFvcpfRkIxYTBCmuvYdQF9YTIJD1cIFdAM1dkf5xziX1pA5fUiyDJRwo3+Zoh/PYqoeIlTEc+Wz07YV",
+	"RlLzkn9hMMqwyiLKNwLsaWAp2wOmpfpcK+sl2OnvctLxPgG1b15yFQQV6PwpR1YWRzXHUlVY9WOB+XV9",
+	"1GqmZ/XiWb3IqxeKmP+y2oU+q0+vXFiWpWLP6xuW6Ze+G5VDyfz6Wgc8TfwkDsUcjmgvmIT0JcGxPKfv",
+	"P0DGGADKlEHDQYj+chYKfzxkOA409kwKtLSF5dtUXyD17QUdBUzPkHD1qI4a5d/qqOhXimXKZhSlqHkW",
+	"3m8rcyUq5Yg3FpHQeufHOYxgq0z8sAoaPA3lFYGIcxjKLaRwWRVnMkCrvup1rDQT3XpYYfwSe8A2RmLJ",
+	"oKtt9UMkwgmJuYM0b3D0mKNwROQlB51oVoRiItkl3JOJnixQqTm1gwxXhCsGIlNb8MUlEOSzQIQGUxZS",
+	"Yc/IOjxLnQ+pn9KAB6VIRnMUsEOtikIXBjkGE7hIQwOOwS3S7iPHdHJ2TGKaA6UUWY2F/FIaYU/Ha/o6",
+	"lA/XeGJecGh7U4Uu4KAisqNBPTo0+6PjT07OwQP9F/XwS7Agsa+hudLRZm6gVct7C6Co7NoBfTewuGLa",
+	"kmFGhmPGbvS9Yj7NkWb/ltDKddFgU37EfNWYU1EjihNJ/EdApngYEUX5abxCPxYnlGtIy2YT3vH32zAW",
+	"CY48+2zIC8u/P42ZL1WEUHASjXJUCAzp64ev/ycAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
