@@ -61,7 +61,9 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 ## load: start a server on loopback (fresh SQLite, wall clock) and measure the poll path (304)
-## beside a bare chi handler, then ask, add-message and respond, with CLIENTS concurrent clients
+## beside a bare chi handler, then ask, add-message and respond, with CLIENTS concurrent clients;
+## then the edge check: 50 slow bodies and 500 silent connections held 15 s, with the server's
+## connections, goroutines and RSS before, while held and after
 CLIENTS ?= 64
 DURATION ?= 10s
 load: build

@@ -106,6 +106,9 @@ func expertSideOps(ctx context.Context, e *Env, t, x, q uuid.UUID, client string
 		{"advanceClock", func(ed ...adminapi.RequestEditorFn) (int, []byte, error) {
 			return result(a.AdvanceClockWithResponse(ctx, adminapi.AdvanceClockRequest{Seconds: 1}, ed...))
 		}},
+		{"getRuntime", func(ed ...adminapi.RequestEditorFn) (int, []byte, error) {
+			return result(a.GetRuntimeWithResponse(ctx, ed...))
+		}},
 	}
 }
 
@@ -136,7 +139,7 @@ func operatorExpertSideAuth(ctx context.Context, e *Env) error {
 	}
 	// An unknown tenant: 404 on every tenant-scoped operation.
 	for _, o := range expertSideOps(ctx, e, uuid.New(), c.expert(0), q.Data.Uuid, c.ClientID) {
-		if strings.Contains(o.op, "Clock") {
+		if strings.Contains(o.op, "Clock") || o.op == "getRuntime" {
 			continue
 		}
 		st, body, err := o.call()
@@ -188,6 +191,12 @@ func operatorExpertSideAuth(ctx context.Context, e *Env) error {
 		e.Expect(resp.StatusCode == http.StatusBadRequest && code == "INVALID_PARAMETER" && strings.Contains(msg, r.param),
 			"%s %s: want 400 INVALID_PARAMETER naming %s, got %d %s", r.method, r.path, r.param, resp.StatusCode, truncate(body))
 	}
+	// The server process's figures, with the operator token.
+	rt, err := e.Admin.GetRuntimeWithResponse(ctx)
+	if err != nil {
+		return err
+	}
+	e.Expect(rt.JSON200 != nil && rt.JSON200.Goroutines > 0 && rt.JSON200.HeapBytes > 0, "getRuntime: %d %s", rt.StatusCode(), truncate(rt.Body))
 	return nil
 }
 

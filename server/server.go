@@ -26,8 +26,10 @@ type Config struct {
 	Service        *service.Service
 	AdminTokenHash []byte // credential.HashOperatorToken of the operator token
 	Logger         *slog.Logger
-	Limits         httpkit.Limits     // zero fields: httpkit.DefaultLimits
-	AuthGuard      *httpkit.AuthGuard // slows down repeated failed authentication; nil: httpkit.NewAuthGuard on the wall clock
+	Limits         httpkit.Limits // zero fields: httpkit.DefaultLimits
+	// AuthGuard slows down repeated failed authentication per client address (cmd/switchboard
+	// sets httpkit.NewAuthGuard); nil: none, for tests that fail authentication on purpose.
+	AuthGuard *httpkit.AuthGuard
 }
 
 // Server is the composed HTTP handler.
@@ -49,11 +51,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{svc: cfg.Service, limits: cfg.Limits}
 	r := chi.NewRouter()
-	if cfg.AuthGuard == nil {
-		cfg.AuthGuard = httpkit.NewAuthGuard(nil, nil)
+	r.Use(httpkit.RequestID, httpkit.AccessLog(cfg.Logger), httpkit.Transport(cfg.Limits))
+	if cfg.AuthGuard != nil {
+		r.Use(cfg.AuthGuard.Middleware)
 	}
-	r.Use(httpkit.RequestID, httpkit.AccessLog(cfg.Logger), httpkit.Transport(cfg.Limits), cfg.AuthGuard.Middleware,
-		httpkit.Recover(writeError))
+	r.Use(httpkit.Recover(writeError))
 
 	hd, err := helpdesk.New(cfg.Service)
 	if err != nil {

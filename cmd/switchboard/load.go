@@ -33,7 +33,7 @@ func load(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("load")
 	fs.StringVar(&c.baseURL, "base-url", "http://127.0.0.1:8080", "the server to load")
 	fs.StringVar(&c.adminToken, "admin-token", "", "its operator API token")
-	fs.StringVar(&c.ops, "ops", "bare,poll,ask,message,respond", "operations to run, in order: bare, poll, ask, message, respond")
+	fs.StringVar(&c.ops, "ops", "bare,poll,ask,message,respond,edge", "operations to run, in order: bare, poll, ask, message, respond, edge (slow clients and a connection flood, loopback only; see edgeload.go)")
 	fs.IntVar(&c.clients, "clients", 64, "concurrent clients")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long each operation runs")
 	if err := parse(fs, args); err != nil {
@@ -56,6 +56,12 @@ func load(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "%d clients, %s per operation, target %s\n", c.clients, c.duration, lc.base)
 	fmt.Fprintf(out, "%-8s %10s %10s %10s %10s %8s\n", "op", "requests", "req/s", "p50", "p99", "errors")
 	for _, op := range strings.Split(c.ops, ",") {
+		if strings.TrimSpace(op) == "edge" {
+			if err := edgeCheck(ctx, lc, out); err != nil {
+				return err
+			}
+			continue
+		}
 		var do func(ctx context.Context, worker, i int) error
 		switch strings.TrimSpace(op) {
 		case "bare":

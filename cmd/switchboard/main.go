@@ -27,6 +27,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/server/credential"
+	"github.com/switchboard-dev/switchboard/server/httpkit"
 	"github.com/switchboard-dev/switchboard/server/service"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -179,7 +180,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		ln.Close()
 		return err
 	}
-	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger})
+	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, AuthGuard: httpkit.NewAuthGuard(nil, nil)})
 	if err != nil {
 		ln.Close()
 		return err

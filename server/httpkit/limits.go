@@ -55,7 +55,8 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// Configure sets hs's connection limits. The body and write deadlines are set per request by
+// Configure sets hs's connection limits, and counts its connections for Runtime. The body and
+// write deadlines are set per request by
 // Transport, which must wrap hs's handler; hs.ReadTimeout and hs.WriteTimeout stay zero because
 // they cannot tell a slow honest upload from a stalled one.
 func (l Limits) Configure(hs *http.Server) {
@@ -64,6 +65,11 @@ func (l Limits) Configure(hs *http.Server) {
 	hs.IdleTimeout = l.IdleTimeout
 	hs.MaxHeaderBytes = l.MaxHeaderBytes
 	hs.ReadTimeout, hs.WriteTimeout = 0, 0
+	if prev := hs.ConnState; prev != nil {
+		hs.ConnState = func(c net.Conn, s http.ConnState) { trackConn(c, s); prev(c, s) }
+	} else {
+		hs.ConnState = trackConn
+	}
 }
 
 // Transport is the outermost edge of every request, for every path: it sets the request's read
