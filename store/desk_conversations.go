@@ -191,8 +191,17 @@ func deskConversation(ctx context.Context, db bun.IDB, tenantID uuid.UUID, id in
 
 // DeskExternalIDTaken reports whether a message of the conversation has this externalId.
 func (tx *TenantTx) DeskExternalIDTaken(ctx context.Context, conversationID int64, externalID string) (bool, error) {
-	ok, err := tx.tx.NewSelect().Model((*deskMessageRow)(nil)).
-		Where("dm.tenant_id = ?", tx.tenant).Where("dm.conversation_id = ?", conversationID).
+	return deskExternalIDTaken(ctx, tx.tx, tx.tenant, conversationID, externalID)
+}
+
+// DeskExternalIDTaken is [TenantTx.DeskExternalIDTaken] outside a transaction.
+func (s *Store) DeskExternalIDTaken(ctx context.Context, tenantID uuid.UUID, conversationID int64, externalID string) (bool, error) {
+	return deskExternalIDTaken(ctx, s.db, tenantID, conversationID, externalID)
+}
+
+func deskExternalIDTaken(ctx context.Context, db bun.IDB, tenantID uuid.UUID, conversationID int64, externalID string) (bool, error) {
+	ok, err := db.NewSelect().Model((*deskMessageRow)(nil)).
+		Where("dm.tenant_id = ?", tenantID).Where("dm.conversation_id = ?", conversationID).
 		Where("dm.external_id = ?", externalID).Exists(ctx)
 	if err != nil {
 		return false, fmt.Errorf("store: desk external id: %w", err)

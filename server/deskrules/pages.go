@@ -43,14 +43,24 @@ func (k PageKey) Time() time.Time { return time.UnixMicro(k.CreatedAt).UTC() }
 // Encode returns the opaque pageKey.
 func (k PageKey) Encode() string { return paging.Encode(k) }
 
-// ParsePageKey reads pageKey (first value): nil when absent, else a key made by Encode
-// (`Invalid value for: query parameter pageKey` otherwise).
-func ParsePageKey(values []string) (*PageKey, error) {
+// ParseContactPageKey reads the pageKey of an end-user or agent list (first value): nil when
+// absent, else a key made by Encode for such a list (`Invalid value for: query parameter pageKey`
+// otherwise).
+func ParseContactPageKey(values []string) (*PageKey, error) {
+	return parsePageKey(values, func(id string) bool { _, ok := ParseUUID(id); return ok })
+}
+
+// ParseConversationPageKey reads the pageKey of a conversation list, like ParseContactPageKey.
+func ParseConversationPageKey(values []string) (*PageKey, error) {
+	return parsePageKey(values, func(id string) bool { _, err := strconv.ParseInt(id, 10, 64); return err == nil })
+}
+
+func parsePageKey(values []string, validID func(string) bool) (*PageKey, error) {
 	if len(values) == 0 {
 		return nil, nil
 	}
 	var k PageKey
-	if err := paging.Decode(values[0], &k); err != nil || k.ID == "" {
+	if err := paging.Decode(values[0], &k); err != nil || !validID(k.ID) {
 		return nil, QueryParam("pageKey")
 	}
 	return &k, nil

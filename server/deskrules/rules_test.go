@@ -133,17 +133,25 @@ func TestPaging(t *testing.T) {
 	}
 	at := time.Date(2020, 12, 16, 9, 41, 43, 123_456_000, time.UTC)
 	k := After(at, "9deb936b-52e5-4c44-828d-4c8d48fe0c7e")
-	got, err := ParsePageKey([]string{k.Encode()})
+	got, err := ParseContactPageKey([]string{k.Encode()})
 	if err != nil || got == nil || *got != k || !got.Time().Equal(at) {
-		t.Fatalf("ParsePageKey(Encode) = %v, %v", got, err)
+		t.Fatalf("ParseContactPageKey(Encode) = %v, %v", got, err)
 	}
-	if got, err := ParsePageKey(nil); got != nil || err != nil {
+	if got, err := ParseContactPageKey(nil); got != nil || err != nil {
 		t.Errorf("absent pageKey: %v, %v", got, err)
 	}
-	for _, bad := range []string{"", "x", "e30", k.Encode() + "x"} { // e30 = {}
-		if _, err := ParsePageKey([]string{bad}); msgOf(err) != "Invalid value for: query parameter pageKey" {
-			t.Errorf("ParsePageKey(%q) = %v", bad, err)
+	ck := After(at, "42")
+	if got, err := ParseConversationPageKey([]string{ck.Encode()}); err != nil || *got != ck {
+		t.Errorf("ParseConversationPageKey(Encode) = %v, %v", got, err)
+	}
+	const bad = "Invalid value for: query parameter pageKey"
+	for _, key := range []string{"", "x", "e30", k.Encode() + "x", ck.Encode()} { // e30 = {}
+		if _, err := ParseContactPageKey([]string{key}); msgOf(err) != bad {
+			t.Errorf("ParseContactPageKey(%q) = %v", key, err)
 		}
+	}
+	if _, err := ParseConversationPageKey([]string{k.Encode()}); msgOf(err) != bad {
+		t.Errorf("a contact key read as a conversation key: %v", err)
 	}
 }
 
