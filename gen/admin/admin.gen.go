@@ -549,6 +549,19 @@ type Clock struct {
 // Example: virtual
 type ClockMode string
 
+// CreateDeskTokenRequest defines model for CreateDeskTokenRequest.
+type CreateDeskTokenRequest struct {
+	// Name A label for the operator.
+	//
+	// Example: CRM sync
+	Name *string `json:"name,omitempty"`
+
+	// OwnerId The user the token acts for (`requestedBy` of its anonymization requests). Default a new UUID.
+	//
+	// Example: 4c7af391-b7fd-4560-9d82-b3464eef8776
+	OwnerId *openapi_types.UUID `json:"ownerId,omitempty"`
+}
+
 // CreateExpertRequest defines model for CreateExpertRequest.
 type CreateExpertRequest struct {
 	// Capacity Most UNRESOLVED questions the expert may hold at once; 0 = unlimited.
@@ -607,6 +620,159 @@ type CreateTenantRequest struct {
 	//
 	// Example: acme
 	Subdomain *string `json:"subdomain,omitempty"`
+}
+
+// DeskConversationDetail defines model for DeskConversationDetail.
+type DeskConversationDetail struct {
+	Conversation DeskConversationSummary `json:"conversation"`
+	Messages     []DeskMessageView       `json:"messages"`
+}
+
+// DeskConversationList defines model for DeskConversationList.
+type DeskConversationList struct {
+	Conversations []DeskConversationSummary `json:"conversations"`
+
+	// NextBefore Pass as `before` for the next page; absent on the last page.
+	//
+	// Example: 2
+	NextBefore *int64 `json:"nextBefore,omitempty"`
+}
+
+// DeskConversationSummary defines model for DeskConversationSummary.
+type DeskConversationSummary struct {
+	// AnonymizedAt Example: 2026-11-23T10:02:00.120Z
+	AnonymizedAt *time.Time `json:"anonymizedAt,omitempty"`
+
+	// Channel Example: Email
+	Channel string `json:"channel"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00.120Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Direction Example: Inbound
+	Direction string `json:"direction"`
+
+	// FromEmail Example: jane@example.org
+	FromEmail *string `json:"fromEmail,omitempty"`
+
+	// FromNumber Example: +4512345678
+	FromNumber *string `json:"fromNumber,omitempty"`
+
+	// Id Example: 2
+	Id int64 `json:"id"`
+
+	// IntegrationEmail Example: support@acme.email.dixa.io
+	IntegrationEmail *string `json:"integrationEmail,omitempty"`
+
+	// Language Example: en
+	Language *string `json:"language,omitempty"`
+
+	// RequesterId Example: 9deb936b-52e5-4c44-828d-4c8d48fe0c7e
+	RequesterId openapi_types.UUID `json:"requesterId"`
+
+	// State Example: Open
+	State string `json:"state"`
+
+	// StateUpdatedAt Example: 2026-11-22T10:02:00.120Z
+	StateUpdatedAt time.Time `json:"stateUpdatedAt"`
+
+	// Subject Example: Where is my order?
+	Subject *string `json:"subject,omitempty"`
+
+	// ToNumber Example: +4570000000
+	ToNumber *string `json:"toNumber,omitempty"`
+
+	// Type The Desk API's `_type` of the conversation.
+	//
+	// Example: EmailConversation
+	Type string `json:"type"`
+}
+
+// DeskMessageView defines model for DeskMessageView.
+type DeskMessageView struct {
+	// Attributes The message's attributes exactly as the Desk API lists them.
+	//
+	// Example: {"_type":"ChatAttributes","isAutomated":false}
+	Attributes map[string]interface{} `json:"attributes"`
+
+	// AuthorId Example: 9deb936b-52e5-4c44-828d-4c8d48fe0c7e
+	AuthorId openapi_types.UUID `json:"authorId"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00.120Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Direction Example: Inbound
+	Direction string `json:"direction"`
+
+	// ExternalId Example: A-77
+	ExternalId *string `json:"externalId,omitempty"`
+
+	// Id Example: 11b95893-0514-4606-a5d8-1880172b3a55
+	Id openapi_types.UUID `json:"id"`
+
+	// Redacted The message was anonymized.
+	//
+	// Example: false
+	Redacted bool `json:"redacted"`
+}
+
+// DeskRateLimit A token bucket per Desk API token.
+type DeskRateLimit struct {
+	// Burst Requests at once.
+	//
+	// Example: 4
+	Burst int `json:"burst"`
+
+	// PerSecond Requests per second on average.
+	//
+	// Example: 10
+	PerSecond float32 `json:"perSecond"`
+}
+
+// DeskSettings defines model for DeskSettings.
+type DeskSettings struct {
+	// RateLimit A token bucket per Desk API token.
+	RateLimit *DeskRateLimit `json:"rateLimit,omitempty"`
+}
+
+// DeskToken defines model for DeskToken.
+type DeskToken struct {
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Id Example: 8a3c1d2e-5f6a-4b7c-9d0e-1f2a3b4c5d6e
+	Id openapi_types.UUID `json:"id"`
+
+	// Name Example: CRM sync
+	Name string `json:"name"`
+
+	// OwnerId Example: 4c7af391-b7fd-4560-9d82-b3464eef8776
+	OwnerId openapi_types.UUID `json:"ownerId"`
+}
+
+// DeskTokenList defines model for DeskTokenList.
+type DeskTokenList struct {
+	Tokens []DeskToken `json:"tokens"`
+}
+
+// DeskTokenSecret defines model for DeskTokenSecret.
+type DeskTokenSecret struct {
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Id Example: 8a3c1d2e-5f6a-4b7c-9d0e-1f2a3b4c5d6e
+	Id openapi_types.UUID `json:"id"`
+
+	// Name Example: CRM sync
+	Name string `json:"name"`
+
+	// OwnerId Example: 4c7af391-b7fd-4560-9d82-b3464eef8776
+	OwnerId openapi_types.UUID `json:"ownerId"`
+
+	// Token The token; send it as `Authorization` to the Desk API. Shown only this once.
+	//
+	// Example: Jx3kP9qR2vT8wY5zA1bC4dE7fG0hI6jK-LmNoPqRsTu
+	Token string `json:"token"`
 }
 
 // Error defines model for Error.
@@ -1431,6 +1597,15 @@ type Unauthorized = Error
 // WallClock defines model for WallClock.
 type WallClock = Error
 
+// ListDeskConversationsParams defines parameters for ListDeskConversations.
+type ListDeskConversationsParams struct {
+	// Before List the conversations with an id below this one.
+	Before *int64 `form:"before,omitempty" json:"before,omitempty"`
+
+	// Limit At most this many conversations (default 50).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ListTenantEventsParams defines parameters for ListTenantEvents.
 type ListTenantEventsParams struct {
 	// After Return events whose `seq` is greater than this.
@@ -1466,6 +1641,12 @@ type AdvanceClockJSONRequestBody = AdvanceClockRequest
 
 // CreateTenantJSONRequestBody defines body for CreateTenant for application/json ContentType.
 type CreateTenantJSONRequestBody = CreateTenantRequest
+
+// UpdateDeskSettingsJSONRequestBody defines body for UpdateDeskSettings for application/json ContentType.
+type UpdateDeskSettingsJSONRequestBody = DeskSettings
+
+// CreateDeskTokenJSONRequestBody defines body for CreateDeskToken for application/json ContentType.
+type CreateDeskTokenJSONRequestBody = CreateDeskTokenRequest
 
 // CreateExpertJSONRequestBody defines body for CreateExpert for application/json ContentType.
 type CreateExpertJSONRequestBody = CreateExpertRequest
@@ -1643,6 +1824,77 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 	GetTenant(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDeskConversations List a tenant's Desk conversations
+	//
+	// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+	ListDeskConversations(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDeskConversation Show a Desk conversation with its messages
+	//
+	// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+	GetDeskConversation(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDeskSettings Get a tenant's Desk API settings
+	//
+	// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+	GetDeskSettings(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateDeskSettingsWithBody Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettingsWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateDeskSettings Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettings(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDeskTokens List a tenant's Desk API tokens
+	//
+	// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+	ListDeskTokens(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDeskTokenWithBody Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskTokenWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDeskToken Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskToken(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeDeskToken Revoke a Desk API token
+	//
+	// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+	RevokeDeskToken(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTenantEvents List a tenant's events
 	//
@@ -2088,6 +2340,167 @@ func (c *Client) CreateTenant(ctx context.Context, body CreateTenantJSONRequestB
 // Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 func (c *Client) GetTenant(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetTenantRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDeskConversations List a tenant's Desk conversations
+//
+// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+func (c *Client) ListDeskConversations(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDeskConversationsRequest(c.Server, tenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDeskConversation Show a Desk conversation with its messages
+//
+// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+func (c *Client) GetDeskConversation(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeskConversationRequest(c.Server, tenantId, conversationId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDeskSettings Get a tenant's Desk API settings
+//
+// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+func (c *Client) GetDeskSettings(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeskSettingsRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateDeskSettingsWithBody Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *Client) UpdateDeskSettingsWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDeskSettingsRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateDeskSettings Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *Client) UpdateDeskSettings(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDeskSettingsRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDeskTokens List a tenant's Desk API tokens
+//
+// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+func (c *Client) ListDeskTokens(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDeskTokensRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDeskTokenWithBody Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *Client) CreateDeskTokenWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDeskTokenRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDeskToken Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *Client) CreateDeskToken(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDeskTokenRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeDeskToken Revoke a Desk API token
+//
+// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+func (c *Client) RevokeDeskToken(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeDeskTokenRequest(c.Server, tenantId, tokenId)
 	if err != nil {
 		return nil, err
 	}
@@ -2949,6 +3362,323 @@ func NewGetTenantRequest(server string, tenantId TenantId) (*http.Request, error
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListDeskConversationsRequest constructs an http.Request for the ListDeskConversations method
+func NewListDeskConversationsRequest(server string, tenantId TenantId, params *ListDeskConversationsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/conversations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Before != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "before", *params.Before, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDeskConversationRequest constructs an http.Request for the GetDeskConversation method
+func NewGetDeskConversationRequest(server string, tenantId TenantId, conversationId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/conversations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDeskSettingsRequest constructs an http.Request for the GetDeskSettings method
+func NewGetDeskSettingsRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/settings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateDeskSettingsRequest calls the generic UpdateDeskSettings builder with application/json body
+func NewUpdateDeskSettingsRequest(server string, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateDeskSettingsRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewUpdateDeskSettingsRequestWithBody constructs an http.Request for the UpdateDeskSettings method, with any body, and a specified content type
+func NewUpdateDeskSettingsRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/settings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListDeskTokensRequest constructs an http.Request for the ListDeskTokens method
+func NewListDeskTokensRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateDeskTokenRequest calls the generic CreateDeskToken builder with application/json body
+func NewCreateDeskTokenRequest(server string, tenantId TenantId, body CreateDeskTokenJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateDeskTokenRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewCreateDeskTokenRequestWithBody constructs an http.Request for the CreateDeskToken method, with any body, and a specified content type
+func NewCreateDeskTokenRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeDeskTokenRequest constructs an http.Request for the RevokeDeskToken method
+func NewRevokeDeskTokenRequest(server string, tenantId TenantId, tokenId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "tokenId", tokenId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/tokens/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4375,6 +5105,87 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 	GetTenantWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetTenantResponse, error)
 
+	// ListDeskConversationsWithResponse List a tenant's Desk conversations
+	//
+	// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+	ListDeskConversationsWithResponse(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*ListDeskConversationsResponse, error)
+
+	// GetDeskConversationWithResponse Show a Desk conversation with its messages
+	//
+	// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+	GetDeskConversationWithResponse(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*GetDeskConversationResponse, error)
+
+	// GetDeskSettingsWithResponse Get a tenant's Desk API settings
+	//
+	// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+	GetDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetDeskSettingsResponse, error)
+
+	// UpdateDeskSettingsWithBodyWithResponse Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettingsWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error)
+
+	// UpdateDeskSettingsWithResponse Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error)
+
+	// ListDeskTokensWithResponse List a tenant's Desk API tokens
+	//
+	// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+	ListDeskTokensWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListDeskTokensResponse, error)
+
+	// CreateDeskTokenWithBodyWithResponse Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskTokenWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error)
+
+	// CreateDeskTokenWithResponse Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskTokenWithResponse(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error)
+
+	// RevokeDeskTokenWithResponse Revoke a Desk API token
+	//
+	// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+	RevokeDeskTokenWithResponse(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeDeskTokenResponse, error)
+
 	// ListTenantEventsWithResponse List a tenant's events
 	//
 	// The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
@@ -5085,6 +5896,482 @@ func (r GetTenantResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetTenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListDeskConversationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskConversationList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON200() *DeskConversationList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDeskConversationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDeskConversationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDeskConversationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDeskConversationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDeskConversationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskConversationDetail
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeskConversationResponse) GetJSON200() *DeskConversationDetail {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDeskConversationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDeskConversationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDeskConversationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDeskConversationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeskConversationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeskConversationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeskConversationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeskConversationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDeskSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON200() *DeskSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeskSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeskSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeskSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeskSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateDeskSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON200() *DeskSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateDeskSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateDeskSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateDeskSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateDeskSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListDeskTokensResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskTokenList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDeskTokensResponse) GetJSON200() *DeskTokenList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDeskTokensResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDeskTokensResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListDeskTokensResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListDeskTokensResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDeskTokensResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDeskTokensResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDeskTokensResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDeskTokensResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateDeskTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *DeskTokenSecret
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON201() *DeskTokenSecret {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateDeskTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateDeskTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateDeskTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateDeskTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RevokeDeskTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeDeskTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeDeskTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeDeskTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeDeskTokenResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7060,6 +8347,141 @@ func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, tenantI
 	return ParseGetTenantResponse(rsp)
 }
 
+// ListDeskConversationsWithResponse List a tenant's Desk conversations
+//
+// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+func (c *ClientWithResponses) ListDeskConversationsWithResponse(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*ListDeskConversationsResponse, error) {
+	rsp, err := c.ListDeskConversations(ctx, tenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDeskConversationsResponse(rsp)
+}
+
+// GetDeskConversationWithResponse Show a Desk conversation with its messages
+//
+// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+func (c *ClientWithResponses) GetDeskConversationWithResponse(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*GetDeskConversationResponse, error) {
+	rsp, err := c.GetDeskConversation(ctx, tenantId, conversationId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeskConversationResponse(rsp)
+}
+
+// GetDeskSettingsWithResponse Get a tenant's Desk API settings
+//
+// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+func (c *ClientWithResponses) GetDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetDeskSettingsResponse, error) {
+	rsp, err := c.GetDeskSettings(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeskSettingsResponse(rsp)
+}
+
+// UpdateDeskSettingsWithBodyWithResponse Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *ClientWithResponses) UpdateDeskSettingsWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error) {
+	rsp, err := c.UpdateDeskSettingsWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateDeskSettingsResponse(rsp)
+}
+
+// UpdateDeskSettingsWithResponse Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *ClientWithResponses) UpdateDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error) {
+	rsp, err := c.UpdateDeskSettings(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateDeskSettingsResponse(rsp)
+}
+
+// ListDeskTokensWithResponse List a tenant's Desk API tokens
+//
+// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+func (c *ClientWithResponses) ListDeskTokensWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListDeskTokensResponse, error) {
+	rsp, err := c.ListDeskTokens(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDeskTokensResponse(rsp)
+}
+
+// CreateDeskTokenWithBodyWithResponse Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *ClientWithResponses) CreateDeskTokenWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error) {
+	rsp, err := c.CreateDeskTokenWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDeskTokenResponse(rsp)
+}
+
+// CreateDeskTokenWithResponse Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *ClientWithResponses) CreateDeskTokenWithResponse(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error) {
+	rsp, err := c.CreateDeskToken(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDeskTokenResponse(rsp)
+}
+
+// RevokeDeskTokenWithResponse Revoke a Desk API token
+//
+// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+func (c *ClientWithResponses) RevokeDeskTokenWithResponse(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeDeskTokenResponse, error) {
+	rsp, err := c.RevokeDeskToken(ctx, tenantId, tokenId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeDeskTokenResponse(rsp)
+}
+
 // ListTenantEventsWithResponse List a tenant's events
 //
 // The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
@@ -7873,6 +9295,380 @@ func ParseGetTenantResponse(rsp *http.Response) (*GetTenantResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListDeskConversationsResponse parses an HTTP response from a ListDeskConversationsWithResponse call
+func ParseListDeskConversationsResponse(rsp *http.Response) (*ListDeskConversationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDeskConversationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskConversationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDeskConversationResponse parses an HTTP response from a GetDeskConversationWithResponse call
+func ParseGetDeskConversationResponse(rsp *http.Response) (*GetDeskConversationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeskConversationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskConversationDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDeskSettingsResponse parses an HTTP response from a GetDeskSettingsWithResponse call
+func ParseGetDeskSettingsResponse(rsp *http.Response) (*GetDeskSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeskSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateDeskSettingsResponse parses an HTTP response from a UpdateDeskSettingsWithResponse call
+func ParseUpdateDeskSettingsResponse(rsp *http.Response) (*UpdateDeskSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateDeskSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListDeskTokensResponse parses an HTTP response from a ListDeskTokensWithResponse call
+func ParseListDeskTokensResponse(rsp *http.Response) (*ListDeskTokensResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDeskTokensResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskTokenList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateDeskTokenResponse parses an HTTP response from a CreateDeskTokenWithResponse call
+func ParseCreateDeskTokenResponse(rsp *http.Response) (*CreateDeskTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateDeskTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest DeskTokenSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRevokeDeskTokenResponse parses an HTTP response from a RevokeDeskTokenWithResponse call
+func ParseRevokeDeskTokenResponse(rsp *http.Response) (*RevokeDeskTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeDeskTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -9382,6 +11178,27 @@ type ServerInterface interface {
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenantId})
 	GetTenant(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// ListDeskConversations List a tenant's Desk conversations
+	// (GET /v1/tenants/{tenantId}/desk/conversations)
+	ListDeskConversations(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeskConversationsParams)
+	// GetDeskConversation Show a Desk conversation with its messages
+	// (GET /v1/tenants/{tenantId}/desk/conversations/{conversationId})
+	GetDeskConversation(w http.ResponseWriter, r *http.Request, tenantId TenantId, conversationId int64)
+	// GetDeskSettings Get a tenant's Desk API settings
+	// (GET /v1/tenants/{tenantId}/desk/settings)
+	GetDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// UpdateDeskSettings Replace a tenant's Desk API settings
+	// (PUT /v1/tenants/{tenantId}/desk/settings)
+	UpdateDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// ListDeskTokens List a tenant's Desk API tokens
+	// (GET /v1/tenants/{tenantId}/desk/tokens)
+	ListDeskTokens(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// CreateDeskToken Issue a Desk API token
+	// (POST /v1/tenants/{tenantId}/desk/tokens)
+	CreateDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// RevokeDeskToken Revoke a Desk API token
+	// (DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId})
+	RevokeDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId, tokenId openapi_types.UUID)
 	// ListTenantEvents List a tenant's events
 	// (GET /v1/tenants/{tenantId}/events)
 	ListTenantEvents(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListTenantEventsParams)
@@ -9499,6 +11316,48 @@ func (_ Unimplemented) CreateTenant(w http.ResponseWriter, r *http.Request) {
 // GetTenant Get a tenant
 // (GET /v1/tenants/{tenantId})
 func (_ Unimplemented) GetTenant(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListDeskConversations List a tenant's Desk conversations
+// (GET /v1/tenants/{tenantId}/desk/conversations)
+func (_ Unimplemented) ListDeskConversations(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeskConversationsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetDeskConversation Show a Desk conversation with its messages
+// (GET /v1/tenants/{tenantId}/desk/conversations/{conversationId})
+func (_ Unimplemented) GetDeskConversation(w http.ResponseWriter, r *http.Request, tenantId TenantId, conversationId int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetDeskSettings Get a tenant's Desk API settings
+// (GET /v1/tenants/{tenantId}/desk/settings)
+func (_ Unimplemented) GetDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateDeskSettings Replace a tenant's Desk API settings
+// (PUT /v1/tenants/{tenantId}/desk/settings)
+func (_ Unimplemented) UpdateDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListDeskTokens List a tenant's Desk API tokens
+// (GET /v1/tenants/{tenantId}/desk/tokens)
+func (_ Unimplemented) ListDeskTokens(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateDeskToken Issue a Desk API token
+// (POST /v1/tenants/{tenantId}/desk/tokens)
+func (_ Unimplemented) CreateDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RevokeDeskToken Revoke a Desk API token
+// (DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId})
+func (_ Unimplemented) RevokeDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId, tokenId openapi_types.UUID) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -9754,6 +11613,235 @@ func (siw *ServerInterfaceWrapper) GetTenant(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetTenant(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListDeskConversations operation middleware
+func (siw *ServerInterfaceWrapper) ListDeskConversations(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDeskConversationsParams
+
+	// ------------- Optional query parameter "before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "before", r.URL.Query(), &params.Before, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "before"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "before", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDeskConversations(w, r, tenantId, params)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDeskConversation operation middleware
+func (siw *ServerInterfaceWrapper) GetDeskConversation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "conversationId" -------------
+	var conversationId int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "conversationId", chi.URLParam(r, "conversationId"), &conversationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "conversationId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDeskConversation(w, r, tenantId, conversationId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDeskSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetDeskSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDeskSettings(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateDeskSettings operation middleware
+func (siw *ServerInterfaceWrapper) UpdateDeskSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateDeskSettings(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListDeskTokens operation middleware
+func (siw *ServerInterfaceWrapper) ListDeskTokens(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDeskTokens(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateDeskToken operation middleware
+func (siw *ServerInterfaceWrapper) CreateDeskToken(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateDeskToken(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RevokeDeskToken operation middleware
+func (siw *ServerInterfaceWrapper) RevokeDeskToken(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "tokenId" -------------
+	var tokenId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tokenId", chi.URLParam(r, "tokenId"), &tokenId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tokenId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RevokeDeskToken(w, r, tenantId, tokenId)
 	}))
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -10961,6 +13049,27 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/clock/advance", wrapper.AdvanceClock)
 	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/tokens", wrapper.ListDeskTokens)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/desk/tokens", wrapper.CreateDeskToken)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/tenants/{tenantId}/desk/tokens/{tokenId}", wrapper.RevokeDeskToken)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/settings", wrapper.GetDeskSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/tenants/{tenantId}/desk/settings", wrapper.UpdateDeskSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/conversations", wrapper.ListDeskConversations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/conversations/{conversationId}", wrapper.GetDeskConversation)
+	})
 
 	return r
 }
@@ -11404,6 +13513,551 @@ func (response GetTenant404JSONResponse) VisitGetTenantResponse(w http.ResponseW
 type GetTenant500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response GetTenant500JSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversationsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Params   ListDeskConversationsParams
+}
+
+type ListDeskConversationsResponseObject interface {
+	VisitListDeskConversationsResponse(w http.ResponseWriter) error
+}
+
+type ListDeskConversations200JSONResponse DeskConversationList
+
+func (response ListDeskConversations200JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListDeskConversations400JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListDeskConversations401JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListDeskConversations404JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListDeskConversations500JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversationRequestObject struct {
+	TenantId       TenantId `json:"tenantId"`
+	ConversationId int64    `json:"conversationId"`
+}
+
+type GetDeskConversationResponseObject interface {
+	VisitGetDeskConversationResponse(w http.ResponseWriter) error
+}
+
+type GetDeskConversation200JSONResponse DeskConversationDetail
+
+func (response GetDeskConversation200JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetDeskConversation400JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetDeskConversation401JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetDeskConversation404JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetDeskConversation500JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettingsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+}
+
+type GetDeskSettingsResponseObject interface {
+	VisitGetDeskSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetDeskSettings200JSONResponse DeskSettings
+
+func (response GetDeskSettings200JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetDeskSettings400JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetDeskSettings401JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetDeskSettings404JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetDeskSettings500JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettingsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Body     *UpdateDeskSettingsJSONRequestBody
+}
+
+type UpdateDeskSettingsResponseObject interface {
+	VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error
+}
+
+type UpdateDeskSettings200JSONResponse DeskSettings
+
+func (response UpdateDeskSettings200JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateDeskSettings400JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateDeskSettings401JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateDeskSettings404JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateDeskSettings500JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokensRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+}
+
+type ListDeskTokensResponseObject interface {
+	VisitListDeskTokensResponse(w http.ResponseWriter) error
+}
+
+type ListDeskTokens200JSONResponse DeskTokenList
+
+func (response ListDeskTokens200JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListDeskTokens400JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListDeskTokens401JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListDeskTokens404JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListDeskTokens500JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskTokenRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Body     *CreateDeskTokenJSONRequestBody
+}
+
+type CreateDeskTokenResponseObject interface {
+	VisitCreateDeskTokenResponse(w http.ResponseWriter) error
+}
+
+type CreateDeskToken201JSONResponse DeskTokenSecret
+
+func (response CreateDeskToken201JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateDeskToken400JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateDeskToken401JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateDeskToken404JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateDeskToken500JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskTokenRequestObject struct {
+	TenantId TenantId           `json:"tenantId"`
+	TokenId  openapi_types.UUID `json:"tokenId"`
+}
+
+type RevokeDeskTokenResponseObject interface {
+	VisitRevokeDeskTokenResponse(w http.ResponseWriter) error
+}
+
+type RevokeDeskToken204Response struct {
+}
+
+func (response RevokeDeskToken204Response) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeDeskToken400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RevokeDeskToken400JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskToken401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RevokeDeskToken401JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskToken404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RevokeDeskToken404JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskToken500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RevokeDeskToken500JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -13603,6 +16257,27 @@ type StrictServerInterface interface {
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenantId})
 	GetTenant(ctx context.Context, request GetTenantRequestObject) (GetTenantResponseObject, error)
+	// ListDeskConversations List a tenant's Desk conversations
+	// (GET /v1/tenants/{tenantId}/desk/conversations)
+	ListDeskConversations(ctx context.Context, request ListDeskConversationsRequestObject) (ListDeskConversationsResponseObject, error)
+	// GetDeskConversation Show a Desk conversation with its messages
+	// (GET /v1/tenants/{tenantId}/desk/conversations/{conversationId})
+	GetDeskConversation(ctx context.Context, request GetDeskConversationRequestObject) (GetDeskConversationResponseObject, error)
+	// GetDeskSettings Get a tenant's Desk API settings
+	// (GET /v1/tenants/{tenantId}/desk/settings)
+	GetDeskSettings(ctx context.Context, request GetDeskSettingsRequestObject) (GetDeskSettingsResponseObject, error)
+	// UpdateDeskSettings Replace a tenant's Desk API settings
+	// (PUT /v1/tenants/{tenantId}/desk/settings)
+	UpdateDeskSettings(ctx context.Context, request UpdateDeskSettingsRequestObject) (UpdateDeskSettingsResponseObject, error)
+	// ListDeskTokens List a tenant's Desk API tokens
+	// (GET /v1/tenants/{tenantId}/desk/tokens)
+	ListDeskTokens(ctx context.Context, request ListDeskTokensRequestObject) (ListDeskTokensResponseObject, error)
+	// CreateDeskToken Issue a Desk API token
+	// (POST /v1/tenants/{tenantId}/desk/tokens)
+	CreateDeskToken(ctx context.Context, request CreateDeskTokenRequestObject) (CreateDeskTokenResponseObject, error)
+	// RevokeDeskToken Revoke a Desk API token
+	// (DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId})
+	RevokeDeskToken(ctx context.Context, request RevokeDeskTokenRequestObject) (RevokeDeskTokenResponseObject, error)
 	// ListTenantEvents List a tenant's events
 	// (GET /v1/tenants/{tenantId}/events)
 	ListTenantEvents(ctx context.Context, request ListTenantEventsRequestObject) (ListTenantEventsResponseObject, error)
@@ -13882,6 +16557,205 @@ func (sh *strictHandler) GetTenant(w http.ResponseWriter, r *http.Request, tenan
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetTenantResponseObject); ok {
 		if err := validResponse.VisitGetTenantResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListDeskConversations operation middleware
+func (sh *strictHandler) ListDeskConversations(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeskConversationsParams) {
+	var request ListDeskConversationsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeskConversations(ctx, request.(ListDeskConversationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeskConversations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDeskConversationsResponseObject); ok {
+		if err := validResponse.VisitListDeskConversationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDeskConversation operation middleware
+func (sh *strictHandler) GetDeskConversation(w http.ResponseWriter, r *http.Request, tenantId TenantId, conversationId int64) {
+	var request GetDeskConversationRequestObject
+
+	request.TenantId = tenantId
+	request.ConversationId = conversationId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDeskConversation(ctx, request.(GetDeskConversationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDeskConversation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDeskConversationResponseObject); ok {
+		if err := validResponse.VisitGetDeskConversationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDeskSettings operation middleware
+func (sh *strictHandler) GetDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request GetDeskSettingsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDeskSettings(ctx, request.(GetDeskSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDeskSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDeskSettingsResponseObject); ok {
+		if err := validResponse.VisitGetDeskSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateDeskSettings operation middleware
+func (sh *strictHandler) UpdateDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request UpdateDeskSettingsRequestObject
+
+	request.TenantId = tenantId
+
+	var body UpdateDeskSettingsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateDeskSettings(ctx, request.(UpdateDeskSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateDeskSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateDeskSettingsResponseObject); ok {
+		if err := validResponse.VisitUpdateDeskSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListDeskTokens operation middleware
+func (sh *strictHandler) ListDeskTokens(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request ListDeskTokensRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeskTokens(ctx, request.(ListDeskTokensRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeskTokens")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDeskTokensResponseObject); ok {
+		if err := validResponse.VisitListDeskTokensResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateDeskToken operation middleware
+func (sh *strictHandler) CreateDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request CreateDeskTokenRequestObject
+
+	request.TenantId = tenantId
+
+	var body CreateDeskTokenJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateDeskToken(ctx, request.(CreateDeskTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateDeskToken")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateDeskTokenResponseObject); ok {
+		if err := validResponse.VisitCreateDeskTokenResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RevokeDeskToken operation middleware
+func (sh *strictHandler) RevokeDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId, tokenId openapi_types.UUID) {
+	var request RevokeDeskTokenRequestObject
+
+	request.TenantId = tenantId
+	request.TokenId = tokenId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeDeskToken(ctx, request.(RevokeDeskTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeDeskToken")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RevokeDeskTokenResponseObject); ok {
+		if err := validResponse.VisitRevokeDeskTokenResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -14669,276 +17543,317 @@ func (sh *strictHandler) UpdateSettings(w http.ResponseWriter, r *http.Request, 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3bcttI1i74KtncHWGpA6RIijpRUdGbtukq7bIOLdJdf/2WR0gCSRElEEkjE6JZDkf05VzPzTzARPQr",
-	"zAPs+3mIfpKJXJkJJECABA+S7Sr98UeXBeKQh5XrvL71ueLQ8YQGJOCs0v5cmeAQjwknIfz1yvdIwM9c",
-	"8W+XMCf0JtyjQaVd6Y8IuuxEfIQcuOcFQ7b8163n2rWKVSGf8Hjik0q7wga3reGJ28RHToMcD/aHh7ju",
-	"HjgnpDk4wo1hyz12KlbFE6+dYD6qWJUAj8WDjv68VQnJx8gLiVtp8zAiVoU5IzLGcsSck1A8/H+871T/",
-	"G1d/r1dPbqsfPjesw9aXv1asCp9NYBg89IK7ypcvVqX7aULCwnkR+PUFQ1HkuempHA4apOnsu9XW8ABX",
-	"W4NDp3rsHpHqybCOGwPxS4vkz4XoTy6ay5CGY8wr7Yr4cu7I/xERJob6TtyQO/qP6o7c8TcHR+TEaeBq",
-	"y90fVlvkGFdPxCQawybZd1vOweAQ54//o/nhzebQJwEupioOv75gKDv2/WHDaQyPSfUQH+5XW4NjseyN",
-	"QbU5rLuHw/3BodsoGDvXH9xk3F/Ew2xCA0bgbLzE7jWBVRF/OTTgJIB/4snE9xwsprT3GxPz+pzM4nOF",
-	"hCEN5SOu+MDZxT87b89e3151rjvn3X73umJVxoQxfCd+FTNoo3HEOAooRwOCBj4O7mEdk7H/NSTDSrvy",
-	"P/aSw7wnf2V7XfgejD+92B009hjzgjtEQ+QFD9j3XBSff3FxQN0ZGnrEd2uVL1bllU+d+5fYuZ/i0GWP",
-	"Oms6baNmvXlYbTSqzWa/ftKu19v1+n8jjyGCQ98jIeIjHCA+IujBC3mEfeSI8aEd47lGvV0/Es/tnsKd",
-	"8g4a+DM0pg+EoSENxWQebTmTFbTEZYy4NyZLZvCCydWmwdD3nA2p69XlxZu3Z6/6qeVl0cClY+wF6KaC",
-	"nTG5qYh15fieBNtYCXGKQ3k0kONjNiIMTT0+QuSTx7hYIRdzbCEWOSOEGcIoGRD2Q4LdmRwMrIPk1W9o",
-	"OPBclwSbLceby+uXZ69fdy9S68ENtilWwvGxNyYuGswQDigfkVDJhG2tjnwbGuMZnGqXIj7yGAKy58nv",
-	"HkNegB3uPRCgHo4cPMGOx2dATdlhj4ifM2ZjES8of0OjwN1sDS8u+7dvLt9dvM4cWT3qUjJyCwt5QSUF",
-	"Se4OKxKoS3r9AuTJ+Z8FQkfAfjeZy/qcq9+9vui8ve1eX1+m2ZanvoLgGbSjD4HnopNh3Tly90m1ORDS",
-	"1zlwq8fkcFg9wseDE6fuNkhzuLuNVenRMeEjcciiQCyDw4mLhtjziYuo5DaMhA8klBzRJRx7PkM4JMin",
-	"d3fEtYAkQ8KjMCCuWj3gZj3Cxel9VM4v+AUj7H3jQ02KvpvKwPN9L7iTTCpixEV86jnkCXh2G2H0gP2I",
-	"IBpxRIcoxMEdsRAOUBTcB3QaIHE6aWAhDJyOifc4mJM7Gs6QmIAxYHjOlqQptChmIxLwcCbEAJx1se5Y",
-	"Km3ogspNdEbikyy1DRxzUn4PYLvU3K60dBfXWDQe43AGyzDA5rwrVgWmvfr2cfKJ56srXyw9iHj8yQAE",
-	"T2TishDIA89lQJtybcsMptfv9LsLWfp19/ryXb/7+hTFShzQPOgC2PfplLhoOvJ8gt5dXHd7l2//2X0t",
-	"hv20ehbasecW2N6VuoMmthTff8GQE4UhCXhmAZMXweLYu/k09cgiQfJmVEp137pIgAmCkSrt2Eeeq2kO",
-	"ozI276PJQF8oDKnhgPol+YwrxSLawSgkD/Qe5AJBXuD4kUvcXblqwyEJiautzcdcufiUlrFN0RRLPknl",
-	"ABH/6mqH+jwN4zM5r5zBqMmDOO3JuBNFD5b8KdY6oGil5X5kNS1h0LGidq2482OugpYA6Njdx63BgVM9",
-	"JEfDagsfD6pCF6sKZUz+cugCtQ3FUMQoQU3Xw97+6sxRka3HKhQGO1ES4inQYYrSYA3fBTjiIxp6v5MN",
-	"1+/dRedd/6fL67P/7r7OaLpSjGF3LFaFbslyvKDmG5XJPA2pkJ0Bgcn9gn0fHBGPYBcnyjEKo4BpfXmK",
-	"fWWanwohKwwLxVGrVbj8g7bfOQW/Alj527IVVxqQnRmRLYbECBAWdh9w4MjB1YzRgYLYcRwy4R32KmKc",
-	"jklouLaw63piPNi/CqlgV57QKYfYZ8SqTIxLnysmteZ792LC5RRh+GbayVfmSFasEk7GxNH3Pj2sD/Hd",
-	"dPAbcbggqo4gunNNB0umPKfdyecshKXaKh7AnIaIEcKAr2WXSR7PC3BOGlRaOcehh9FbOiG/z8/JUo/1",
-	"4fJiguokd8bPFe9Jyt8tFEiha8YX1fROEfEZQUHk+2u5xLM7Jl6EB+IN0hE7N1uhFKeXp0fDcIbwQBhj",
-	"Qpf5CzpDI/wgiGoYBa6QqnBeHBq4QskNxag9YctiZ0QYmtEoFERHI6UReQE6QIOIeQFhDLl4xmp56+6E",
-	"BHPidnh6OHl+RnOiLuakCpwg550euya4YD8iRsIXTAzblUr9KcL+FM8YEksFGyRuQThwEZsxTsZ6k1hq",
-	"axS9qm8PKPUJDiqGH7uYJPgIvi7WU71aOqNOgQAQ5ons9skD8bdyiJeSBC9B+uoUa9qP1BSTwZ0QOYDq",
-	"0fBY0OuJoNcGqSZDOyIrc5hIR0WMhVXPpM5t6jBaJiNQBB9Thkl2hSxL64wrsmn52WUrqV8umQkcBOXZ",
-	"SC+o8s/knpwRDgLiL/vSK3Vb6bNWX+msjYg/eU3YfV7E6SokTBhI4lD9RPwJEjfGxJ0+T5VGc791cHh0",
-	"fJJ7otN01mwc7zeaxhC9gB+2kge9gJM7Ekpe0PU9Ti4DP72yhefXY13mYF8sVLkHfBzcRUq2JdMhQd48",
-	"fMz4u4k79/KcPWiU34Mx4djFHBdTqjzz6d3pPpBwJp0WghXBmoWg4yGxaxYaQUwA/GieELbKiLWkrk4Q",
-	"DV2hOxGHeA8kHU/8XHkZ0ikjoZAseIhDL2Ex+pxZlU/VO1pVF4VaWbvGU60oCA2KYx6xsiepJ+8Wz0Xy",
-	"A6kFZvCPhLNK3yxxkbkoeWyRfNrSm6LQzzki0cD3HIRdNxRikg4Rzjkq6ZMy4nzC2nt72BmTmuuFxOH+",
-	"rObQ8d4ErlXlCKv66aoeYdX4dlWeodyBzrH1RnOfiMNZJccng2qj6e5XcevgsNpqHh4eHLRa9Xq9vpyt",
-	"W5UHj3kDn5yvRa9CdE6EPk6HyNYkbytdigmF8IkoM188wf9onpwQoaIgg01oyVQxeH6aTxknen7N4nOR",
-	"ZlUmd0/zmUIBp90BKyvlWhIXauVox+Oxcit9wd6ca9XWv9u7W9biS2rjSt9SOjmOOB2LBYun9zSq+OMo",
-	"wNLkzEiZ1AhSIu8ch/fE7bBrwqj/UFbyCWkR3C1j0NfyLuCljHtjGnjYz98eRxnILxgy7lX7JAMIAfgq",
-	"zI35R+Q596CvD0OPBK4/syD4fy9skr9sS/XVh6VY930U6zrKUXbz9Ftjx3P3M96s9C4sV4TBrQE+ofW8",
-	"FtJiZPP7/ROdoiEOE7dOnEKygzkaU8ZRo15HM4JDtpva8ebxcb2eo/yN8SdvHI0r7f3Gwf6hkEl1qzL2",
-	"AnmxPq8dZtZaDzV3IVLuARKIN76vvOtBiK77X1fd637Fqry8FP/b+7XX756L1yTEEd8yR3yvlAwwA8Ar",
-	"ceNYEdHSpIY6SZxUeq5SgVFwkws2nXhbmYzVgeOcMs0n2Sk4K8YTPkO+x4SxL8btcPCUCs1xnnEbX8o/",
-	"4/AhLbSJ790J6QZMGChAjfuFMbZTNYQfUEDjIWS1ovflGPQHq+JxMmYlktLiCzgM8Uz8HcyJowmejSG7",
-	"M0+NCnDApiQkbt8bExrxXtFR6KcnTqcBSh4GlyKNuOKCP8hlouMJDmYv0jaUIPpCdldE9YFkIOa+LRh7",
-	"3tnIUvBZMIn4N0rGQtYPwCj9igRdQ6/JEEc+l4N6WjoWm+t9jMiZfFzQiEHa6em9gzu1O4/HCaRpAWwc",
-	"gjH+9JYEd3xUaTcU943/toxs4pub3tMdmWTPlx+eORliSJDDNQ9X7plJnDfzE+tcnSGcDnAqMY34KKTR",
-	"3ejU/N1jSBkJivzlPTIk3bk6g2kqiTUi/sQl7D4OzYiVT0kq4455WeVjxjqwyiuebzEtpWELcxdeIa1d",
-	"mdqzY8e/yvcz20K2CkHZFqh3NtzqDVUkykY0QJjd51gP2r2dsbV9LKiYfJKBUqEjuYJwpiMiidseq0s2",
-	"YpKXibXNmt/X4BBn0vNdyu+NzoIH6jnKEooCYZx21CM3Ub2+T9BL6eerpc9QM9ZhVjlF3ON+Rk7pMWOI",
-	"tMrBzH1qxQ9lSF1+VXlac0leBxZX0B5/owN2HQXze/m/6IDJgLGDfR+FODhFdUEQP3b7aWVxsQpoVcYQ",
-	"s1ziQxVDPxc3ClZJp/nHVgYTjaQhGQy0Cq26/YMVrLosZ6HTihq8FS9T4bKfq0mmB21Pse/bMis2JNiH",
-	"AZ8iW8c326CZu5KrDGbIZoTD62x5HrFhHdgmlxHvBdcFvCfNX/TFPPYCTE6m065nbegUXjlXkLGw7el5",
-	"nwvjIslEM9QHns4fHlHfRZgjGjhE0NcPKAp8b+zxjFPpYBmRKVGlRpmJy+MxYTrXILnRHItDH0i4RG2I",
-	"pbCpGmwoj0soDsLw5N4DSa14nvvuTCdba1XpjnCh0Cs1ThCUTtnGTlrDKPZbgM8s9elc6QO3xR/GPqPw",
-	"dSIuV4G684MSRR/Wvryc3TzrXaLD/ZNqAznUTe+ilHoy0qctGhzMkH7b4v2FgAJJb69ZnoWrv3/43Myr",
-	"yVpJASxytW1KSXTiOTnL9SYkBN2T2ZSGLkNjzJ0RcRFmaDqiPkHyMr7DXsB4Ou1LyPHFKyYj11C1BBLv",
-	"SU9GaUUQeJ6RSLke48vX3zvIxwPix8aI9tMm5SHZyE8EubReRsPvOGOCHKFOTj33jvDN6YE5dKKPjzq5",
-	"YsMgNjsNxaH+kKdCglsIywwmyTKhogTSMAX3cHAoDEdNFQPKR3NEkf5GTBCL5D9sT08MGTQGL1A73dg6",
-	"Icjyvc1oILNvvWgyoSHfVN2zksqmeUJ7S6ckdDAjyCfiLcxCrncnTHOpcQYkRKPZZEQCdorkGoldCj2h",
-	"XgxDOka2GL0tdXFpraVJEDugFBlTONwvngGww3r15MOO+kf1w9/0pd2//3W5dlW0S3GNywr7EqfHLU1T",
-	"ew2BurnRyBcUDkc9taKmpDRCrbLllR5kKwAyGYtmvZeZDGqk/513+z9dvr4Vv3bevr38BZ677vS7t2/P",
-	"zs/68Gem5ielLOaNKif8HeeWpanyF+BYkKId0uDOQgEe63C3rAigoapBcYSKJ2tyzO8XVYguox89JEuu",
-	"c+7WPejkyhU2rVSs6HClWNHqgdjXqqwJ/AsumZAgrn4Sb0+ESzrB1kK2jEHYMvU0JCGNOBF3YUYD+xQ4",
-	"+IDkyPJs8mO5WMvqGQeJr29R+DAhljgyRQIITCGPPU3Q8GOmUn3lIvSlPkNGPuZ4UCjzdE45N8vJfXp3",
-	"iqQr1Z8hLxCEypQ/Ix5bq1zGTploHBweGYqbC+J8TOJlmbp6Y3sV3S+Lf8F33nori2LyoDEfSukXkhfk",
-	"RRzIJ94ZqpqyeXq0Gfloa9PRx4wj+HBcYBgXS6hiyRcM2Vi8zjZodorZKZpgBoF7nNzBpZEEBgxMRx74",
-	"IfV9Ok1v7H6Jjc3KtAflMk6mWLgBOuw2vwAPJHBp+IKhKRmMKL1X8xevYRaa+BGDbEtI5e9NPe6MBhSH",
-	"rvQYt9E/3nV7/bPLi9vzbq/X+bF7++b68vz2Xa97bRX8JuN4oNXEN/TFf88vL846b00nSPz7q+tuR4q6",
-	"5NLbztl5+tJ1922300tfe3N23evfXnd7V5cXvW767vlr553rn7uvbzu927jGLv3E/LXsuLq9V5234uLt",
-	"y19v45hl/s/9s/Nu4Y+v3vX6l+cgr5Mb/uvq7Dq7Dpc99cDl+VXn4tfUfLKbUvjj/EiNPUlrFDlbMMf7",
-	"pAdqI9eTSagL/UbLfEXLPDxLg5bldIbGyvkl2umzipdmi46VAhfKcp/JGlHeJUlHdEKCtzQv4XyZj3FE",
-	"fReQCVLjbuRKxdiBUtbDsXSikUwQ2yplzKfFrKkClUqLUbHrhGpSpydetIQGDdK1khNrbGE6jS5ZoVzZ",
-	"BJu4jnYgHZHl1QOFj5HdwqxIVa8tHitUnq4RuQMfrRT/kyjjh9OFe3Fq3ceIRMTUjPmIhESW18ncrax6",
-	"m14dVcW5hCwPViLLUBhtizMCJz524jRFcT8UlQ+TiL5aXgs10A9oQBjPHto4BJB7gJlDQ7JkDMIgEp+F",
-	"e2OvXbzUO4wQZPse4zrpGTZUJVDGQ6nXThrNA3NpaDTwiZkh1cgNWATReKC4jZenctbjIWlXelxxaw4T",
-	"cxmuhjpLLiigYaEm+s+//h3niwI9TT2XZBzuqyVswSjV5uoFtgz6KT4IpWs7CrNUMEsKuXTaaxsFFJEx",
-	"9nxL/MsOyfDMVcFrpaTrxF4dqSeI00kVynziRPsp5K5Iv4THwNEtLWZIWREvIp84W5YzuzC70vXYxMcS",
-	"RSNtsf4vStA7Bus6n6qaW6KyKAdqjRoVCQ/0cnaeO4uY0SjZ6ZWLFJVTglbjKXk1Kfsla1JeyVnmeOyD",
-	"9PzS9cflY2Ll610eo3zlaMXyFZkHPr8a+piqA6JvhDx/zWJksr9Ym1KytA/Fd4bPJ6sVUS0jl0tkKU6z",
-	"2HU5VTZGxvz6I5fflOPPG/hWy2VkwojMjUdSfqiqz3JFMmcyawmeUBA98LLxDJ3j0BnpLJQa+olOkUvR",
-	"GTgbsCo3/Xs53XJbzq7SdSmfKzQgl8NK+/28fv25tOr9IbcWPRYNK1e0XPlYltvRr1XLorLQC+tZFhax",
-	"aGaYZv76JBYXtpjnzuAiC6V+RFbU1WO7bUVtPdYwlmntyQeKB64O/bp1OjIIx5mqPLZylZet1eA8YUHL",
-	"giLO9SpaPHbuBWQJuoLH0hZPKblcLOSMkvA54XCqYlUh42atOE+BPZBPfHvi7zurhSld/qJ2Ns1NFvKM",
-	"n1Rlcx8AWFbjGh5j0ZYLrbkeRpp6WnXkx8H3EfkEMhc7HPLFeiM6DaSpQQMno+nX44prPHBcMiz6u5IO",
-	"rNerJ7g6/PC5Vf+yPI4uB20l65G30CaqQL59LNS/IAPHoJ38gJwxHVE0DSknJqqC6Yx/1+tea59xXLFj",
-	"XOi861+eg/M6uXZx2T978+vZxY/Kv9y7lZU95mOvXnWvxFPaHz9/S9b9veAO5Q0vvkED7c3fAjH14kFo",
-	"d7x+w+3V9eX5VT9nQq9fm77z3Bu6y26BRVkwmvPO9c9mmCL+Kadkynhs7kgYWVOrOusXYq8bYOvabpcZ",
-	"Rw7OArSUg19fU0Y2V2IQBek/6bStBYlY202SWqjzGNjzyoWrhrEsHmvs+Bp+V/nZ8pqcSV/lpsSWjbpH",
-	"nJCsXhwVkGkO5qAHRoJ4oYXYPKv/xkg+M//iMcgp5Y3DFGgjEpJTA3IX3RMyUQVgYmFGmI0yrq1P+/dX",
-	"Jx+vmw/94+mvB793GoNXLbd7NPyxPjo7/O3n6tvxBb36eM360fOZXXRmU1u51hGWn5wvSBCTsCVkLEM/",
-	"dvuwnafIhllJiD5CXCIdEwRcK1eXvb4p6bPrkCyt+mVejKwRFbkMkrTudKVWAkJZVEu4skWVTkvadmjN",
-	"esKIy9VTBVkWEr2Ybg/uXBDqeLIoRioryaAQKxPfSHZJzzP3eIm71pCNsgyjvGjUrs+FPEO9tHCcPb1d",
-	"K8Yj03Ey7d1IhmkhqM2r12oNtBNShV9HUQu5xPHG2Ge7p8jmlGPf1vb0mOAgrsKJ34SmxLsbcdmvQAob",
-	"WeT8AtlqFL/AHczOcaCATYoDJ33c67WjzaJzuXGYxkavzI0CbPhKlRJhzPt4oxcmcCNbeyWQQOaNGwZP",
-	"5yxgLnE2Eteo6T1NKMRA6ICVyzs0V5RxDSKqrOb1SgXm8R/7Ixzcs7+gXzzfRx4HfVL1DyETHGJOkO8F",
-	"BNEAjWcSOXFMAv73bRSslodMpGhCGYcKqrik+xHAEhc7NQorXMX2SIft1jdH43CK/5CQBA74Aa/fVIWQ",
-	"bjSazWq93mrK8BJmRJYlD3BwjzC7Z1soKy67BhlgwxUTY8aqkCGZesRI+D/VnzWHjstp0cVR7AL0C/jw",
-	"ovmsIVIXJO9eYcYKcm3FU2gCoLCKxFVuPeT3TrJJbitAIa4eykjjYG4WycgEHk0UnQsjN9X4p3SHSW+d",
-	"ShzVDrC0Yp96wRx1XMdiY2FKhOS+gEkQKPRkAwsshUEVBYIfuqbVcdH9sdM/+2f39qBiVS667/rXnbe3",
-	"uRfNf19d9s7iG8w/xMdSU0zdubg8IB3xM9ZB1ltsDkONswjglTM0pZHvijUckRBx7N8DBnWA8J2q5ErX",
-	"C9bzzuUcyagRv5xtUhKejDdbHDRLpy3dUcJ064AYIgRxgsdpmWLSDZijLA5bIzygDwRNhfmuo7hjPEN3",
-	"IS5YhU14sJrZh+KVc1/O8iZOde1NOnErReNe3DVH35t1p5vAV/2z8+7lu34O4ca3rEu04vy5farZx3pE",
-	"oBMUiqN6p2hAHDpWFdtS33jB0qG3NB08EWL2duU2LEQ+xRgxvXnHjDyBdjuFXi5X6RTZHY2dqMAkJKaL",
-	"QnnBnGNZ1Z1Y1CYtqexWwFiTb8nEAfTv8xQjXlF9wKGQ4ky8y5xF/Jx50fiGmHTKglvREJVPgfdCGJvS",
-	"Fo2FaA11jJWSPypLMzYpC0zOndh43W2j/+//Ufej//1/Jzeh//3/Jr9YiNEknxAKuRkaED4lCtdG3gbl",
-	"9ZyEpwj7PvqdhBSN8T1hyo8mh1hfZsUWrQE381jZmFIOWx4/i8CEmEcBjdG+0hmsje1ZyItGHOOLAfJA",
-	"GzUSMKCcMYoNxGOqKkj1bFUIUthLYxzM5hZDJqHPgxcghwYce1nfUW3/YGuW/KKp6/vk1FP0kiS5Bm56",
-	"LnGmfWbMG6Yb+7nVEwXENQwJMXo1NtB//s//C+kE/j39A9pRexlX3uxul8TCArVy2ZGAQ6+UzfLHYXsO",
-	"ia04InoKCGhNoIIiBKWATBUGkVA8lndyfTxopYJJr4fQGZfJKrUydiLmMFuhL18G/uxnhYmSs1DkEzg7",
-	"gXl4snuPIjdG0E4CnGJBaZSDGdkF6xIclqRPpWBkNoLhZkqmfDxlkccfDStlCRiS2WTbAEM6hUx1FkNH",
-	"/KK5NKTEK0UVCsKsXAB1GS/FRvtIqjqYiodD8pts5bnTqtd3S+dSzSG35s1VttwssD7lj3GgUwgFErgT",
-	"6gU8O+XSCV7kEweYvsLRxAB6/VFI2Ij6Oaz3LcGMG2UoGqaPUyT1VfAMSskR14Kbo8/wr81YrYblmx/n",
-	"NQEwPZ0SNKCuRxjasQfUnf3Ex769K0YaI/1p+1QwlEmMBniKQjxFP/XP3yLG8QxCeOV6vUB8o08nP+fk",
-	"fSvzb6L70iHuyWTvBHHSXIIU0mRubAve8gv2FoBiemMJ1ilMEiw7LSOqexUb6aBDTkJh5zmjuUCWtoDB",
-	"DTU35KUYmbkjVxbkVUjHE+kRKzmFOEcVvL7Mgw5bSRMf8Ih5wUTcakypINlJnHTIkkiHFI/LwH7mzGnO",
-	"dFiYMZm+W6fz9blfuBJvvSGBhuZ0iM41VKeEBnUcAmfxXuzXjk0+TbyQsFsvyBSCtfab601uDoe14+hq",
-	"qUWzfFfw2GrIrmLOAAkUp8Kam4vTPD1NJklOrAeYehHPAw5fdT2yaahFUylet0VHwOQiOYd8jtLmScdg",
-	"kMUsPhFFVo6SkRLKebqPxKV6FLia+iZVV5VS3W9L5EAsBc9aDIc1B1S1WMU0q5eT9yxLnZGbsEYkQiqg",
-	"5f3+areXOfz1a4vHqr12JSGq5nNs0gocSbcsMhO/2gmqEyhUUCabHgSzLe2d8saWSqKHY2kpH0iqYEJe",
-	"Mlx/j9nn65GKKBfCGAm+oJdyzgcM6DDQO9ulhH1LrVAOvpP+ZGvUgm6/ujPTzWyBsTXFLAkL7AiaSJak",
-	"c3X2giHbeFlG0/guq0u75gG3MnkEyvcVEuwyNCbhnWp8tmbxZqoJao5l9i22cNugrDBWeK4Lom8y9CJ+",
-	"Q3feAwl0E/WYJc9Bqwn6hFvTx7JE6HEp39Fk3+F50bKsU9Q8KPkhs0WOqdZCdaf0UCVrX1ykFd/5VBXK",
-	"6a5if8oS5e+3x9+T11I/Zo+/r18Rve3ufrll0pUUQ0gxsiwH3koZdeJcXNUFLt2HytGZcme8YFnXIerA",
-	"lThsGrfSgXeoICob4RB8Ix4HOBPuBQ5PkMSHNALg4cQ1ueNgRqpewEjAPO49EMvEGM9rQRj3OVncGiJp",
-	"ifLFqtwbbnvDq67xuawEskuxqi362YtxqQsb/Kiym3RbFUCe0TDNy5r/JA2KNxp9flrefeKfULuRS5Wp",
-	"muY1O8yvVRNfGmPHSgcD5SUaIrsHNa12ek0fqVX94+SVrmnFHa9W/PytNycv7kaebkC+2MHzrtjvmoNs",
-	"DZ7wuaZXYK+DCpyorIx7Qkst9Je2ka185bbQYnOT4NCOncgaG6mMr12gYpmgaWs0JpXYo14ZJ3Cm03qS",
-	"X+d2W0qm1ZL+Mm0lpB+IU6HfBUYurXIQ3RMyEXP0FP53TrlkIZzn1rvHHD9N95hvrl3MV0IOXakly3MP",
-	"lqU9WL6tpivzPBWYiY7Rr8dO9NOlGIru/lXAWEpkeFwTAKOUlAr3yyZFeo+SBidz3ZC/egJHPHbpPtc2",
-	"UDaBw5wA2pF5Kio1Q+fer5+IIRuQrpKNkR21uG/RkL+ddAw4rsng6rWDr5p6YWRbJIOazzPaYkZF/JX9",
-	"bz+5IhnsYb3+B0ysiKfXOK7X0c5+HY29YPcPlW+RzBGyK9BOo4lGz2kX2bSLeJUg5wLtHGcXaf1cjIyE",
-	"h14lThR6fNYTCyLZO7iiXxIcFrXO0K3QXjCExb1ye2tQWy/eItiSfDz+4ojzSeWL+KAXDOn8a+caTAD1",
-	"CH49HVEhWFAYKStBRq7byqPCZLxN2luCi8oubDxucCFexHatm0BpGCFxScA97Mv+Wjqd1PQyIOa5Oi0U",
-	"/eMmqtebhx34rucod4Thq4Cbwc9GGGfWTSA2F1pp+PTOivPAVcAd8m9rN8FN8Le/dSI+EmORMqz2t79B",
-	"NciIht7vcKWN5C7IRreOsday861dQ9AbOLku2ImMCSk7VH11MLsJ7GoV7qzCnTbaQ3bvl7P+q59eXnau",
-	"X992Xp+fXdz2L3/uXtjgX7kjAYFaPV1EKet5GMeg/LtoEgrSciVmjpyRkjNiKlrk4JCgkDigCIP7XnnC",
-	"kETmMTsxJ/AfcjMywBbQwe4m8L17IhuVhxKiDnlcerY9YY4UA32fpgpwAGodcmDT9QXsJkiPYyzB28U8",
-	"pC+ATkhQQzL0o20hR4KMq/SIkPgEM2Kp0+1aSaRUKAU3gRq5a+lo2K5SmAwihBRbhiaYj2SChrnPwkbG",
-	"jswlDfQwJDnIf98EDx6ZogDOjpAwLEu3CmxbIW2LHQ8IgwC2jHzuxqiqanN17SNsL3wpcEHqSbeJ6j5q",
-	"tNBOHUGotLH/869/78UrvffZbDL0ZU8Pbu8///q3fRP4RGyNOFR6quYMoIN1MDMQ3ieywWG81FIZTpbY",
-	"MiJHNEwElZpej2NOYG4dBAg4c/UFyjiBAn5x4geey9CO2mPgOhRhpOts40f1SLzg7ibAuqotCRpKahHP",
-	"G5JCJZBIJOv//OvfuzLZehgx4qqO/q16HaXazEFr4ZtAWllJW37YqzDyVQ/tnCiCBfwrccbQISIexIQ7",
-	"V2d694FxiZ33xnDO5t1n8VKjCWhVlqnAecGdpYgXki5nuzAaNwqxOOO/0QG7CcIo0Nwm6QgNH0aXqh4L",
-	"+6qIQTJ+1QJzV/w4E0JChr3diJyqZapW4fYfdGdmkATqFYzjwGXqXEcB93yzUTMNM32aoaczA34jRTsI",
-	"JWn3/EYHqskT9n12E7hRzBTDkMpD8wZ7fhSSuLxPDvDzjexSeFNpf77RQaSbSvumUqvVbirWDTTCSy58",
-	"+WLX0Esi5I6SiBD2IuKjxPGx2BFQ9EFMSwIMZsBIYqeN3aq3UNx40NblPveBEL3QoLpVP0DzLQjtm2BH",
-	"1gMEyO74Pp3aaESwS8JdaV2Jt7jUicYkkGV6fETd2g0krcje6pVLpT4I4qpYlQcSMqkENGr1Wl13hcET",
-	"r9Ku7NfqtX2JojkC5WTvobHn6G7od0VwaLntxGFect/H1CU1ZKve34Bjg/0pnjFUB3C0muxrIpfvzK20",
-	"Kz8qqqhk8gGa9bpsCQnd9sFJMZn4SqTv/ZYt9zbastd1/3SjrTdU9+TD/X5R2hUu1XBd6lp5ZRPiMImX",
-	"teqNojfFExTqsVJICOCmH8jZLn7oLOAkDLAv+32CkhmNxzicgeWL59UhQRv4DopQ5eA/fLEqk4jn+Y8f",
-	"FM2n6pkE6U1xCBLbDgRNiq0uPJyCO2g2M8WzPFbGsryMLWFmoIHAe0OXhApECXMQ4eJMiZ+gpz1SnhYl",
-	"zEzyvMNeIEcNVfCeHCiWJdAmS4eqSYj1iueW1XqJF7Xq9dNkygkLDeg8g9xFrfoJsnUrUnv+MPTMwwBi",
-	"46WKj5U/B3mkrirPSpN6tpTuSzrCpFzDWzqvzZLnddVJLD+vypoEpC0KwXed8CWdTUJei2EK2lFnu8Qx",
-	"he++xM69ODlsbZbQqp8sf+gX7PtqnltgIj0F95Ki8xwm8sVKxMWeEuQQdqBsDd4ymAndAFwA3zR/0YNs",
-	"o7o9z00COs3VpdZjBB1DO9qEGTDtWgHXRumjY37+SXhAoxQPOP5ueMBL7Mbr9v2cf7Xtq/AAo4ojV2mU",
-	"1ry8y0LUdwnj0uExT/Rv4+oItrE2GI/rfarkp6jOBxo4lyzbkRHRbCmOUXkjy22go0o5KjVqaApIVU3n",
-	"KyqYYnR6GAY56P0CzTKX/b+C1WcI69wNaTfH64UGkae7Sk1kVmpsrL+7fhvnEaQy/9GOrbNRP8dv+pJN",
-	"Sq3Vavbuqdm/X+VDu2aXfzjrqudYmiDl0FXh0SYqWUmKKc3VjHGtxJ4bq437Kx2c1Y5N0ZEB3IY4OVDa",
-	"0rAMb6mccU6jsyQbms+9IUmA2AOHocH99kouQDKtbP7WF6vie8G95qNJZWOaIJOfhOUe4jHhalJyJHDT",
-	"X/Wm1wbUnf2PPc+tyPfP1Z7NfyDvptU/FVKOOZnrVZL+VN5Nq37qy7cmj1/RYOh7MsljY5Yrj3ns2c/l",
-	"umkxvPdZr9gXQyLPOVwMjraJjP2u2YM+2E9KQa3lD11Q/oZGwXaE9o9QG7KAfNIH7n3+t5Jb1JqeuVK7",
-	"yae8PdVGf5EfMUafiQN6wgzEzCHS4W8z8tG2QCy7hoa+qLV+Db2hvk+nQsQPZmiCWRywnITkwaMRA6TS",
-	"FwzZMQqqbQCeLlJIuw+qEDazXNn0Ex6FKkipW6bCTCB8CKcl9iZ56eTHVt2qAI1/jAhUZ6jTAENLiQ7l",
-	"mAc/51wt52KI93nE1zuCmPd7Og8GMlPyxgJ5ovljaaTi5gfLskTmh3KpoeLU4oEI9lhBJVLJuqC8SZiR",
-	"sdRclqVYf9iUXepjsdgi0ZXEqk4p02khiHzfSs+h9Gow8rHSbiW7kbR4uu52+t3X0C5ywcgOF46sbAH2",
-	"JmNv5oz9befsfPnYj9Jjz6B7l4Pk/goT3p+f8Juz617Sx6oiyNLAdG7tlxaPwNKKbM4OsEqIVwLV/sHl",
-	"JBi3OCOVTDNX8f/HEphJ7/0FThSVvhADc0mXCobUdcgyoKU8LCp/ZGPtLx70e7Mw4SCdiZvO6V9wQBta",
-	"YYxz8WVSfZxuL/80MupTme+KuadT0zX+ohRBKtE8Pxs8knWHi0YWrXDqgRvFa1LPrMmyldhfvBIqTzW7",
-	"FMkq9PAYvRrB6iRLUM9dAhYNEkJbtg775jocOc2hmGv1AB8Oqi3nyK2ekONhNVmFg+EqPjBJlot8YIrg",
-	"/mysKD6uMS9SVzZiRkXeuo7rmjWHKmNMp5ZdGIllMuklm1omHwO/WkCniKq0kTjlbEfyq1NxRSb7yH/J",
-	"YoL43aeQQEbialmdiC+U90QIMzuBxo1T9UeYIRZBeqh4xykaEGEV6OO4K0NMOLgnLhp5dyNEAhrdjYq8",
-	"fzFi89rev5LMcRNOt4i5rehVTFe4PYpX8RsXFvUnFxYrschF/k6VrriBvzN5w6b+Tq3V7JXUk0s7R9Uy",
-	"5DlH48OadiPKkeS6EbWxl3I0Au3XJpiPavEP2oWa6do+7z41b3isgURGMer8KFK/Ps4QvvyhZbB2vGox",
-	"mCt8l6rze5/1Wi90xhoCZiNn7LMK/hhcVfPDb43e5ai37yxeSPLr65vW0nu7mi+Bboq5M8oJJatsPQNV",
-	"caLg8pSeKBjZsrp6WToCIN3qDllKAdWWrkSRhirjGnpNQF2VwPiJVrxj6zPSlnWE9i7i0LYCyhpoBFa6",
-	"bggJ1TCcTpgahKxpYGinVd/fPU2X6qsCfcbxDI2I76rcaVX34M4rqe/SvH4LSupx6ZOTB4nwGFlCxtj+",
-	"WKytkQTKvhprM6IrMhn2T8HrJCfZooQvLL4pdOp1kjSXlBHtaZsfMhOhMwPHPMEYU9v24JFpGwVUlxsF",
-	"VFccWUgBeMV1RtCIp4aML8rypXzjXZcytOqt3HT9WMFlMY70JqfbRC8yeyQmmLQmEG2MO6vqOSTMUww+",
-	"dh6f5RIhFnHiNCqqAXmaYg0S1TTjctNooSlw0CJE0ATr8/0HVdMd9zZePD7ZrroRd5DWbWBld+h6mq++",
-	"z6xkmlmVCI0I3ihBDuL5euwch/fE7bBrVVdn/uQF8WIbc1w4DBMlKunCJjGgnqp3WYml4OYAb8+7vV7n",
-	"x27CpEthNgmVJ7USElUruwi9X3v97nmyCK89V/KAuH5ZlmLC5CYhHfhk/Hd0BeqAKn9TCEfl59V59ap7",
-	"lcSQbuUY5ueJ63Iu1ePhiZgndqonpDmsJrM8HoK6ptdLs9JolajahwSCM900MwbYXIKqCSCa20DOjFaK",
-	"0OVgSr4mD54jtQfvakQDMTzvSrYrMtEfVxTgSbPTfEGelPrOSYhvT5hfSr6n5/QI6S5Jp7Ac9LyvaNcs",
-	"v/cfZqi4RMCwjP6xB7JRgkJ9g3MsikMYCmpsWcU720Z2LK/tpEemEEVCIPgE64oTCsW2arleyNp0iU+g",
-	"ehPG2hZUfquSY5mhHNPROGIcDYiJrybeEFAubbTBDOHA/BLage57rXod2elC4t1TCdKiWmQpSAaJ2yLL",
-	"1OaKjDviXKsorw4Bh9BfC/M4qiF4mdDY9nPCGOLlz9raEm3t8Im1tWeptzWpZxiwEiViEzF4Fjxg33MB",
-	"s2ADQbhf1qp9A2gHLgm+CQH6SjKieG0fzyzeM1sgfFeSSUfI7bR5YKOdKAgJdmNo6IiRcDdtWyt+n2AT",
-	"AUpwDUHBP3EVZn/CDwAvRl6MRU8c8Y5fGb9OwVDHjeJpoMAaJDxYfF+qDyh8Q3kapBBT/oYc8ZUrjbwC",
-	"wXNFdTBMwyBv4J9U5tHm4MCludDc8B8zJv5HFavHz06QZyfIn8AJYq2/49vAO18w7eNy2zloyKlUT3B9",
-	"UG05A7d6PNwXE9aTPKk/+3q+Ia03KVMn0wSa61n1Xb/23U0wzua0NqmoPaI6rCK836WfRioeIQAkph01",
-	"KJrk+2pAgIIXBWQXj8Kky69y0qSUVCbuE4c+CVmdJh2uRphBJCyL/Gk8jkOCAsq9oUdc6WmpobjmSE9A",
-	"uoCkWFHReRzkweqnUOQs7Y8JKPJpcEfClAYvQYLmNOk5dflafvjb9dQopWd9nTLWmjb21exnlcq11Ixf",
-	"SEIWM/DIRWFCMKCCgag1a9AW1kftm5L24rJ/9ubXs4sfb6XM7RWqGO6+0C3qg2rDabrVFnGH1WMQpVLu",
-	"4vqg0YQj+OyO+q7cUTFa6bNUXh/WTin5ike7T+GaUgBS33PMhJHAzYjiAXbu57vo0GkAnXQU7hFWDTDb",
-	"CvsyBl0FPNuk045kaRaKyxJjcFbsCiN1J6+bIJKNS82WrW2I2ti7NXQ2HhPXw5ycmgIXojTF0ZRUTkt+",
-	"LAakM57zWlmFbivVo/LlbPOkulA1Gk114UIBIS6LeZ4QNA9EQonFeMx4hu5CDU9Qjktlhv2Y+XjPmsUy",
-	"zaJvlq6DejogJABMAgX7TUHZYBLmAk7gatrF3MEr1C5ICzQIp9p090m1NcT16gn4bbRu4TT3n1C70ON9",
-	"1i021C1Uk/hn3WJ93ULiRBoZI7lN5h5V0wDH5vesaYxxeK8z21OxLQ3FDw6ArAs9nbUBjoDzzvXPt53e",
-	"bSz7Q93/KOOqlSQPvQaFQmEhzO410gug5nOKHBoMvXAM6oDGiK9lFQsrSQRJDlbKiQCqzIJcDjF5SPHP",
-	"T91InV3G8YyZQ5Cp/fGo5TjZSiE2saxxVOI5tSNfqJ/8MWNQenWeQ1CPEYLKcDiSDUhBv32xFeL4p71E",
-	"OjCVx4OWh6lO0nPPcsX5VXCaUpOrgpLXch1SPcGtQTWO2+B64zly800qcYKynjW49TU4wRQLUmFS59P0",
-	"gzyuNpeI3+8vpyl3Idsy1Qku28nySmw72bhKx8w8hmxxzG20k5MeZaG89CjldsrV8BQAq0qRugxI8vlJ",
-	"kmor/qm34eu7jkBp7NNUEGdN55HimE8ijVfwMmVm+JwU9VwZ9pwU9ZwU9VwZ9v1kCyUd8p5Vz/WdhyAI",
-	"ZWfCreqWEleoEDnZbCaYVzWeNNVcoVyJgzpnkIJsj+gFjh+5xN2NcSVlKx3Q+/KppxhxUiMibeak+phg",
-	"17//I0eiDuZ1hG8hx+UgLS/K57gcuA3cHOw71RY5EBz/cFA9do7c6jFJoC2ec1y2Lk4+rC5QIrIYMES3",
-	"+P1T4IRINM5sd+OvCY5ULE5GxJ+4hN3LPtSb+CAK/QRnjEUqxTMGKE335YFvWyp2I9GPZgn+Pg2I7C4b",
-	"A/nfVH5U7bCltQ9NuCu77TRuv+zYJkGUplTFXLhskA1RlrhJt8wlJSqsMyIhOTXbYt4TMmHyN48zNMIs",
-	"B/jzOrczyWZyyxMrt7BVhtq1Sr3R3G8dHB4dn+CB45Jh0d/ljfb0TBa1y5Ht5v/Q2H5AwoiGSPafyWkt",
-	"xdWGxx3Pks72C9U5KqZWdXyvfPcL33sgaEdoZiF5oPfE3U13kEaXnYiPkHpnGt3biiv7GHFCwlm+8gVv",
-	"eKUGtTESl57ce/1v+A4b3LaGJ24THzkNcjzYHx7iunvgnJDm4Ag3hi332FmsVjTVGTBbwDhCj516rlhF",
-	"kPATogC2IBEfOolXPqwg4YyVWAQzreb4J4OZThFaIfFbjyZSMLLlx289197T/5aUbaMJ9sLYcZzpsY7s",
-	"q8teH8njtweH10Y78gXISYYvM+p2awjYIEOSI8cpH+p+DJ4mjsaUyR6gtqQ8u41sQXk2wr5Ppwz92O2r",
-	"JAIbSBF6vASEuETqj7J/qRia6ncHU9mWiJIIpQZFb6s9XclTtxqmtDHORwWWXpkjwQM92BlhQH7av786",
-	"+XjdfOgfT389+L3TGLxqud2j4Y/10dnhbz9X344v6NXHa9aPHo2drcHM1PgXyHU5TxVrEUSliHGHjeg0",
-	"MKBQhEK1K6gtxlv2syIkF/M4I2QWNXErgjSWAtCk6PmOcXO3ZD9lUEAW3Dj+6RngWCtBOEix/U1Vnr3P",
-	"eo2/SDbvE5lEn22SJXaRmVwXB67il1qP16zZ420Jiyp0/6zqj3Za9YbuBx2QT4J9+/6u5Lfq1QoLyM5S",
-	"qX0qVS6Zk6ESuBYiH17nUF+GX7WKZut+gzhcyUS27BgVEy5NW49pNb/SR36R1fzRbIa5XGNP3K/Q40JS",
-	"befqzEr3rwuiMQk9B3mu4rpwI6QFzsv6nRH4tRO4TnEeuFEy8IJJlM/EIVtD0LsNXq3a16EflvW6W9Tg",
-	"rqjd5/vcRm3JKigpiPgopNHdSIqRztVZuoOAdk0U9GTTjtnSWoW6v6iPXDI8T7bak5Am6TGlXIB5o1LO",
-	"wrKD0ivYk4+Vbrd3sHq3vQOz2V5z9WZ7qk9hskwynSMh2uX9Cku3K1ytReHGTfaMXmjgnW9auSEDeEoc",
-	"qUq7EjES/k/1ippDx8ls4ojCl1RIIRVKMEi7RD/UkXLFwOmLHTtmOKGZHzwwaqbWCyjU44BC4kbuyJC4",
-	"+Cco6h4N0GvMocNivXFYrYv/R41Ge7/VrtcrVuUXGvKRGHkd/k+sy8uQTsUStSs9PMShV7Eql5LHBHdI",
-	"xSjaFe+yh45rDfBZLfHBM9iIJHTpEo49n7jIpOHYG1/y7iiEvVItw7EzJtle4eJaVb6tqt9W1W+rGm+r",
-	"ym1K3PiN5j4R+1glxyeDaqPp7ldx6+Cw2moeHh4ctFqwUrlu/BXXbgVfh2ZGy/v7xafjT+bw+GgIPK2a",
-	"JELwkRr9rQwSfhkQEyYcvOmdq7OlOkVbFhTaOf28bSSsPmahiR8xEzYvVVYkFZs41WQHPhjiuKEBF28b",
-	"08DD/q6hv+tcwB1I9QOpGystFmJA0vomhjiluxLWRnMfGrokzEUdT89iS8UOG4mB8pHl8s1CHyM3bWPR",
-	"cbQ0Fl0ml0teXa136jeX/+Wxa4KTZVynjezXSSIzV182EX6KtDK9XJI4N1qtraemFShCOSpO2Wi7mCGw",
-	"z2tV9y0XWtfNi4VKXxGcQV8pma65zinaeoqnlAN67IYoiC89p/09TtpfWgq+BvV0WfLft6fYPRr4Ow1A",
-	"p30SNW+LcO7F2O3KAbQnGe/j1pWsgvilsSxU0aoBLtvOoI6oMt8ED0sy8u7rpNpDqI/XnX7XuBISBSSS",
-	"rvWtoU5cSZdCuk3qfvIqcU8NcFslwmiAMJrD9dIVH1rOBejV28ueGHX3v67Orruvxe8JJEpZaC856A57",
-	"pZZtM0yRtTrXl2Mv2YE+PorIswZeQgNv1J818D+uBv4rjRJGllLFFy9Jo/5YWrbBnAv17PrhwFGIMgf1",
-	"amvQaMr+7wpSxt0nrYPtrZGyP0KZsfVVlyglqQqXp3HkiCUYVg/qh41qy2nuC4OkXsV6cYYHh89myCIz",
-	"JMY3+PpWyLMNsqkNYhS9S1b35HVGJcySa/Wv7eIKS1USp0rTzeBugWGyibXwNL01VuqXgex3ve510iwD",
-	"ouempfCCIbllFsI8oRufPBBfdaiAtHOwA4SRZ5tc3K4hIBA0xjz0PrWzL8g21pAWgXpZTtcNjQxsyGXj",
-	"1uQtReXlNXRFmQT8EIaGeprPgYpokCQUBS5VSTHip1PTG48mIR1POLqjhOW32dD6+jYbbeDgnv0F/eL5",
-	"vlDk2IhOZWtkRgQNcIJ8T1jbgWBm4OgXqvjfK9bjWig5s338EvRnI2XNXh/PRspzmOB7DhNYxSWmqfUT",
-	"sm3R6m3ATUu09tji8plCOlms4YE0W6pg0bRwvSGPYQwg6u63no2Z55jKn8ieyWu/8qexaYQSZjRLeXyD",
-	"5kkQ2deKf7B7FhcmzaOqL4NRF+x2myDqq8BfiXlAExPZhYVBfROjgQ3RFwrTxX4hPvq2ohkKIf0MTWnk",
-	"uyjEEKXh2AewehwgfEfWAULPDWJ8b0ELyfkfBY0ipe5LzWEVbb9V3xSgYoGytG3w9FYZN3BKypaHV28e",
-	"uwRc4IeNo6aQZq3qiVCQBtrNWz88eirdaPkpSmtORctk6lJat33Gc38C36ha+G9RkXgqCPZHUyYAT6a4",
-	"yqcL+asS30i1HkuyArxA/xK6JEQ73CMhJMwGKMTB/W4bTUfUgta8Vly9A6A0aBASfO+CQjDCHG4npiew",
-	"hvoeCVEdvHsIGvXyOB/2FBHsjJANH/8Fe7wHzgtmG119ZfN4mbeQ7YCGNa4nVMfJ1/Tp5Gc7gQAyfhez",
-	"qkHBc0hqnHLs27ql8JjgQC9LsstoB4ZXr9Uau2hKvLsRJ4AvJf0sXFg07AWyxSZ7wd0vcAcrqEPS23sp",
-	"92lTSa23+724Crgweaaf/Gk1028NYKLPFekSwYEDMEVHB6ZK0DBFr/iDChlVrx0nViH8AVuiUY6+GDBH",
-	"mSn28Bi9GoEIT83vyGkOxRyqB/hwUG05R64M2SazOxiuMr9m4fxS04M/cybYMKd3YEzvyJjbChXRYtiL",
-	"gB0kRfxJsuGg3GE6MtHpMv0Tv8uEuCdpk1nWEMT32XaXeIpnSWjLwNKTZcZW4jZgeEwQGQ6JkzDhTI94",
-	"mGktz3pLesDHX/Yg2S1lAIapLpXKG7uw5+TLmSw/omHl2VDaWlxk46ZShZbSIzWwLG0lPUKLy2/Wg/zs",
-	"QX1Eq0eyuj+P1aObWhrJD1KNV5KAJmx4NetHK93lwAyUwzJW1XXZ39AjvosmIWEk4G2E1YVA/CpujiUK",
-	"Q6omXaL6qT9kt2WJKatsBjsC7thTH7LVG42xsd3csj/9xOYC6Y4EXDD2n8lsSkMXFtXHUxZBlb08kQPs",
-	"3ItToKSQR0wDQjBAeKqknVBK3f4QS0FD3EWBRCIhbt8bExpps6/S3j+sG/q+HlHykjsAU/QXvkPwNsFq",
-	"HR+zODoG9xr5H5KXMRkbLxUZR2eSc8ndjwJhKCsOjm6ien2foJee73vBndho7nFAYdDfASe0eoE4ZPfG",
-	"LqnrQALi7ni7jNUbyFdX4ol5Q0UM/VFImCBYZWaMcQj2eCzMY6u40t5XfxmmdqV9WK/HwuEKMnEAYCD+",
-	"vXEMN6Rs3HmTqJGxifZTRlG91jxIDD9xb2IaNb4ocMg+9+OPtvYB92FulzuOxniQfrmFlNA8PhbkVJLL",
-	"x0exgLNrLvIHLyT/kaTqyFnCoDSrjhdqU8C8KIeBv1KlLYKrAhNlmlHrFDlxgk8RHsA1dcs9IRPVpM+J",
-	"wlD88oD9iNSQQrh1EQU1Rj+wk3XaWMhWDEP8c46bwu8x17R3gQmoDn6uTHWYjqhPauif4ruSSTgj4tyn",
-	"fkYDMqQhQThQhe2A3UJD4rZlJxYQ/HLslnR+MSZMHX20kOAHKGJaudIVPbbBMW1EAh7OpENOGU4YCbVK",
-	"/IXB4sIyRSjdz6+j8KFM95YS2TOliedAoL9Lib5NomXfvFjKSCFQ6GN2K82JYo4lS6zKB/rS6/qopUrP",
-	"usOz7pDWHSQx/zFVB3UQn15zMGxCyXtXNwnjL303+oQU6OVVCniaOFHo8Rmcv4479oKXBIfiEL7/ALle",
-	"AAWTB98GwfXe1OPOaEBx6CrUmBgiaQ+Lt8nePfLbcwoIGI0eYfJRFe9Jv9WScasYb5ROAxQj2xmYvLXE",
-	"CSg1H1aZRyvrXJ2lcHyNAu92EXx3HITLggWncI5rSGKnSrajwVAd2Y9Yqh2qPbDE4SXmgE0cw5xBF1vZ",
-	"bcS9MQmZhdTBt9SYfW9IxE8WOld8BoVE8EK4J5ErSYhRsWELaZYHv2gYS2V7Z5eAk08ckcCdUC/g5oyM",
-	"w7PQbRB7GDXsT4xBNEMubSs9EzoliDHokEPs1Lc04pBy/Fi627KlU8osKIJIqiPEl+LYeDxe3Xshf7ja",
-	"h/KCQWuaIlwAC2XRFzVeUVvvj4ocWSnXDPRIVMPPwWvEjgLVikebOHCWLe8DAJfSOwuUWdfginHbhCkZ",
-	"jCi9V/fy2SRFmt0HEhSui4KJcnzqyOaZkhpRGAniPwUyxQOfSMqPIw3qsTAKmIKdrFbhHT88eCGPsG+b",
-	"Z0P8UPny4cv/HwAA//8=",
+	"7L3dcttIlj/4Ktn8T4SlXoACvySKio4eWmZVacqy1BLdNT1lr5AEkiJKIJKFBESzHIqYy73em32AjehX",
+	"2AeY+32IfpJ/5MlMIAECJChSsl2ljo5ui/jKj5Pn+/zO55pDpzMakCBitd7n2gyHeEoiEsJfp75HgujM",
+	"5f92CXNCbxZ5NKj1asMJQRf9OJogB+55xZAt/nXjuXa9ZtTIJzyd+aTWq7HRTXt87DbxkdMg3VFrfIgt",
+	"t+Mck+boCDfGbbfr1Iyax187w9GkZtQCPOUPOurzRi0kv8ZeSNxaLwpjYtSYMyFTLEYcRSTkD/+fP/fN",
+	"/8Lmb5Z5fGN+/NwwDtsP/1YzatFiBsOIQi+4rT08GLXBpxkJS+dF4OorhuLYc7NTORw1SNNpuWZ73MFm",
+	"e3TomF33iJjHYws3RvxKmxTPhahPrprLmIZTHNV6Nf7lwpH/LSaMD/U9v6Fw9L/KOwrH3xwdkWOngc22",
+	"2xqbbdLF5jGfRGPcJC237XRGh7h4/L/qH95uDkMS4HKqiuDqK4byY2+NG05j3CXmIT5sme1Rly97Y2Q2",
+	"x5Z7OG6NDt1Gydgj9cFtxv3AH2YzGjACZ+M1dq8IrAr/y6FBRAL4J57NfM/BfEoHvzA+r8/pLD7XSBjS",
+	"UDzi8g+cvft7/+3Zm5vL/lX/fDAcXNWM2pQwhm/5VT6DHprGLEIBjdCIoJGPgztYx3Ts/xaSca1X+18H",
+	"6WE+EFfZwQC+B+PPLnYfTT3GvOAW0RB5wT32PRcl55//OKLuAo094rv12oNRO/Wpc/caO3dzHLrsSWdN",
+	"5z3UtJqHZqNhNptD67hnWT3L+i/kMURw6HskRNEEByiaEHTvhVGMfeTw8aE97bmG1bOO+HP7J3CnuIMG",
+	"/gJN6T1haExDPpknW850BQ3+M0aRNyVrZvCKidWmwdj3nC2p6/Ti3Xdvz06HmeVl8cilU+wF6EMNO1Py",
+	"ocbXNcJ3JNjFSvBTHIqjgRwfswlhaO5FE0Q+eSziK+TiCBuIxc4EYYYwSgeE/ZBgdyEGA+sgePV3NBx5",
+	"rkuC7Zbju4ur12dv3gzeZdYj0tgmXwnHx96UuGi0QDig0YSEUibsanXE29AUL+BUuxRFE48hIPsove4x",
+	"5AXYibx7AtQTIQfPsONFC6Cm/LAnxC8Ys7aI72j0HY0Dd7s1fHcxvPnu4v27N7kjq0ZdSUbuYCHfUUFB",
+	"grvDigTyJ7V+AfLE/M8CriNgf5DO5fGcazi4etd/ezO4urrIsi1PfgXBM2hPHQLPRcdjyzlyW8Rsjrj0",
+	"dTqu2SWHY/MId0fHjuU2SHO8v4tVuaZTEk34IYsDvgxORFw0xp5PXEQFt2EkvCeh4IguibDnM4RDgnx6",
+	"e0tcA0gyJFEcBsSVqwfc7JpE/PQ+Kefn/IIR9nPjY12Ivg+1kef7XnArmFTMiIuiueeQZ+DZPYTRPfZj",
+	"gmgcITpGIQ5uiYFwgOLgLqDzAPHTSQMDYeB0jL/HwRG5peEC8QloA4bnbEGaXItiNiJBFC64GICzztcd",
+	"C6UNvaNiE50J/yTLbEOEI1J9D2C75NwulXTnv7F4OsXhApZhhPV514waTHvz7YvIp6hYXXkw1CCS8acD",
+	"4DyR8Z+5QB55LgPaFGtbZTDXw/5wsJKlXw2uLt4PB29OUKLEAc2DLoB9n86Ji+YTzyfo/burwfXF278P",
+	"3vBhP6+ehfbspQW294XuoIgtw/dfMeTEYUiCKLeA6Ytgcez9Ypp6YpEgeDOqpLrvXCTABMFIFXbsE89V",
+	"N4dRFZv3yWSgzxWGzHBA/RJ8xhViEe1hFJJ7egdygSAvcPzYJe6+WLXxmITEVdbmU65cckqr2KZojgWf",
+	"pGKAKPriaof8PA2TM7msnMGoyT0/7em4U0UPlvw51jqgaKPlfmI1LWXQiaJ2JbnzU66CkgCo67Zwe9Rx",
+	"zENyNDbbuDsyuS5mcmVMXDl0gdrGfCh8lKCmq2HvfnWWqMhWY+UKg50qCckU6DhDabCG7wMcRxMaer+R",
+	"Ldfv/bv+++EPF1dn/zV4k9N0hRjD7pSvCt2R5fiO6m+UJvM8pFx2BgQm9xP2fXBEPIFdnCrHKIwDpvTl",
+	"OfalaX7ChSw3LCRHNU34+S/Kfo8o+BXAyt+VrbjRgOzciGw+JEaAsLB7jwNHDK6ujQ4UxL7jkFnUZ6cx",
+	"i+iUhJprC7uux8eD/cuQcnblcZ1yjH1GjNpM++lzTafWYu9eQrgRRRi+mXXyVTmSNaOCkzF19P2cHdbH",
+	"5G46+oU4ESeqPie6c0UHa6a8pN2J5wyEhdrKH8ARDREjhAFfyy+TOJ7vwDmpUWntHIceRm/pjPy2PCdD",
+	"PjaEn1cTVD+9M3mufE8y/m6uQHJdM/lRTu8EEZ8RFMS+/yiXeH7H+IvwiL9BOGKXZsuV4uzyXNMwXCA8",
+	"4sYY12X+hM7QBN9zohrHgculKpwXhwYuV3JDPmqP27LYmRCGFjQOOdHRWGpEXoA6aBQzLyCMIRcvWL1o",
+	"3Z2Q4Ii4/Sg7nCI/oz5RF0fEBE5Q8E6PXRFcsh8xI+ErxoftCqX+BGF/jhcM8aWCDeK3IBy4iC1YRKZq",
+	"k1hmayS9ym+PKPUJDmqaH7ucJKIJfJ2vp3y1cEadAAEgHKWy2yf3xN/JIV5LElEF0penWNF+LKeYDu6Y",
+	"iAGYR+Mup9djTq8NYqZDOyIbc5hYRUW0hZXPZM5t5jAaOiOQBJ9Qhk52pSxL6Ywbsmnx2XUrqV4umAkc",
+	"BOnZyC6o9M8UnpwJDgLir/vSqbyt8lmzNjprE+LP3hB2VxRxugwJ4wYSP1Q/EH+G+I0JcWfPU63RbLU7",
+	"h0fd48ITnaWzZqPbajS1IXpBdNhOH/SCiNySUPCCge9F5CLwsytben49NmAO9vlCVXvAx8FtLGVbOh0S",
+	"FM3Dxyx6P3OXXl6wB43qezAlEXZxhMspVZz57O4M7km4EE4LzopgzULQ8RDfNQNNICYAfjSPC1tpxBpC",
+	"VyeIhi7XnYhDvHuSjSd+rr0O6ZyRkEsWPMahl7IYdc6M2ifzlpryR65W1q/wXCkKXIOKcBSzqifpWtzN",
+	"n4vFBzILzOAfKWcVvlniIn1Ritgi+bSjN8WhX3BE4pHvOQi7bsjFJB0jXHBUsidlEkUz1js4wM6U1F0v",
+	"JE7kL+oOnR7M4DdTjNBUT5tqhKb2bVOcocKBLrH1RrNF+OE0Sfd4ZDaabsvE7c6h2W4eHnY67bZlWdZ6",
+	"tm7U7j3mjXxy/ih65aJzxvVxOka2Inlb6lKMK4TPRJnF4gn+R/HklAglBWlsQkmmmsbzs3xKO9HLa5ac",
+	"iyyr0rl7ls+UCjjlDthYKVeSuFQrR3telCi3whfsLblWbXXd3t+xFl9RG5f6ltTJcRzRKV+wZHrPo4o/",
+	"jQIsTM6clMmMICPyznF4R9w+uyKM+vdVJR+XFsHtOgZ9Je4CXsoib0oDD/vF2+NIA/kVQ9q9cp9EACEA",
+	"X4W+MX+LPecO9PVx6JHA9RcGBP/vuE3yp12pvuqwlOu+T2JdxwXKbpF+q+144X4mm5XdhfWKMLg1wCf0",
+	"OK+FsBjZ8n7/QOdojMPUrZOkkOzhCE0pi1DDstCC4JDtZ3a82e1aVoHyN8WfvGk8rfVajU7rkMsky6hN",
+	"vUD8aC1rh7m1VkMtXIiMe4AE/I0/195fQ4hu8J+Xg6thzai9vuD/e/2P6+HgnL8mJY7kliXiO5UyQA8A",
+	"b8SNE0VESZM66qdxUuG5ygRGwU3O2XTqbWUiVgeOc8oUn2Qn4KyYzqIF8j3GjX0+bicCTynXHJcZt/al",
+	"4jMOH1JCm/jeLZduwISBAuS4X2ljO5FD+AsKaDKEvFb0czUG/dGoeRGZsgpJackPOAzxgv8dLImjGV5M",
+	"IbuzSI0KcMDmJCTu0JsSGkfXZUdhmJ04nQcofRhcijSOJBf8i1gmOp3hYPEqa0Nxoi9ld2VUHwgGou/b",
+	"irEXnY08BZ8Fszj6SsmYy/oRGKVfkKDr6A0Z49iPxKCel4755nq/xuRMPM5pRCPt7PTew53KnRclCaRZ",
+	"Aawdgin+9JYEt9Gk1mtI7pv8bWjZxB8+XD/fkUn3fP3hWZIhmgQ5fOThKjwzqfNmeWL9yzOEswFOKaZR",
+	"NAlpfDs50a97DEkjQZK/uEeEpPuXZzBNKbEmxJ+5hN0loRm+8hlJpd2xLKt8zFgfVnnD882nJTVsbu7C",
+	"K4S1K1J79uzkqng/sw1kyxCUbYB6Z8Ot3lhGomxEA4TZXYH1oNzbOVvbx5yKyScRKOU6kssJZz4hgrjt",
+	"qfzJRkzwMr62efP7ChziTHi+K/m90VlwTz1HWkJxwI3TvnzkQ2xZLYJeCz9fPXuGmokOs8kpirzIz8kp",
+	"NWYMkVYxmKVPbfihHKmLr0pPayHJq8DiBtrjL3TEruJgeS//g46YCBg72PdRiIMTZHGC+H4wzCqLq1VA",
+	"ozaFmOUaHyof+jm/kbNKOi8+tiKYqCUNiWCgUWrVtTobWHV5zkLnNTl4I1mm0mU/l5PMDtqeY9+3RVZs",
+	"SLAPAz5Btopv9kAzdwVXGS2QzUgEr7PFecSadWDrXIa/F1wX8J4sf1E/FrEXYHJvCLsb0jsSPM7gKJZk",
+	"feTjEfETsaw8FtntOb06R2wROAVHY2mwdB6Q8GxFlEnISz4RhLmGwT+9Z8u0VeK+XnAVBtQXHNBgMfV+",
+	"E85XeQfbT9UEjAIyR+/fn73JjrftHOFx67hhjo7GrtnuHFrmsdttmqNW+7BNyLh7dHRYyeRcphrYCpHZ",
+	"/Lh9UNnUYoFgHnACs4t1zu28NClQ0+SibCr3hPouwhGigUP4Uf8LigPfm3pRzr/XWXfepdYgR5lLkcBT",
+	"wlTaR3qjPhaH3pNwjQaXKES6lralalRBh/NYH9LZMyte5Ek9U3nvSmu9JRG3raRGzc+2yp7HTlbZK3ch",
+	"gfsy8+lCRQBuSz6MfUbh64T/bAKjKY4PlX1YuVULdvPs+gIdto7NBnKom91FoYCIoKsyLnGwQOptq/cX",
+	"Yjsku716pRw2f/v4uVlUHreRLl7m9dyWkujMcwqW67uQEHRHFnMaugxNceRMiIswQ/MJ9QkSP+Nb7AUs",
+	"ymbgcZVq9YqJJAIoIAPl41lPRmWdHHieltP6HAIordTJB+FiSGv2csZW35kS5HDNfu65tyTanh6YQ2fq",
+	"+MiTyzcMwuTzkB/qj0XaPHjosBRwwDKhuAcyYjn3cHDIbXhFFSMaTZaIIvuNhCBWqWKwPdd8yKC8eYHc",
+	"6cbOCUFUUm5HA7l9u45nMxpG22reRlpktkxob+mchA5mBPmEv4UZyPVuhZrBlf+AhGiymE1IwE6QWCO+",
+	"S6HHNb1xSKfI5qO3hVkkDOcsCWIH9FNtCoet8hkAO7TM44978h/mxz+rn/b/+m/rFd2yXeJ64ikNuDiG",
+	"A/MGopybainaC9aRXv6D17LE4iFJcxTlIFXImL9LBhT/7pH5srcxtwqZcWrfq7Iwb73NlTft8c0mVbJA",
+	"S65U8il6TcY0LGCVl5gxzhDtEdxgJzyTP4RmkC8nHToyZ9PHTFzIm35rE0RWLHO1xVVz3DBJSGr8K+J+",
+	"LYj7NXuWVW80N4j9aWlBWvhhyo/Go6OPm49CpCV4uVTh2lkwokIRWHqCsx4xzMwTv+CA/Lv8s07D27JH",
+	"38XTkfBKpc/+H+2OyiqqklRULZ8oldAFo2WCwf87pGYQfr3uep9w3aPF2UDVM4eU3ShNTi3lziWj49bh",
+	"yOw0ScdsO+222W12XbPtdN12d0wsp0rKncgqyI3kYlY8FrhVphfsnHIKs3d+mpAQsiSnC5Hc8ddizbaE",
+	"Co4s8Z/aiuDvsoYDKTj9y7NXDNk3/DY7MQ01BpCVjUATp1lmvVq+6fHdNH1E3279NKl9WtqEdZHcvMDZ",
+	"kF9FUeiN4oiwzXN2pKx6xVD6FkQ+YSfyF0rvVUsNURn4aZrL2rmRMzqd4KifjgasXpW5IQdf5M8QwfKn",
+	"OjtfDxcln0SVdH6mffPoqAIPrDUao+NO97hlWp1G22wfWocm7rhds9HtWo2j5qiFO50qKxISFzsy/6SU",
+	"JCCykYrCKvnVRYcn2dvsQdHzoZLhGDopl52TKxyRt97U2zyIKayhUezckQjNSJgSNlwpiFTEoVDOsm+S",
+	"VgdTHq/M0rS1MFXDyuc5NIqk1oyEIpS24lN8uDK/nwYI35Mwr1A1LP6H48fMuyfn6oPi3K8YUeqGCwR7",
+	"zu9iOjpDLkjZzlROksiVzugbuk6DTXe/0DOauKc3Vakr84gN8rzyKUi45TTcJjE740NstkdHjnnsWsRs",
+	"jJu4NWo7HfewEj9bNl81z/gqT/gTuKaXjrtMWFBfrSL4YL8eYQbBod3M/hGksc6cky9eOd5r4oQkeqGy",
+	"p6cyQ+xHSbUOv3SCGAlc5EVgl/ZlBagMQ8tyY8Xq6+h6QueBisVDBDnHwWv/8al1d3n861Xzftid/6Pz",
+	"W78xOm27g6Px99bk7PCXH82303f08tcrNowrKpAwgY0PRwLZsgGJJdWea6supUcmP2DxgtLhPNKP42Yy",
+	"84qQNPKAFrkCXB2+SK9t1qpZzwfDHy7e3PCr/bdvL36C5676w8HN27PzsyH8mYOwycQ+i0ZVUM2RlEpm",
+	"qfEn8PoC4kBIg1sDBXiqqjcEwAUNJaSKw0lOQMzo3y8DPFtHYmpIhljnwq27V7XCu2ZWhxsxq83rCt5I",
+	"lB5Il3HJjAQJmA9/e+qgz9aLG8gWKbW2qKQOSUjjiPC7MKOBfQJe8BEpiIfka3mrpQ5vXkCTpq6tyoZP",
+	"iSVJtCYB5Fkjjz1PDvyvOeDFjTEV13s3yK8FjkbKPAWREOnoiD69PUEiM9BfIC/ghMpkek6qhldzGFVJ",
+	"LofDIzLLl3KSf03dAzmYSG17Jd2vZff8O4/Qg8i9gjCtpAcJXlDi9e2PJUTSMj3ajPya+FjApwsfTvCy",
+	"EuwP6R15xZCN+etsjWbnmJ2gGWZMSWt5RyQCzRAEhumIAz+mvk/n2Y1tbe44liukT7F0A4alHqd7Erg0",
+	"fMXQnIwmlN7J+fPXMAPN/JhB8TAgU1zPvciZjCgOXZEA2UN/ez+4Hp5dvLs5H1xf978f3Hx3dXF+8/56",
+	"cGWUXBNp6RAZSm4Y8v8/v3h31n+r5/Qk10+vBn0h6tKf3vbPzrM/XQ3eDvrX2d++O7u6Ht5cDa4vL95d",
+	"D7J3L/923r/6cfDmpn99k0BGZZ9Y/i0/rsH1af8t//Hm9T9ukhT84svDs/NB6cXT99fDi3OQ1+kN/3l5",
+	"dpVfh4tr+cDF+WX/3T8y88lvSunF5ZFqe5LVKAq2YIn3iSyerdJ3dEJdmXuzLt9mXZbM2hz8ajpDY+Ny",
+	"KZU4s0mmyw6TU0rSUNbnnTyiaGFNDR2dkeAtLcJPWJenNaG+C0CbWa9RoVRMklCqZomsnWhcKSCxGWUs",
+	"V3k9UgWqVOUljbeUajKnJ1m0lAY10jXSE6ttYdYLmq5QoWyCTXyMdiCSuaqrBxLudY2PRL22fKwApPaI",
+	"RHTIcxPifxbncpkUDlVSKfprTGKia8aRikWpUsS8eptdHQlKtoYsOxuRZciNttUFrjMfO0nVLb8fMBLH",
+	"aYGKXF4DNdBf0IiwKH9oV3uUmVMYu8+MgRtE/LNwbxLFT5Z6jxGCbN9jkarhhw2V9cDJUKz6caPZ0ZeG",
+	"xiOf6AV/jZXeZqMWeUUqp5UMSaUjJgBy+jBxJKovADYs4hTQMFAT/eu//5mUPwM9zT2X5JIWN6s/hFHK",
+	"zVULbGj0U34QKkOVlBZdQSBG8XFZxd1DAUUQxDb4v+yQjM9cWYshlXRVp66cXQRFdGYCak2CGzGHUizh",
+	"l/AYJAsKixkqsPiLyKeIrSsBX1ks7Hps5mMBCptztFGC3jNY1+WoXSHiyqqSvkdArgi069eL88JZJIxG",
+	"yk6vWrZtNSWos42XF+AhWhUhVk7FLAuyHoPs/LJwetXziqvDtzwFGsvRhmgsaS5YdjXUMZUHRN0IsBWK",
+	"xYj0Br42lWTpELCkNJ9PXiuiSkaul8hCnOZbMRSAxmgAEI8fufimGH/RwHeK/iLqnwTUAxLyQ4KYVcN8",
+	"ORNFePCERJyGl00X6ByHzkQVVdXRD3SOXIrOwNmAJXraX6vplrtydlWGWflcowG5GNd6Py/r158rq94f",
+	"H4rTPqRo2Big5dLHAj2KfiloFgmqUArPshKTRTHDLPNXJ7Ecp0U/d2syPBOpH5MNdfXEbttQW080jHVa",
+	"e/qB8oHLQ/9Y2BmRyBwxCaRnFCovO4OUeUZ8lhWYZI8DaPHYuReQNWChHstaPJXkcrmQ0xAOl4TDiYxV",
+	"hSzSoQ+jDHYp+RTtTvx9Y9AuldFc5M5muclKnvGDBOp7TO6Kx1i8Y9zAkoh720J+UsAwIZ9A5mIngpo7",
+	"La6+HFK3EgBBPHJcMi77u5YtTrDMY2yOP35uWw/raxFUlD1Zj6KF1kEyi+1jrv4FOXRR5eQHINj5hKJ5",
+	"SCOig4Tqzvj314Mr5TNOAGi0H/rvhxfn4LxOf3t3MTz77h9n776X/uXrGwFUoz92ejq45E8pf/zyLXn3",
+	"94o7pDe8/AbVN2L5Foiplw9CuePVG24ury7OL4cFE3rzRvedF94wWHcLLMqK0Zz3r37UwxTJpQIEIO2x",
+	"pSOhVZ5t6qxf2UpQ6x2o7HaRp+jgPN5wtW6CW+S/VmcQJSVU2dK3FcVsuy00W12ck7ZSlC5cOYx18Vht",
+	"xx9TpAMPVtfkdPqqNiW2btQVc9TymlxA5gUtNDwwEvgLDcSWWf1XRvK5+ZePQUypaBy6QJuQkJxoHaTQ",
+	"HSEziWfEF2aC2WSHOWQvZzY9s5mtfNQRFp9cxtfgk7BFBySGvh8MYTtPkA2zEh0nCHGJcEwQcK1cXlwP",
+	"dUmfX4d0aeWVZTHyiKjIRZCWxmeBh9KeKmXQWBtbVNm0pF2H1oxnjLhcPleQZSXR8+lew50rQh3PFsXI",
+	"ZCVpFGLk4hvpLql5Fh4vftcjZKOAsqguGpXrcyXPkC8tHee12q4N45HZOJnybqTDNBBATVn1egPthVS2",
+	"Y6CojVzieFPss/0TZEc0wr6t7OkpwUFarqbehObEu51Eov2mEDaioOIVsuUofoI7mF3gQAGbFAdO9rhb",
+	"9aPtonOFcZjGVq8sjAJs+UqZEqHNu7vVC1P03J29Ekgg98Ytg6dLFnAkYGNT16juPU0pRAOchZUrOjSX",
+	"lEWqJ460mh8Ht7DczmQ4wcEd+xP6yfN95EWgT8p2uGSGQxwR5HsBQTRA04VoBDIlQfTXXeCvVe8AQtGM",
+	"sghQaBKEwifo/bHaqVEK2Ma3Rzhsd745qq0M/z8SksABP+DVdyYX0o1Gs2laVrspwkuYEYGyN8LBHcLs",
+	"ju0AJa/qGuT6dGyYGLNcIB4zEibl7A6dVtOiy6PYJWCu8OFV83mESF2RvJsgNizn2m6K2VC9s8fmoYxs",
+	"W5ftIhm5wKMOCv1Oy03V/incYcJbJxNHlQMsq9hnXrBEHVeJ2FiZEiG4L0BsBrIZmAZtn4FUjwPOD13d",
+	"6ng3+L4/PPv74KZTM2rvBu+HV/23N4U/6v++vLg+S27Q/+Afy0wxc+fq8oBsxE9bB1FvsX1XNcyW6qvR",
+	"nMa+y9dwQkIUYf8OWqoFCN9KNJws5pJVCVNPjvj1YhtYvXS8+eKgRTZt6ZYSpkrTEsRbFBGcrazP0A2Y",
+	"oywJWyM8ovcEzbn5rqK4U7xAtyEuWYVteLCc2cfylXNfL4omTlXtTTZxK0PjXtIEWt2bd6frOO7Ds/PB",
+	"xfthAeEmtzyWaPn5c4dUsY/HEYFKUCiP6p2gEXHoVKLeCX3jFcuG3rJ08EwN4HYrt2EhiilGi+ktO2bE",
+	"CbR7mWZ8YpVOoL5TAEpIbFQBUSxBi3EUYYGMl1rUOi3J7FZoGSBhKbIUpK4vUwx/hXmPQy7FGX+XPovk",
+	"Of1H7Rt80hkLbkNDVDwF3gtubApbNBGiddTXVkpclJZmYlKWmJx7ifG630P///8r70f/8/+kN6H/+f/S",
+	"KwZiNM0nBKgdhkYkmhMJ0yxuA4jCiIQnCPs++o2EFE3xHWHSjyaGaK2zYsvWINLzWNmU0gi2PHkWgQmx",
+	"3NQmAa/PZrA2dmchrxpxApcP6I091EixrQvGyDcQT6msIFWzlSFIbi9NcbBYWgyRhL4MAIkcGkTYy/uO",
+	"6q3Oziz5VVNX94mpZ+glTXIN3Oxckkz73Ji3TDf2C6snSohrHBK+cSJ330AN9K//6/9GKoH/QF1Ae3Iv",
+	"k8qb/d2SWFiiVq47EnDopbJZ/TjsziGxE0fEtcS1fiTYYxkgeEDmElKbKx4Eh74n6g7EOqnGxtD1Jpd3",
+	"s2Ok8JJJP67hTFImK9XKxIlYwGy5vnwR+IsfJa5swUKRT+DsBObhiWbUktwYQXsp+KwBpVEOZmQfrEtw",
+	"WJIhFYKR2QiGmyuZ8vGcxV70ZHizawClhzr7SW88gUx1lsBv/qS4NKTES0UVCsKMwn6AIl6KU07O74c+",
+	"7/zhkPAtJi7aa1vWfuVcqqVGREVz5ZpQ2UTlxSTQyYUCCdwZ9YIoP+XKCV7kUwRdJ0pHk/SDGE5CwibU",
+	"L2C9bwlmkVaGorpORBQJfRU8g0JyJLXg+uhz/Gs7Vqu6TBRhMUFvCJUSNKKuRxjas0fUXfwQTX17n480",
+	"aVyh7FPOUGZJc4sTFOI5+mF4/haxCC8ghFetdTHEN4Z09mNB3rc0/2bQtgPKpzySRc9vZUGg1sW24C0/",
+	"YW9FjxdvKnrPcJMEtsybIhqqQGWaDjqOSMjtPGeyFMhSFjC4oZaGvLblS+HIpQV5GdLpTHjEKk4hyVEF",
+	"ry/zoGF82pMaPGJeMOO3alMqSXbiJx2yJLIhxW6VLjYFc1oyHVZmTGbvVul8w8gvXYm33phwccW5w7nq",
+	"PCM63TgOgbN4x/drzyafZl5I2I0X5ArB2q3m4ya31Fao71TB+31f8thmjYr4nAFWOUmF1TcXZ3l6lkzS",
+	"nFgP+hLEUVEfvE3XI5+GWjaV8nVbdQR0LlJwyJcobZl0NAZZzuJTUWQUKBkZoVyk+whs7yeBq7G2wtZq",
+	"jRtOY9wl5iE+bJntUZeYx+PGyGyOLfdw3Bodug38OGytHAD5akjxJbDv6rhs6XvWpc6ITXgMLBs8WN3v",
+	"L3d7LSibfG35WJXXriJE1XKOTVaBI9kO3HriVy9FdQKFCspks4NgtqG8U97UkEn0cCwN6QPJFEyInzTX",
+	"31O2rX+iIsqVMEacL6ilXPIBAzoMV6OQSwn7mjr7dr6RdvuPqAXdfXVnrjn/CmNrjlkaFtjjNJEuicR0",
+	"1l6W0zS+yerSgX7AjVwegfR9hQS7DE1JeCv7+D+yeBMiqSvKbqaP6vA+yPJDvRkKJ2wDTTzXJUFSWe4F",
+	"jh+7ciZPWVaYKDxXJdE3EXrh19Ctd08kf9dY8hK0GqdPuDV7LCuEHtfyHUX2/agoWpZ3iuoHpThktsox",
+	"1V6p7lQeqmDtq4u0kjufq0I52yT/D1miHBZ0KL2MR77nIOy6IbfboInnsrjJEs0kimasd3AAfREESLe/",
+	"qDt0ejCD30wGd5rqadMFDYu4pvZtUySHfKW11GXw9zMcgvvcVjzR/hYroldVQ0/TMuiVhdGp6C4pk65l",
+	"GEKGkeU58E7KqFPn4qYucOE+lI7OjDvjFcu7DlEffknCpklnaHiHDKKyCQ6J6gfpeizyAidKu7GNaQzN",
+	"m1LX5J6DGTG9gJGAeZF3Twy9T1tBT1yctO1d3ek07fD7YNTuNLe95lVX+FxGCtklWdUO/ezlvb1K+1XL",
+	"sptsl2BAnlGtrtb1sh6JPrzbdlUrTsu7S/0TcjcKqTJT07wpZSrf8WNq4itj7BjZYKD4iYbIvoaaVju7",
+	"pmvKQcQYhhUKtfvpnQ/GE+WVPtKK625W/FxhsnoZcaGEOyYi4dc8Gne52XrMzdYGMdNU4COyk6L0YUGF",
+	"Oiz+OgfP+3K/awGyNXjCl3q4g70OKnCqsrLI41pqqb+0h2zpK7e5FluYBAeteJWssZHM+NoHKhYJmrZC",
+	"Y5KJPfKVSQJnNq0nvbq020IybZb0l2vNKfxAEeX6XaDl0koH0R0hMz5HT+J/F5RLlsJ57rwDb/d5OvB+",
+	"dS13vxBy6EZtbV/62K7tY/t1Na5d5qnATFSM/nHsRD1diaGoZvYljKVChscVATBKQalwv2j0rPYobRKr",
+	"EDW/ngSOZOzCfa5soHwChz4BtCfyVGRqhsq9f3wixlkwi6ONsjHyo+b3rRry15OOAcc1HZxV73zR1Ast",
+	"2yId1HKe0Q4zKpKvtL7+5Ip0sIeW9TtMrEim1+haFtprWWjqBfu/q3yLdI6QXYH2Gk00eUm7yKddJKsE",
+	"ORdor5tfpMfnYuQkPPQqceLQixbXfEEEewdX9GuCw7LWGaqd/CuGML837TcIywpsSTyefHESRbPawwP0",
+	"tB3T5dcuNZgA6uH8ej6hXLCgMJZWgohc96RHhYl4m7C3OBcVneyjpMEFfxHbNz4EUsMIiUuCyMO+6FGu",
+	"0kl1LwNinqvSQtHfPsSW1Tzsw3c9R7ojNF8F3Ax+NsIiZnwI+OZCKw2f3hpJHrgMuEP+bf1D8CH485/7",
+	"cTThYxEyrP7nP+e6ffWQ2AXEh9BytLWGH4hdR3w7tN85OxExIWmHyq+OFh8C2zThThPutNEBsq9/Ohue",
+	"/vD6on/15qb/5vzs3c3w4sfBOxv8K7ckIFCrp4ooRT0PizAo/y6ahZy0XIGZI2Yk5QyfihI5OCQoJA4o",
+	"wuC+l54wJJB5Uix0Hf5DbEYO2AJNKYs+BL53R/wFvykUEHXIi4Rn2+PmSDnQ90mmAAeg1tMWsKkp+iHI",
+	"jmMqwNv5PIQvgM5IUEci9KNsIUeAjMv0iJD4BDNiyNPtGmmklCsFHwI5ctdQ0bB9qTBpRAgptgzNcDQR",
+	"CRr6PnMbGTsilzRQwxDkIP79Ibj3yBwFcHa4hGF5upVg2xJpm+94QBgEsEXkcz9BVZWbq2ofYXvhS4EL",
+	"Uk+4TQIK64CiSUjj20n+CEKljf2v//7nQbLSB5/1JkMPB2pwB//673/aHwKf8K0RnUnFVPUZQN/QYKEh",
+	"vIM8xulSC2U4XWJDixzRMBVUcnrXEY4IzK2PAAFnqb5AGidQwM9P/MhzGdqTewxchyKMVJ1t8qgaiRfc",
+	"fgiwqmpLg4aCWvjzmqSQCSQCyfpf//3PfZFsPY4ZcUXA125bFsq0mbP5sfwQCCsLNmTCpwd7FcY+EYex",
+	"IIpgAP9KnTF0jIgHMeH+5ZnafWBcfOe9KZyzZfdZstRoBlqVoStwXnBrSOKFpMvFPozGjUPMz/gvdMQ+",
+	"BGEcKG4jOBdfdvgwupD1WNiXRQyC8btCVu7ziwsuJETY243JiVwm04Tb/yIrIGyQBPIVLMKBy+S5joPI",
+	"85HNZH0GHAkbu/c4cIj8ZUrvwbltSNEOQknYPb/QkWzyhH2ffQjcOGGKYUjFofkOe34ckqS8Twzw8wfR",
+	"pfBDrff5gwoifaj1PtTq9fqHmvEBGuGlPzw82HX0mnC5IyUihL0I/yhxfMx3BBR9ENOCAIMFMJLEaWO3",
+	"rTZKGg/aqtznLuCilzN3u2110HILQvtDsCfqAQJk932fzm00Idgl4b6wrvhbXOrEUxKIMr1oQt36B0ha",
+	"8SLV6R3UB05cNaN2T0ImlIBG3apbqisMnnm1Xq1Vt+otgaI5AeXk4L5xAHvH/7gtg0NLiUeeWdBO+bzE",
+	"vk+pS+rI5kR3FQeAY4P9OV4wZAE4Wl30NRHLd+bWerXvJVXUcvkATcsSLSGDSEEpzma+FOkHv+TLvT/X",
+	"5DcF0hE0kqxJyqwZorqnGO73QWpXeH1UjQ8TdK2isgl+mPjL2laj7E3JBLl6LBUSArjpHTHb1Q+dBaIt",
+	"uOj3CUpmPJ3icAGWL15Whzht4FsoQhWD//hg1GZxVOQ/vpc0n6ln4qQ3xyFIbDvgNMm3uvRwcu6g2Mwc",
+	"L4pYGcvzMraGmYEGAu8NXRJKECUcgQjnZ4pf4u+uI+lpkcJMJ89b7AVi1FAF74mBYlECrbN0qJqEWC9/",
+	"bl2tF39R27JO0imnLDSgywxyH7WtY2SrVqT28mG41g8DiI3XMj5W/RwUkbqsPKtM6vlSuodshEm6hnd0",
+	"XpsVz+umk1h/XqU1CUhbFILvKuFLOJu4vObD5LQjz3aFYwrffY2dO35y2KNZQts6Xv/QT9j35Tx3wESu",
+	"JdxLhs4LmMiDkYqLAynIIexA2SN4y2jBdQNwAXzV/EUNsocse5mbBHReqEs9jhH0Ne1oG2bAlGsFXBuV",
+	"j47++WfhAY1KPKD7zfCA19hN1u3bOf9y2zfhAVoVR6HSKKx5cZeBqO8SFgmHxzLRv02qI9jW2mAyrp8z",
+	"JT9ldT7QwLli2Y6IiOZLcbTKG1FuAx1VqlGpVkNTQqpyOl9QweSjU8PQyEHtF2iWhez/FFafIaxyN4Td",
+	"nKwXGsWe6io1E1mpibH+/uptkkeQyfxHe7bKRv2cvOkhn5Rar9ft/RNhg8nQqMiHdkno3RNX+JbhrMue",
+	"Y1mCFEOXhUfbqGQVKaYyV9PGtRF7bmw27i90cDY7NmVHBnAbkuRAYUvDMrylYsYFjc7SbOho6Q1pAsQB",
+	"OAw17ndQcQHSaeXztx6Mmu8Fd4qPppWNWYJML3HLPcRTEslJiZHATf+mNr0+ou7ifx14bk28f6n2bPkD",
+	"RTdt/qmQRjgiS71Ksp8qumnTTz18bfL4lAZj3xNJHluzXHHME89+IdfNiuGDz2rFHjSJvORw0TjaNjL2",
+	"m2YP6mA/KwW11z/0jkbf0TjYjdD+HmpDVpBP9sD9XPyt9Ba5pmeu0G6KKe/AJezuwKHBPQkZThhNqU8x",
+	"QaJJhHvmWYPz4URrNJAN6Yo2t9Gw8NPsSV816lgG/3lKWYSalrV/gmaQkTIh0j/7iiE7IJ+i12RMQ2ID",
+	"2ulI/ltl9CdYp8UKKh/kaWZuS2uYj+HLDLXMrJBy9nouGhGfzkX7rnzqFGSJAO3/GhOo2pCnRIw6I1OW",
+	"CjtX5Wk8GEvCTy4cjANAw7ID1lY5GzXvlAwR9ikzwiSw3lyXRvLwcWvmlKU/bgaokuXaAJB1jVUMrNmz",
+	"rHqjCUxMaJUybzMYUZFLyHVH8aJe7RcckAQQmIa3kvM1jZpW/qhuZoK3/TuUUUGwsO56n3Ddo6mOSUIg",
+	"uGOXjI5bhyOz0yQds+2022a32XXNttN1290xsRzIDofAmQgABOrP92kj9VVzS6rYaj+pjtjThfCFaMVk",
+	"MHSd6mt8g9KTVOs1K7Pl/AFaZfZkNvF3zquBT+AcN3RynEZxcH7x+dj3wWf9z6xysQyPkCBHlU4EvHwY",
+	"MN2Z1kBX9w6kfhgP0DpDbxRHIpePvzwRFUkEfor2QuJiRyVOIBzQYDHl+7lfh7CcnQbSRDhOjBDRMDO6",
+	"whBVnmhru2RP8PcLc9ohc9Ir7H/+XEvphy/1jf5cP70kEddP0z1Ud16R29jHUD65fHEoii0hs7rWq53L",
+	"AaIJlqkbofA1LAjXNh+SWqlN1nArWgAdvNEYHXe6xy3T6jTaZvvQOjRxx+2ajW7Xahw1Ry3c6cAOiyMk",
+	"s2E38GHlT4hEV6nA2JNeKWrPfueM/hq6WCyzxbR/WkK8O2T4RpHqvTSGVwx52UKgplTuZjiapLpdVh7U",
+	"8p6nlWrpsq63RhYxDeNyAytCPXaiZUjbIY7IW2FAJH3cRPoOP6uyEiqbAVMqEBKMxW2FQTIo6LQRhyyq",
+	"9dpGbaZSp7kd8LDRSUzhH4vPXwr2+Yexf4tIY6caVUlqRaZwJqVJSKvidLHQvNDc9JRCtp6hVSBMJoKT",
+	"InyZ0bKSfjj+Au1heccodu5IVJz21UN2Ql02ZPzdkxCS+2ygPzutEXzjfcIydRhGwaVwwwKm3d4/QT7B",
+	"kCmK+AHjClZAxX2QRiGGek9C4Gvi+VsSMWS3m8col5U1pFQYnnIJ2Ifagy1zua5IFC5MKCcoCJcKfWLp",
+	"TD7SXf/Ux3HHQdQvxz24Ns4iGhL3d85H5BnekJesEWtC9lQTar53T9Ce6HxxT++Iu58OQLynyHwSXSAS",
+	"KcetJEb8ewGdVuzaGopBbR1+lXNbHX1t6l7iLm45DbdJzM74EJvt0ZFjHrsWMRvjJm6N2k7HPSSpAnJ6",
+	"dY7YInD4ROaBtEjazhEet44b5uho7JrtzqFlHrvdpjlqtQ/bhIy7R0eHtQ11WliQlaFZUYLzB3ROpMS3",
+	"azlaGEg+YyyGOLKQKspfq4WEc0UeorpDr+vYFzguIDKTanhGuOzz68iWlJS0X4Qc/LTdL3Yixj8rqgZs",
+	"ZQ0D9IAUx8rpIBR6Jcegd12Ew4hx6RyQOXr//uyNHpfeF0HxpNYkJFEcBuDK2KCtcFH0Wg+ubRvA3uLQ",
+	"bRbaTgb9haLbX4QxyXrADZtCb87MZI/kVWFzIMM9rX23DE44BKyhJFQthNGqIG/uhtUBXqH4ckuznlyQ",
+	"q/K1xICfm/EC01PegoThPlLXOPgs1/JBcFefRCWQQRojEpUxe3bbatj7xbYKokEdXfGthgYikcy4XqqX",
+	"WeOFTaodszR0tURDuXPfLjK6QEv63aulfJYVqGPHbiP4CriKhE6aiMj9XKfTapyzwL+kznwlx1IJJtIK",
+	"txKUkVZUvZOSUzRaIMwcIkrSbEZ+tQ1IHHO1HFJRmPeKoTkZTSi9k4/zsbE6+o76Pp3zEzJaQGxa1SvM",
+	"QnLv0ZhB4FlFqYW1q7XkXJUyObiXUM0rg9FXoFeIQQGWCiNiJlDgCgIxqXfwsvA87ZIwLwwtE+aVjjOo",
+	"xCkPSltVgtKX+JYg5v1WMSq+HHJOxtLIVHZ31gagjeXQlmxmJhcPND6PlWBlVkSuLJqEXrtZ24jgt7Xa",
+	"1LFYbbUprGuJpPlg6N3ie0Hs+0Z2DpVXg5Ffa712uht/ez+4Hp5dvLs5vRr0h4M3wI5WjOxw5ciqQoRv",
+	"M/Zmwdjf9s/O14/9KDv2XP/pak2jv8CEW8sT/u7s6np4czW4vrx4dz1IMgVk1+F2q7LGCiytzPTuA6uE",
+	"ilqg2j+YAU4Uu1eSXvL/J8oJkEgBa9L8ZYF9xjVtQA3/PYE6eFqpBkAiHGzthEoG/bMOndfJYkVlUedW",
+	"HNCGsgkTtDihkCSAcOJPDfMtg80mmXsWPE11CBQiSEKhFeOVxeUhczWyeINTD9woWRMrtybrVqK1eiUk",
+	"klJ+KdJVuMZTdDqB1UmXwCpcAhaPUkJbtw4tfR2OnOaYz9Xs4MOR2XaOXPOYdMdmugqd8SbeQEGWq1yB",
+	"kuD+aKwoOa4JL5K/PIkbsO+6OiquxDRR4CfvNOgTEdfNg5+Ix8CODegcUQlskICi7Al+dcJ/EXAU4l8C",
+	"7i559wlAnJAEz1lBxXHlPRXCzE6btyZgchPMEIsBwIi/40QmgKrjuC+KIHFwR1w08W4niAQ0vi318CU9",
+	"hR/t3qvIHLfhdKuY24bOwSwG65N4Br9yYWE9u7DYiEWuci1KQJ0tKnLSN2xbkaO0moOKenLl8h25DEXl",
+	"O8lhzfpBxUgKnZzK2FvrKVVFPuITf4tJTIoLfPQbnmogsQaXvDyKzNWnGcLv2y2sSoOUGCwUvmvV+YPP",
+	"aq1XlgtpAmarlNcXFfwpuKrih18bvYtR7z6dayXJb+XoXnPvQPEl0E1x5EwKip1lyEPr+zeTDd2knsgZ",
+	"2TrkdwFuCG2k5R0C7A+SUFzR5xhwsOvoDQF1VbRuT7XiPVudkZ5AurX3UYTviEyVpzFY6RK/VOA1RnTG",
+	"VL69I0t+2lZr/yQLJq+C5hFeoAnxXYnuJZH53LLcrF0qqd3KJ6cItP8pUrC0sf2+WFsjLeX8YqxNi66I",
+	"iOIfgtcJTrJDCV8KD1nq1OunQAwZI9pTNj9g5+BgIZAbky5YctvuPTLvoYAqQMyAKkxMA8kWUwkSJmQZ",
+	"1JH2RQGwWWy8K7C9ttUuTM5OFFy2k1odvb9O7T8oQe8ZyfTSyrRKTSt5pgoMUm+PdZ6c5QohFqjTkX07",
+	"taacGdYg+m7mXG6qn2WmfWVZz0qtVuajRB0HPVCs/arxhTi4A+4CMPC1nlU/bjQ7Ri3y+CusLF/9ObeS",
+	"WWZVITTCeaOA4U/m67FzHN4Rt8+uJPKrfskLksXO1gOVD0PvY1Qb/Ofl4GqoGuX0atc0DBcIj0ReJY7+",
+	"hM7QBN+rfkVEIfABDqnopXWCvAiFBDsTwkSjIuw4NA4i1cOqg0Yx8wJu5Lp4ASHXCksR6QO8OR9cX/e/",
+	"H6RMulJXIa7yZFZC9H3KL8L1P66Hg/N0Ed54ruABCcK2AAuGyc1COvLJ9K/oEtQBCdAqe/BUn1f/9HRw",
+	"mcaQbsQYlueJLTEXszs+5vPEjnlMmmMznWV3DOqaWi/FSuNNomof0yaRtbTHTqY+bXXfR2jzuIvejvFG",
+	"EbqCrodvyL3nCO3Bu5zQANIvLrHLdQC9P+GGAjxhtSWCPAWjXpIQX58wvxB8T83pCQpSkuUo6u/2Be2a",
+	"9ff+TQ8VVwgYVtE/DkA2irZFX+Ecy+IQmoKaWFbJzvaQnchrG42IQwGEnIsiLhCgaEY8QQEOWi7XK4Ge",
+	"Lgqk08RLrX+XBMUW6cIJHU1jFqER0TuA8TcENBI22miBcKB/Ce0RnxHUtixkZ6Gu909EGxFuF9KAyMof",
+	"0VmkJK2vz8+1jPKqEHDIH0Y4SqIaouynbbUKwhj85S/a2hpt7fCZtbUXqbczqacZsKKPwTZi8Cy4x77n",
+	"Aqr+FoKwVdWq/Q7w+F0SfBUC9FQwomRtn84sPtCb9H9TkklFyO2seWCjvTgICXaT0pmYkXA/a1tLfp92",
+	"z4E+tnUEkPTElV3lU34AHU3Ej4noSSLeySuT18nCGtVOjQsJvTw7uU/G+5SbgYbK0yCEmPQ3FIivQmnk",
+	"lQieS6qCYapR7xb+SWkebd++tjIXWhr+U8bEf69itfviBHlxgvwBnCDG43d8Fx25V0y7W207Rw0xFfMY",
+	"WyOz7Yxcsztu8QmrSR5bL76er0jrTYHUyTxtHvWi+j4end1Nu3AtaW1CUXtCdVhGeL9JP41QPEJo4Zd1",
+	"1KB4VuyrAQEqoalkOTZTiy6dNBklFYq8+aFPQ1YnUjH2IgkGttybUntcYhB5Y4+4wtNSR0nNkZqAcAEJ",
+	"sSKj8zgoavye6XNmKH9MQJFPg1sSZjR40cZmSZMuKMSED3+9nhqp9Dxep0y0pq19Na28UvkoNeMnkpLF",
+	"AjxycZgSDKhgIGr1GrSV9VEtXdK+uxieffePs3ff3wiZe12qYrgtrltYI7PhNF2zTdyx2QVRKuQutkaN",
+	"JhzBF3fUN+WOSvppvkjlx9dgSyVf8mj3OVxTssXRtxwzYSRwc6J4hJ07JWJlrxDpjooInkpEWH4SMaNB",
+	"T3ZnTNqCQsdVWBYAZBEszUBJWWLSPhS73Ejdw1pHkWQIXIdiXB8YMAf7nI/2IGpj79fR2XRKXA9H5EQX",
+	"uBClKY+mZHJaimMxIJ3xktfKKHVbXYlpvl5sn1Qn1lJpSaoDbECIyxKexwXNPRHNrpKOwXiBbkMFoF+N",
+	"S+WG/ZT5eC+axTrNYqiXroN6OiIkAEwC2ZiagrIh8YDhBG6mXSwdvFLtgrRBg3DMptsiZnuMLfMY/DZK",
+	"t3CarWfULtR4X3SLLXULOO4vusU2uoXoZKhljCyJR34wn1TTAMfmt6xpTHF4pzLbM7Et1SweHAB5F3o2",
+	"awMcAef9qx9v+tc3iewPFbRrzlUrSB5H0iljIMzuFNKLwJSjyKHB2AunoA6oLub1vGJhpIkg6cHKOBFA",
+	"lVmRy8EnDyn+xakbmbPLIrxg+hBEan8yajFOtlGIjS9rEpV4Se0oFurHv88YlFqdlxDUU4SgchyO5ANS",
+	"mEkGx49/1kukAlNFPGh9mOo4O/c8V1xeBacpNDkTlLy26xDzGLdHZhK3wVbjJXLzVSpxnLJeNLjHa3Cc",
+	"KZakwmTOp+4HeVptLhW/315OU+FC9kSqE/xsp8srsO0AZSiJmXkM2fyY22ivID3KQEXpUdLtVKjhSbRU",
+	"mSJ1EZD087M01Zb/U23Dl3cdgdI4pJkgziOdR5JjPos03sDLlJvhS1LUS2XYS1LUS1LUS2XYt5MtpAjo",
+	"RfXcxnkIghBFdNfp8gJXqBQ5OYWLKK4aF64xHG5UrhSBOqeRAiS2IC9w/Ngl7n6CKwnfVE1QiqinHHFS",
+	"ISJt56T6Ne2u/vPvORLVWdYRvoYcl05WXlTPcem4DdwctRyzTTqc4x+OzK5z5JpdkkJbvOS47FycfNxc",
+	"oMRkNWDIKyYy9P4QOCECjTPITf1LgiOVi5MJ8WcuYXdmpLqFPFWToEwD4jTPI2mRYMjYjUA/WqT4+zQg",
+	"ovtjAuT/ofY9CbjA0HqjfKjt97K4/aJhhgBRmlMZcxEt9J6gtc8V5ToNn9eKthgbyi2Pr1whM1MIQKo9",
+	"jdVottqdw6PuMR45LhmX/V3daM/OZF1nmt85vq5o+UJDFMIuA3EUkLB2xE9D4pIg8rC/Wp2jfGqm43vV",
+	"u18UNJ47V6oJjOWiH0cTJN9Z1oSOQcuhkrZz8IZTOaitkbjU5H5W/4bvsNFNe3zsNvGR0yDdUWt8iC23",
+	"4xyT5ugIN8Ztt+usb7P8X2mPhr4zBbnLjXWXryJI+BmRAFuQiD8PvYjUPm4g4bSVWNkVX8zxDwYznSG0",
+	"UuJ/yr5ztvj4jefaB+rfgrJtNMNemDiOMyfkFUP25cX1EInjJ1ox2WhPvAA56fBFRt1+HYkmjEhw5CTl",
+	"Q96PwdMUoSllEYgIW1Ce3UM2pzwbYd+nc4a+HwxlEoENpAg9XgJCXCL0RwKY/XxoQkKJqey2+5xG0Tvo",
+	"P7fJqdsMU1ob55MCS2/MkeAB2bFts8ZwT8XOHsHM1necE/M00hbokhgr9KDz8yKkEPM4J2Q27UInaIEL",
+	"QJ2iS9rdZYk++ymNAvLgxsmlF4DjpO9dkGH726o8B5/VGq9sgCfaqjGd6+LAlfxS6fGKNXtRT8Cict0/",
+	"r/qjvbbVUB24oWOeg31fNvuUr5ZYQHaeSu0ToXJlWuqtRD68KqC+b7hVnjaRJ+maV5G2ntJqPlVHfpXV",
+	"rDkUq2jsqfsVelwIqu1fnhnZ/nVBPCWh5yDPlVwXboS0wGVZvzcBv3YK18nPQ6SVDLxiAuUzdcjWEfRu",
+	"E93bRfs69Jd1ve5WNbj7W7IMa3rcXWT6dCApBVE0CWl8OxFipH95lu0goFwTJT3ZlGO2slYh7y/rI5cO",
+	"zxOt9gSkSXZMGRdg0aiks7DqoNQKXovHKrfb62zeba+jN9trbt5sT/YpTJdJpHOkRLu+X2HldoWbtSjc",
+	"usme1gsNvPNNozBkAE/xI1Xr1WJGwn+Xr6g7dJrOJokoPGRCCplQgkbaKzRC5eSZSFcMnL7EsaOHE5rF",
+	"wQOtZupxAQUrCSikbuS+CInzf4Ki7tEAvcERdFi0Goemxf+LGo1eq92zrJpR+4mG0YSP3IL/8HV5HdI5",
+	"X6Je7RqPcejVjNqF4DHBLZIxil7Nu7hG3XoDfFZrfPAMNiINXbokwp5PXKTTcOKNr3h3HMJeRdGM9Q4O",
+	"sDMlddcLiRP5C77lBzP4zRRvM9XbTPU2U3ubKbYpdeM3mi3C99Ek3eOR2Wi6LRO3O4dmu3l42Om027BS",
+	"hW78DdduA1+HYkbr+/slp+MP5vD4VRN4SjVJheATNfrbGCT8IiA6TDh40/uXZ2t1ip4oKAS1NyfgbcSt",
+	"PmagmR8zHTYvU1YkFJsk1WQPPhjipKFBxN82pYGH/X1Nf1e5gHuQ6gdSN1FaDMSApNVNDEWU7gtYG8V9",
+	"aOiSsBB1PDuLHRU7bCUGqkeWqzcLfYrctK1Fx9HaWHSVXC7x62a9U7+6/C+PXRGcLuNj2sh+mSQyffVF",
+	"E+HnSCtTyyWIc6vV2nlqWokiVKDiVI228xkC+7ySdd9ioVXdPF+o7C+cM6hfKqZrPuYU7TzFU8gBNXZN",
+	"FCQ/vaT9PU3aX1YKvgH1dF3y39en2D0Z+DsNQKd9FjVvh3Du5djt0gF0IBjv09aVbIL4pbAsZNGqBi7b",
+	"y6GOyDLfFA9LMPLBm7Tag6uPV/3hQPslJBJIJFvrW0f9pJIug3Sb1v0UVeKeaOC2UoTRAGG0hOulKj6U",
+	"nAvQ6duLaz7qwX9enl0N3vDrKSRKVWgvMeg+O5XLth2myKM611djL/mBPj2KyIsGXkEDb1gvGvjvVwP/",
+	"B41TRpZRxVcvScN6Ki1bY86lerZ1OHIkokzHMtujRlP0f5eQMm6LtDu7WyNpf4QiY+uLLlFGUpUuT+PI",
+	"4UswNjvWYcNsO80WN0gsE6vFGXcOX8yQVWZIgm/w5a2QFxtkWxtEK3oXrO7Z64wqmCVX8l+7xRUWqiTO",
+	"lKbrwd0Sw2Qba+F5emts1C8D2e+vB1dpswyInuuWwiuGxJYZCEcp3fjknviyQwWknYMdwI08W+fidh0B",
+	"gaApjkLvUy//gnxjDWERyJcVdN1QyMCaXNZuTd9SVl5eR5eUCcAPbmjIp6MlUBEFkoTiwKUyKYZfOtG9",
+	"8WgW0uksQreUsOI2G0pf32WjDRzcsT+hnzzf54ocm9C5aI3MCKeBiCDf49Z2wJkZOPq5Kv7XmvG0FkrB",
+	"bJ++BP3FSHlkr48XI+UlTPAthwmM8hLTzPpx2bZq9bbgphVae+xw+XQhnS7WuCPMFhMsmja2GuIYJgCi",
+	"bqv9Ysy8xFT+QPZMUfuVP4xNw5UwrVnK0xs0z4LI/qj4B7tjSWHSMqr6Ohh1zm53CaK+CfwVnwc0MRFd",
+	"WBjUNzEa2BB9oTBd7Jfio+8qmiER0s/QnMa+i0IMUZoI+wBWjwOEb8ljgNALgxjfWtBCcP4nQaPIqPtC",
+	"c9hE229b2wJUrFCWdg2e3q7iBs5I2erw6s2uS8AFftg4anJp1jaPuYI0Um5e6/DouXSj9acoqzmVLZOu",
+	"Synd9gXP/Rl8o3Lhv0ZF4rkg2J9MmQA8mfIqnwHkrwp8I9l6LM0K8AJ1JXRJiPYij4SQMBugEAd3+z00",
+	"n1ADWvMaSfUOgNKgUUjwnQsKwQRHcDvRPYF1NPRIiCzw7iFo1Bsl+bAniGBngmz4+E/Yi67BecFsrauv",
+	"aB4v8hbyHdCwwvWE6jjxmiGd/WinEEDadT6rOhQ8h6Qe0Qj7tmopPCU4UMuS7jLag+FZ9XpjH82JdzuJ",
+	"COBLCT9LxC0a9grZfJO94PYnuIOV1CGp7b0Q+7StpFbb/TP/FXBhikw/cWkz0+8RwESfa8IlggMHYIqO",
+	"OrpK0NBFL/+Dchll1bupVQh/wJYolKMHDeYoN8VrPEWnExDhmfkdOc0xn4PZwYcjs+0cuSJkm86uM95k",
+	"fs3S+WWmB38WTLChT6+jTe9Im9sGFdF82KuAHQRF/EGy4aDcYT7R0ely/RO/yYS4Z2mTWdUQxHf5dpd4",
+	"jhdpaEvD0hNlxkbqNmB4ShAZj4mTMuFcj3iYab3Iekt7wCdf9iDZLWMAhpkuldIbu7Ln5OuFKD+iYe3F",
+	"UNpZXGTrplKlltITNbCsbCU9QYvLr9aD/OJBfUKrR7C6P47Vo5paaskPQo2XkoCmbHgz60cp3dXADKTD",
+	"MlHVVdnf2CO+i2YhYSSIegjLHwJ+ld+cSBSGZE26QPWTf4huywJTVtoMdgzc8Vp+yJZv1MbG9gvL/tQT",
+	"2wukWxJEnLH/SBZzGrqwqD6esxiq7MWJHGHnjp8CKYU8ohsQnAHCUxXthErq9sdECmriLg4EEglxh96U",
+	"0FiZfbVe69DS9H01ovQltwCm6K98B+dtnNU6PmZJdAzu1fI/BC9jIjZeKTKOzgTnErsfB9xQlhwcfYgt",
+	"q0XQa8/3veCWb3TkRYDCoL4DTmj5An7I7rRdkr8DCfC7k+3SVm8kXl1LJuaNJTEMJyFhnGClmTHFIdjj",
+	"iTBPrOJaryX/0kztWu/QshLhcAmZOAAwkFxvdOGGjI27bBI1cjZRK2MUWfVmJzX8+L2padR4kOCQw8hP",
+	"PtpuAe7D0i73HYXxIPxyKymh2e1ycqrI5ZOjWMLZFRf5nReSf08ydeQsZVCKVScLtS1gXlzAwE9laQvn",
+	"qsBEmWLUKkWOn+AThEfwm7zljpCZbNLnxGHIr9xjPyZ1JBFuXURBjVEP7OWdNgayJcPg/1zipnA94Zr2",
+	"PjAB2cHPFakO8wn1SR39nX9XMAlnQpy7zGU0ImMaEoQDWdgO2C00JG5PdGIBwS/GbgjnF2Pc1FFHC3F+",
+	"gGKmlCtV0WNrHNNGJIjChXDIScMJI65W8b8wWFxYpAhl+/n1JT6U7t6SInshNfECCPT3GdG3TbTsqxdL",
+	"OSkECn3CboU5Uc6xRIlV9UBfdl2ftFTpRXd40R2yuoMg5t+n6iAP4vNrDppNKHjv5iZh8qVvRp8QAr26",
+	"SgFPEycOvWgB56/vTr3gNcEhP4Q/f4RcL4CCKYJvg+D69dyLnMmI4tCVqDEJRNIB5m8TvXvEt5cUEDAa",
+	"PcLEozLek32rIeJWCd4onQcoQbbTMHnrqRNQaD6stoxW1r88y+D4agXevTL47iQIlwcLzuAc15HAThVs",
+	"R4GhOqIfsVA7ZHtggcNL9AHrOIYFgy63snso8qYkZAaSB9+QY/a9MeGXDHQu+QwKCeeFcE8qV9IQo2TD",
+	"BlIsD64oGEtpe+eXICKfIkQCd0a9INJnpB2elW6DxMOoYH8SDKIFcmlP6pnQKYGPQYUcEqe+oRCHpOPH",
+	"UN2WDZVSZkARRFodwb+UxMaT8areC8XDVT6UVwxa05ThAhgoj76o8Ip6an9k5MjIuGagR6IcfgFeI3Yk",
+	"qFYy2tSBs2557wG4lN4aoMy6GldM2ibMyWhC6Z28N1rMMqQ5uCdB6bpImCjHp45onimoEYUxJ/4TIFM8",
+	"8omg/CTSIB8L44BJ2EnThHf85d4Loxj7tn42+IXVpyI5r3tvvE8Y/nXf2O8Bu4gEQvce49SFfejxKB7U",
+	"GQsOOF+BJpIC01gKkT2ZTz31on2xNxiS5kyYkKIFEckOOJvEAgSR35lAU/E3AixhKK8ymT8jZ8iHX3v4",
+	"+PC/AwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
