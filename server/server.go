@@ -14,6 +14,8 @@ import (
 	"github.com/switchboard-dev/switchboard/openapi"
 	"github.com/switchboard-dev/switchboard/server/admin"
 	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/desk"
+	"github.com/switchboard-dev/switchboard/server/deskservice"
 	"github.com/switchboard-dev/switchboard/server/docs"
 	"github.com/switchboard-dev/switchboard/server/helpdesk"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
@@ -31,6 +33,7 @@ type Config struct {
 	Service        *service.Service
 	AdminTokenHash []byte // SHA-256 of the operator token
 	Logger         *slog.Logger
+	Desk           deskservice.Config // the Desk API's server settings (attachment downloads)
 }
 
 // Server is the composed HTTP handler.
@@ -57,12 +60,18 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash)
+	deskSvc := deskservice.New(cfg.Service.Store, cfg.Service.Clock, cfg.Desk)
+	dk, err := desk.New(deskSvc)
+	if err != nil {
+		return nil, err
+	}
+	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash, admin.WithDesk(deskSvc))
 	if err != nil {
 		return nil, err
 	}
 	r.Mount(helpdesk.Prefix, hd)
 	r.Mount(messaging.Prefix, ms)
+	r.Mount(desk.Prefix, dk)
 	r.Mount(admin.Prefix, ad)
 
 	site, err := DocsSite()
@@ -76,7 +85,7 @@ func New(cfg Config) (*Server, error) {
 	})
 	r.Get("/readyz", s.ready)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk and /admin, the docs at /docs/", r.Method, r.URL.Path))
+		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk, /desk and /admin, the docs at /docs/", r.Method, r.URL.Path))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, &apierr.Error{Kind: apierr.MethodNotAllowed, Allow: []string{"GET", "HEAD"}, Message: "method " + r.Method + " is not allowed on " + r.URL.Path})

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -89,21 +90,20 @@ func (s *Service) downloadAll(ctx context.Context, files []deskrules.File) error
 	}
 	for _, f := range files {
 		if err := s.download(ctx, f.URL); err != nil {
-			logDownload(ctx, f.URL, err)
+			slog.WarnContext(ctx, "desk: attachment download failed", "url", capped(f.URL), "err", err)
 			return deskrules.DownloadFailed()
 		}
 	}
 	return nil
 }
 
-// DownloadLogger, when set, is told why a download failed (the caller only sees the vendor's
-// string). The server sets it to its request logger.
-var DownloadLogger func(ctx context.Context, url string, err error)
-
-func logDownload(ctx context.Context, url string, err error) {
-	if DownloadLogger != nil {
-		DownloadLogger(ctx, url, err)
+// capped shortens a client-supplied value for a log line.
+func capped(s string) string {
+	const max = 256
+	if len(s) > max {
+		return s[:max] + "…"
 	}
+	return s
 }
 
 func (s *Service) now() time.Time { return deskrules.Now(s.Clock.Now()) }
