@@ -143,6 +143,7 @@ func (in *intake) check(r *http.Request, route *routers.Route, params map[string
 	}
 
 	// Body.
+	r.GetBody = nil // whoever reads the body next (the validator prefers GetBody) reads it from here
 	if op.RequestBody == nil {
 		r.Body, r.ContentLength = http.NoBody, 0
 		r.Header.Del("Content-Type")
@@ -175,7 +176,7 @@ func (c *call) readQuery(op *openapi3.Operation, q url.Values) error {
 	}
 	if has["pageKey"] {
 		parse := deskrules.ParseContactPageKey
-		if op.OperationID == opEndUserConversations {
+		if isOperation(op, opEndUserConversations) {
 			parse = deskrules.ParseConversationPageKey
 		}
 		if c.pageKey, err = parse(q["pageKey"]); err != nil {
@@ -183,7 +184,7 @@ func (c *call) readQuery(op *openapi3.Operation, q url.Values) error {
 		}
 	}
 	if has["email"] {
-		if c.filter, err = deskrules.ContactFilter(q["email"], q["phone"], q["externalId"], op.OperationID == opListAgents); err != nil {
+		if c.filter, err = deskrules.ContactFilter(q["email"], q["phone"], q["externalId"], isOperation(op, opListAgents)); err != nil {
 			return err
 		}
 	}
@@ -193,6 +194,12 @@ func (c *call) readQuery(op *openapi3.Operation, q url.Values) error {
 		}
 	}
 	return nil
+}
+
+// isOperation reports whether op is the operation with this operationId (the generated package's
+// embedded spec spells operationIds with a capital first letter).
+func isOperation(op *openapi3.Operation, id string) bool {
+	return strings.EqualFold(op.OperationID, id)
 }
 
 // pathParams lists the {names} of a path template in order.
