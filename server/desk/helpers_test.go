@@ -105,3 +105,12 @@ func (e *env) id(body []byte) string {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func mustPrincipal(t *testing.T, e *env) deskservice.Principal {
+	t.Helper()
+	p, err := e.svc.Authenticate(t.Context(), e.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

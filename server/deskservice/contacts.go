@@ -63,14 +63,19 @@ func (s *Service) ListContacts(ctx context.Context, p Principal, kind string, f 
 	if err != nil {
 		return nil, nil, err
 	}
-	var next *deskrules.PageKey
-	if len(items) > limit {
-		items = items[:limit]
-		last := items[limit-1]
-		k := deskrules.After(last.CreatedAt, last.ID.String())
-		next = &k
-	}
+	items, next := page(items, limit, func(c store.DeskContact) deskrules.PageKey { return deskrules.After(c.CreatedAt, c.ID.String()) })
 	return items, next, nil
+}
+
+// page cuts items (read with limit+1) to limit, and returns the key of the next page when there
+// is one.
+func page[T any](items []T, limit int, key func(T) deskrules.PageKey) ([]T, *deskrules.PageKey) {
+	if len(items) <= limit {
+		return items, nil
+	}
+	items = items[:limit]
+	k := key(items[limit-1])
+	return items, &k
 }
 
 func cursor(k *deskrules.PageKey) *store.DeskCursor {

@@ -188,13 +188,9 @@ func (s *Service) EndUserConversations(ctx context.Context, p Principal, userID 
 	if err != nil {
 		return nil, nil, err
 	}
-	var next *deskrules.PageKey
-	if len(items) > limit {
-		items = items[:limit]
-		last := items[limit-1]
-		k := deskrules.After(last.CreatedAt, strconv.FormatInt(last.ID, 10))
-		next = &k
-	}
+	items, next := page(items, limit, func(c store.DeskConversation) deskrules.PageKey {
+		return deskrules.After(c.CreatedAt, strconv.FormatInt(c.ID, 10))
+	})
 	return items, next, nil
 }
 
