@@ -50,18 +50,20 @@ func New(svc *deskservice.Service) (http.Handler, error) {
 		return nil, err
 	}
 	httpkit.RegisterDecoders()
-	in := &intake{svc: svc, router: router, writeErr: writeError}
+	in := &intake{svc: svc, router: router}
+	in.writeErr = in.writeError
 	r, err := httpkit.NewRouter(httpkit.API{
-		Prefix: Prefix, Spec: spec, WriteError: writeError, Authenticate: authenticated,
-	}, httpkit.JSONCharset, in.handle)
+		Prefix: Prefix, Docs: "/docs/desk/", Spec: spec, WriteError: in.writeError, Authenticate: authenticated,
+		MaxBody: MaxBody, Gate: in.gate,
+	}, in.handle)
 	if err != nil {
 		return nil, err
 	}
-	reqErr, respErr := httpkit.StrictErrors(writeError)
+	reqErr, respErr := httpkit.StrictErrors(in.writeError)
 	strict := gen.NewStrictHandlerWithOptions(&Handler{svc: svc}, nil, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr,
 	})
-	return gen.HandlerWithOptions(strict, gen.ChiServerOptions{BaseRouter: r, ErrorHandlerFunc: httpkit.ParamErrors(writeError)}), nil
+	return gen.HandlerWithOptions(strict, gen.ChiServerOptions{BaseRouter: r, ErrorHandlerFunc: httpkit.ParamErrors(in.writeError)}), nil
 }
 
 // authenticated is the validator's check of the ApiKeyAuth scheme. The token itself was verified

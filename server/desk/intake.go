@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -19,8 +17,8 @@ import (
 
 	"github.com/switchboard-dev/switchboard/server/deskrules"
 	"github.com/switchboard-dev/switchboard/server/deskservice"
+	"github.com/switchboard-dev/switchboard/server/httpkit"
 	"github.com/switchboard-dev/switchboard/server/paging"
-	"github.com/switchboard-dev/switchboard/server/ratelimit"
 )
 
 // MaxBody is the largest request body the Desk API reads (reference §1); a larger one is
@@ -51,59 +49,90 @@ func callFrom(ctx context.Context) *call {
 	return c
 }
 
-// intake runs before request validation, in the vendor's order: the route (a miss is left to
-// the validator, which answers 404 or 405), the token (401), the rate limit (429), the path
-// parameters, the query parameters (each kept once: its first value), then the body (read up to
-// MaxBody as one JSON value; `null` members dropped as absent; checked against the operation's
-// schema). Each failure is answered with the vendor's string. What passes reaches the validator
-// and the generated handlers normalised: a JSON body with Content-Type application/json, no body
-// where the operation takes none.
+// intake runs the vendor's checks, in the vendor's order: the route (a miss is left to the
+// validator, which answers 404 or 405), the token (401), the rate limit (429), the path
+// parameters, the query parameters (each kept once: its first value), then the body (one JSON
+// value, whatever its Content-Type; `null` members dropped as absent; checked against the
+// operation's schema). Each failure is answered with the vendor's string. What passes reaches
+// the validator and the generated handlers normalised: a JSON body with Content-Type
+// application/json, no body where the operation takes none.
+//
+// The shared edge (httpkit) reads a request's body before any middleware of the API runs, so for
+// a request with a body the checks up to the query run as its Gate, before the body is read: an
+// unauthenticated call, or one with a bad id, is refused unread. For a request without a body the
+// middleware runs them.
 type intake struct {
 	svc      *deskservice.Service
 	router   routers.Router
 	writeErr func(http.ResponseWriter, *http.Request, error)
 }
 
+// route finds r's operation; ok is false on a route miss.
+func (in *intake) route(r *http.Request) (*routers.Route, map[string]string, bool) {
+	probe := r.Clone(r.Context())
+	probe.URL.Path = strings.TrimPrefix(r.URL.Path, Prefix)
+	probe.URL.RawPath = ""
+	route, params, err := in.router.FindRoute(probe)
+	return route, params, err == nil
+}
+
+// gate is the API's httpkit Gate: the checks before the body (see intake). The body of an
+// operation that takes none is dropped here, unread, whatever it holds.
+func (in *intake) gate(r *http.Request) (*http.Request, error) {
+	route, params, ok := in.route(r)
+	if !ok {
+		return r, nil
+	}
+	r, err := in.beforeBody(r, route, params)
+	if err == nil && route.Operation.RequestBody == nil {
+		r.Body, r.ContentLength = http.NoBody, 0
+		r.Header.Del("Content-Type")
+	}
+	return r, err
+}
+
 func (in *intake) handle(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		probe := r.Clone(r.Context())
-		probe.URL.Path = strings.TrimPrefix(r.URL.Path, Prefix)
-		probe.URL.RawPath = ""
-		route, params, err := in.router.FindRoute(probe)
-		if err != nil {
+		route, params, ok := in.route(r)
+		if !ok {
 			next.ServeHTTP(w, r)
 			return
 		}
-		c, r2, err := in.check(r, route, params)
-		if err != nil {
-			var limited *rateLimited
-			if errors.As(err, &limited) {
-				w.Header().Set("Retry-After", strconv.Itoa(ratelimit.RetryAfterSeconds(limited.wait)))
-				err = limited.err
+		if _, gated := r.Context().Value(ctxKey{}).(*call); !gated {
+			var err error
+			if r, err = in.beforeBody(r, route, params); err != nil {
+				in.writeErr(w, r, err)
+				return
 			}
+		}
+		r, err := in.body(r, route.Operation)
+		if err != nil {
 			in.writeErr(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r2.WithContext(context.WithValue(r2.Context(), ctxKey{}, c)))
+		next.ServeHTTP(w, r)
 	})
 }
 
+// rateLimited is the 429 of a token over its limit, with how long to wait (Retry-After).
 type rateLimited struct {
 	wait time.Duration
 	err  error
 }
 
 func (e *rateLimited) Error() string { return e.err.Error() }
+func (e *rateLimited) Unwrap() error { return e.err }
 
-// check runs the checks and returns the call and the request to pass on.
-func (in *intake) check(r *http.Request, route *routers.Route, params map[string]string) (*call, *http.Request, error) {
+// beforeBody runs the checks up to the query and returns the request carrying the call, with its
+// query normalised.
+func (in *intake) beforeBody(r *http.Request, route *routers.Route, params map[string]string) (*http.Request, error) {
 	ctx := r.Context()
 	p, err := in.svc.Authenticate(ctx, r.Header.Get("Authorization"))
 	if err != nil {
-		return nil, nil, err
+		return r, err
 	}
 	if wait, err := in.svc.Allow(p); err != nil {
-		return nil, nil, &rateLimited{wait: wait, err: err}
+		return r, &rateLimited{wait: wait, err: err}
 	}
 	c := &call{principal: p, ids: map[string]uuid.UUID{}}
 	op := route.Operation
@@ -113,25 +142,26 @@ func (in *intake) check(r *http.Request, route *routers.Route, params map[string
 		v := params[name]
 		if name == "conversationId" {
 			if c.conversationID, err = deskrules.ParseConversationID(v); err != nil {
-				return nil, nil, err
+				return r, err
 			}
 			continue
 		}
 		if c.ids[name], err = deskrules.ParsePathUUID(name, v); err != nil {
-			return nil, nil, err
+			return r, err
 		}
 	}
 
 	// Query parameters: the operation's, in the order they are declared.
 	query, err := firstValues(r.URL.RawQuery, op)
 	if err != nil {
-		return nil, nil, err
+		return r, err
 	}
 	if err := c.readQuery(op, query); err != nil {
-		return nil, nil, err
+		return r, err
 	}
-	r = r.Clone(ctx)
+	r = r.Clone(context.WithValue(ctx, ctxKey{}, c))
 	r.URL.RawQuery = query.Encode()
+	next := r
 	c.next = func(key string) string {
 		q := url.Values{}
 		for k, v := range query {
@@ -139,25 +169,29 @@ func (in *intake) check(r *http.Request, route *routers.Route, params map[string
 		}
 		q.Set("pageKey", key)
 		q.Set("pageLimit", strconv.Itoa(c.pageLimit))
-		return paging.NextURL(r, q)
+		return paging.NextURL(next, q)
 	}
+	return r, nil
+}
 
-	// Body.
+// body checks and normalises the body of op (none, when op takes none).
+func (in *intake) body(r *http.Request, op *openapi3.Operation) (*http.Request, error) {
+	r = r.Clone(r.Context())
 	r.GetBody = nil // whoever reads the body next (the validator prefers GetBody) reads it from here
 	if op.RequestBody == nil {
 		r.Body, r.ContentLength = http.NoBody, 0
 		r.Header.Del("Content-Type")
 		r.Header.Del("Transfer-Encoding")
-		return c, r, nil
+		return r, nil
 	}
 	body, err := readBody(r, op.RequestBody.Value.Content.Get("application/json").Schema.Value)
 	if err != nil {
-		return nil, nil, err
+		return r, err
 	}
 	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Del("Transfer-Encoding")
-	return c, r, nil
+	return r, nil
 }
 
 // readQuery parses the query parameters the operation declares.
@@ -246,14 +280,15 @@ func firstValues(raw string, op *openapi3.Operation) (url.Values, error) {
 	return out, nil
 }
 
-// readBody reads the body as one JSON value, drops null object members (null is absent) and
-// checks the value against the operation's schema. Any failure is `Invalid value for: body`.
+// readBody reads the body as one JSON value (httpkit.CheckJSON: valid UTF-8, nothing after the
+// value, no NUL), drops null object members (null is absent) and checks the value against the
+// operation's schema. Any failure is `Invalid value for: body`.
 func readBody(r *http.Request, schema *openapi3.Schema) ([]byte, error) {
 	if r.Body == nil {
 		return nil, deskrules.Body()
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
-	if err != nil || len(raw) > MaxBody || !utf8.Valid(raw) {
+	if err != nil || len(raw) > MaxBody || len(bytes.TrimSpace(raw)) == 0 || httpkit.CheckJSON(raw) != nil {
 		return nil, deskrules.Body()
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -262,14 +297,8 @@ func readBody(r *http.Request, schema *openapi3.Schema) ([]byte, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, deskrules.Body()
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, deskrules.Body() // data after the value
-	}
 	v = dropNulls(v)
 	if v == nil || schema.VisitJSON(v) != nil {
-		return nil, deskrules.Body()
-	}
-	if hasNUL(v) {
 		return nil, deskrules.Body()
 	}
 	b, err := json.Marshal(v)
@@ -296,25 +325,4 @@ func dropNulls(v any) any {
 		}
 	}
 	return v
-}
-
-// hasNUL reports a NUL character in any string of v (text may not hold one).
-func hasNUL(v any) bool {
-	switch x := v.(type) {
-	case string:
-		return strings.IndexByte(x, 0) >= 0
-	case map[string]any:
-		for k, e := range x {
-			if strings.IndexByte(k, 0) >= 0 || hasNUL(e) {
-				return true
-			}
-		}
-	case []any:
-		for _, e := range x {
-			if hasNUL(e) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -2,10 +2,11 @@ package deskrules
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/switchboard-dev/switchboard/server/textrule"
 )
 
 // ParseConversationID reads a conversationId path parameter: a base-10 int64 (an optional sign,
@@ -99,5 +100,5 @@ func ParseForce(values []string) (bool, error) {
 	return false, QueryParam("force")
 }
 
-// isBlank reports text with nothing but white space.
-func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
+// isBlank reports text with nothing but white space (the one definition, textrule.Blank).
+func isBlank(s string) bool { return textrule.Blank(s) }
