@@ -101,7 +101,7 @@ func (h *Handler) UpdateDeskSettings(ctx context.Context, req gen.UpdateDeskSett
 	}
 	var s deskrules.Settings
 	if r := req.Body.RateLimit; r != nil {
-		s.RateLimit = &deskrules.RateLimit{PerSecond: float64(r.PerSecond), Burst: r.Burst}
+		s.RateLimit = &deskrules.RateLimit{PerSecond: r.PerSecond, Burst: r.Burst}
 	}
 	if err := d.PutSettings(ctx, req.TenantId, s); err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func (h *Handler) UpdateDeskSettings(ctx context.Context, req gen.UpdateDeskSett
 func deskSettings(s deskrules.Settings) gen.DeskSettings {
 	var out gen.DeskSettings
 	if r := s.RateLimit; r != nil {
-		out.RateLimit = &gen.DeskRateLimit{PerSecond: float32(r.PerSecond), Burst: r.Burst}
+		out.RateLimit = &gen.DeskRateLimit{PerSecond: r.PerSecond, Burst: r.Burst}
 	}
 	return out
 }
