@@ -42,6 +42,9 @@ func PathParam(name string) *apierr.Error { return apierr.Invalidf("%s%s", pathP
 // QueryParam is the 400 for a query parameter that cannot be read.
 func QueryParam(name string) *apierr.Error { return apierr.Invalidf("%s%s", queryParamPrefix, name) }
 
+// Context is the 400 of a token whose company data cannot be loaded.
+func Context() *apierr.Error { return apierr.Invalidf("%s", MsgContext) }
+
 // Body is the 400 for a body that cannot be read as the operation's input.
 func Body() *apierr.Error { return apierr.Invalidf("%s", MsgBody) }
 

@@ -136,7 +136,9 @@ func (s *Service) Authenticate(ctx context.Context, header string) (Principal, e
 	}
 	set, err := deskrules.DecodeSettings(p.Settings)
 	if err != nil {
-		return Principal{}, err
+		// The token is known but what it maps to cannot be loaded: the vendor's context failure.
+		slog.ErrorContext(ctx, "desk: a token's company settings cannot be read", "tenant", p.TenantID, "err", err)
+		return Principal{}, deskrules.Context()
 	}
 	return Principal{TenantID: p.TenantID, TokenID: p.TokenID, OwnerID: p.OwnerID, Settings: set}, nil
 }

@@ -102,6 +102,15 @@ func TestAuthenticate(t *testing.T) {
 		_, err := e.svc.Authenticate(e.ctx, h)
 		wantMsg(t, "Authenticate("+h+")", err, deskrules.MsgUnauthorized)
 	}
+	// Settings that cannot be read (written behind the service's back): the vendor's context failure.
+	if err := e.st.PutDeskSettings(e.ctx, e.p.TenantID, []byte(`{"rateLimit":"ten"}`), t0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.svc.Authenticate(e.ctx, e.token)
+	wantMsg(t, "unreadable settings", err, deskrules.MsgContext)
+	if err := e.st.PutDeskSettings(e.ctx, e.p.TenantID, []byte(`{}`), t0); err != nil {
+		t.Fatal(err)
+	}
 	toks, _ := e.svc.Tokens(e.ctx, e.p.TenantID)
 	if len(toks) != 1 {
 		t.Fatalf("tokens: %+v", toks)
@@ -109,7 +118,7 @@ func TestAuthenticate(t *testing.T) {
 	if err := e.svc.RevokeToken(e.ctx, e.p.TenantID, toks[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.svc.Authenticate(e.ctx, e.token)
+	_, err = e.svc.Authenticate(e.ctx, e.token)
 	wantMsg(t, "revoked token", err, deskrules.MsgUnauthorized)
 	if toks, _ := e.svc.Tokens(e.ctx, e.p.TenantID); len(toks) != 0 {
 		t.Errorf("a revoked token is listed: %+v", toks)
