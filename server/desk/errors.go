@@ -59,21 +59,11 @@ func (in *intake) edgeProblem(r *http.Request, err error) error {
 	return err
 }
 
-// status maps an error kind to the Desk API's status.
+// status is the shared mapping of error kinds to statuses, except that the Desk API has no 403:
+// a token without a right is a 401, as Dixa answers.
 func status(k apierr.Kind) int {
-	switch k {
-	case apierr.Invalid, apierr.State:
-		return http.StatusBadRequest
-	case apierr.Unauthorized, apierr.Forbidden:
+	if k == apierr.Forbidden {
 		return http.StatusUnauthorized
-	case apierr.NotFound:
-		return http.StatusNotFound
-	case apierr.MethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	case apierr.Conflict:
-		return http.StatusConflict
-	case apierr.RateLimited:
-		return http.StatusTooManyRequests
 	}
-	return http.StatusInternalServerError
+	return httpkit.Status(k)
 }
