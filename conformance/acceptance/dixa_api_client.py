@@ -4,7 +4,7 @@ pointed at Switchboard. The client is not part of this repository: put a checkou
 on DIXA_CLIENT (default /tmp/dixa-client), start `switchboard serve --demo`, then
 
     DESK_BASE=http://127.0.0.1:8080/desk DESK_TOKEN=<Desk API token> \
-    TENANT_ID=<demo tenant id> ADMIN_TOKEN=<operator token> python3 acceptance/dixa_api_client.py
+    TENANT_ID=<demo tenant id> ADMIN_TOKEN=<operator token> python3 conformance/acceptance/dixa_api_client.py
 
 (TENANT_ID and ADMIN_TOKEN are only needed for the rate-limit check.) Needs python3 and requests."""
 import json, logging, os, sys, urllib.request
