@@ -14,6 +14,8 @@ import (
 	"github.com/switchboard-dev/switchboard/openapi"
 	"github.com/switchboard-dev/switchboard/server/admin"
 	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/desk"
+	"github.com/switchboard-dev/switchboard/server/deskservice"
 	"github.com/switchboard-dev/switchboard/server/docs"
 	"github.com/switchboard-dev/switchboard/server/helpdesk"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
@@ -26,7 +28,8 @@ type Config struct {
 	Service        *service.Service
 	AdminTokenHash []byte // credential.HashOperatorToken of the operator token
 	Logger         *slog.Logger
-	Limits         httpkit.Limits // zero fields: httpkit.DefaultLimits
+	Limits         httpkit.Limits     // zero fields: httpkit.DefaultLimits
+	Desk           deskservice.Config // the Desk API's server settings (attachment downloads)
 	// AuthGuard slows down repeated failed authentication per client address (cmd/switchboard
 	// sets httpkit.NewAuthGuard); nil: none, for tests that fail authentication on purpose.
 	AuthGuard *httpkit.AuthGuard
@@ -65,12 +68,18 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash)
+	deskSvc := deskservice.New(cfg.Service.Store, cfg.Service.Clock, cfg.Desk)
+	dk, err := desk.New(deskSvc)
+	if err != nil {
+		return nil, err
+	}
+	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash, admin.WithDesk(deskSvc))
 	if err != nil {
 		return nil, err
 	}
 	r.Mount(helpdesk.Prefix, hd)
 	r.Mount(messaging.Prefix, ms)
+	r.Mount(desk.Prefix, dk)
 	r.Mount(admin.Prefix, ad)
 
 	site, err := DocsSite()
@@ -84,7 +93,7 @@ func New(cfg Config) (*Server, error) {
 	})
 	r.Get("/readyz", s.ready)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk and /admin, the docs at /docs/",
+		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk, /desk and /admin, the docs at /docs/",
 			httpkit.Cap(r.Method, 20), httpkit.Cap(r.URL.Path, 200)))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboard-dev/switchboard/server/credential"
+	"github.com/switchboard-dev/switchboard/server/deskservice"
 	"github.com/switchboard-dev/switchboard/server/service"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -29,6 +30,7 @@ type demoCredentials struct {
 	HelpDeskToken string `json:"helpDeskToken"`
 	ClientID      string `json:"clientId"`
 	ClientSecret  string `json:"clientSecret"`
+	DeskToken     string `json:"deskToken"`
 	AdminToken    string `json:"adminToken,omitempty"` // only when generated for the demo (no --admin-token)
 }
 
@@ -70,6 +72,12 @@ func demo(ctx context.Context, svc *service.Service, st *store.Store, c serveCon
 			return nil, err
 		}
 		creds.ClientID, creds.ClientSecret = client.ClientID, secret
+	}
+	desk := deskservice.New(st, svc.Clock, deskservice.Config{})
+	if p, err := desk.Authenticate(ctx, creds.DeskToken); err != nil || p.TenantID != t.ID {
+		if creds.DeskToken, _, err = desk.IssueToken(ctx, t.ID, demoClientName, uuid.Nil); err != nil {
+			return nil, err
+		}
 	}
 	var adminHash []byte
 	if c.adminToken == "" {
@@ -159,9 +167,11 @@ func printDemo(out io.Writer, base, path string, c demoCredentials) {
 	fmt.Fprintf(&b, `  Help Desk API token:          %s
   Messaging API client_id:      %s
   Messaging API client_secret:  %s
+  Desk API token:               %s
 Try it:
   curl %s/messaging/oauth/token -d grant_type=client_credentials -d client_id=%s -d client_secret=%s
   curl %s/helpdesk/helpDesk/saveQuestion --header ApiToken:%s --data "text=My first question" --data emailAddress=user@example.com --data helpDeskId=%s
-`, c.HelpDeskToken, c.ClientID, c.ClientSecret, base, c.ClientID, c.ClientSecret, base, c.HelpDeskToken, tryItHelpDeskID)
+  curl %s/desk/v1/endusers --header "Authorization: %s"
+`, c.HelpDeskToken, c.ClientID, c.ClientSecret, c.DeskToken, base, c.ClientID, c.ClientSecret, base, c.HelpDeskToken, tryItHelpDeskID, base, c.DeskToken)
 	io.WriteString(out, b.String())
 }

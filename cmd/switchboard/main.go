@@ -27,7 +27,9 @@ import (
 
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/server/credential"
+	"github.com/switchboard-dev/switchboard/server/deskservice"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/netguard"
 	"github.com/switchboard-dev/switchboard/server/service"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -102,6 +104,8 @@ type serveConfig struct {
 	questionIDStart                                              int64
 	demo                                                         bool
 	shutdownTimeout, timerInterval                               time.Duration
+	deskDownloads                                                bool
+	deskDownloadAllow                                            string
 }
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
@@ -117,8 +121,14 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	fs.StringVar(&c.clock, "clock", service.ClockWall, "wall, or virtual: the operator API sets and advances time (/admin/v1/clock) and due timers run then")
 	fs.DurationVar(&c.timerInterval, "timer-interval", time.Second, "how often due timers (timeouts, reroute prompts, offer widening, token expiry) are looked for")
+	fs.BoolVar(&c.deskDownloads, "desk-download-attachments", false, "Desk API: download every attachment of a new message (public addresses only, ports 80 and 443) and refuse the message when that fails")
+	fs.StringVar(&c.deskDownloadAllow, "desk-download-allow", "", "Desk API: comma-separated address ranges (CIDR) attachment downloads may reach although not public, e.g. 127.0.0.1/32 for a local file server")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	allow, err := netguard.ParsePrefixes(c.deskDownloadAllow)
+	if err != nil {
+		return fmt.Errorf("--desk-download-allow: %w", err)
 	}
 	if c.clock != service.ClockWall && c.clock != service.ClockVirtual {
 		return fmt.Errorf("--clock=%q: must be wall or virtual", c.clock)
@@ -180,13 +190,14 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		ln.Close()
 		return err
 	}
-	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, AuthGuard: httpkit.NewAuthGuard(nil, nil)})
+	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, AuthGuard: httpkit.NewAuthGuard(nil, nil),
+		Desk: deskservice.Config{DownloadAttachments: c.deskDownloads, DownloadAllow: allow}})
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	fmt.Fprintf(out, "Switchboard is listening on %s (%s clock)\n  Messaging API  %s/messaging\n  Help Desk API  %s/helpdesk\n  Operator API   %s/admin\n  Docs           %s/docs/\n",
-		base, c.clock, base, base, base, base)
+	fmt.Fprintf(out, "Switchboard is listening on %s (%s clock)\n  Messaging API  %s/messaging\n  Help Desk API  %s/helpdesk\n  Desk API       %s/desk\n  Operator API   %s/admin\n  Docs           %s/docs/\n",
+		base, c.clock, base, base, base, base, base)
 
 	// Timers run in the background until shutdown begins.
 	tctx, stopTimers := context.WithCancel(context.Background())

@@ -549,6 +549,19 @@ type Clock struct {
 // Example: virtual
 type ClockMode string
 
+// CreateDeskTokenRequest defines model for CreateDeskTokenRequest.
+type CreateDeskTokenRequest struct {
+	// Name A label for the operator.
+	//
+	// Example: CRM sync
+	Name *string `json:"name,omitempty"`
+
+	// OwnerId The user the token acts for (`requestedBy` of its anonymization requests). Default a new UUID.
+	//
+	// Example: 4c7af391-b7fd-4560-9d82-b3464eef8776
+	OwnerId *openapi_types.UUID `json:"ownerId,omitempty"`
+}
+
 // CreateExpertRequest defines model for CreateExpertRequest.
 type CreateExpertRequest struct {
 	// Capacity Most UNRESOLVED questions the expert may hold at once; 0 = unlimited.
@@ -607,6 +620,159 @@ type CreateTenantRequest struct {
 	//
 	// Example: acme
 	Subdomain *string `json:"subdomain,omitempty"`
+}
+
+// DeskConversationDetail defines model for DeskConversationDetail.
+type DeskConversationDetail struct {
+	Conversation DeskConversationSummary `json:"conversation"`
+	Messages     []DeskMessageView       `json:"messages"`
+}
+
+// DeskConversationList defines model for DeskConversationList.
+type DeskConversationList struct {
+	Conversations []DeskConversationSummary `json:"conversations"`
+
+	// NextBefore Pass as `before` for the next page; absent on the last page.
+	//
+	// Example: 2
+	NextBefore *int64 `json:"nextBefore,omitempty"`
+}
+
+// DeskConversationSummary defines model for DeskConversationSummary.
+type DeskConversationSummary struct {
+	// AnonymizedAt Example: 2026-11-23T10:02:00.120Z
+	AnonymizedAt *time.Time `json:"anonymizedAt,omitempty"`
+
+	// Channel Example: Email
+	Channel string `json:"channel"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00.120Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Direction Example: Inbound
+	Direction string `json:"direction"`
+
+	// FromEmail Example: jane@example.org
+	FromEmail *string `json:"fromEmail,omitempty"`
+
+	// FromNumber Example: +4512345678
+	FromNumber *string `json:"fromNumber,omitempty"`
+
+	// Id Example: 2
+	Id int64 `json:"id"`
+
+	// IntegrationEmail Example: support@acme.email.dixa.io
+	IntegrationEmail *string `json:"integrationEmail,omitempty"`
+
+	// Language Example: en
+	Language *string `json:"language,omitempty"`
+
+	// RequesterId Example: 9deb936b-52e5-4c44-828d-4c8d48fe0c7e
+	RequesterId openapi_types.UUID `json:"requesterId"`
+
+	// State Example: Open
+	State string `json:"state"`
+
+	// StateUpdatedAt Example: 2026-11-22T10:02:00.120Z
+	StateUpdatedAt time.Time `json:"stateUpdatedAt"`
+
+	// Subject Example: Where is my order?
+	Subject *string `json:"subject,omitempty"`
+
+	// ToNumber Example: +4570000000
+	ToNumber *string `json:"toNumber,omitempty"`
+
+	// Type The Desk API's `_type` of the conversation.
+	//
+	// Example: EmailConversation
+	Type string `json:"type"`
+}
+
+// DeskMessageView defines model for DeskMessageView.
+type DeskMessageView struct {
+	// Attributes The message's attributes exactly as the Desk API lists them.
+	//
+	// Example: {"_type":"ChatAttributes","isAutomated":false}
+	Attributes map[string]interface{} `json:"attributes"`
+
+	// AuthorId Example: 9deb936b-52e5-4c44-828d-4c8d48fe0c7e
+	AuthorId openapi_types.UUID `json:"authorId"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00.120Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Direction Example: Inbound
+	Direction string `json:"direction"`
+
+	// ExternalId Example: A-77
+	ExternalId *string `json:"externalId,omitempty"`
+
+	// Id Example: 11b95893-0514-4606-a5d8-1880172b3a55
+	Id openapi_types.UUID `json:"id"`
+
+	// Redacted The message was anonymized.
+	//
+	// Example: false
+	Redacted bool `json:"redacted"`
+}
+
+// DeskRateLimit A token bucket per Desk API token.
+type DeskRateLimit struct {
+	// Burst Requests at once.
+	//
+	// Example: 4
+	Burst int `json:"burst"`
+
+	// PerSecond Requests per second on average.
+	//
+	// Example: 10
+	PerSecond float64 `json:"perSecond"`
+}
+
+// DeskSettings defines model for DeskSettings.
+type DeskSettings struct {
+	// RateLimit A token bucket per Desk API token.
+	RateLimit *DeskRateLimit `json:"rateLimit,omitempty"`
+}
+
+// DeskToken defines model for DeskToken.
+type DeskToken struct {
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Id Example: 8a3c1d2e-5f6a-4b7c-9d0e-1f2a3b4c5d6e
+	Id openapi_types.UUID `json:"id"`
+
+	// Name Example: CRM sync
+	Name string `json:"name"`
+
+	// OwnerId Example: 4c7af391-b7fd-4560-9d82-b3464eef8776
+	OwnerId openapi_types.UUID `json:"ownerId"`
+}
+
+// DeskTokenList defines model for DeskTokenList.
+type DeskTokenList struct {
+	Tokens []DeskToken `json:"tokens"`
+}
+
+// DeskTokenSecret defines model for DeskTokenSecret.
+type DeskTokenSecret struct {
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Id Example: 8a3c1d2e-5f6a-4b7c-9d0e-1f2a3b4c5d6e
+	Id openapi_types.UUID `json:"id"`
+
+	// Name Example: CRM sync
+	Name string `json:"name"`
+
+	// OwnerId Example: 4c7af391-b7fd-4560-9d82-b3464eef8776
+	OwnerId openapi_types.UUID `json:"ownerId"`
+
+	// Token The token; send it as `Authorization` to the Desk API. Shown only this once.
+	//
+	// Example: Jx3kP9qR2vT8wY5zA1bC4dE7fG0hI6jK-LmNoPqRsTu
+	Token string `json:"token"`
 }
 
 // Error defines model for Error.
@@ -1464,6 +1630,15 @@ type Unauthorized = Error
 // WallClock defines model for WallClock.
 type WallClock = Error
 
+// ListDeskConversationsParams defines parameters for ListDeskConversations.
+type ListDeskConversationsParams struct {
+	// Before List the conversations with an id below this one.
+	Before *int64 `form:"before,omitempty" json:"before,omitempty"`
+
+	// Limit At most this many conversations (default 50).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ListTenantEventsParams defines parameters for ListTenantEvents.
 type ListTenantEventsParams struct {
 	// After Return events whose `seq` is greater than this.
@@ -1499,6 +1674,12 @@ type AdvanceClockJSONRequestBody = AdvanceClockRequest
 
 // CreateTenantJSONRequestBody defines body for CreateTenant for application/json ContentType.
 type CreateTenantJSONRequestBody = CreateTenantRequest
+
+// UpdateDeskSettingsJSONRequestBody defines body for UpdateDeskSettings for application/json ContentType.
+type UpdateDeskSettingsJSONRequestBody = DeskSettings
+
+// CreateDeskTokenJSONRequestBody defines body for CreateDeskToken for application/json ContentType.
+type CreateDeskTokenJSONRequestBody = CreateDeskTokenRequest
 
 // CreateExpertJSONRequestBody defines body for CreateExpert for application/json ContentType.
 type CreateExpertJSONRequestBody = CreateExpertRequest
@@ -1683,6 +1864,77 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 	GetTenant(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDeskConversations List a tenant's Desk conversations
+	//
+	// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+	ListDeskConversations(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDeskConversation Show a Desk conversation with its messages
+	//
+	// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+	GetDeskConversation(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDeskSettings Get a tenant's Desk API settings
+	//
+	// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+	GetDeskSettings(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateDeskSettingsWithBody Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettingsWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateDeskSettings Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettings(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDeskTokens List a tenant's Desk API tokens
+	//
+	// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+	ListDeskTokens(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDeskTokenWithBody Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskTokenWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDeskToken Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskToken(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeDeskToken Revoke a Desk API token
+	//
+	// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+	RevokeDeskToken(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTenantEvents List a tenant's events
 	//
@@ -2145,6 +2397,167 @@ func (c *Client) CreateTenant(ctx context.Context, body CreateTenantJSONRequestB
 // Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 func (c *Client) GetTenant(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetTenantRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDeskConversations List a tenant's Desk conversations
+//
+// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+func (c *Client) ListDeskConversations(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDeskConversationsRequest(c.Server, tenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDeskConversation Show a Desk conversation with its messages
+//
+// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+func (c *Client) GetDeskConversation(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeskConversationRequest(c.Server, tenantId, conversationId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDeskSettings Get a tenant's Desk API settings
+//
+// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+func (c *Client) GetDeskSettings(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeskSettingsRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateDeskSettingsWithBody Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *Client) UpdateDeskSettingsWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDeskSettingsRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateDeskSettings Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *Client) UpdateDeskSettings(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDeskSettingsRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDeskTokens List a tenant's Desk API tokens
+//
+// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+func (c *Client) ListDeskTokens(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDeskTokensRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDeskTokenWithBody Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *Client) CreateDeskTokenWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDeskTokenRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDeskToken Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *Client) CreateDeskToken(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDeskTokenRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeDeskToken Revoke a Desk API token
+//
+// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+func (c *Client) RevokeDeskToken(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeDeskTokenRequest(c.Server, tenantId, tokenId)
 	if err != nil {
 		return nil, err
 	}
@@ -3033,6 +3446,323 @@ func NewGetTenantRequest(server string, tenantId TenantId) (*http.Request, error
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListDeskConversationsRequest constructs an http.Request for the ListDeskConversations method
+func NewListDeskConversationsRequest(server string, tenantId TenantId, params *ListDeskConversationsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/conversations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Before != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "before", *params.Before, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDeskConversationRequest constructs an http.Request for the GetDeskConversation method
+func NewGetDeskConversationRequest(server string, tenantId TenantId, conversationId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/conversations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDeskSettingsRequest constructs an http.Request for the GetDeskSettings method
+func NewGetDeskSettingsRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/settings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateDeskSettingsRequest calls the generic UpdateDeskSettings builder with application/json body
+func NewUpdateDeskSettingsRequest(server string, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateDeskSettingsRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewUpdateDeskSettingsRequestWithBody constructs an http.Request for the UpdateDeskSettings method, with any body, and a specified content type
+func NewUpdateDeskSettingsRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/settings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListDeskTokensRequest constructs an http.Request for the ListDeskTokens method
+func NewListDeskTokensRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateDeskTokenRequest calls the generic CreateDeskToken builder with application/json body
+func NewCreateDeskTokenRequest(server string, tenantId TenantId, body CreateDeskTokenJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateDeskTokenRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewCreateDeskTokenRequestWithBody constructs an http.Request for the CreateDeskToken method, with any body, and a specified content type
+func NewCreateDeskTokenRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeDeskTokenRequest constructs an http.Request for the RevokeDeskToken method
+func NewRevokeDeskTokenRequest(server string, tenantId TenantId, tokenId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "tokenId", tokenId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/tokens/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4468,6 +5198,87 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 	GetTenantWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetTenantResponse, error)
 
+	// ListDeskConversationsWithResponse List a tenant's Desk conversations
+	//
+	// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+	ListDeskConversationsWithResponse(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*ListDeskConversationsResponse, error)
+
+	// GetDeskConversationWithResponse Show a Desk conversation with its messages
+	//
+	// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+	GetDeskConversationWithResponse(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*GetDeskConversationResponse, error)
+
+	// GetDeskSettingsWithResponse Get a tenant's Desk API settings
+	//
+	// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+	GetDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetDeskSettingsResponse, error)
+
+	// UpdateDeskSettingsWithBodyWithResponse Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettingsWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error)
+
+	// UpdateDeskSettingsWithResponse Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error)
+
+	// ListDeskTokensWithResponse List a tenant's Desk API tokens
+	//
+	// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+	ListDeskTokensWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListDeskTokensResponse, error)
+
+	// CreateDeskTokenWithBodyWithResponse Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskTokenWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error)
+
+	// CreateDeskTokenWithResponse Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskTokenWithResponse(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error)
+
+	// RevokeDeskTokenWithResponse Revoke a Desk API token
+	//
+	// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+	RevokeDeskTokenWithResponse(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeDeskTokenResponse, error)
+
 	// ListTenantEventsWithResponse List a tenant's events
 	//
 	// The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
@@ -5226,6 +6037,482 @@ func (r GetTenantResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetTenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListDeskConversationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskConversationList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON200() *DeskConversationList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDeskConversationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDeskConversationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDeskConversationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDeskConversationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDeskConversationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskConversationDetail
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeskConversationResponse) GetJSON200() *DeskConversationDetail {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDeskConversationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDeskConversationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDeskConversationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDeskConversationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeskConversationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeskConversationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeskConversationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeskConversationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDeskSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON200() *DeskSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeskSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeskSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeskSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeskSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateDeskSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON200() *DeskSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateDeskSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateDeskSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateDeskSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateDeskSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListDeskTokensResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskTokenList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDeskTokensResponse) GetJSON200() *DeskTokenList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDeskTokensResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDeskTokensResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListDeskTokensResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListDeskTokensResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDeskTokensResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDeskTokensResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDeskTokensResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDeskTokensResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateDeskTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *DeskTokenSecret
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON201() *DeskTokenSecret {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateDeskTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateDeskTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateDeskTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateDeskTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RevokeDeskTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeDeskTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeDeskTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeDeskTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeDeskTokenResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7216,6 +8503,141 @@ func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, tenantI
 	return ParseGetTenantResponse(rsp)
 }
 
+// ListDeskConversationsWithResponse List a tenant's Desk conversations
+//
+// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+func (c *ClientWithResponses) ListDeskConversationsWithResponse(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*ListDeskConversationsResponse, error) {
+	rsp, err := c.ListDeskConversations(ctx, tenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDeskConversationsResponse(rsp)
+}
+
+// GetDeskConversationWithResponse Show a Desk conversation with its messages
+//
+// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+func (c *ClientWithResponses) GetDeskConversationWithResponse(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*GetDeskConversationResponse, error) {
+	rsp, err := c.GetDeskConversation(ctx, tenantId, conversationId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeskConversationResponse(rsp)
+}
+
+// GetDeskSettingsWithResponse Get a tenant's Desk API settings
+//
+// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+func (c *ClientWithResponses) GetDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetDeskSettingsResponse, error) {
+	rsp, err := c.GetDeskSettings(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeskSettingsResponse(rsp)
+}
+
+// UpdateDeskSettingsWithBodyWithResponse Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *ClientWithResponses) UpdateDeskSettingsWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error) {
+	rsp, err := c.UpdateDeskSettingsWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateDeskSettingsResponse(rsp)
+}
+
+// UpdateDeskSettingsWithResponse Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *ClientWithResponses) UpdateDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error) {
+	rsp, err := c.UpdateDeskSettings(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateDeskSettingsResponse(rsp)
+}
+
+// ListDeskTokensWithResponse List a tenant's Desk API tokens
+//
+// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+func (c *ClientWithResponses) ListDeskTokensWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListDeskTokensResponse, error) {
+	rsp, err := c.ListDeskTokens(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDeskTokensResponse(rsp)
+}
+
+// CreateDeskTokenWithBodyWithResponse Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *ClientWithResponses) CreateDeskTokenWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error) {
+	rsp, err := c.CreateDeskTokenWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDeskTokenResponse(rsp)
+}
+
+// CreateDeskTokenWithResponse Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *ClientWithResponses) CreateDeskTokenWithResponse(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error) {
+	rsp, err := c.CreateDeskToken(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDeskTokenResponse(rsp)
+}
+
+// RevokeDeskTokenWithResponse Revoke a Desk API token
+//
+// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+func (c *ClientWithResponses) RevokeDeskTokenWithResponse(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeDeskTokenResponse, error) {
+	rsp, err := c.RevokeDeskToken(ctx, tenantId, tokenId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeDeskTokenResponse(rsp)
+}
+
 // ListTenantEventsWithResponse List a tenant's events
 //
 // The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
@@ -8062,6 +9484,380 @@ func ParseGetTenantResponse(rsp *http.Response) (*GetTenantResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListDeskConversationsResponse parses an HTTP response from a ListDeskConversationsWithResponse call
+func ParseListDeskConversationsResponse(rsp *http.Response) (*ListDeskConversationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDeskConversationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskConversationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDeskConversationResponse parses an HTTP response from a GetDeskConversationWithResponse call
+func ParseGetDeskConversationResponse(rsp *http.Response) (*GetDeskConversationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeskConversationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskConversationDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDeskSettingsResponse parses an HTTP response from a GetDeskSettingsWithResponse call
+func ParseGetDeskSettingsResponse(rsp *http.Response) (*GetDeskSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeskSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateDeskSettingsResponse parses an HTTP response from a UpdateDeskSettingsWithResponse call
+func ParseUpdateDeskSettingsResponse(rsp *http.Response) (*UpdateDeskSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateDeskSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListDeskTokensResponse parses an HTTP response from a ListDeskTokensWithResponse call
+func ParseListDeskTokensResponse(rsp *http.Response) (*ListDeskTokensResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDeskTokensResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskTokenList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateDeskTokenResponse parses an HTTP response from a CreateDeskTokenWithResponse call
+func ParseCreateDeskTokenResponse(rsp *http.Response) (*CreateDeskTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateDeskTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest DeskTokenSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRevokeDeskTokenResponse parses an HTTP response from a RevokeDeskTokenWithResponse call
+func ParseRevokeDeskTokenResponse(rsp *http.Response) (*RevokeDeskTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeDeskTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -9574,6 +11370,27 @@ type ServerInterface interface {
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenantId})
 	GetTenant(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// ListDeskConversations List a tenant's Desk conversations
+	// (GET /v1/tenants/{tenantId}/desk/conversations)
+	ListDeskConversations(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeskConversationsParams)
+	// GetDeskConversation Show a Desk conversation with its messages
+	// (GET /v1/tenants/{tenantId}/desk/conversations/{conversationId})
+	GetDeskConversation(w http.ResponseWriter, r *http.Request, tenantId TenantId, conversationId int64)
+	// GetDeskSettings Get a tenant's Desk API settings
+	// (GET /v1/tenants/{tenantId}/desk/settings)
+	GetDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// UpdateDeskSettings Replace a tenant's Desk API settings
+	// (PUT /v1/tenants/{tenantId}/desk/settings)
+	UpdateDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// ListDeskTokens List a tenant's Desk API tokens
+	// (GET /v1/tenants/{tenantId}/desk/tokens)
+	ListDeskTokens(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// CreateDeskToken Issue a Desk API token
+	// (POST /v1/tenants/{tenantId}/desk/tokens)
+	CreateDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// RevokeDeskToken Revoke a Desk API token
+	// (DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId})
+	RevokeDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId, tokenId openapi_types.UUID)
 	// ListTenantEvents List a tenant's events
 	// (GET /v1/tenants/{tenantId}/events)
 	ListTenantEvents(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListTenantEventsParams)
@@ -9697,6 +11514,48 @@ func (_ Unimplemented) CreateTenant(w http.ResponseWriter, r *http.Request) {
 // GetTenant Get a tenant
 // (GET /v1/tenants/{tenantId})
 func (_ Unimplemented) GetTenant(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListDeskConversations List a tenant's Desk conversations
+// (GET /v1/tenants/{tenantId}/desk/conversations)
+func (_ Unimplemented) ListDeskConversations(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeskConversationsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetDeskConversation Show a Desk conversation with its messages
+// (GET /v1/tenants/{tenantId}/desk/conversations/{conversationId})
+func (_ Unimplemented) GetDeskConversation(w http.ResponseWriter, r *http.Request, tenantId TenantId, conversationId int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetDeskSettings Get a tenant's Desk API settings
+// (GET /v1/tenants/{tenantId}/desk/settings)
+func (_ Unimplemented) GetDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateDeskSettings Replace a tenant's Desk API settings
+// (PUT /v1/tenants/{tenantId}/desk/settings)
+func (_ Unimplemented) UpdateDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListDeskTokens List a tenant's Desk API tokens
+// (GET /v1/tenants/{tenantId}/desk/tokens)
+func (_ Unimplemented) ListDeskTokens(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateDeskToken Issue a Desk API token
+// (POST /v1/tenants/{tenantId}/desk/tokens)
+func (_ Unimplemented) CreateDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RevokeDeskToken Revoke a Desk API token
+// (DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId})
+func (_ Unimplemented) RevokeDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId, tokenId openapi_types.UUID) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -9966,6 +11825,235 @@ func (siw *ServerInterfaceWrapper) GetTenant(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetTenant(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListDeskConversations operation middleware
+func (siw *ServerInterfaceWrapper) ListDeskConversations(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDeskConversationsParams
+
+	// ------------- Optional query parameter "before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "before", r.URL.Query(), &params.Before, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "before"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "before", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDeskConversations(w, r, tenantId, params)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDeskConversation operation middleware
+func (siw *ServerInterfaceWrapper) GetDeskConversation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "conversationId" -------------
+	var conversationId int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "conversationId", chi.URLParam(r, "conversationId"), &conversationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "conversationId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDeskConversation(w, r, tenantId, conversationId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDeskSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetDeskSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDeskSettings(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateDeskSettings operation middleware
+func (siw *ServerInterfaceWrapper) UpdateDeskSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateDeskSettings(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListDeskTokens operation middleware
+func (siw *ServerInterfaceWrapper) ListDeskTokens(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDeskTokens(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateDeskToken operation middleware
+func (siw *ServerInterfaceWrapper) CreateDeskToken(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateDeskToken(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RevokeDeskToken operation middleware
+func (siw *ServerInterfaceWrapper) RevokeDeskToken(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "tokenId" -------------
+	var tokenId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tokenId", chi.URLParam(r, "tokenId"), &tokenId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tokenId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RevokeDeskToken(w, r, tenantId, tokenId)
 	}))
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -11174,6 +13262,27 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Post(options.BaseURL+"/v1/clock/advance", wrapper.AdvanceClock)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/tokens", wrapper.ListDeskTokens)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/desk/tokens", wrapper.CreateDeskToken)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/tenants/{tenantId}/desk/tokens/{tokenId}", wrapper.RevokeDeskToken)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/settings", wrapper.GetDeskSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/tenants/{tenantId}/desk/settings", wrapper.UpdateDeskSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/conversations", wrapper.ListDeskConversations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/conversations/{conversationId}", wrapper.GetDeskConversation)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/runtime", wrapper.GetRuntime)
 	})
 
@@ -11654,6 +13763,551 @@ func (response GetTenant404JSONResponse) VisitGetTenantResponse(w http.ResponseW
 type GetTenant500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response GetTenant500JSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversationsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Params   ListDeskConversationsParams
+}
+
+type ListDeskConversationsResponseObject interface {
+	VisitListDeskConversationsResponse(w http.ResponseWriter) error
+}
+
+type ListDeskConversations200JSONResponse DeskConversationList
+
+func (response ListDeskConversations200JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListDeskConversations400JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListDeskConversations401JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListDeskConversations404JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListDeskConversations500JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversationRequestObject struct {
+	TenantId       TenantId `json:"tenantId"`
+	ConversationId int64    `json:"conversationId"`
+}
+
+type GetDeskConversationResponseObject interface {
+	VisitGetDeskConversationResponse(w http.ResponseWriter) error
+}
+
+type GetDeskConversation200JSONResponse DeskConversationDetail
+
+func (response GetDeskConversation200JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetDeskConversation400JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetDeskConversation401JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetDeskConversation404JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetDeskConversation500JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettingsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+}
+
+type GetDeskSettingsResponseObject interface {
+	VisitGetDeskSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetDeskSettings200JSONResponse DeskSettings
+
+func (response GetDeskSettings200JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetDeskSettings400JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetDeskSettings401JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetDeskSettings404JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetDeskSettings500JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettingsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Body     *UpdateDeskSettingsJSONRequestBody
+}
+
+type UpdateDeskSettingsResponseObject interface {
+	VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error
+}
+
+type UpdateDeskSettings200JSONResponse DeskSettings
+
+func (response UpdateDeskSettings200JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateDeskSettings400JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateDeskSettings401JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateDeskSettings404JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateDeskSettings500JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokensRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+}
+
+type ListDeskTokensResponseObject interface {
+	VisitListDeskTokensResponse(w http.ResponseWriter) error
+}
+
+type ListDeskTokens200JSONResponse DeskTokenList
+
+func (response ListDeskTokens200JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListDeskTokens400JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListDeskTokens401JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListDeskTokens404JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListDeskTokens500JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskTokenRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Body     *CreateDeskTokenJSONRequestBody
+}
+
+type CreateDeskTokenResponseObject interface {
+	VisitCreateDeskTokenResponse(w http.ResponseWriter) error
+}
+
+type CreateDeskToken201JSONResponse DeskTokenSecret
+
+func (response CreateDeskToken201JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateDeskToken400JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateDeskToken401JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateDeskToken404JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateDeskToken500JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskTokenRequestObject struct {
+	TenantId TenantId           `json:"tenantId"`
+	TokenId  openapi_types.UUID `json:"tokenId"`
+}
+
+type RevokeDeskTokenResponseObject interface {
+	VisitRevokeDeskTokenResponse(w http.ResponseWriter) error
+}
+
+type RevokeDeskToken204Response struct {
+}
+
+func (response RevokeDeskToken204Response) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeDeskToken400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RevokeDeskToken400JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskToken401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RevokeDeskToken401JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskToken404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RevokeDeskToken404JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskToken500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RevokeDeskToken500JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -13856,6 +16510,27 @@ type StrictServerInterface interface {
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenantId})
 	GetTenant(ctx context.Context, request GetTenantRequestObject) (GetTenantResponseObject, error)
+	// ListDeskConversations List a tenant's Desk conversations
+	// (GET /v1/tenants/{tenantId}/desk/conversations)
+	ListDeskConversations(ctx context.Context, request ListDeskConversationsRequestObject) (ListDeskConversationsResponseObject, error)
+	// GetDeskConversation Show a Desk conversation with its messages
+	// (GET /v1/tenants/{tenantId}/desk/conversations/{conversationId})
+	GetDeskConversation(ctx context.Context, request GetDeskConversationRequestObject) (GetDeskConversationResponseObject, error)
+	// GetDeskSettings Get a tenant's Desk API settings
+	// (GET /v1/tenants/{tenantId}/desk/settings)
+	GetDeskSettings(ctx context.Context, request GetDeskSettingsRequestObject) (GetDeskSettingsResponseObject, error)
+	// UpdateDeskSettings Replace a tenant's Desk API settings
+	// (PUT /v1/tenants/{tenantId}/desk/settings)
+	UpdateDeskSettings(ctx context.Context, request UpdateDeskSettingsRequestObject) (UpdateDeskSettingsResponseObject, error)
+	// ListDeskTokens List a tenant's Desk API tokens
+	// (GET /v1/tenants/{tenantId}/desk/tokens)
+	ListDeskTokens(ctx context.Context, request ListDeskTokensRequestObject) (ListDeskTokensResponseObject, error)
+	// CreateDeskToken Issue a Desk API token
+	// (POST /v1/tenants/{tenantId}/desk/tokens)
+	CreateDeskToken(ctx context.Context, request CreateDeskTokenRequestObject) (CreateDeskTokenResponseObject, error)
+	// RevokeDeskToken Revoke a Desk API token
+	// (DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId})
+	RevokeDeskToken(ctx context.Context, request RevokeDeskTokenRequestObject) (RevokeDeskTokenResponseObject, error)
 	// ListTenantEvents List a tenant's events
 	// (GET /v1/tenants/{tenantId}/events)
 	ListTenantEvents(ctx context.Context, request ListTenantEventsRequestObject) (ListTenantEventsResponseObject, error)
@@ -14159,6 +16834,205 @@ func (sh *strictHandler) GetTenant(w http.ResponseWriter, r *http.Request, tenan
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetTenantResponseObject); ok {
 		if err := validResponse.VisitGetTenantResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListDeskConversations operation middleware
+func (sh *strictHandler) ListDeskConversations(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeskConversationsParams) {
+	var request ListDeskConversationsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeskConversations(ctx, request.(ListDeskConversationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeskConversations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDeskConversationsResponseObject); ok {
+		if err := validResponse.VisitListDeskConversationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDeskConversation operation middleware
+func (sh *strictHandler) GetDeskConversation(w http.ResponseWriter, r *http.Request, tenantId TenantId, conversationId int64) {
+	var request GetDeskConversationRequestObject
+
+	request.TenantId = tenantId
+	request.ConversationId = conversationId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDeskConversation(ctx, request.(GetDeskConversationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDeskConversation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDeskConversationResponseObject); ok {
+		if err := validResponse.VisitGetDeskConversationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDeskSettings operation middleware
+func (sh *strictHandler) GetDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request GetDeskSettingsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDeskSettings(ctx, request.(GetDeskSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDeskSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDeskSettingsResponseObject); ok {
+		if err := validResponse.VisitGetDeskSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateDeskSettings operation middleware
+func (sh *strictHandler) UpdateDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request UpdateDeskSettingsRequestObject
+
+	request.TenantId = tenantId
+
+	var body UpdateDeskSettingsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateDeskSettings(ctx, request.(UpdateDeskSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateDeskSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateDeskSettingsResponseObject); ok {
+		if err := validResponse.VisitUpdateDeskSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListDeskTokens operation middleware
+func (sh *strictHandler) ListDeskTokens(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request ListDeskTokensRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeskTokens(ctx, request.(ListDeskTokensRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeskTokens")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDeskTokensResponseObject); ok {
+		if err := validResponse.VisitListDeskTokensResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateDeskToken operation middleware
+func (sh *strictHandler) CreateDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request CreateDeskTokenRequestObject
+
+	request.TenantId = tenantId
+
+	var body CreateDeskTokenJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateDeskToken(ctx, request.(CreateDeskTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateDeskToken")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateDeskTokenResponseObject); ok {
+		if err := validResponse.VisitCreateDeskTokenResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RevokeDeskToken operation middleware
+func (sh *strictHandler) RevokeDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId, tokenId openapi_types.UUID) {
+	var request RevokeDeskTokenRequestObject
+
+	request.TenantId = tenantId
+	request.TokenId = tokenId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeDeskToken(ctx, request.(RevokeDeskTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeDeskToken")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RevokeDeskTokenResponseObject); ok {
+		if err := validResponse.VisitRevokeDeskTokenResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -14946,294 +17820,335 @@ func (sh *strictHandler) UpdateSettings(w http.ResponseWriter, r *http.Request, 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1rctvIli46lWyejrC0A6RAinrHjn1om65Sl/Uoie7qasvHSAJJESUwk0YmRLMcjuif9/f9cwdwI3oK",
-	"dwDn/x3EHsmJXJkJJECABPUqu0odHbss4pWPleu9vvWl4bPJlFFCBW8cfmlMcYwnRJAY/noVhYSK40D+",
-	"OyDcj8OpCBltHDYGY4LOeokYIx/uecGRp/71MQy8VsNpkM94Mo1I47DBhx+7o4Ogg/f8Ntkfbo92sRvs",
-	"+AekM9zD7VE32PcbTiOUr51iMW44DYon8kHffN5pxORTEsYkaByKOCFOg/tjMsFqxEKQWD78v973mv+J",
-	"m7+7zYOPzQ9f2s5u9+u/NpyGmE9hGCIO6XXj61en0f88JXHlvAhcfcFRkoRBfiq7wzbp+NtBszvawc3u",
-	"cNdv7gd7pHkwcnF7KK90SflciPnksrmMWDzBonHYkF8uHfnPCeFyqO/kDaWj/6TvKB1/Z7hHDvw2bnaD",
-	"7VGzS/Zx80BOoj3qkO2g6+8Md3H5+D/ZH77fHAaE4mqqEnD1BUfFsW+P2n57tE+au3h3u9kd7stlbw+b",
-	"nZEb7I62h7tBu2LswnzwPuP+Kh/mU0Y5gbPxEgcXBFZF/uUzKgiFf+LpNAp9LKe09RuX8/qSzeJLg8Qx",
-	"i9UjgfzA8em/994ev/543rvonfQH/YuG05gQzvG1vCpncIgmCReIMoGGBA0jTG9gHbOx/2tMRo3Dxv/Y",
-	"yg7zlrrKt/rwPRh/frF7aBJyHtJrxGIU0lschQFKz7/8cciCORqFJApaja9O41XE/JuX2L+Z4Tjgjzpr",
-	"NjtEHbez22y3m53OwD04dN1D1/1PFHJEcByFJEZijCkSY4Juw1gkOEK+HB/asJ5ru4funnxu8wjuVHcw",
-	"Gs3RhN0SjkYslpN5tOXMVtCRP2MkwglZMYMXXK02o6Mo9O9JXa/OTt+8PX41yC0vT4YBm+CQoqsG9ifk",
-	"qiHXVeAbQh9iJeQpjtXRQH6E+ZhwNAvFGJHPIRdyhQIssIN44o8R5gijbEA4igkO5mowsA6KV79h8TAM",
-	"AkLvtxxvzi5eHr9+3T/NrYew2KZcCT/C4YQEaDhHmDIxJrGWCQ+1OuptaILncKoDhsQ45AjIXmTXQ45C",
-	"in0R3hKgHoF8PMV+KOZATcVhj0lUMmZrEU+ZeMMSGtxvDU/PBh/fnL07fV04smbUtWTkAyzkKVMUpLg7",
-	"rAjVP5n1oyhU8z+mUkfAUT+by90516B/cdp7+7F/cXGWZ1uh/gqCZ9CGOQRhgA5Grr8XbJNmZyilr78T",
-	"NPfJ7qi5h/eHB74btElntPkQq3LJJkSM5SFLqFwGX5AAjXAYkQAxxW04iW9JrDhiQAQOI45wTFDErq9J",
-	"4ABJxkQkMSWBXj3gZpdEyNP7qJxf8gtO+Pv2h5YSfVeNYRhFIb1WTCrhJEBiFvrkCXj2IcLoFkcJQSwR",
-	"iI1QjOk1cRCmKKE3lM0okqeTUQdh4HRcvsfHglyzeI7kBKwBw3OeIk2pRXEPESriuRQDcNblumOltKFT",
-	"pjbRH8tP8tw2CCxI/T2A7dJzOzfSXf7Gk8kEx3NYhiG2591wGjDt9bdPkM+iXF356phBpOPPBiB5Ipc/",
-	"S4E8DAMOtKnWts5gLge9QX8pS7/oX5y9G/RfH6FUiQOaB10ARxGbkQDNxmFE0LvTi/7l2dt/77+Ww35a",
-	"PQtteAsL7G0q3cEQW47vv+DIT+KYUFFYwOxFsDjeZjlNPbJIULwZ1VLdH1wkwATBSFV27CPP1TaHUR2b",
-	"99FkYCQVhtxwQP1SfCZQYhFtYBSTW3YDcoGgkPpREpBgU63aaERiEhhr8zFXLj2ldWxTNMOKTzI1QCT+",
-	"cLVDf57F6ZlcVM5g1ORWnvZs3JmiB0v+FGtNGVpruR9ZTcsYdKqoXWju/JirYCQA2g+2cXe44zd3yd6o",
-	"2cX7w6bUxZpSGVNXdgOgtpEcihwlqOlm2A+/OgtU5JmxSoXBy5SEdApslKM0WMN3FCdizOLwd3LP9Xt3",
-	"2ns3+PHs4vg/+68Lmq4SYziYyFVhD2Q5njL7jdpknsVMyk5KYHK/4CgCR8Qj2MWZcozihHKjL89wpE3z",
-	"IylkpWGhOWqzCT//3djvgoFfAaz8h7IV1xqQVxiRJ4fECRAWDm4x9dXgWtboQEHs+T6Zih5/lXDBJiS2",
-	"XFs4CEI5Hhydx0yyq1DqlCMcceI0ptZPXxo2tZZ791LCFQxh+GbeyVfnSDacGk7GzNH3Pj+sD+ndbPgb",
-	"8YUkqp4kuhNDByumvKDdqecchJXaKh/AgsWIE8KBrxWXSR3PU3BOWlTaOMFxiNFbNiW/L87J0Y8N4Ofl",
-	"BNXL7kyfq96TnL9bKpBS10x/1NM7QiTiBNEkiu7kEi/umHwRHso3KEfswmylUpxfnksWx3OEh9IYk7rM",
-	"v6BjNMa3kqhGCQ2kVIXz4jMaSCU3lqMOpS2L/THhaM6SWBIdS7RGFFK0g4YJDynhHAV4zltl6+7HBAsS",
-	"9ER+OGV+RnuiARakCZyg5J0hvyC4Yj8STuIXXA47UEr9EcLRDM85kksFGyRvQZgGiM+5IBOzSTy3NZpe",
-	"9beHjEUE04blx64mCTGGr8v11K9WzqgjIACERSa7I3JLogc5xCtJQtQgfX2KDe0neorZ4A6IGkBzb7Qv",
-	"6fVA0mubNLOh7ZG1OUxioiLWwupncuc2dxgdmxFogk8pwya7SpZldMY12bT67KqVNC9XzAQOgvZs5BdU",
-	"+2dKT84YU0qiVV96pW+rfdbctc7amETT14TflEWczmPCpYEkD9WPJJoieWNK3Pnz1Gh3trs7u3v7B6Un",
-	"Ok9nnfb+drtjDTGkYrebPRhSQa5JrHhBPwoFOaNRfmUrz2/I+9zHkVyoeg9EmF4nWrZl0yG0bB4R5uLd",
-	"NFh4ecketOvvwYQIHGCBqylVnfn87vRvSTxXTgvJimDNYtDxkNw1B40hJgB+tFAKW23EOkpXJ4jFgdSd",
-	"iE/CW5KPJ35pvIzZjJNYShY8wnGYsRhzzpzG5+Y1a+ofpVrZusAzoyhIDUpgkfC6J+lS3S2fS9QHcgvM",
-	"4R8ZZ1W+WRIge1HK2CL5/EBvSuKo5Igkwyj0EQ6CWIpJNkK45KjkT8pYiCk/3NrC/oS0gjAmvojmLZ9N",
-	"tqbwW1ONsGmebpoRNq1vN9UZKh3oAltvd7aJPJxNsn8wbLY7wXYTd3d2m93O7u7OTrfruq67mq07jduQ",
-	"h8OInNyJXqXonEp9nI2QZ0je07oUlwrhE1FmuXiC/zE8OSNCTUEWmzCSqWHx/Dyfsk704pql5yLPqmzu",
-	"nuczlQLOuAPWVsqNJK7UytFGKFLlVvmCwwXXqmeue5sPrMXX1Ma1vqV1cpwINpELlk7vaVTxx1GAlclZ",
-	"kDK5EeRE3gmOb0jQ4xeEs+i2ruST0oJer2LQF+ou4KVchBNGQxyVb4+vDeQXHFn36n1SAQQKvgp7Y35O",
-	"Qv8G9PVRHBIaRHMHgv830ib5l4dSfc1hqdZ9H8W6TkqU3TL91trx0v1MNyu/C6sVYXBrgE/obl4LZTHy",
-	"xf3+kc3QCMeZWydNIdnAAk0YF6jtumhOcMw3czve2d933RLlb4I/h5Nk0jjcbu9s70qZ5DqNSUjVj+6i",
-	"dlhYazPU0oXIuQcIlW9833h3CSG6/n+c9y8GDafx8kz+7+Wvl4P+iXxNRhzpLQvE90rLADsAvBY3ThUR",
-	"I01aqJfFSZXnKhcYBTe5ZNOZt5WrWB04zhk3fJIfgbNiMhVzFIVcGvty3L4AT6nUHBcZt/Wl8jMOHzJC",
-	"m0ThtZRuwISBAvS4X1hjO9JD+DuiLB1CUSt6X49Bf3AaoSATXiMpLf0BxzGey7/pgjia4vkEsjvL1CiK",
-	"KZ+RmASDcEJYIi6rjsIgP3E2oyh7GFyKLBGaC/5dLRObTDGdv8jbUJLoK9ldFdVTxUDsfVsy9rKzUaTg",
-	"YzpNxDdKxlLWD8Eo/QMJuoVekxFOIqEG9bR0LDc3/JSQY/W4pBGLtPPTewd3GneeSBNI8wLYOgQT/Pkt",
-	"oddi3Dhsa+6b/u1Y2cTv/9fVVeK67kFT/fc1/Kfjwn/2d+A/PflXe3df/qfjum5T/bcH/+nsqz87B+o/",
-	"b+A/O/I/264rH3nTf/Pmw9Ody4ywVp/QBUFliandO57g0oOZeYgWJ9Y7P0Y4H0XVugAS45gl1+Mj+3rI",
-	"kbZE9BlT96i4d+/8GKapxeKYRNOA8Js0/iNXPicOrTsWBWKEOe/BKq/JROS0tBovbWp4hTKpVf7Qhpde",
-	"Ve/nnoM8HefyHNAhPbg1HOlwl4cYRZjflJgoxodeMOgjLI8K+ayisVIRCyThzMZEnSBvon/yEFcMU65t",
-	"0ca/AK87V+71Ws51dExvWehrcyuh0gLu6Ufkcdom6KVyJrbyB7WTKkrf3FEVoYgKEtcsDIaYsZrxwny+",
-	"xdkUDq2amnZMlx5eE4ddQ9n+jQ35RUIXqfLf2JCr+LqPowjFmB4hV5L2D/1BXrderjE7jQmEeFe4nOXQ",
-	"T+SNUrKwWTkDUrFXK8dKxU6dSiN4e2cNI7jII9msoQfvpMtUuewnepL5QXszHEWeSiKOCY5gwEfIM+Hg",
-	"QzBkAsUfh3PkcSLgdZ7iLNgypjybX8r3gqcH3pPnlObHMkYJ7FplH9/NODMZz2quoJLAtufnfSJtsSxx",
-	"z9K2RD7desyiAGGBGPWJpK+/o4RG4SQUBR/czioi00JXj7KQxoAnhJvUjOxGeyw+uyXxCi0rVVpsTep7",
-	"UF9qKHMh70Fee25by1yqxyYB3qiv10RII0ur1pJqTRo99vNaX7UvCfyYuU+XCmu4Lf0wjjiDrxP5cxOO",
-	"UHmgqOrDxr9aQjLHl2dod/ug2UY+C/KkopQEFX01Viamc2TetpyIIMhD8jRkl8zh5u8fvnTK6uTWUsqr",
-	"3J/fBbmyaeiX7MmbmBB0Q+YzFgccTbDwxyRAmKPZmEUEqZ/xNQ4pF/l8P6lbLd8WlbIA5WqgIPz5znht",
-	"CwBEhJWmezc5UW4d9lCEhyRKTV0TBciKj4pxxQQytcOC/djzJwT50o6YhcE1Ed8JZXOfTQ230YxOkh6k",
-	"F8xiyQM/lBko4NnEKglPiTEoioJMYslsfRzH84y+h0yMF8g7/42UtJfpZEADl3LIoMWFVJNT+8GpTVWg",
-	"3o/QCsRxmUynLBbfhZ7vZBWAi0fmLZuR2MecoIjIoXIHBeF1KIw9Q0mMxvPpmFB+hNRGSFKIQ6lXjmI2",
-	"QZ5cIk+Zk8rhkD9M2Adt2Fqn3e3qZQIR5TYPPmzofzQ//M38tPmPf12tVleRQloLtsbmp2mkK9M5X0NA",
-	"e2E06gWVw9FPrakia1PA6OplJTrFSplCZq9dF2knTVtpsif9wY9nrz/Kq723b89+gecueoP+x7fHJ8cD",
-	"+LNQG5ezEspGVZImkuZg5qnyF+C9UMoQM3rtIIonJi1EVc6wWNdq+VK3V7Vr9verKqlX0Y8ZkqPWuXTr",
-	"bk0S8hqbViumurtWTHX9hIXXuvwPXGQBmRKaVgnKt2diMp+I7iBPxeo8laIdk5glgsi7MGfUOwIxMSQl",
-	"qk8xSbheTHL9zJzMJ74szJ4RSxrBJRQCuCjkTxNc/1RAdFgbrGGlb52TTyVOQMZDU3shbNiFiF0fIRVy",
-	"iOYopJJQuXbJpWPr1stsqxO1hsOjQtYLwc5PWVy5gD9hba+m+1VxYvjO23BteU9uDTZKLSVG8YKyyBz5",
-	"LHojXXu5SI8eJ5884zOIMBcIPpwW4qZFRbqo+AVHHpav8yyanWF+hKaYQ4ILzu4QynAFoxKmow78iEUR",
-	"m+U3drvGxhZl2q0OrWRTrNwAE55eXIBbQgMWv+BoRoZjxm70/OVruIOmUcIhKxlKXi5nofDHQ4bjQAU9",
-	"DtHP7/qXg+Oz048n/cvL3g/9j28uzk4+vrvsXzgV11S8G7Sa9IaB/O/J2elx763t/Uqvv7ro95Soy356",
-	"2zs+yf900X/b713mf3tzfHE5+HjRvzw/O73s5+9e/O2kd/FT//XH3uXHtBY1/8Tib8Vx9S9f9d7KHz++",
-	"/PVjGtsvvzw4PulXXnz17nJwdgLyOrvhP86PL4rrcHapHzg7Oe+d/pqbT3FTKi8ujtTak7xGUbIFC7xP",
-	"uR7v5XO0CXWpw3CVk3CVa29lcL+eztBeOw/LOOLW8Zw9oLOrwq212o91h2yIFcl5bEroW1ZWmLHKuTxm",
-	"UQAIHrlxt0ulYupvqusQWjnRRCVSPihlLKaP3VEFqpU+pnM8MqrJnZ500TIatEjXyU6stYX5dNNshUpl",
-	"E2ziXbQD5Ryurx5oHJniFhZFqn5t9VihQvsOwWfwmyvxP00KbktT4JqmoH5KSEJszViMSUxUGarKcSyq",
-	"t/nV0dXOK8hyZy2yjKXRtjxzdhphP03nlfcD+MIoy3zRy+ugNvo7GhIuioc2jf2UHmDus5isGIM0iORn",
-	"4d7U/5gu9QYnBHlRyIUpDoAN1YnG6VDc1kG7s2MvDUuGEbEzCdulkSqaTIaa24RlKqebDsmEN9LKdHuY",
-	"WKiMC6hHFpIC2g7qoH/+13+nedVAT7MwIIUgyHqJjTBKvblmgR2LfqoPQu0aqMpsLsyzgkeTHn6IKENk",
-	"gsPIkf/yYjI6DnT+hVbSTQK8STYhSLBpE8rh0oKUGeR4Kb9EyCEuoCxmSO2SLyKfBV+VW740CzkI+TTC",
-	"Cm0mb7H+GyPoHYd1XUzpLi3lWpYreIdaLgWj9XJ+UjqLlNFo2RnWi97VU4LW4ylltVvbNWu3XqlZlsQe",
-	"aH5++Tr9+nHK+nVhj1HmtbdmmZeql1hcDXNM9QExN0I9jGExqihGrk0tWTqAIlXL51PUipiRkaslshKn",
-	"RYzHkmo0q7Lk7iNX31TjLxv4g5aVqXQkVUOClPzQ1dH1ismOVeIdPKGhrOBlkzk6wbE/NjlOLfQjm6GA",
-	"oWNwNmBdlv2PerrlQzm7atdvfWkwSs5GjcP3i/r1l9qq94dSzIZUNKxd+XUeYVWWyv6omi9drVFZ97W0",
-	"2MswwzzzNyexugDMPncWF1kq9ROypq6e2m1rauuphrFKa88+UD1wfejvWs+mgnCC6wp9p1R5ebBatScs",
-	"/FpS7Hy3yq+Qn4SUrEAhCXne4qkll6uFnAWdsCAcjnSsKubCxlQQOVAU8lk8nPj7zmrGapeJ6Z3Nc5Ol",
-	"PONHjQAwAKCi9bhGyHnywIAEwgwjTz1dF0Vp8H1MPoPMxb6ARMHLMZtRZWow6hc0fTdFJsBDPyCjqr8b",
-	"+cC62zzAzdGHL1336+o4uhq0k61H2ULb6Bvl9rFU/2gBtsQ4+QFhZjZmaBYzQWz0EdsZ/+6yf2F8xmll",
-	"m/VD793g7ASc19lvp2eD4ze/Hp/+oP3Llx9VBZz92KtX/XP5lPHHL95SdH8vuUN7w6tvMICUi7dATL16",
-	"EMYdb97w8fzi7OR8UDKh169t33npDf1Vt8CiLBnNSe/iJztMkV4qKS20Hls4Elb+17rO+qU9CqymBMZu",
-	"V2lNPi4CGdVrU3BHGdlZi0FU5BjlE9CWZHs9bCbWUp3H6tGgXbh6GKvisdaO38Hvqj5bX5Oz6avelPiq",
-	"UV8SPybrFxFSMivB5gzBSJAvdBBfZPXfGMkX5l89BjWlsnHYAm1MYnJkQVOjG0KmulBSLswY83HBtfV5",
-	"++b84NNF53awP/t15/dee/iqG/T3Rj+44+Pd335qvp2csvNPF3yQPJ/ZZWc2t5V3OsLqk4uVKHISnoJW",
-	"5uiH/gC28wh5MCsFZUlIQJRjgoBr5fzscmBL+uI6ZEurryyKkTtERc5olmqfLzbMwFqram7XtqjyaUkP",
-	"HVpznjDicv5UQZalRC+newl3Lgl1PFkUI5eVZFGIU4hvZLtk5ll6vORdd5CNqjSmvmg0rs+lPEO/tHKc",
-	"l2a71oxH5uNkxruRDdNBUF7qtlpttBEzjfPIUBcFxA8nOOKbR8gTTODIM/b0hGCall+lb0IzEl6Pherr",
-	"oYSNAgN4gTw9il/gDu6VOFDAJsXUzx93t7V3v+hcaRymfa9XlkYB7vlKnRJhzXv/Xi/MYHke7JVAAoU3",
-	"3jN4umABC4VHk7lGbe9pRiEWkg2sXNmhOWdcGLBdbTXfrR5hESd1MMb0hv8L+iWMIhQK0Cd1nx0yxTEW",
-	"BEUhJYhRNJkrhNEJoeIf303NdX38UoamjAsonUuhDx4BuXS556SyflrSgPIKPzgFGFBc+R8SE+qDs/Hi",
-	"TVNqAu12p9N03W5HxbAwJ6p8f4jpDcL8hn8v5fd1F7oAZbpmis9El2Rk65twEv9P/WfLZ5N69kB1PL4C",
-	"7wY+vGw+d1AOlqQhn2POK7KG5VNoCjDQ+hzpKgHIVJ4W0/XWAD9dPyiTR769X0ymEEK1cbNOrSxb65/K",
-	"saf8jjoF1rjy8iZK7gUL1HGRCsClyR1KjgBACNV46Rb6Xw51LqGSswe2/XTa/6E3OP73/sedhtM47b8b",
-	"XPTefiz90f73+dnlcXqD/Yf8WG6KuTuXFzrkY5fWOqjKkfsDz+Mi5n/jGM1YEgVyDcckRgJHN4A6TxG+",
-	"1jVp+RpOt+xcLpCMHvHL+X1QDbLxFsuc5vkErGtGuGkWkuL1IEHwJC+4bLoBw5qnAXiEh+yWoNkYizQe",
-	"PcFzdB3jilX45hm9Xr4P1dsTvJyXrS4zpUr5PLfcQQrTZlzm3mL0wcbTGxyf9M/eDUpOR3rLXU+GPOTB",
-	"gBkedTdKM/kc1UHQIzQkPpto0AGlOb3g+UhlntieCIj/O9RAYLXLydKKsy46yxQv8Q5znRfUVhwhr2dw",
-	"XzWyi4KK0uBRWAisgAkyL4dNsDrjGPAh1VsKsRlzfZEs5SuatziW+giX77JnkT5n/2h9Q046Z1Wv6RxQ",
-	"T4FHCftj7R9I1YEW6lkrpS5q6z818yvcABupQ2HzEP3//6++H/3v/ye7Cf3v/y+74iDOshxPgAngaEjE",
-	"jGi4LHUbIEQIEh8hHEXodxIzNME3hGvfphqiu8qzULUGws4t5hPGBGx5+iwCs24RwThFKsxnFbcfzmux",
-	"bMQpNiKAZxyidoYxVjJGuYF4wnRVr5mtDgtLG3aC6XxhMVRhwCL+BvIZFTgs+vNa2zsP5l1ZNnVzn5p6",
-	"jl6yxGMa5OeSVj8UxnzPFPCotKKlgrhGMSFWn9k2+uf/9X8jU1SxZS6gDb2XaTXU5sOSWFyhIK86EnDo",
-	"tdpc/zg8nJPoQZxDFwkFZ/y6OACUEj81pvLrpmKWyLoHNhVthEFEIODWxNA3kFGrkUJ+U7dXgWJdM+VI",
-	"LcuN+iG9ZjZvGjOf8Dytd7qrvjEmePpyLso/geRVue9JARv9oLu9197vlkEyL/1azHnFxy4IDwNARCET",
-	"ybzyk0Ibrjwfscpi0ekugVTmpWIpSBQVlrbd3dnr7LtrDrBIfBYF5HbDXjZrUmW0d6kR4e6IjlIFpUfJ",
-	"TIPRyQVY3QH98TD2KiZ9N2TrtGxeG2dpUKFE0Eur84xG8580pFTJQpHPEPwAwRWqrneasDhBGxnulAOl",
-	"kj7mZBN8NBDAIAOmlDLuIRhuoYQywjOehOL7hppaAb03sOVrduMRlMfwFK/mF6OGQB2ONvegCtUp7W6i",
-	"kjSw1duZ6fbi8uGY/Kb6bG90XXezdgLnAqx62VxVP+wKR5G6mGZXSK2H0GDKQiqKU66dVUo+C4C3rRxN",
-	"Cjw7GMeEj1lUolu8JZgLq/bNwNsKhpTVB+EIpRqlABT26AsC+n66hIGzLWPiAEJr8hCHLAgJRxvekAXz",
-	"H8Uk8jblSFOEXONKklxrmqLoHqEYz9CPg5O3iAs8h7yBeo3YIKg6YNOfSopNtKdmaprGIhGqCpOcOE6X",
-	"IIfQXBpQh7f8gsMlYNLhRCFpS8MetiycIBab7IgsB30kSIxm49AfL0TPjbMKPMYLQ16JLV06cu2HOY/Z",
-	"ZKqc1zWnkCbGQxSIh9D+MuuwB87rkE7lrdaUKjIs5UmH1Kx8HsN+Hbjskjkt2MZL07Tzd5sc4oGIKlfi",
-	"bTgiUiZK7nBiIK4VpLYPGgq8QRI7+TwNY8I/hrRQfdrd7txtciJW8utNGJGfEyZwhQ71ozHqhvJ60cmp",
-	"X4JGYSQPZX4SXjKV6vPA+pK3mUG8Qg9ZgSPA1Ve3qqJn5RM2GCnAvEfQo1/ybrTQND231W53f2dv112q",
-	"pJUS8AKee883JavLdv1dxWPrIcRLGgBctrQewSZ2nJdx+WOTFSaEgGibiLIuJ+vSR7EWoGoq1eu2jCXY",
-	"XLWE6S2cvMWjZAmMapGXiWanRLMrgheUn4cyTVRBEz4KmJh7n5rYRq0e/jUy1FbiJy4HK1yAEVyu8NvY",
-	"Etl7ViU2qk24Q3RVmQP1Y5l6t1cFMc1rq8dqggQ1AQQXMyDzmi7JN16003IPM8w90DwBxCA/CO45xk8d",
-	"Thxd4gTn1dHe0Fw5m/rJijQ8ZrfSRypxXwoyJxmGWcqFkBNgd0l9E9wD31JDt53vpMvqHSr1H772vtCT",
-	"dYlVOsM8i0JuSJrIlqR3fvyCI896WUEH+S5r//v2AXcKCVjaCx4THHA0IfG1bt96x9L6XCv3EhP2W2xE",
-	"e4+i71QTuqjIKFCRXnkNXYe3RPN3iyUvAF9K+oRb88eyRjrFSr5jyL4nyoLzxfCIfVDKI/TL3ITdpepO",
-	"7aEq1r68hDa986nwI/K9Uf+SABLfb6fiJ0e6eMxOxX88XsVD9yguBbFo5BhCjpEVOfCDgFxkXth1AxLK",
-	"z6o9wjmXyQte9LGiHvySJlCkDQHhHTqdgo9xDE6kUADYlAipL7K2GCOW0CDnw93wMSfNkHJCeSjCW+LY",
-	"DTPKGimnjdSWd2zKeq59dRo3VhDFinEY9EQnA1TUrOp7i3pU9z+o7IWoKy/zzeEAfMwg9a/qkzhU7de+",
-	"i/YW5UnTN5kLRtNV6fnKYWese8ZMuOAu2Cu1sdycfIKD+onFyLuEYLKX37haTccHNQBBrC7CX51HKi24",
-	"oz26vx7IRo3J2nAVpbL6gKiaj+beaF8a4AfSAG+TZlYNskceBPxkUIKEAou/ylX1rtq1XNJBAYIfC/1B",
-	"VWKCVOYz5ZuLUOrblS7hQ+Tp8Ign9fHSFGW04WVS00M6VXYTqFilz3sG9U8nK+pXpun1+VTF7OrCbisZ",
-	"u15KdqHbk/JoCSY1VWpVOmhX1w0hUznHUPeZKCnLr4SNfvD2dPtP057ur9mP7g+CwV6r59tzk7dvo8nb",
-	"X7Cr26IIAt5rsljuxn3N07X4r+nGWsGHayRaXRDAiFZnDu5X/RwNIWTNzQzQ9V8sjypdIBWcMRZ2MY/K",
-	"XiW0oXLSdIaUqVa7ez6UatK/TlJUcdTyvmVD/nayooDxZINzWzt/aAaUlfSUDWoxp/ABE5vSr2x/+zlO",
-	"2WB3XfdPmN+UTq+977poY9tFk5Bu/qnSnrI5QpIT2mh30PiJs58uBYvlmfsk77ELlcryn8CehjQpa3tM",
-	"QhLaaLsuOglfPicsLSQspasF2UpoY7+4z3fPYipoQtBqzU/iUMwv5YKoPYdYzUuC46rOX6Yn7QuOsLxX",
-	"UWgLoIHkWyRnVY+nXxwLMW18lR8M6YiVUFaxPxYcAClyZmMmZSOKE218qtSOQ+0N5CogrYhQCgLVDlek",
-	"/bnki/imc0W1JhaTgFAR4ki1BzXZ77bzCvEwMFns6GdQd3Z78N3Q114uywUGN4MjmnDBnSsqNxc6gUXs",
-	"2klLpnRGCpQLtK7oFf3b33qJGMuxKDHc+tvfoHByzOLwd/jlEKldQHII27611vAD8VpIbof1u+SIKmiq",
-	"3Rv6q8P5FfWaTbizCXd6aAt5l78cD179+PKsd/H6Y+/1yfHpx8HZT/1TD9x214QSKNA3yAmqvpYLDOZe",
-	"gKaxJK1AQf6pGWlRKadipCaOCYqJD1YJxLe0FxcpYMGslYuNXqY2o4DLBV1+r2gU3pBoLm+KFcIuCoUK",
-	"/YTSAK3uU3KUq1WFTjGQTZ8vxeNXND+OiUrDlPNQLiY2JbSFVGzUWL++6pGi84diEhHMiaNPd+BkqQRS",
-	"r7mieuSBY8LFm1rns4gQkvU5mmIxVhlM9j5PsNRXVVY6NcNQ5KD+fUVvQzJDFM6OFJK8SLe6V4huFCJ3",
-	"nBIOGR4qNWAzBYXXm2sAD2B74Us0AMGdlQnJIYlxzJLrcfEIQlGq98//+u+tdKW3vtg9Er9umcFt/fO/",
-	"/tu7ohGRWyMPlZmqPQME5Yhzq0HNVDWBTpda6fPZEjtWaJXFmazV07sUWMqqv/0N9RAA+C2U4mkjDvCH",
-	"5IkfhgFHG3qPgeswhJEB10gfNSMJ6fUVxabKPIuqK2qRz1uSQmdYqUYc//yv/960M38hI8Lrui7KZ//K",
-	"Y3lFlTUKGzKW04O9ipOIqMNYEmZzgH9lPj42QiSEpIne+bHZfWBccufDCZyzRa9sutRoCoqhY+ugIb12",
-	"NPFC+vZ8E0YTJDGWZ/w3NuRXNE6o4TaKc8llhw+jM126jCNdc6UYv24TvikvzqWQUHkhQUKO9DI1m3D7",
-	"33XBlgeSQL+CC0wDrs91QkUYIY/rcjI4Eh4ObjH1if5lwm4hZuJo0Q5CSZluv7Gh7lGJo4hf0SBJmWIc",
-	"M3Vo3uAwSmKSVsKrAX65Uk2WrxqHX65MlPWqcXjVaLVaVw3nCvr4Zj98/eq10Eso5tMSEeLCRH6U+BGW",
-	"OwK2CohpRYB0DowkddN5XbeL0r7JnqmMvaFS9Erm7nXdHbTYQdm7ohuqsogirxdFbOahMcEBiTeVgSjf",
-	"EjA/mRCqKtrFmAVG3umPg6oEaWSDwbkRUaHgJBqp4zciM9M1VNFsSmlDMlKoe3NQEOTCwCY4ut7pikKV",
-	"SxPiunCCQsoFwWkPJFhppJTLQ3WGXuIAaR+Qp63cCY7kLYBcAxc0/lisJ8uv6AZGk5DDsfV+ZFx4DuJ4",
-	"vukgr9veA+nnC6ULvoHsC8+sj6eueYhlpTle23WbPqMipAnxnCvqdbfbZlDoR/gm0v7+AWPoLY6vTcNy",
-	"q8WqGqXcPj1MRD77hARot4t+Cl/K9+64bXTKBDqWqqTaJDNpbxBjykckbvapzwLVLNkaoz9O6A0xPaW8",
-	"HXcnnRNs5C2JOWQGyWfkKcMUtVufpaSHnVCtpfRb0ChW/bBDjoaxZAuOOj5EHki9zaqHO2UJ9UmAInBP",
-	"6dtCaSzG1+mHRKqXgvoNIK66Ay0I7ziUJ5cDXL2aDyzJFgf1Bb6k9Ju2ixTNsVsSO1DhD2TiXVHTbU6l",
-	"JtiUlKl5WUGrfNSPGCdBCw0kOWI6VwW2IYVUIbVlG/JcQophPHeuqFypTdX0ewh9uMIAvRu8ae6ntsPp",
-	"u7dow1POOBe0GvRvl2enmtrllmNohMwoUReU0/EKEitDAd7wM63By6k0nIbeucZho91yW67pK4mnYeOw",
-	"sd1yW9sKh38M9sHWbXsL2Kf847oKUDnj31psgo0rl0mx3gkLSAt5ku9fJBSQMHE0w3OOXIBXbqnOiGpD",
-	"j4PGYeMHzZgbhZy1juvqYnJhwNin00hr1Vu/FWGWvjT0NxVWKrSib2jh0HBUPXB5w5Cv2sDBqzM/5DDB",
-	"3CmrgZTyTL6s67ar3pROUFqo2iYg0HlpR812+UPHVJCY4ghEj7LzkskEx3Pwn+FFi0TSBr4GyBQ1+A9f",
-	"ncY0EWWRwVstdnIV0PIgzHAMSrNHpViQW10pH6WANpJ+hudl2gQvqhN8hT4BRgC8Nw7k0QXUFMkqhLIo",
-	"5SX57hbS/lqtT9rkeY1DqkY901xGPoUVKpCtVQHGB+QjyedWVYfLF3Vd9yibcqbFULaoo2yirnuAvFdn",
-	"p2/eHr8aeIuH4dI+DMBJXurMh/rnoIzUda16bVIvFt9/zecO6HjcA53XTs3zuu4kVp9X7dABrF4GCWIm",
-	"KVm5rKV6IYcpaUef7RrHFL77Evs38uTwO7OErnuw+qFfcBTpeT4AE7nUMIs5Oi9hIl+dTFxsaV0aYr2M",
-	"34G3DOdSPQcv3DfNX8wgD5HrLXITymal5szdGEHPMlDuwwy48W6Cd7H20bE//yQ8oF2LB+x/NzzgJQ7S",
-	"dft+zr/e9nV4QJxBBFUqjQDw4y8A/zgoQ4aBc59HsNGKjAGyURq/tjU3pBosbUA5XEdZTFxyDBzpRGGM",
-	"AizwEHOy2UJvWJxCSSF/TPwbjngiz7k2tSM2a+oBglaQDrI5ihgL1DOQo84zlzaKGA68Uo3WACfd93zk",
-	"oJS288BGnW4OhChFFsqgggyYT+3TYoZdcV70VgAo43USE+6oRvN3o/Ac5aVZgYVdB0+ZRX2XcDkjP6vQ",
-	"tZT8lD9X3eUgFgXSOAOTcHHf3qYFpPzeG5eO632uKrqqFDoM6lc2qyyoYrWyVZysKpKhJWi9bbfKjCt2",
-	"Xk/nD7Rv5OjMMCx6MPsFhk2p9vEKVl/a+zqkqTyn6XqhYRKatshTVbiTumvfXbxNExRzxZFowzMFO1/S",
-	"N30t1u20Wi1pyQN30klEqmQsIHF4C94S7TIzTbPzBKmGrmuz72MR1KSY2kLVGtda2kF7Te73xxyc9Y5N",
-	"1ZEBoLG0tEF77uQr3zI145JO3VnBmFh4Q5b0uAUhI4v7bdVcgGxaxcTwr04jCumN4aMZ+EOeILNLTmOK",
-	"YzwhQk9KjQRu+lez6a0hC+b/YytUvL6kPH/xA2U3rf+pmAksyEKzzfynym5a91NfvzV18BWjoyhU6ZD3",
-	"ZrnqmKex3VKumxfDW1/Min21JPKCdmRxtHspR98zezAH+0kpqLv6oVMm3rCEPozQ/gHKZ5eQT/7AvS//",
-	"VnaLXtPjQGk35ZS3BWkafKlFksIlpikdaDhHmPtEhXw9Tj55DojlwDIQVeD7BUczMhwzdqMfh7ax0sqI",
-	"IjaTIn44B2Qn44ycxuQ2ZAmHBhUvOPLS5hee1edimULav9VYIYXlKuZQiiTWaSpcB2ZgJpBAAqcldWaG",
-	"+aqKrus0gMYhYpGdBhhaTnTo0Cy42dfECF1s9HFNEA9/J4VssYqxQAFK+VjaucypnVWpjotDOTO42nrx",
-	"QASHvKJYu2bpdNkk7NyI3FxW1W59uC+7NMdiuUViwFZ0KXehVSBNosjJz6H2anDyqXHYzXYj61F80e8N",
-	"+q8bcleWjGx36cjqYtTcZ+ydkrG/7R2frB77Xn7shc5R9do9/QET3l6c8Jvji8usEXNDkqXVyqe7XVs8",
-	"Akursjl7wCohYwWo9k8uJ8G4xQWpZJu5mv8/lsBUmXgrnCg6gS0FeVUuFQzlapBnxmp5WHQG4b21v3TQ",
-	"7+2Kx518OUm+WHDJAW0bhTGtv1OFdGmJnfrTqqLLVbtp5p4vRzNg9UoE6bqv8uKsREEzLBtZssapB26U",
-	"rolbWJNVK7G9fCV0sUVxKbJVuMQT9GoMq5MtgVu6BDwZZoS2ah227XXY8zsjOdfmDt4dNrv+XtA8IPuj",
-	"ZrYKO6N1fGCKLJf5wDTB/dVYUXpcU16kf7kXM6ry1vWCwAYz0DnDJrn41Eot1uk8heRi9Rj41SibIaYT",
-	"B9Ok4w3Fr47kLyrdU/1Lld2l7z6CFGKSAoqYajKpvGdCmFu5Wmm92Rib2AK84wgNibQKzHHcVBFODNlS",
-	"4/B6jAhlyfW4yvuXtre5s/evJnO8D6dbxtzW9CrmS+cfxav4jQsL98mFxVoscpm/Uyes38Pfmb3hvv5O",
-	"o9Vs1dSTaztH9TKUOUfTw5p3I6qRlLoRjbGXczQC7bemWIxb6QXjQlWf+DkhCSl3n9o3PNZAEgvlYnEU",
-	"uauPM4Svf2oZbByvRgyWCt+V6vzWF7PWS52xloC5lzP2WQV/DK5q+OG3Ru9q1A/vLF5K8nfXN52V9/YN",
-	"XwLdFAt/XBJK1smiFvD0VCMKaz1RMrJVgD0qqxwavug7VDEdQAYEqiMJgH600GsC6qrqIpZpxRueOSOH",
-	"qhje20QCevxBYRtLwErXJc6qHlKwKdeDwLrt1kbX3d48ymMAaeQfLvAcjUkU6OoZXfkWLCqp7/K8/gGU",
-	"1P3aJ6cMa+kxktSssf25WFs7C5T9YazNiq6oXOy/BK9TnOQBJXxl+WWlU6+XpbnkjOjQ2PyQGAutxAQW",
-	"GQyr3rbbkMwOEWWm4JQyU3PqII1xmlaaQtfSFrK+qApYy413k+PXdbuluXWpgsvTHhz3Od02LKLdGj+D",
-	"7bex+lNofl3Rp0AqU3zWk/Qs1wixyBNngOMtVPgca1DA7wWXmwFUz+GnV4GmZ3Do7z9oYBLQA9XaLxtf",
-	"jOkNcBdAimkcuq2DdmfHaYhQvsLN89X3hZXMM6saoRHJGxVSTzrfkJ/g+IYEPX6hK6vtSyFNF9ua49Jh",
-	"2PCTWV9sBS75VN2kayyFsAf48aR/edn7oZ8x6VpgkFLlya2EgussLsLlr5eD/km2CK/DQPGAFMFCFePD",
-	"5KYxG0Zk8g90DuqALoDW0In159V79ap/nsWQPqoxLM4Tu2ouzf3RgZwn9psHpDNqZrPcH4G6ZtbLsNJk",
-	"najahwylvJFBI1qQz6uAxwFn/CHAxZO1InQlsNuvyW3oK+0hPB8zKocXnqverjZA9poCPGW1FYI8A3tY",
-	"kBDfnjA/U3zPzOkR0l2ytsolsLx/oF2z+t6f7VBxjYBhHf1jC2SjAoL8BudYFYewFNTUskp39hB5qbz2",
-	"0JD4DEA+pCiSAiEi2BQ8qUJrvVwvFDqJqnXQjdxTbQuwPzTohMpQTunIlA1bwK3yDZQJZaMN5whT+0to",
-	"A1qVlzWSO1JIY7qnqwblUeBjqkpyAWaiJ8+1jvKaEHAMZchYZEUV10RIjW27JIwhX/6sra3Q1nafWFt7",
-	"lnoPJvUsA1bhBN1HDB5TAAcA1Jp7CMLtulbtG8C7CQj9JgToK8WI0rV9PLN4y+4S9V1JJhMh9/LmgYc2",
-	"EhoTHKTdMxJO4s28ba35fYZOB+0HWgggX0ig2xpl/ACgNtSPqehJI97pK9PX6U4dBnFVCokjC+Myvc+A",
-	"tmg3A4uNp0EJMe1vKBFfpdIorBA858wEw0x/hXv4J7V5dP+uA7W50MLwHzMm/mcVq/vPTpBnJ8hfwAni",
-	"3H3HH6KRypJp79fbzmFbTaV5gN1hs+sPg+b+aFtO2EzywH329XxDWm+GkkBmGTjjs+p7d+iFIEO5XNDa",
-	"lKL2iOqwjvB+l34apXjEAJGbd9SgZFruqwEBCl4UkF0iiSk3i66dNDklFZr0y0OfhayOsiagY8whElbE",
-	"frYexzFBlIlwFJJAeVpaKK05MhNQLiAlVnR0HtOyfj05HFHH+GMoQxGj1yTOafAKo2pBk15Qly/Uh79d",
-	"T41Weu6uU6Za0719NdtFpfJOasYvJCOLOXjkkjgjGFDBQNTaNWhL66O2bUl7ejY4fvPr8ekPH5XMvaxU",
-	"MYJtqVu4w2bb7wTNLglGzX0QpUruYnfY7sARfHZHfVfuqBSv+lkq3x1VUSv5mkcHT+Ga0vhl33PMhAPe",
-	"a04UD7F/s9iej80otOgzSL+6R/ihRj9OYbcB0Txr4adYmoPSssQUnhsH0kjdKGu4jFRvd7ur/SFEbbzN",
-	"FjqeTEgQYkGObIELUZrqaEoup6U8FgPSGS94rZxKt5Vu4/1yfv+kulj3Ys+190SUkICnPE8KmluikOxS",
-	"RH48R9exgSeoCR2VH/Zj5uM9axarNIuBXboO6umQEAqYBLrxAwNlgyuYCziB62kXCwevUrsgXdAg/GYn",
-	"2CbN7gi7zQPw2xjdwu9sP6F2Ycb7rFvcU7eA4/6sW9xHt1AwpVbGSGn32kfVNMCx+T1rGhMc35jM9lxs",
-	"yzRjAQdA0YWez9oAR8BJ7+Knj73Lj6nsj00Tv4KrVpE8wBVKhcJBmN8YpBfomyIY8hkdhfEE1AHTJaRV",
-	"VCycLBEkO1g5JwKoMktyOeTkIcW/PHUjd3a5wHNuD0Gl9qejVuPka4XY5LKmUYnn1I5yoX7w54xBmdV5",
-	"DkE9RgiqwOFIMSCFuWZw8vjnvUQmMFXGg1aHqQ7ycy9yxcVV8DtKk2uCktcNfNI8wN1hM43bYLf9HLn5",
-	"JpU4SVnPGtzdNTjJFCtSYXLn0/aDPK42l4nf7y+nqXQhD9PeSrHwsuVV2HaqtY+JmYUcefKYe2ijJD3K",
-	"QWXpUdrtVKrhaQBWnSJ1Rkn2+WmWaiv/abbhj3cdgdI4YLkgzh2dR5pjPok0XsPLVJjhc1LUc2XYc1LU",
-	"c1LUc2XY95MtlPVIfVY97+48BEGoetM+qG6ZLO/lYreTLasaz9oqr1GuJECds0hBNcgNqR8lAQk2U1xJ",
-	"1ckJ9L5y6qlGnDSISPdzUn3KsOvf/5kjUTuLOsK3kOOyk5cX9XNcdoI27gy3/WaX7EiOvzts7vt7QXOf",
-	"ZNAWzzkuDy5OPqwvUBKyHDDENHn/S+CEKDTOYn/7PxIcqVqcjEk0DQi/aQrTcOPB0UGPOU90imcKUJrv",
-	"yyNUz2EVu1HoR/MMf59RovqLp0D+V40fCJUCQ1v78vGrxuZhHrdfNQxUIEozpmMuAnoMqyiLugGUY5HE",
-	"lOiwzpjE5Mhua3VDyJSra6HgaIx5CfDnRWlnkvvJrVCu3NJWGXrXGm67s93d2d3bP8BDPyCjqr/rG+35",
-	"mSxrlyNv+JPj6wIJIxYj1X+mpLWU0BueNtyLSUCoCHG0XJ1jcmq6i13N7hdReEvQhtTMYnLLbkiwiU6M",
-	"agJjOeslYqxb9/E8ureTVvZx4sdE8HLlC97wSg/q3khcZnLvzb/hO3z4sTs6CDp4z2+T/eH2aBe7wY5/",
-	"QDrDPdwedYN9f7la0dFnwG4B40s9dhYGchVBwk+JBtiCRPxZHArS+LCGhLNWYhnMtJ7jXwxmOkdolcTv",
-	"PJpIwchTH/8YBt6W+beibA9NcRinjuPcCXnBkXd+djlA6vhtweH10IbpdpkNX2XUbbYQsEGOFEdOUz70",
-	"/Rg8TQJNGFctaD1Fed4h8iTleboJPvqhP9BJBB6QIvR4oYQEROmPqn2uHJrudwdTeSgRpRBKLYp+qPZ0",
-	"NU/depjS1jgfFVh6bY4ED1zCzkgD8vP2zfnBp4vO7WB/9uvO77328FU36O+NfnDHx7u//dR8Ozll558u",
-	"+CB5NHZ2B2amx79Erqt56liLJCpNjBt8zGbUgkKRCtWmpLYUbzkqipBSzOOCkFnWxK0K0lgJQJuiFzvG",
-	"LdxS/JRFAUVw4/TSM8CxUYIwzbH9+6o8W1/MGn9VbD4iKom+2CRL7iK3uS6mgeaXRo83rDkUhwoWVer+",
-	"RdUfbXTdtmlHTslnyb6jaFPxW/1qjQXkFanUO1Iql8rJ0AlcS5EPL0qor8CvulWzDb5BHK5sIg/sGJUT",
-	"rk1bj2k1vzJHfpnV/MluhrlaY8/cr9DjQlFt7/zYyfevo8mExKGPwkBzXbgR0gIXZf3GGPzaGVynPA/C",
-	"Khl4wRXKZ+aQbSHo3Qav1u3r0N9X9bpb1uCuqt3n+9JGbdkqaCmIxDhmyfVYiZHe+XG+g4BxTVT0ZDOO",
-	"2dpahb6/qo9cNrxQtdpTkCb5MeVcgGWj0s7CuoMyK3ipHqvdbm9n/W57O3azvc76zfZ0n8JsmVQ6R0a0",
-	"aEP13icB5Fco6t9c3cWwdhPD9RoX3rv1ntUhDXz2Hac0kABPyYPWOGwknMT/U7+i5bNJNps0zvA1F2jI",
-	"BRgsgq/RJXWsHTRwJlN3jx1k6JSHFKxKqruFGdw0zJA5l3sqUC7/Cep7yCh6jQX0XXTbu01X/j9qtw+3",
-	"u4eu23Aav7BYjOXIXfg/uS4vYzaTS3TYuMQjHIcNp3GmOA+9RjpycdgIzy7RfqsNnqwVnnkOG5EFNAMi",
-	"cBiRANmUnfroa96dxLBXupE49iek2EFc/tZUb2uatzXN25rW25pqmzLnfruzTeQ+Nsn+wbDZ7gTbTdzd",
-	"2W12O7u7OzvdLqxUqXN/zbVbwwNiWNTqrn/p6fiLuUE+WWLQKCyZaHyk9n9rQ4efUWKDh4OPvXd+vFLT",
-	"OFRlhl5Jl28PSVuQO2gaJdwG08sVGyl1J01A2YAPxjhtcyDk2yaMhjjatLR6kyG4AQmAIItTVcZBHEja",
-	"3MSRYGxTgd0Y7sPigMSlWOT5WTxQCcS9xED9eHP9FqKPkbF2b9GxtzJCXSfDS/26XkfVby4rLOQXBGfL",
-	"eJfmsn9Mapm9+qq18FMkm5nlUsR5r9V68IS1CkWoRMWpG4OXMwT2eaGrwdVCm2p6uVD5XyRnML/UTOK8",
-	"yyl68MRPJQfM2C1RkP70nAz4OMmAeSn4GtTTVSmB355i92iQ8IyCTvskat4DgrxXI7prt9CWYryPW22y",
-	"Dg6YQbjQpawW5OxhAYtEF/9mKFmKkfdfZzUgUn286A361i8x0fAi+QrgFuql9XU5/NusGqisPvfIgrzV",
-	"IoxRhNEC2pepAzFyjqJXb88u5aj7/3F+fNF/La9nQCl1Ab/UoHv8lV62+yGN3KmffT32Uhzo42OLPGvg",
-	"NTTwtvusgf95NfBfWZIxspwqvnxJ2u5jadkWc67Us93doa9xZnbcZnfY7qiu8BpoJtgm3Z2HWyNtf8Qq",
-	"j+sPXaKcpKpcnvaeL5dg1Nxxd9vNrt/ZlgaJ28RmcUY7u89myDIzJEU9+OOtkGcb5L42iFUKr1jdk1cf",
-	"1TBLLvS/HhZtWKmSOFewbod8KwyT+1gLT9NxY60uGsh7d9m/yFpoQEzdthRecKS2zEFYZHQTkVsS6b4V",
-	"kIwOdoA08jybi3stBASCJljE4efD4guK7TaURaBfVtKLw+AFW3LZujV7S1XReQudM65gQKShoZ8WC1Aj",
-	"BjoJJTRgOlVGXjqyvfFoGrPJVKBrRnh58w2jrz9k+w1Mb/i/oF/CKJKKHB+zmWqYzImkAUFQFEprm0pm",
-	"Bo5+qYr/o+E8roVSMtvHL0x/NlLu2AHk2Uh5DhN8z2ECp7rwNLd+UrYtW717cNMaDT8ecPlsIZ0t1mhH",
-	"mS1NsGi62G2rY5jCigbb3Wdj5jmm8heyZ8qasvxlbBqphFktVB7foHkSnPY7xT/4DU/LlRax1leBq0t2",
-	"+5DQ6uuAYsl5QGsT1ZuFQ9UTZ9SD6AuD6eKoEjX9oaIZGjf9GM1YEgUoxhClETgCCHtMEb4md4FHLw1i",
-	"fG9BC8X5HwWjIqfuK81hHW2/694XtmKJsvTQkOrdOm7gnJStD7re2Q8IuMB323sdKc26zQOpIA2Nm9fd",
-	"3Xsq3Wj1KcprTlXLZOtSRrd9Rnl/At+oXvhvUZF4KmD2R1MmAGWmuvanD/mrCvVINyTLsgJCaq7EAYnR",
-	"hghJDAmzFMWY3mweotmYOdCw10lregCqBg1jgm8CUAjGWMDtxPYEttAgJDFywbuHoH2vSPNhjxDB/hh5",
-	"8PFfcCguwXnBPavXr2opr/IWin3RsEH7hJo59ZoBm/7kZcBA1nU5qxaUQcekJZjAkWcaDU8IpmZZsl1G",
-	"GzA8t9Vqb6IZCa/HggDqlPKzCGnR8BfIk5sc0utf4A5eUZ1ktvdM7dN9JbXZ7vfyV0CLKTP91KX1TL87",
-	"wBV9aSiXCKY+gBft7dgqQdsWvfIPJmWU29rPrEL4A7bEYB99tcCPClO8xBP0agwiPDe/Pb8zknNo7uDd",
-	"YbPr7wUqZJvNbme0zvw6lfPLTQ/+LJlg257ejjW9PWtua9RJy2Evg3tQFPEXyYaDcofZ2MasK3RV/C4T",
-	"4p6keWZdQxDfFJtg4hmeZ6EtC2FPFR87mduA4wlBZDQifsaEC53jYaatMust6wyffjmEZLecARjneldq",
-	"b+zSTpQv56r8iMWNZ0PpweIi9241VWkpPVJby9pW0iM0vvxmPcjPHtRHtHoUq/vrWD2m1aWV/KDUeC0J",
-	"WMaG17N+jNJdD+JAOyxTVd2U/Y1CEgVoGhNOqDhEWP9A5VV5cypRONKV6grrT/+hejArpFltM3gJcMdL",
-	"/SFPv9EaG98sLfszT9xfIF0TKiRj/4nMZywOYFEjPOMJ1N6rEznE/o08BVoKhcQ2ICQDhKdq2gm11O0P",
-	"qRS0xF1CFT4JCQbhhLDEmH2Nw+1d19L3zYiyl1wDxGK09B2St0lW60eYp9ExuNfK/1C8jKvYeK3IODpW",
-	"nEvtfkKloaw5OLpKXHeboJdhFIX0Wm60CAVgM5jvgBNav0Aeshtrl/TvQALy7nS7rNUbqlc30omFI00M",
-	"g3FMuCRYbWZMcAz2eCrMU6u4cbit/7JM7cbhruumwuEcMnEAYCC93t6HG3I27qJJ1C7YRNs5o8htdXYy",
-	"w0/em5lG7a8aMnIgovSj3W1AgxAxDmlIr9+EEfk5YQK/nAu5pW23u7+zByNfIISeb8AhlOtuKbF09vcl",
-	"xdUUBOlprWD+htH8yWvNfyC5UnOe8TDDzdOFui/SXlLC41/p6hfJeIHPcsPLTRadPORHCA/hN33LDSFT",
-	"3d3PT+JYXrnFUUJaSEPjBoiBpmMe2Cj6dRzkaZ4i/7nAcOF6yli9TeATuvVfoLIhZmMWkRb6d/ldxUf8",
-	"MfFvcpfRkIxYTBCmuvYdQF9YTIJD1cIFdAM1dkf5xziX1pA5fUiyDJRwo3+Zoh/PYqoeIlTEc+Wz07YV",
-	"RlLzkn9hMMqwyiLKNwLsaWAp2wOmpfpcK+sl2OnvctLxPgG1b15yFQQV6PwpR1YWRzXHUlVY9WOB+XV9",
-	"1GqmZ/XiWb3IqxeKmP+y2oU+q0+vXFiWpWLP6xuW6Ze+G5VDyfz6Wgc8TfwkDsUcjmgvmIT0JcGxPKfv",
-	"P0DGGADKlEHDQYj+chYKfzxkOA409kwKtLSF5dtUXyD17QUdBUzPkHD1qI4a5d/qqOhXimXKZhSlqHkW",
-	"3m8rcyUq5Yg3FpHQeufHOYxgq0z8sAoaPA3lFYGIcxjKLaRwWRVnMkCrvup1rDQT3XpYYfwSe8A2RmLJ",
-	"oKtt9UMkwgmJuYM0b3D0mKNwROQlB51oVoRiItkl3JOJnixQqTm1gwxXhCsGIlNb8MUlEOSzQIQGUxZS",
-	"Yc/IOjxLnQ+pn9KAB6VIRnMUsEOtikIXBjkGE7hIQwOOwS3S7iPHdHJ2TGKaA6UUWY2F/FIaYU/Ha/o6",
-	"lA/XeGJecGh7U4Uu4KAisqNBPTo0+6PjT07OwQP9F/XwS7Agsa+hudLRZm6gVct7C6Co7NoBfTewuGLa",
-	"kmFGhmPGbvS9Yj7NkWb/ltDKddFgU37EfNWYU1EjihNJ/EdApngYEUX5abxCPxYnlGtIy2YT3vH32zAW",
-	"CY48+2zIC8u/P42ZL1WEUHASjXJUCAzp64ev/ycAAP//",
+	"7L3rcttIlj/4Ktn8T4SlXoACbxJFRUcPLctV6rIslUR3TU/ZfyMJJEWUQCQLmRDNdjhiPu7n/bIPsBHz",
+	"CvsA830fop9kI09mAgkQIEHdyq7SxESXRdzycvLcz+98bnh0NqcRiThrDD435jjGM8JJDH8dhwGJ+Kkv",
+	"/u0T5sXBnAc0agwaoylB58OET5EH97xgyJX/+hj4brNhNcgnPJuHpDFosPHH7uTQb+MDr0X6485kHzt+",
+	"zzsk7fEBbk26ft9rWI1AvHaO+bRhNSI8Ew96+vNWIya/JkFM/MaAxwmxGsybkhmWI+acxOLh//3z0P5P",
+	"bP/TsQ8/2h8+t6z97pd/a1gNvpzDMHgcRNeNL1+sxsmnOYkr50Xg6guGkiTw81PZH7dI2+v4dnfSw3Z3",
+	"vO/Zff+A2IcTB7fG4kqXlM+F6E+um8uExjPMG4OG+HLpyH9MCBNDfSduKB39r+qO0vG3xwfk0Gthu+t3",
+	"JnaX9LF9KCbRmrRJx+96vfE+Lh//r+aH7zeHEYlwNVVxuPqCoeLYO5OW15r0ib2P9zt2d9wXy94a2+2J",
+	"4+9POuN9v1Uxdq4/eJ9xfxEPszmNGIGz8RL7lwRWRfzl0YiTCP6J5/Mw8LCY0t4vTMzrczaLzw0SxzSW",
+	"j/jiA6dv/z58c/rq48Xwcnh2Mjq5bFiNGWEMX4urYgYDNEsYRxHlaEzQOMTRDaxjNvZ/i8mkMWj8r73s",
+	"MO/Jq2zvBL4H488v9hDNAsaC6BrRGAXRLQ4DH6XnX/w4pv4STQIS+s3GF6txHFLv5iX2bhY49tmjzpou",
+	"BqjttPftVstut0fO4cBxBo7znyhgiOA4DEiM+BRHiE8Jug1inuAQeWJ8aMd4ruUMnAPx3O4R3CnvoFG4",
+	"RDN6Sxia0FhM5tGWM1tBS/yMEQ9mZMMMXjC52jSahIF3T+o6Pn/7+s3p8Si3vCwZ+3SGgwi9b2BvRt43",
+	"xLpyfEOih1gJcYpjeTSQF2I2JQwtAj5F5FPAuFghH3NsIZZ4U4QZwigbEA5jgv2lHAysg+TVr2k8Dnyf",
+	"RPdbjtfnly9PX706eZtbD26wTbESXoiDGfHReIlwRPmUxEomPNTqyLehGV7CqfYp4tOAISB7nl0PGAoi",
+	"7PHglgD1cOThOfYCvgRqKg57SsKSMRuL+Jby1zSJ/Put4dvz0cfX5+/eviocWT3qWjLyARbyLZUUJLk7",
+	"rEikftLrF6FAzv80EjoCDk+yudydc41OLt8O33w8ubw8z7OtQH0FwTNoRx+CwEeHE8c78DvEbo+F9PV6",
+	"vt0n+xP7APfHh57jt0h7svsQq3JFZ4RPxSFLIrEMHic+muAgJD6iktswEt+SWHJEn3AchAzhmKCQXl8T",
+	"3wKSjAlP4oj4avWAm10RLk7vo3J+wS8YYT+3PjSl6HvfGAdhGETXkkkljPiILwKPPAHPHiCMbnGYEEQT",
+	"jugExTi6JhbCEUqim4guIiROJ40shIHTMfEeD3NyTeMlEhMwBgzPuZI0hRbFXEQiHi+FGICzLtYdS6UN",
+	"vaVyE72p+CTLbQPHnNTfA9guNbcLLd3FbyyZzXC8hGUYY3PeDasB095++zj5xMvVlS+WHkQ6/mwAgicy",
+	"8bMQyOPAZ0Cbcm3rDOZqNBydrGXplyeX5+9GJ6+OUKrEAc2DLoDDkC6IjxbTICTo3dvLk6vzN38/eSWG",
+	"/bR6FtpxVxbY3ZW6gya2HN9/wZCXxDGJeGEBsxfB4ri75TT1yCJB8mZUS3V/cJEAEwQjVdqxjzxX0xxG",
+	"dWzeR5OBoVAYcsMB9UvyGV+KRbSDUUxu6Q3IBYKCyAsTn/i7ctUmExITX1ubj7ly6SmtY5uiBZZ8ksoB",
+	"Iv6bqx3q8zROz+SqcgajJrfitGfjzhQ9WPKnWOuIoq2W+5HVtIxBp4rapeLOj7kKWgKgvt/B3XHPs/fJ",
+	"wcTu4v7YFrqYLZQxeWXfB2qbiKGIUYKarof98KuzQkWuHqtQGNxMSUinQCc5SoM1fBfhhE9pHPyT3HP9",
+	"3r0dvht9f355+p8nrwqarhRj2J+JVaEPZDm+peYblcm8iKmQnRGByf2EwxAcEY9gF2fKMYqTiGl9eYFD",
+	"ZZofCSErDAvFUW0bfv6Ltt85Bb8CWPkPZStuNSC3MCJXDIkRICzs3+LIk4NrGqMDBXHoeWTOh+w4YZzO",
+	"SGy4trDvB2I8OLyIqWBXgdApJzhkxGrMjZ8+N0xqLffupYTLKcLwzbyTr86RbFg1nIyZo+/n/LA+pHfT",
+	"8S/E44KohoLozjQdbJjyinYnn7MQlmqreABzGiNGCAO+VlwmeTzfgnPSoNLGGY4DjN7QOfnn6pws9dgI",
+	"fl5PUMPszvS56j3J+buFAil0zfRHNb0jREJGUJSE4Z1c4sUdEy/CY/EG6Yhdma1QivPLc0XjeInwWBhj",
+	"Qpf5EzpFU3wriGqSRL6QqnBePBr5QsmNxagDYctib0oYWtIkFkRHE6URBRHqoXHCgogwhny8ZM2ydfdi",
+	"gjnxhzw/nDI/ozlRH3NiAycoeWfALgmu2I+EkfgFE8P2pVJ/hHC4wEuGxFLBBolbEI58xJaMk5neJJbb",
+	"GkWv6ttjSkOCo4bhx64mCT6Fr4v1VK+WzqgjIACEeSa7Q3JLwgc5xBtJgtcgfXWKNe0naorZ4A6JHIB9",
+	"MOkLej0U9Noidja0A7I1h0l0VMRYWPVM7tzmDqNlMgJF8CllmGRXybK0zrglm5af3bSS+uWSmcBBUJ6N",
+	"/IIq/0zpyZniKCLhpi8dq9tqnzVnq7M2JeH8FWE3ZRGni5gwYSCJQ/U9CedI3JgSd/48NVrtTre3f9A/",
+	"LD3ReTprt/qdVtsYYhDx/W72YBBxck1iyQtOwoCT8yjMr2zl+Q3YCfNwKBaq3gMhjq4TJduy6ZCobB4h",
+	"Zvzd3F95ecketOrvwYxw7GOOqylVnvn87pzckngpnRaCFcGaxaDjIbFrFppCTAD8aIEQtsqItaSuThCN",
+	"faE7EY8EtyQfT/zceBnTBSOxkCx4guMgYzH6nFmNT/Y1tdWPQq1sXuKFVhSEBsUxT1jdk3Ql7xbPJfID",
+	"uQVm8I+Ms0rfLPGRuShlbJF8eqA3JXFYckSScRh4CPt+LMQknSBcclTyJ2XK+ZwN9vawNyNNP4iJx8Nl",
+	"06OzvTn8ZssR2vppW4/QNr5tyzNUOtAVtt5qd4g4nDbpH47tVtvv2Ljb27e77f39Xq/bdRzH2czWrcZt",
+	"wIJxSM7uRK9CdM6FPk4nyNUk7ypdigmF8Ikos1w8wf9onpwRoaIgg01oydQweH6eTxknenXN0nORZ1Um",
+	"d8/zmUoBp90BWyvlWhJXauVoJ+Cpcit9wcGKa9XV193dB9bia2rjSt9SOjlOOJ2JBUun9zSq+OMowNLk",
+	"LEiZ3AhyIu8MxzfEH7JLwmh4W1fyCWkRXW9i0JfyLuCljAczGgU4LN8eTxnILxgy7lX7JAMIEfgqzI35",
+	"MQm8G9DXJ3FAIj9cWhD8vxE2yZ8eSvXVh6Va930U6zopUXbL9Ftjx0v3M92s/C5sVoTBrQE+obt5LaTF",
+	"yFb3+3u6QBMcZ26dNIVkB3M0o4yjluOgJcEx283teLvfd5wS5W+GPwWzZNYYdFq9zr6QSY7VmAWR/NFZ",
+	"1Q4La62HWroQOfcAicQbf268u4IQ3cl/XJxcjhpW4+W5+N+rf1yNTs7EazLiSG9ZIb5jJQPMAPBW3DhV",
+	"RLQ0aaJhFieVnqtcYBTc5IJNZ95WJmN14DinTPNJdgTOitmcL1EYMGHsi3F7HDylQnNcZdzGl8rPOHxI",
+	"C20SBtdCugETBgpQ435hjO1IDeEvKKLpEIpa0c/1GPQHqxFwMmM1ktLSH3Ac46X4O1oRR3O8nEF2Z5ka",
+	"FeGILUhM/FEwIzThV1VHYZSfOF1EKHsYXIo04YoL/kUuE53NcbR8kbehBNFXsrsqqo8kAzH3bc3Yy85G",
+	"kYJPo3nCv1IyFrJ+DEbpb0jQTfSKTHAScjmop6VjsbnBrwk5lY8LGjFIOz+9d3CndufxNIE0L4CNQzDD",
+	"n96Q6JpPG4OW4r7p35aRTfzz/37/PnEc59CW/30F/2k78J9+D/4zFH+19vviP23HcWz53yH8p92Xf7YP",
+	"5X9ew3964j8dxxGPvD55/frD053LjLA2n9AVQWWIqf07nuDSg5l5iFYnNrw4RTgfRVW6AOLTmCbX0yPz",
+	"esCQskTUGZP3yLj38OIUpqnE4pSEc5+wmzT+I1Y+Jw6NO1YFYogZG8Iqb8lExLSUGi9saniFNKll/tCO",
+	"m16V72euhVwV53It0CFduDWYqHCXi2iEMLspMVG0D71g0IdYHBXySUZjhSLmC8JZTIk8Qe5M/eQiJhmm",
+	"WNuijX8JXncm3eu1nOvoNLqlgafMrSQSFvBQPSKOU4egl9KZ2Mwf1HaqKH11R5UHPCxIXL0wGGLGcsYr",
+	"8/kaZ1M4tHJqyjFdenh1HHYLZfsXOmaXSbRKlX+jYybj6x4OQxTj6Ag5grS/Oxnldev1GrPVmEGId4PL",
+	"WQz9TNwoJAtdlDMgGXs1cqxk7NSqNII7vS2M4CKPpIuGGryVLlPlsp+pSeYH7S5wGLoyiTgmOIQBHyFX",
+	"h4MHYMj4kj+Ol8hlhMPrXMlZsGFMuSa/FO8FTw+8J88p9Y9ljBLY9SvCbkb0hkR3s8/KBf8QhXhMwlSL",
+	"0Q6e/PYcX54htoy8kvO3Mli6iEh8uiYoJ9ULMRGEhUImPr3jqixf4r9cCo0PtD0c0Wg5C/4pfdXqDrab",
+	"aVUYRWSB3r07fZUfb9c7wJPOYcseH0x8u9vbd+xDv9+2x53ufpeQSf/gYL+Whb5KNbAVMhH8bvugk8/l",
+	"AsE84ATmF+tMmMVZDqWh+PJ85vuUhj7CHNHII+Ko/wUlURjMAl5wh/Y2nXel/6hRFjJK8IwwnSWT3WiO",
+	"xaO3JN6g8Kb6o6nUfguaZA29OmBDKDHIbWuZd/tU1yJoS+KacGHvKitHMBBd0YC9vAJe7dYDl3Lu06V6",
+	"E9yWfhiHjMLXifjZBm5WHrOr+rB2dZeQzOnVOdrvHNot5FE/TypSX5OBcG3w42iJ9NvWExHE20iehszq",
+	"RWz/88PndlnJ4lb2UZUn+psgVzoPvJI9eR0Tgm7IckFjn6EZ5t6U+AgztJjSkCD5M77GQcR4PvVSqLnr",
+	"t0Vmj0DlIOhqv78zXtsYAxFhZEw/hbzO6sCKId4EkuaDgik/9GYEecKkWwT+NeHfCGUzj841t1GMTpAe",
+	"ZHosYsEDP5TZiuBkxkrpADEG9WmQ1C2YrYfjeJnR95jy6Qp557+RkvY69Rho4EoMGRTqIFLk1HpwapPF",
+	"wPcjtAJxXCXzOY35N2FyWVkx5uqReUMXJPYwIygkYqjMQn5wLfVLYVpGJEbT5XxKInaE5EYIUogDoeJP",
+	"YjpDrlgiV1r20veTP0zYA8PEWKf9TvUygYhy7MMPO+of9oc/6592//pvmy2cKlIQBsIxjYQeBkf/FWQD",
+	"bKueGi/YRN/FD16pUqQvaTqwLJuqc1bEu1Tg/e8BWax65QurkBun8b06C/Mm2F5rNx7fblIVC7QSciCf",
+	"+EsyoXEJ07/AjAnW7o7hBjfl/uIhNIe8UuWTVLnNIWbyQtHm35hItWaZ6y2unuOWyXTK1FsTH+9AfLw9",
+	"cJxmq71FjNxInzPCdDNxNO4cpd9+FDJ9Jyik1DdOozGVetPKE4L1yGHmnvgFR+Tf1Z9NGl9XPfo2mY2l",
+	"YzV79v/o9nT2XZ3ku3p5d5muUTJaJqXIv0MKExHXm37wCTcDWp41Vz/DTjsMlK/BSE31yfiwsz+2e23S",
+	"s7tet2v3233f7np9v9ufEMerk5oqs28KIzmfl48FblVpOA9OOaVZbj9NSQzZxLOlTIL6a7khUEEFB478",
+	"v8aaJIlVNQpS1YYXpy8Ycj+K29zUJ2AwgLxsBJo4zjPr9fLNzIPI0qzM7TZPk96nlU3YlPFQFDhb8ivO",
+	"42CccMK2z21TsuoFQ9lbEPmEPR4utQavlxqil/DTrJDd9lHN6HiK+TAbDXgidIaTGnyZI0smlTzW2fl6",
+	"uCj5JNEEijMd2gcHNXhgo9UaH/b6hx3b6bW6dnff2bdxz+/brX7faR20xx3c69VZkZj42FN5WpUkAcG5",
+	"TBTWqUMoOzzp3uYPipk3mA7HMkm56pxcYk7eBLNg+2C/NLnGiXdDOJqTOCNsuFISbEtiqZzl36RMG6Zd",
+	"nbml6RqR1pZTzAdqlUmtOYllNHjNp8RwVR0MjRC+JXFRoWo54g8vTFhwS870B+W5zwiaJuOQNNaOMfPI",
+	"RpJhF/c1G6+llqhqr2qnFxWKzswt3qTTZvRQ6iRPIxXbKtm1ucYWGZLF5D3c8Vp+m9i9yT62u+MDzz70",
+	"HWK3Jm3cGXe9nr9fi8OtWs1GkGRdUOQRohQrDECl+uiv1hGFsF93MIzgGG9nEUnS2GTgqRevHe8V8WLC",
+	"n6ns8anMkvtRUecmLh0hRiIfBRws1aGqnVa5FapQXzP/Jrqa0kWkE0wgLaLA0xt/+9S5uTj89bJ9O+ov",
+	"/tH757A1Pu76JweT75zp6f4vP9hvZm/pxa+XbJTUVClhAlsfjhTsaAsSS+ukN9YrKx9NccDyBZXDuaNn",
+	"x8/ltJZh0BShYAql6ybwl4kKYNSBn52Mvj9/9VFcHb55c/4TPHc5HJ18fHN6djqCPwvgT7kweNmoSuqg",
+	"0iLjPDX+BB5twOqIaXRtoQjPdN2ThIahsQIj8gTJSXAm8/tVUIGbSEwPyZLrXLp1t7rK/qGZ1f5WzGr7",
+	"ipxXCt8KcsB8MidRCoMl3p4FH/JICxZyZTK6KzEIYhLThBNxF2Y0co/A+T4mJQGlYhV8vaT77UvPsqTP",
+	"dXUkGbGkJQokggoFFLCnqR75tQBZujUa6WZ/B/m1xPVIWaDBRbiJKxrS6yMkc2rDJQoiQahM5Zxlink9",
+	"F1Kdsgw4PLImYyWb/9fMYVAAWDW2V9H9RnYvvnMHPYjcavDfWnqQ5AUVfuDhRIGLrdKjy8ivqdcFvLzw",
+	"4RRpLkXNUf6SFwy5WLzONWh2gdkRmmPGtLRWd3CZDgChepiOPPATGoZ0kd/YzvauZLVC5hQrN2BU6YO6",
+	"JZFP4xcMLch4SumNmr94DbPQPEwYlN0DpsvVIuDedExx7Mus3gH68d3J1ej0/O3Hs5Orq+F3Jx9fX56f",
+	"fXx3dXJpVVyTBR0QK0pvGIn/np2/PR2+MdO70uvHlydDKeqyn94MT8/yP12evDkZXuV/e316eTX6eHly",
+	"dXH+9uokf/fqb2fDyx9OXn0cXn1MwdbyT6z+VhzXydXx8I348ePLf3xMi1fKL49Oz04qLx6/uxqdn4G8",
+	"zm74j4vTy+I6nF+pB87PLoZv/5GbT3FTKi+ujtTYk7xGUbIFK7xPJnTdK5PLJNS1aVibUq82JUxtrF6p",
+	"pzO0ti401OlN2+QjPWAKUUWy0ObsoDuU+2yoPqVzEr2hZcgjm1L2pjT0AaI270cqlYppFk/dNJuNE01q",
+	"hSi2o4zV+sg7qkC16iOV8ZZRTe70pIuW0aBBulZ2Yo0tzPtFsxUqlU2wiXfRDmTKXX31QAElb/CR6NdW",
+	"jxUgCO9QXQHZiFL8z5NCMphGcEtrrH9NSEJMzZjr6JQu4i2qt/nVUXB+G8iytxVZxsJoW18aPg+xl9ar",
+	"i/sBXXSSlXap5bVQC/0FjQnjxUO73sfMvNJofm4MwiASn4V707h+utQ7jBDkhgHjGv0CNlRV0qdDcZqH",
+	"rXZvvc95rbfZavCgTOV00iHppNEUetEcJuaypAgA97iggJaF2uhf//XfKXAA0NMi8EkhtXS7yl0Ypdpc",
+	"vcCWQT/VB6E2yE9luSKEZjQfV/gHAxRRBGFtS/zLjcnk1FcFRkpJ1wgP2tlFEKdzG/CeUsSVBRQxSr9E",
+	"wCDbUlrMULsoXkQ+cbYJPGFtmb0fsHmIJZxywdFGCXrHYF1X43ilWEXrimHvAFYkceJfLs9KZ5EyGiU7",
+	"g3o50fWUoN59vLwArNKpCU50LGdZktEZ5eeXB6Ksn/1dH/joMXCMDrbEMcqyw/KroY+pOiD6RgB80SxG",
+	"JjyItaklS0eAwmb4fIpaEdUycrNEluK02MSkBG7JgE65+8jlN+X4ywb+oLhJst5OgqQgKT8U/F89tKRT",
+	"WVkKTyisdnjZbInOcOxNdRFfE31PF8in6BScDVjhDv61nm75UM6u2gBFnxs0IueTxuDnVf36c23V+8OX",
+	"8kQQJRq2hja6CLHEXaO/FaiRgiOpBDZai2akmWGe+euTWI1wZJ67DTmfqdRPyJa6emq3bamtpxrGJq09",
+	"+0D1wNWhvytgk0xt5kxBUFqlysuDgTE9IbLRGjS/u0EbBewsiMgGmN2A5S2eWnK5WsgZ2KArwuFIxapi",
+	"xk3QUJ5D/SWf+MOJv28MFKk2DpLa2Tw3WcszvlcQl3fJXQkYSx4YcbMi4t51UJiWNEzJJ5C52ONQfmnE",
+	"1VdD6k4KvYnHnk8mVX838uUKjn2I7cmHz13ny+bqBB1lT9ejbKFNeNly+1iof1EBl1c7+QFCeTGlaBFT",
+	"Tkx4XdMZ/+7q5FL7jFPoJuOH4bvR+Rk4r7Pf3p6PTl//4/Ttd8q/fPVRQjyZjx0fn1yIp7Q/fvWWovt7",
+	"zR3KG159g+64snoLxNSrB6Hd8foNHy8uz88uRiUTevXK9J2X3nCy6RZYlDWjORte/mCGKdJLJdhZxmMr",
+	"R8KoqtvWWb+2CafRdVPb7TJz0cNFpO56fTjvkRFbn0FUVG7ly/rW1NA9bH3b+nKdrAmpcuGqYWyKxxo7",
+	"fpeyHXiwviZn0le9KbFNo66Zo1bU5CKyKGk+E4CRIF5oIbbK6r8yki/Mv3oMckpl4zAF2pTE5MjovYZu",
+	"CJkrJDCxMFPMpg+YQ/Z8ZrMzm9vKOx1h+clVqBUxCVf2DmPou5MRbOcRcmFWslcLIT6RjgkCrpWL86uR",
+	"KemL65AtrbqyKkbuEBU5jzIAgzyaVtaNqApUbmuLKp+W9NChNesJIy4XTxVkWUv0YrpXcOeaUMeTRTFy",
+	"WUkGhViF+Ea2S3qepcdL3HUH2SgBR+qLRu36XMsz1Esrx3mlt2vLeGQ+Tqa9G9kwLQT4aU6z2UI7MVWN",
+	"TCjqIp94wQyHbPcIuZxyHLranp4RHGUFbPpNaEGC6ymXjWulsJEFFS+Qq0bxE9zB3BIHCtikOPLyx91p",
+	"HtwvOlcah2nd65WlUYB7vlKlRBjz7t/rhRnu9IO9Ekig8MZ7Bk9XLGAuAZcz16jpPc0oxIBqhpUrOzQX",
+	"lHHdTUpZzXdDeVhtBDSa4uiG/Qn9FIQhCjjok6qRNJnjGHOCwiAiiEZotpQtdGYk4n/9ZkAF6zfooWhO",
+	"GQdAohTb8xFa86z3nFQCBAoakF7hB6cA3fVJ/IfEJPLA2Xj52haaQKvVbtuO023LGBZmROJTjnF0gzC7",
+	"Yd8KvmTdhS706tkyxWe1+D1hJE5L9T06q2cPVMfjKwCd4cPr5nMH5WBNGnKKRrGaNbwtHkX97j7bB2Xy",
+	"rZ3uF5MphFBNYPi3Rpat8U/p2JN+R5UCq115eRMl94IV6rhMBeDa5A4pRwABN1INAY32Frm2CkkkOLtv",
+	"2k9vT74bjk7/fvKx17Aab0/ejS6Hbz6W/mj+++L86jS9wfxDfCw3xdyd6wsd8rFLYx1k5cj9OytitlI7",
+	"jhY0CX2xhlMSI47DG2irGCF8rZB+8shYTi2gSDXil8v7YEVm4y2WOS3zCVjXlDBdZJcCUiNOcB41IEc3",
+	"YFizNACP8JjeErSYYp7Go2d4ia5jXLEKXz2jV8v3oXp7/JfLstWlulQpn+eWO0hB2m1e31uMPpgNI0an",
+	"Zyfn70YlpyO95a4nQxxyf0Q1j7obpel8juog6BEaE4/OFJSj1JxesHykMk9sT9Rp8hvUQGC1y8nSiLOu",
+	"OsskL3EHudaiciuOoOZWwn4o6GKJha7Q0THnWMI9Zl4Ok2BVxjE0QFHgIXky1ddXyVK8wr7FsdBHmHiX",
+	"OYv0OfNH4xti0jmrekvngHwKPErYmyr/QKoONNHQWCl5UVn/qZlf4QbYSR0KuwP0//0/6n70P/93dhP6",
+	"n/83u2IhRrMcTwBEYmhM+IIoPHh5G+BuchIfIRyG6J8kpmiGbwhTvk05RGeTZ6FqDbiZW8xmlHLY8vRZ",
+	"BGbdaouutBVHPqu49XBei3UjTpt/ACTpALUyEP2SMYoNxDOqqnr1bFVYWNiwMxwtVxZDFgasopoij0Yc",
+	"B0V/XrPTezDvyrqp6/vk1HP0kiUeR35+Lmn1Q2HM90wBD0srWiqIaxITsXGynsJCLfSv//P/QrqoYk9f",
+	"QDtqL9NqqN2HJbG4QkHedCTg0Cu1uf5xeDgn0YM4hy6TCJzxW0MZRhITqCQ1ScYskXEPbCraCfyQQMDN",
+	"xmFwSxCNjE6h+U3tbIIav6bSkVqWG/Vdek1v3jymHmF5Wm93N31jSvD85ZKXfwKJq2Lfk0Lzv8Nu56DV",
+	"75b1HFv7tZixio9dEhb4gDNLZoJ55SeFdhxxPmKZxaLSXXyhzAvFkpMwLCxtq9s7aPedLQe4CuqYUkBu",
+	"N8xlMyZVRntXquXBHTFnq3pFRGShui2IBSA4DgNZhyTPqGqSIPvHFfLwHriJRMWk79a6LS2bV8ZZGlQo",
+	"EfTC6jyPwuUPCqi7ZKHIJwh+gOACwz8iirAYQTsZmrcFpZIeZmQXfDQQwCAjKpUy5iIYbqGEMsQLlgT8",
+	"2wbw3tDQYGTK1+zGIyiPYSkK8E9aDYE6HGXuQRWqVdq+VyZp4ExVEfcHkbIVYyLoiPhop+s4u7UTOFf6",
+	"BpbNVaj6VRNVF9PsCqH1kMif0yDixSnXziolnzj0b6ocTdpZaTSNCZvSsES3eEMw40btm+7fxCmSVh+E",
+	"I6RqlAJQmKMvCOj76RK6X1MZE4cuSzoPcUz9gDC0446pv/yez0J3V4w0bQGlXUmCa83TNlFHKMYL9P3o",
+	"7A1iHC8hb6AOwp+KA4/o/IeSYhPlqZlDAyyo2QxIvCKODeS5TQF1eMtPOFjTLS2YyVZxwrCHLQtmiMY6",
+	"OyLLQZ9wEqPFNPCmK9Fz7awCj/HKkDc2TysdufLDXMR0NpfO65pTSBPjIQrEAmEocdWtBtRtiA3Nxa3G",
+	"lCoyLMVJh9SsfB5Dv04/uJI5rdjGa9O083frHOIRDytX4k0wIUImCu5wpnu4yZ5xHmgoEocN7bjk0zyI",
+	"CfsYRIXq026nfbfJ8VjKr9dBSH5MKMcVOtT32qgbi+tFJ6d6CZoEoTiU+Um4yVyozyPjS+5u1jhHHE3K",
+	"cQiNI+WtsuhZ+oQ1Rgow70nCFO9Gbg4nq7AcLafb7x3sO2uVtFICXmlYOPTqwLC/q3hsuxaIggYA7T6t",
+	"RzCJHedlXP7YZIUJAfQJSnhZG99t6aNYC1A1lep1W8cSTK5awvRWTt7qUTIERrXIy0SzVaLZFcELys9D",
+	"mSYqGz48CpiYcy/kw86k5bUmfWLv4/2O3R33iX04aY3t9sTx9yed8b7fwndDPix0pVjfAmKlOUN91Mzs",
+	"PZsSG+Um3AU0Ex6sH8tUu70RMlO9tnqsOkhQE0BwNQMyr+mCzxLa6a6k5Q4yzD3QPAHEID8I5lraTx3M",
+	"LFXiBOfVUt7QXDmb/MmINJTVrtUthlUh/qcucV8LMicYhl7KlZATYHcJfRPcA0+DOfcYNfRTVWNVlpZ+",
+	"ERNIGhCmwKpxVZh0Wrv0iJX6D197H7AT5uEQVyKB5zKL0yjkjqCJbEkUBr/xsoIO8k3W/p+YB9wqJGAp",
+	"L3hMsM/QjMTXxL9PaT1kh6wpipxtLAwvw8k8yfNDsw2XIGwLTQPfJ1GK+6H9p49e9J1qQpcVGQUy0iuu",
+	"oevglij+brDkFeBLQZ9wa/5Y1kin2Mh3NNkPeVlwvhgeMQ9KeYR+nZuwu1bdqT1UydrXl9Cmdz4VfgQQ",
+	"uY67/jEBJOKSpugXyTgMPIR9PxYGLvQNXxU3eaKZcj5ng7096GMjmyqEy6ZHZ3tz+M1mcKetn7Z90LCI",
+	"bxvftmXC21eKdFHVrmSOYwikuZonut8iXsU6rIpZBlKxFrYiE90VIBaNHEPIMbIiB34QkIvMC7ttQEL6",
+	"WZVHOOcyecGKPlY0hF/SBAoNCSbfodIp2BTHRDdu9gPGg8jjWbPRCU0iP+fD3fEwI3YQMRKxgAe3xDLb",
+	"kJa04Zc2/uaW5Jgx2fRfrNCNEUQxYhwaPdHKABUVq/rWoh7VXSUNI7q08tJ0WLgSfEz3P9TZVhnic54b",
+	"joMwlLHpr3+JypOmbzIXjKKr0vOVw87Y9ozpcMFdsFdqY7lZ+QQH+RONkXsFwWQ3v3Ebyg7lGEY1AEGG",
+	"2Z1frEcqLbijPdrfDmSjxmRNuIpSWX1IZM2HfTDpCwP8UBjgLWJn1SAH5EHAT0YlSCiw+JtcVe+qXcsl",
+	"HRQg+JE+AW5dmnCZmCCU+Uz5ZjwQ+nalS3iAXBUecYU+XpqiDN3/tdR0kUqV3QUqlunzrkb9U8mK6pVp",
+	"en0+VTG7urLbUsZul5Jd6KEtPVqcCk01MiodlKvrhpC5mGOg+kyUlOVXwkY/eNP//tM0/f9jdvn/jWCw",
+	"t+qk/9w6/+tonf8H7JW/KoKA9+oslrtxX/10Lf7rJXEsrlTw4RqJVpcEMKLlmYP7bcjw1oSQtYzXQNd/",
+	"sDyqdIFkcEZb2MU8KnOV0I7MSVMZUrpa7e75UKfRPOFbJUUVRy3uWzfkrycrChhPNjin2ftNM6CMpKds",
+	"UKs5hQ+Y2JR+pfP15zhlg913nN9hflM6vVbfcdBOx0GzINr9XaU9ZXOEJCe002qj6RNnP11xGosz96u4",
+	"xyxUKst/Ansa0qSM7dEJSWin5TjoLHj5nLC0krCUrhZkK6GdfnGf757FVNCEoNWal8QBX16JBZF7DrGa",
+	"lwTHVZ2/hOqCObS+wuLerIEyLCtwVvl4+sUp5/PGly/QpH9CSyir2B8LDoAQOYspFbIRxYkyPmVqx0B5",
+	"A5kMSEsiFIIgYTrmKftziRexXet9pDSxmPgk4gEOGcRxdfa76bxCLPB1Fjv6EdSd/SF8N/CUl8twgcHN",
+	"4IgmjDPrfSQ2FzqBhfTaSkumVEYKlAs030fvoz//eZjwqRiLFMPNP/+50Kx0gOQuIDGEjmesNfxA3CYS",
+	"22H8LjiiDJoq94b66nj5PnJtG+604U4X7SH36qfT0fH3L8+Hl68+Dl+dnb79ODr/4eStC267axIRKNDX",
+	"yAmyvpZxDOaej+axIC1fQv7JGSlRKaaipSaOCYqJB1YJxLeUFxdJYMGslYuJXiY3o4DLhWaU8fdRGNyQ",
+	"cCluiiXCLgq4DP0EwgCt7lNylKtVhU4xWU/7zMPxPsqPYybTMMU8pIuJzknURDI2qq1fT/ZIUflDMQkJ",
+	"ZsRSp9u3slQCode8j9TIfUuHi3eVzmcQISTrMzTHfCozmMx9nmGhr8qs9EgPQ5KD/Pf76DYgCxTB2RFC",
+	"khXpVvUKUY1CxI5HhEGGh0wN2E1B4dXmasAD2F74UuSD4M7KhMSQ+DSmyfW0eAShKNX913/991660nuf",
+	"zR6JX/b04Pb+9V//7b6PQiK2RrZal1M1ZwCN0KOl0aAGVAqcLbXU57MltozQKo0zWaumd8WxkFV//jMa",
+	"IgDwWynFU0Yc4A+JEz8OfIZ21B4D16EIIw2ukT6qRxJE1+8jrKvMs6i6pBbxvCEpVIaVbMTxr//6710z",
+	"8xcyItyu46B89q84lu8jaY3ChkzF9GCv4iQk8jCWhNks4F+Zj49OEAkgaWJ4cap3HxiX2PlgBuds1Sub",
+	"LjWag2JomTpoEF1binghfXu5C6PxkxiLM/4LHbP3UZxEmttIziWWHT6MzlXpMg5VzZVk/L6Ulbvi4lII",
+	"CZkX4ifkSC2TbcPtf1EFWy5IAvUKxnHkM3Wuk4gHIXKZKieDI+Fi/xZHHlG/zOgtxEwsJdpBKEnT7Rc6",
+	"Vj0qcRiy95GfpEwxjqk8NK9xECYxSSvh5QA/v5dNlt83Bp/f6yjr+8bgfaPZbL5vWO+hj2/2w5cvbhO9",
+	"hGI+JREhLkzER4kXYrEjYKuAmJYEGC2BkaRuOrfrdFHaN9nVlbE3kRC9grm7XaeHVjsou++jHVlZFCF3",
+	"GIZ04aIpwT6Jd6WBKN7iUy+ZkUhWtPMp9bW8Ux8HVQnSyEajCy2iAs5IOJHHb0IWumuopNmU0sZkIlH3",
+	"lqAgiIWBTbBUvdP7CKpcbIjrwgkKIsYJTnsgwUojqVwO5Bl6iX2kfECusnJnOBS3AHINXFD4Y7GaLHsf",
+	"7WA0CxgcW/d7yrhrIYaXuxZyu60DkH4el7rga8i+cPX6uPKai2hWmuO2HMf2aMSDKCGu9T5yu52WHhT6",
+	"Hr6JlL9/RCl6g+Nr4ma16blRiu1Tw0Tkk0eIj/a76IfgpXhvz2mht5SjU6FKyk3Sk3ZHMY7YhMT2SeRR",
+	"XzZLNsboTZPohuieUm7P6aVzgo28JTGDzCDxjDhlOEKt5ich6WEnZGsp9RY0iWU/7IChcSzYgiWPDxEH",
+	"Um2zkH84imgSecRHIbin1G2BMBbj6/RDPNVLQf0GEFfVgRaEdxyIk8sArl7OB5ZkT/Z7hy9J/ablIElz",
+	"9JbEFlT4A5m47yPdbU6mJpiUlKl5WUGreNQLKSN+E40EOeJoKQtsgwhSheSW7YhzCSmG8dJ6H4mV2pVN",
+	"v8fQhyvw0bvRa7uf2g5v371BO650xjmg1aC/XZ2/VdQuthxDI2QaEXlBOh3fQ2JlwMEbfq40eDGVhtVQ",
+	"O9cYNFpNp+novpJ4HjQGjU7TaXYkDv8U7IO929YesE/xx3UVoHLGv5XYBBtXLJNkvTPqkyZyBd+/TCJA",
+	"wsThAi8ZcgBeuSk7I8oNPfUbg8Z3ijE3CjlrbcdRxeRcg7HP56HSqvd+KcIsfW6ob0qsVGhF31DCoWHJ",
+	"euDyhiFflIGDN2d+iGGCuVNWAynkmXhZ12lVvSmdoLBQlU1AoPNST852/UOnESdxhEMQPdLOS2YzHC/B",
+	"f4ZXLRJBG/gaIFPk4D98sRrzhJdFBm+V2MlVQIuDsMAxKM1uJMSC2OpK+SgEtJb0C7ws0yZYUZ1gG/QJ",
+	"MALgvbEvji6gpghWwaVFKS6JdzeR8tcqfdIkz2scRHLUC8VlxFNYogKZWhVgfEA+knhuU3W4eFHXcY6y",
+	"KWdaTERXdZRd1HUOkXt8/vb1m9Pjkbt6GK7MwwCc5KXKfKh/DspIXdWq1yb1YvH9l3zugIrHPdB5bdc8",
+	"r9tOYvN5VQ4dwOqlkCCmk5Kly1qoF2KYgnbU2a5xTOG7L7F3I04OuzNL6DqHmx/6CYehmucDMJErBbOY",
+	"o/MSJvLFysTFntKlIdZL2R14y3gp1HPwwn3V/EUPcoAcd5WbRHRRas7cjREMDQPlPsyAae8meBdrHx3z",
+	"80/CA1q1eED/m+EBL7Gfrtu3c/7Vtm/DA+IMIqhSaQSAH28F+MdCGTIMnPs8go1SZDSQjdT4la25I9Rg",
+	"YQOK4VrSYmKCY+BQJQpj5GOOx5iR3SZ6TeMUSgp5U+LdMMQScc6VqR3Sha0GCFpBOkh7ElLqy2cgR51l",
+	"Lm0UUuy7pRqtBk667/nIQSl18sBG7W4OhChFFsqggjSYT+3TooddcV7UVgAo43USE2bJRvN3o/Ac5aVZ",
+	"gYVdB0+ZQX1XcDkjP6PQtZT8pD9X3mUhGvrCOAOTcHXf3qQFpOzeG5eO6+dcVXRVKXTg169slllQxWpl",
+	"ozhZViRDS9B6226UGVfsvJrOb2jfiNHpYRj0oPcLDJtS7eMYVl/Y+yqkKT2n6XqhcRLotshzWbiTumvf",
+	"Xb5JExRzxZFox9UFO5/TN30p1u00m01hyQN3UklEsmTMJ3FwC94S5TLTTbPzBCmHrmqz72MR1KSY2kLV",
+	"GNdW2kFrS+732xyc7Y5N1ZEBoLG0tEF57sQr31A545JO3VnBGF95Q5b0uAchI4P77dVcgGxaxcTwL1Yj",
+	"DKIbzUcz8Ic8QWaXrMYcx3hGuJqUHAnc9G9605tj6i//114geX1Jef7qB8pu2v5TMeWYk5Vmm/lPld20",
+	"7ae+fG3q4DGNJmEg0yHvzXLlMU9ju6VcNy+G9z7rFftiSOQV7cjgaPdSjr5l9qAP9pNSUHfzQ28pf02T",
+	"6GGE9ndQPruGfPIH7ufyb2W3qDU99aV2U055ez5hN3sejW5JzHDKaCqtkxQ6MRXuuWctwYdTrdFCLtRB",
+	"uAjD1IIZQTsqWol6jiV+nlHGUdtxdo8kvhNE+cFwecGQG5FP/CUEQlxocjFW/9ZFj2mLi3IFVQzyODe3",
+	"lTUsJqKphPHcrJAO9wU+GpOQLmQMpJhkDKmOQPsQychOiRx1TqZsldr1xVoRfmrhYBwAxpUfsLHK+byp",
+	"XsUQYZ9yI0xTq9qbciG/fHgAy82kP2EGaFSXxgk0VLHWMbD2wHGarTYwMalVqlqNaExlar/QHeWLBo1f",
+	"cETSPjA0vlacr201DIQIfTOTvO3fodIc0kWafvAJNwOa6ZgkBoI79Mn4sLM/tntt0rO7Xrdr99t93+56",
+	"fb/bnxDHg7IzSJ2Q8adI/6mKjTfNLS30b/wkg2gMzZbSFWfU28PQTapviA3KTlJj0K7NlosHaJ3Zk9vE",
+	"3zmvBj6BC9zQK3AazcHFxadj33ufzT/zysUqglSKQlo5EfDxYGhKxnRiEct7BzI3YACtDeJgnHCZkC5e",
+	"noqKNAdrhnZi4mNPp84hHNFoORP7uduExAw3S6WQCRlyhIjGudGV+pOKRNt4SPYEfz8zpwdkTiYI0c+f",
+	"Gxn9iKX+aD43zC6pRlvH2R7qOy/JdRJiQJhYvTiSeBSQDtAYNM7UANEUq+S9WPoalkRom1/SIuxt1vBe",
+	"tAA6eKs1Puz1Dzu202t17e6+s2/jnt+3W/2+0zpojzu414MdlkdIlXRs4cMqnhAFQFeDsafNPvWe/c4Z",
+	"/RW0YVxli1kD8JR4H5DhW2Wq98oYXjAU5CuM20q5m2M+zXS7vDxoFD1Pa9XSVV1vgyxiBij7FlaEfuzI",
+	"KPNxY8zJG2lApI3IZWKSOKuqxDqfA1kpEFK87vsKg3RQ0MUxiRlvDLpWY67rf4Qd8GWrk5hBiZefvwyd",
+	"/g9j/5aRxoNqVBWZPbkS04wmIbFW0MXS8EIL01MJ2WaOVoEwmYyNy+h5TstKG7qGS7SD1R3jxLshvDzx",
+	"d4DclLpcyPm+JTGkd7tAf24GPvAq+IRV8QiMQkjhlgNMu7t7hEKCoVYAiQMmFKyIyvsgi0cOVSWiquev",
+	"CWfI7bYPUSEvd0SpNDx1kur7xhdXZfNeEh4vbaiJK4n4SX1i5Uze0V3/2MfxgWP4vx33ENo44zQm/u+c",
+	"j6gzvCUv2SDWpOypJ9SgI8+O7EV4S2+Iv5sNQL6nzHySfflSKSesJEbCW4kuW+7aGslB3Tv8qua2Pvra",
+	"Nr3EfdzxWn6b2L3JPra74wPPPvQdYrcmbdwZd72ev08yBeT48gyxZeSJiSwiZZF0vQM86Ry27PHBxLe7",
+	"vX3HPvT7bXvc6e53CZn0Dw72G1vqtLAga0Ozso70D+icyIjvoeVoaSD5lLEE4shSqmh/rRESLpT5yfo+",
+	"s7JvV0LdgchMYXZU3koTuYqSXA15B1VY6QFC2ONMfFbWjbnaGgZMIyWOtdNBKvRpsUWgCvyYkM4RWaB3",
+	"705fmXHpXRkUT6sNY8KTOAJXRriExO2jFQBueU3I1Slm06rotRlcu28A+x6HbrvQdjro3yi6/ZswJlXU",
+	"3hg0/vapc3Nx+Otl+3bUX/yj989ha3zc9U8OJt8509P9X36w38ze0otfL9koaWzPzK6IF5P1YXMgwx0A",
+	"AdAdLwNZ0gHWUBqqlsJoXZC3cMP6AK9UfIWl2UwvqFX5WmLAT814gelpb0HKcO+oa+x9Vmv5RXLXkPAK",
+	"LEKDEamuKG7Xabm75bYKolETXYqthtIjrhL+VyomN3hh03r3PA1drtBQ4dx3y4wu0JJ+92qpmGUN6nhg",
+	"txF8BVxFUidNRWQ+MFiXc5b4l/SZr+VYqgBbXONWAiCBmqp3CjqAxkuEmUdkUbLLyK+uBYljvpHCLEuz",
+	"XzC0IOMppTfqcTE21kSvaRjShTgh4yXEpnW5zDwmtwFNGASedZRaWrsQpMYVhm+WMnlyq7pZrA1GX4Je",
+	"IQfFVOkgzAQgDkAgpuU2QR73r1sR5oWh5cK8ynEGhWBbdrFcQfLG1wSx4J81o+KrIed0LK0ctkdvYwDa",
+	"Wg1tqc7PavFA4wtYBZx4TXDvskmY1fuNrQj+vlabPhbrrTbdDkSBjX8R056TmMN4B1EShlZ+DrVXg5Ff",
+	"G4Nuths/vju5Gp2ev/14fHkyHJ28Ana0ZmT7a0dWt4vKfcbeLhn7m+Hp2eaxH+THnu6kGkXfl0Cz9j45",
+	"mNhd3B/bh57j2y2SQdA2foMJd1Yn/Pr08mr08fLk6uL87dVJmikA3Ew8UVtjBZZWZXoPgVUCpgJQ7R/M",
+	"ACea3WtJr/j/I+UEKKyYDWn+CmIl55q2AMXlFqr8I1qrBkBh3NzbCZUO+mcTk7eXBzzMw9muOaAtbROm",
+	"CLFSIUlBYOWfBs5rDo9VMfc8YKpupy5FkEImLYcPTapD5npkyRanHrhRuiZOYU02rURn/UooOMDiUmSr",
+	"cIVn6HgKq5MtgVO6BCwZZ4S2aR065joceO2JmKvdw/tju+sd+PYh6U/sbBV6k228gZIs17kCFcH90VhR",
+	"elxTXqR+eRQ34ND3Tbh9hWql4a/eGuBXCnCiAH8lHwM7NqILRBW0TQqLtSP51ZH4RQISyX9JYNj03UcA",
+	"ckXSlhca71Qo75kQZgaaSIqIOsW6+g3ecaQSQPVx3JU1uBjwPKbB9RSRiCbXlR4+udr3ce/VZI734XTr",
+	"mNuWzsE8uPujeAa/cmHhPLmw2IpFrnMtKki1e1TkZG+4b0WO1mr2aurJtct31DKUle+khzXvB5UjKXVy",
+	"amNvo6dUF/nIT/yYkISUF/iYNzzWQBKjD8PqKHJXH2cIv2+3sC4N0mKwVPhuVOf3Puu1XlsuZAiYe6W8",
+	"Pqvgj8FVNT/82uhdjvrh07nWkvy9HN0b7j3RfAl0U8y9aUmxswp5GK2R56rnrdITBSPb1FJG4p4JVq3v",
+	"kHCvkIQCTSmwbEvRRK8IqKsYgJcyrXjH1WdkIOHa3V3E8Q1RqfI0AStdgXBLxF5O50zn23uq5KfrdHaP",
+	"8l1qdNCc4yWaktBX+I4Km9Wvys16SCW1X/vklHUDeowULGNsvy/W1spKOX8z1mZEV2RE8Q/B6yQneUAJ",
+	"XwkQXOnUG2ZADDkjOtA2P0A34WgpsXvTRqFq224DshigiGpI5IhqVGQLqS6cKRYyZBk0kfFFCbFcbrxr",
+	"FJqu0y1Nzk4VXPYgtTpm477G3yhB7xjJtRvNdZPPKnlmGg7Y7CB6lp7lGiEWqNNRrc2NvuU51iBbkxdc",
+	"brrld67Dd1Vbb6NW5oNqnQF6oFz7deOLcXQD3AV6mTQGTvOw1e5ZDR6IVzh5vvpzYSXzzKpGaETwRtlL",
+	"Jp1vwM5wfEP8IbtU2N/mpSBKFztfD1Q9DLNBYuPkPy5OLke6A9+gcUXjeInwWOZVYv4ndIqm+FY3QiQa",
+	"ABKQqGW70SMUcBQT7E0Jkx0QsefRJOK6A2cPjRMWRMLI9fESQq41loKbA/x4dnJ1NfzuJGPStdoVCpUn",
+	"txKyoWRxEa7+cTU6OcsW4VXgSx6Q9liQcPEwuXlMxyGZ/RVdgDqgILpVc7/68xoeH59cZDGkj3IMq/PE",
+	"jpyL3Z8cinlizz4k7YmdzbI/AXVNr5dmpck2UbUPWR/tRta8L1eftr41NnTCfoj218lWEbqSxtCvyG3g",
+	"Se0huJjSCNIvLrAvdACzhfOWAjxltRWCPGtHsCIhvj5hfi75np7TIxSkpMtR1jj2N7RrNt/7oxkqrhEw",
+	"rKN/7IFslK0Kv8I5VsUhDAU1tazSnR0gN5XXLhoTj0IbCiGKhECAohn5hIQCV8v1QvbPkAXSWeKl0RhU",
+	"tUWQ6cIpHWlga6O1qHhDRLm00cZLhCPzS2iHhIygruMgN9/sYPdI9sISdiGNiKr8ke2xKtL6huJcqyiv",
+	"DgHHAJSNeQb7B2U/XadTEsYQL3/W1jZoa/tPrK09S70Hk3qGASs72dxHDJ5GAF8PfVXuIQg7da3a19CR",
+	"xSfRVyFAjyUjStf28cziveygfWOSSUfI3bx54KKdJIoJ9tPSmYSReDdvWyt+n/VPgwb5TQRNSYiPFtMg",
+	"NOUMNIOQP6aiJ414p69MX6cKa3RPUCEkzPLs9D7dVkS5GWisPQ1SiCl/Q4n4KpVGQYXguaA6GKYawN/H",
+	"P6nMo/v3xa/NhVaG/5gx8d+rWO0/O0GenSB/ACeIdfcdvz9LWzvtfr3tHLfkVOxD7Iztrjf27f6kIyas",
+	"J3noPPt6viKtN8PxJ4usfeCz6nv35gB+1odxRWuTitojqsMqwvtN+mmk4hFDE9e8owYl83JfDQhQBU2l",
+	"yrGZXnTlpMkpqVDkLQ59FrI6UopxwBUY2Gp3YuNxhUEUTALiS09LE6U1R3oC0gUkxYqKzuPIdPuUdrq0",
+	"tD8moiik0TWJcxq87KK0okmXFGLCh79eT41Seu6uU6Za0719NZ2iUnknNeMnkpHFEjxySZwRDKhgIGrN",
+	"GrS19VEdU9K+PR+dvv7H6dvvPkqZe1WpYvgdoVs4Y7vltX27S/yJ3QdRKuUudsatNhzBZ3fUN+WOSjsq",
+	"P0vlu9dgKyVf8Wj/KVxTqsPWtxwzYdCRNCeKx9i70SJW9QpR7ihO8Ez3ohWGJKPRQPXnTRtDQ89tWBYA",
+	"ZJEszUJpWWLaQBr7wkjdwUZHkXQIQodiQh84YR4OBR8dQNTG3W2i09mM+AHm5MgUuBClqY6m5HJaymMx",
+	"IJ3xitfKqnRbXcppvlzeP6lOrqXWknQP8IgQn6U8TwiaWyJ7raU94/ESXccaQL9mc6P8sB8zH+9Zs9ik",
+	"WYzM0nVQT8eERIBJAG5ZcQ6FZqHwgOEEbqddrBy8Su2CdEGD8Oy23yF2d4Id+xD8Nlq38NqdJ9Qu9Hif",
+	"dYt76hZw3J91i/voFrKRppExsiIexcF8VE0DHJvfsqYxw/GNzmzPxbbU3HxwABRd6PmsDXAEnA0vf/g4",
+	"vPqYyv5YQ7sWXLWS5KGhnlAoLITZjUZ6kZhyFHk0mgTxDNQB8A9DKkVBsbCyRJDsYOWcCKDKrMnlEJOH",
+	"FP/y1I3c2WUcL5k5BJnan45ajpNtFWITy5pGJZ5TO8qF+uHvMwalV+c5BPUYIagChyPFgBRmisGJ45/3",
+	"EunAVBkP2hymOszPvcgVV1fBa0tNzgYlr+t7xD7E3bGdxm2w03qO3HyVSpygrGcN7u4anGCKFakwufNp",
+	"+kEeV5vLxO+3l9NUupADmeoEP7vZ8kpsO0AZSmNmAUOuOOYu2ilJj7JQWXqUcjuVangKLVWlSJ1HJPv8",
+	"PEu1Ff/U2/Dbu45AaRzRXBDnjs4jxTGfRBpv4WUqzPA5Keq5Muw5Keo5Keq5MuzbyRbSBPSset7HeQiC",
+	"EHH60OnyEleoEjk5g4sorxqXrjEcb1WuxEGdM0gBEltQEHlh4hN/N8WVhG/qJihl1FONOKkRke7npPo1",
+	"667+8+85EtVb1RG+hhyXXl5e1M9x6fkt3B53PLtLeoLj74/tvnfg232SQVs857g8uDj5sL1ASch6wJAX",
+	"TGbo/SFwQiQaZ1SY+m8JjlQtTqYknPuE3dhcdwt5rCZBuQbEWZ5H2iLBUrEbiX60zPD3aURk98cUyP99",
+	"4zsSCYFh9EZ539gd5HH7ZcMMCaK0oCrmIlvoPUJrn0sqdBoxrzVtMbaUW4FYuVJmphGAdHsap9XudHv7",
+	"B/1DPPZ8Mqn6u77Rnp/Jps40v3N8XdnyhcYohl0G4ighYeOIH8fEJxEPcLhenaNiarYXBvW7X5Q0njvT",
+	"qgmM5XyY8ClS76xqQseg5VBF2zl4w7Ea1L2RuPTkftb/hu+w8cfu5NBv4wOvRfrjzmQfO37POyTt8QFu",
+	"Tbp+39vcZvk/sx4NQ28GclcY675YRZDwc6IAtiARfxEHnDQ+bCHhjJVY2xVfzvEPBjOdI7RK4n/MvnOu",
+	"/PjHwHf39L8lZbtojoM4dRznTsgLhtyL86sRksdPtmJy0Y58AfKy4cuMut0mkk0YkeTIacqHuh+Dp4mj",
+	"GWUcRIQrKc8dIFdQnotwGNIFQ9+djFQSgQukCD1eIkJ8IvVHApj9YmhSQsmpPGz3OYOiH6D/3DanbjtM",
+	"aWOcjwosvTVHggdUx7btGsM9Fju7AzPb3HFOztPKWqArYqzRgy4sipBSzOOCkNm2C52kBSEATYquaHeX",
+	"J/r8pwwKKIIbp5eeAY7TvndRju3fV+XZ+6zXeG0DPNlWjZlcF0e+4pdaj9esOeADCYsqdP+i6o92uk5L",
+	"d+CGjnkeDkPV7FO9WmEBuUUqdY+kypVrqbcW+fCyhPq+4VZ5xkQepWteTdp6TKv5WB/5dVaz4VCso7Fn",
+	"7lfocSGpdnhxauX710XJjMSBhwJfcV24EdICV2X9zhT82hlcpzgP3CgZeMEkymfmkG0i6N0mu7fL9nXo",
+	"L5t63a1rcPdjugwbetyd5/p0ICUFEZ/GNLmeSjEyvDjNdxDQromKnmzaMVtbq1D3V/WRy4YXyFZ7EtIk",
+	"P6acC7BsVMpZWHdQegWv5GO12+31tu+21zOb7bW3b7an+hRmyyTTOTKiRTtRMhtDdGFOYkX9u5u7GNZu",
+	"Yrhd48J7t94zOqSBz75tlQYS4Clx0BqDRsJI/O/qFU2PzrLZpHGGL7lAQy7AYBD8Gj1Ru36mykEDZzJ1",
+	"95hBhnZ5SMGopLpbmMFJwwyZc3koA+Xin6C+BzRCrzCHvotOa992xP+jVmvQ6Q4cp2E1fqIxn4qRO/B/",
+	"Yl1exnQhlmjQuMITHAcNq3EuOU90jVTkYtAIzq9Qv9kCT9YGzzyDjcgCmj7hOAiJj0zKTn30Ne9OYtgr",
+	"zudssLeHvRlp+kFMPB4uxZbvzeE3W77N1m+z9dts42223KbMud9qd4jYR5v0D8d2q+13bNzt7dvd9v5+",
+	"r9ftwkqVOve3XLstPCCaRW3u+peejj+YG+RXQwxqhSUTjY/U/m9r6PDziJjg4eBjH16cbtQ0BrLMEJTh",
+	"gth3kbAFmYXmYcJMML1csZFUd9IElB34YIzTNgdcvG1GowCHu4ZWrzMEdyABEGRxqspYiAFJ65sY4pTu",
+	"SrAbzX1o7JO4FIs8P4sHKoG4lxioH2+u30L0MTLW7i06DjZGqOtkeMlft+uo+tVlhQXskuBsGe/SXPa3",
+	"SS0zV1+2Fn6KZDO9XJI477VaD56wVqEIlag4dWPwYobAPi9VNbhcaF1NLxYq/4vgDPqXmkmcdzlFD574",
+	"KeWAHrshCtKfnpMBHycZMC8FX4F6uikl8OtT7B4NEp5GoNM+iZr3gCDv1Yjuyi20Jxnv41abbIMDphEu",
+	"VCmrATk7KGCRqOLfDCVLMvKTV1kNiFAfL4ejE+OXmCh4kXwFcBMN0/q6HP5tVg1UVp97ZEDeKhFGI4TR",
+	"CtqXrgPRci5Cx2/Or8SoT/7j4vTy5JW4ngGl1AX8koMesmO1bPdDGrlTP/t67KU40MfHFnnWwGto4C3n",
+	"WQP//Wrg/6BJxshyqvj6JWk5j6VlG8y5Us929seewpnpOXZ33GrLrvAKaMbvkG7v4dZI2R+xzOP6TZco",
+	"J6kql6d14IklmNg9Z79ld712Rxgkjo314kx6+89myDozJEU9+O2tkGcb5L42iFEKL1ndk1cf1TBLLtW/",
+	"HhZtWKqSOFewboZ8KwyT+1gLT9NxY6suGsh9d3VymbXQgJi6aSm8YEhumYUwz+gmJLckVH0rIBkd7ABh",
+	"5LkmF3ebCAgEzTCPg0+D4guK7TakRaBeVtKLQ+MFG3LZuDV7S1XReRNdUCZhQIShoZ7mK1AjGjoJJZFP",
+	"VaqMuHRkeuPRPKazOUfXlLDy5htaX3/I9hs4umF/Qj8FYSgUOTalC9kwmRFBA5ygMBDWdiSYGTj6hSr+",
+	"14b1uBZKyWwfvzD92Ui5YweQZyPlOUzwLYcJrOrC09z6Cdm2bvXuwU1rNPx4wOUzhXS2WJOeNFtssGi6",
+	"2GnJY5jCivqd7rMx8xxT+QPZM2VNWf4wNo1QwowWKo9v0DwJTvud4h/shqXlSqtY65vA1QW7fUho9W1A",
+	"scQ8oLWJ7M3CoOqJ0ciF6AuF6eKwEjX9oaIZCjf9FC1oEvooxhCl4TgECHscIXxN7gKPXhrE+NaCFpLz",
+	"PwpGRU7dl5rDNtp+17kvbMUaZemhIdW7ddzAOSlbH3S93fcJuMD3WwdtIc269qFQkMbazevsHzyVbrT5",
+	"FOU1p6plMnUprds+o7w/gW9ULfzXqEg8FTD7oykTgDJTXftzAvmrEvVINSTLsgKCSF+JfRKjHR6QGBJm",
+	"IxTj6GZ3gBZTakHDXiut6QGoGjSOCb7xQSGYYg63E9MT2ESjgMTIAe8egva9PM2HPUIEe1Pkwsd/wgG/",
+	"AucFc41ev7KlvMxbKPZFwxrtE2rm5GtGdP6DmwEDGdfFrJpQBh2TJqcch65uNDwjONLLku0y2oHhOc1m",
+	"axctSHA95QRQp6SfhQuLhr1ArtjkILr+Ce5gFdVJenvP5T7dV1Lr7f5Z/ApoMWWmn7y0nel3B7iizw3p",
+	"EsGRB+BFBz1TJWiZolf8QYWMcpr9zCqEP2BLNPbRFwP8qDDFKzxDx1MQ4bn5HXjtiZiD3cP7Y7vrHfgy",
+	"ZJvNrjfZZn7tyvnlpgd/lkywZU6vZ0zvwJjbFnXSYtjr4B4kRfxBsuGg3GExNTHrCl0Vv8mEuCdpnlnX",
+	"EMQ3xSaYeIGXWWjLQNiTxcdW5jZgeEYQmUyIlzHhQud4mGmzzHrLOsOnXw4g2S1nAMa53pXKG7u2E+XL",
+	"pSw/onHj2VB6sLjIvVtNVVpKj9TWsraV9AiNL79aD/KzB/URrR7J6v44Vo9udWkkP0g1XkkCmrHh7awf",
+	"rXTXgzhQDstUVddlf5OAhD6ax4SRiA8QVj9E4qq4OZUoDKlKdYn1p/6QPZgl0qyyGdwEuOOV+pCr3miM",
+	"je2Wlv3pJ+4vkK5JxAVj/4EsFzT2YVFDvGAJ1N7LEznG3o04BUoKBcQ0IAQDhKdq2gm11O0PqRQ0xF0S",
+	"SXwS4o+CGaGJNvsag86+Y+j7ekTZS64BYjFc+w7B2wSr9ULM0ugY3Gvkf0hexmRsvFZkHJ1KziV3P4mE",
+	"oaw4OHqfOE6HoJdBGAbRtdhoHnDAZtDfASe0eoE4ZDfGLqnfgQTE3el2Gas3lq9upBMLJooYRtOYMEGw",
+	"ysyY4Rjs8VSYp1ZxY9BRfxmmdmOw7zipcLiATBwAGEivt/pwQ87GXTWJWgWbqJMzipxmu5cZfuLezDRq",
+	"fVGQkSMeph/tdgANgsc4iILo+nUQkh8TyvHLJRdb2nK6/d4BjHyFEIaeBoeQrru1xNLu9wXF1RQE6Wmt",
+	"YP6a0fzOa82/I7lSc5bxMM3N04W6L9JeUsLjj1X1i2C8wGeZ5uU6i04c8iOEx/CbuuWGkLnq7uclcSyu",
+	"3OIwIU2koHF9REHT0Q/sFP06FnIVTxH/XGG4cD1lrO4u8AnV+s+X2RCLKQ1JE/1dfFfyEW9KvJvcZTQm",
+	"ExoThCNV+w6gLzQm/kC2cAHdQI7dkv4xxoQ1pE8fEiwDJUzrX7roxzWYqotIxOOl9Nkp2wojoXmJvzAY",
+	"ZVhmEeUbAQ4VsJTpAVNSfamU9RLs9Hc56XifgNpXL7kKggp0/pQjS4ujmmPJKqz6scD8uj5qNdOzevGs",
+	"XuTVC0nMf1jtQp3Vp1cuDMtSsuftDcv0S9+MyiFlfn2tA54mXhIHfAlHdOjPguglwbE4pz9/gIwxAJQp",
+	"g4aDEP3VIuDedExx7CvsmRRoaQ+Lt8m+QPLbKzoKmJ4BYfJRFTXKv9WS0a8Uy5QuIpSi5hl4v83MlSiV",
+	"I9ZYRUIbXpzmMIKNMvFBFTR4GsorAhHnMJSbSOKySs6kgVY92etYaiaq9bDE+CXmgE2MxJJBV9vqA8SD",
+	"GYmZhRRvsNSYw2BCxCULnSlWhGIi2CXck4meLFCpOLWFNFeEKxoiU1nwxSXg5BNHJPLnNIi4OSPj8Kx1",
+	"PqR+Sg0elCIZLZFPB0oVhS4MYgw6cJGGBiyNW6TcR5bu5GzpxDQLSimyGgvxpTTCno5X93UoH672xLxg",
+	"0PamCl3AQkVkR416NND7o+JPVs7BA/0X1fBLsCCxp6C50tFmbqBNy3sLoKj02gJ91ze4YtqSYUHGU0pv",
+	"1L18Oc+R5sktiSrXRYFNeSH1ZGNOSY0oTgTxHwGZ4nFIJOWn8Qr1WJxETEFa2ja84y+3QcwTHLrm2RAX",
+	"1p+K9LzuvAo+YfjXbWt3AOyCS/TvHSaoC4cGvqHJWHAk+Ao0qJR4yUqI7Kis7FnAd+XeYEi9s2FCmhZk",
+	"PDwSbBJLgEVxZwpwJd4I4IaxuspUFo6aoRj++gWex9QTOlDAGQknuWMGHPfLhy//fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -13,6 +13,7 @@ import (
 	gen "github.com/switchboard-dev/switchboard/gen/admin"
 	"github.com/switchboard-dev/switchboard/server/apierr"
 	"github.com/switchboard-dev/switchboard/server/credential"
+	"github.com/switchboard-dev/switchboard/server/deskservice"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
 	"github.com/switchboard-dev/switchboard/server/service"
 )
@@ -22,8 +23,15 @@ const Prefix = "/admin"
 
 // Handler implements the generated strict server interface.
 type Handler struct {
-	svc *service.Service
+	svc  *service.Service
+	desk *deskservice.Service // the Desk API's operator side (WithDesk)
 }
+
+// Option adds a vendor domain's operator side to the API.
+type Option func(*Handler)
+
+// WithDesk serves the Desk API's tokens, settings and conversations from d.
+func WithDesk(d *deskservice.Service) Option { return func(h *Handler) { h.desk = d } }
 
 var _ gen.StrictServerInterface = (*Handler)(nil)
 
@@ -33,7 +41,7 @@ const MaxBody = 2 << 20
 // New returns the operator API as an http.Handler to mount at Prefix. tokenHash is the stored
 // hash of the admin token (credential.HashOperatorToken; an unsalted SHA-256 stored by an earlier
 // version is accepted, and replaced by the salted form on its first use).
-func New(svc *service.Service, tokenHash []byte) (http.Handler, error) {
+func New(svc *service.Service, tokenHash []byte, opts ...Option) (http.Handler, error) {
 	spec, err := gen.GetSwagger()
 	if err != nil {
 		return nil, err
@@ -77,7 +85,11 @@ func New(svc *service.Service, tokenHash []byte) (http.Handler, error) {
 		return nil, err
 	}
 	reqErr, respErr := httpkit.StrictErrors(writeError)
-	strict := gen.NewStrictHandlerWithOptions(&Handler{svc: svc}, nil, gen.StrictHTTPServerOptions{
+	h := &Handler{svc: svc}
+	for _, o := range opts {
+		o(h)
+	}
+	strict := gen.NewStrictHandlerWithOptions(h, nil, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr,
 	})
 	return gen.HandlerWithOptions(strict, gen.ChiServerOptions{BaseRouter: r, ErrorHandlerFunc: httpkit.ParamErrors(writeError)}), nil
