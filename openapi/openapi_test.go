@@ -205,3 +205,17 @@ func TestErrorsUseTheErrorSchema(t *testing.T) {
 		}
 	}
 }
+
+// Every spec says what Go's HTTP server answers by itself, before any API code and not in the
+// API's error format (the edge layer cannot change those): 431 for headers over the limit, 501
+// for a transfer encoding other than chunked.
+func TestSpecsDescribeTheServersOwnAnswers(t *testing.T) {
+	for f, doc := range loadAll(t) {
+		d := doc.Info.Description
+		for _, want := range []string{"431", "501", "Transfer-Encoding"} {
+			if !strings.Contains(d, want) {
+				t.Errorf("%s: info.description does not mention %s (see the edge paragraph of messaging.yaml)", f, want)
+			}
+		}
+	}
+}
