@@ -368,7 +368,6 @@ func TestEachAttemptOnceAcrossInstances(t *testing.T) {
 	}
 }
 
-
 // TestRunKicked: a running worker delivers as soon as it is kicked, not only on its tick.
 func TestRunKicked(t *testing.T) {
 	st := storetest.Stores(t)[0].Store
