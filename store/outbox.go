@@ -253,12 +253,15 @@ func (s *Store) RecordAttempt(ctx context.Context, c Claim, a Attempt) (OutboxDe
 	return rows[0].toDelivery()
 }
 
-// NextDeliveryDue returns the earliest next attempt of any pending delivery (all tenants), and
-// false when none is pending.
-func (s *Store) NextDeliveryDue(ctx context.Context) (time.Time, bool, error) {
+// NextDeliveryDue returns the earliest next attempt of any pending delivery (all tenants) that no
+// live claim holds at wallNow, and false when there is none.
+func (s *Store) NextDeliveryDue(ctx context.Context, wallNow time.Time) (time.Time, bool, error) {
 	var row outboxRow
 	err := s.db.NewSelect().Model(&row).Column("next_attempt_at").
 		Where("od.state = ?", DeliveryPending).
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("od.lease_until IS NULL").WhereOr("od.lease_until <= ?", normTime(wallNow))
+		}).
 		OrderExpr("od.next_attempt_at ASC, od.id ASC").Limit(1).Scan(ctx)
 	if err != nil {
 		if errors.Is(mapReadErr("", err), ErrNotFound) {

@@ -103,8 +103,11 @@ func TestOutboxClaimAndRecord(t *testing.T) {
 		if d.State != store.DeliveryFailed || d.Attempts != 3 || d.FinishedAt == nil || d.LastError != "refused" {
 			t.Fatalf("after the last attempt: %+v", d)
 		}
-		if _, ok, _ := s.NextDeliveryDue(ctx); !ok {
-			t.Error("tenant b's delivery should still be pending")
+		if _, ok, _ := s.NextDeliveryDue(ctx, wall); ok {
+			t.Error("tenant b's delivery is claimed: not due for anyone else")
+		}
+		if due, ok, _ := s.NextDeliveryDue(ctx, wall.Add(2*time.Minute)); !ok || !due.Equal(t0.Add(time.Hour)) {
+			t.Errorf("once the claim expires, tenant b's delivery is due at %v (%v)", due, ok)
 		}
 
 		// Redeliver: another tenant cannot; the owner gets one more attempt.

@@ -92,9 +92,9 @@ func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// NextDue is when the earliest pending delivery is due (false: none is pending).
+// NextDue is when the earliest pending delivery that no worker holds is due (false: none).
 func (w *Worker) NextDue(ctx context.Context) (time.Time, bool, error) {
-	return w.Store.NextDeliveryDue(ctx)
+	return w.Store.NextDeliveryDue(ctx, time.Now())
 }
 
 // RunDue attempts every delivery due now on the server clock, and those that fall due while it
