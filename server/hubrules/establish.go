@@ -121,15 +121,15 @@ const (
 )
 
 // MergeProperties writes the supplied keys over the stored ones (an existing conversation keeps the
-// keys not supplied) and fills the defaults: profile.device "Direct", profile.full name a random
-// fun name.
-func MergeProperties(stored store.HubConversation, e Establish, rnd *rand.Rand) (profile, additional map[string]string) {
+// keys not supplied) and fills the defaults: profile.device "Direct", profile.full name a name from
+// funName.
+func MergeProperties(stored store.HubConversation, e Establish, funName func() string) (profile, additional map[string]string) {
 	profile, additional = merge(stored.Profile, e.Profile), merge(stored.Additional, e.Additional)
 	if _, ok := profile[ProfileDevice]; !ok {
 		profile[ProfileDevice] = ChannelDirect
 	}
 	if _, ok := profile[ProfileFullName]; !ok {
-		profile[ProfileFullName] = FunName(rnd)
+		profile[ProfileFullName] = funName()
 	}
 	return profile, additional
 }

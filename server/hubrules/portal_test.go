@@ -40,12 +40,13 @@ func TestParseEstablish(t *testing.T) {
 	}
 	e, _ := ParseEstablish(body(`{"IntegrationId":"` + id + `","Binding":"u","ChannelType":"Direct","Properties":{"Profile":{"email":"a@b"}}}`))
 	rnd := rand.New(rand.NewPCG(1, 2))
-	p, a := MergeProperties(store.HubConversation{Profile: map[string]string{"email": "old", "phone": "1"}}, e, rnd)
+	name := func() string { return FunName(rnd) }
+	p, a := MergeProperties(store.HubConversation{Profile: map[string]string{"email": "old", "phone": "1"}}, e, name)
 	if p["email"] != "a@b" || p["phone"] != "1" || p[ProfileDevice] != "Direct" || p[ProfileFullName] == "" || a == nil {
 		t.Errorf("merged properties %v %v", p, a)
 	}
 	e.Profile = map[string]string{ProfileDevice: "Web", ProfileFullName: "Ann"}
-	if p, _ := MergeProperties(store.HubConversation{}, e, rnd); p[ProfileDevice] != "Web" || p[ProfileFullName] != "Ann" {
+	if p, _ := MergeProperties(store.HubConversation{}, e, name); p[ProfileDevice] != "Web" || p[ProfileFullName] != "Ann" {
 		t.Errorf("supplied defaults overwritten: %v", p)
 	}
 }
