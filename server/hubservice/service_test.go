@@ -69,7 +69,9 @@ func (e *env) tenant() uuid.UUID {
 	return id
 }
 
-func jsonBody(s string) hubrules.Body { return hubrules.Body{ContentType: "application/json", Raw: []byte(s)} }
+func jsonBody(s string) hubrules.Body {
+	return hubrules.Body{ContentType: "application/json", Raw: []byte(s)}
+}
 
 func (e *env) createHub(name string) store.Hub {
 	e.t.Helper()
