@@ -84,6 +84,27 @@ func (e ClockMode) Valid() bool {
 	}
 }
 
+// Defines values for DeliveryState.
+const (
+	DeliveryStateDelivered DeliveryState = "delivered"
+	DeliveryStateFailed    DeliveryState = "failed"
+	DeliveryStatePending   DeliveryState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryState enum.
+func (e DeliveryState) Valid() bool {
+	switch e {
+	case DeliveryStateDelivered:
+		return true
+	case DeliveryStateFailed:
+		return true
+	case DeliveryStatePending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorDetailCode.
 const (
 	CONFLICT         ErrorDetailCode = "CONFLICT"
@@ -177,6 +198,24 @@ func (e EventType) Valid() bool {
 	case QUESTIONRESPONSE:
 		return true
 	case QUESTIONTESTIMONIAL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HubAudience.
+const (
+	Engine HubAudience = "engine"
+	Portal HubAudience = "portal"
+)
+
+// Valid indicates whether the value is a known member of the HubAudience enum.
+func (e HubAudience) Valid() bool {
+	switch e {
+	case Engine:
+		return true
+	case Portal:
 		return true
 	default:
 		return false
@@ -312,6 +351,27 @@ func (e UnansweredTimeoutAction) Valid() bool {
 	case EXPIRE:
 		return true
 	case REROUTE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDeliveriesParamsState.
+const (
+	ListDeliveriesParamsStateDelivered ListDeliveriesParamsState = "delivered"
+	ListDeliveriesParamsStateFailed    ListDeliveriesParamsState = "failed"
+	ListDeliveriesParamsStatePending   ListDeliveriesParamsState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ListDeliveriesParamsState enum.
+func (e ListDeliveriesParamsState) Valid() bool {
+	switch e {
+	case ListDeliveriesParamsStateDelivered:
+		return true
+	case ListDeliveriesParamsStateFailed:
+		return true
+	case ListDeliveriesParamsStatePending:
 		return true
 	default:
 		return false
@@ -609,6 +669,95 @@ type CreateTenantRequest struct {
 	Subdomain *string `json:"subdomain,omitempty"`
 }
 
+// Delivery A webhook delivery.
+type Delivery struct {
+	// Attempts Attempts made.
+	//
+	// Example: 2
+	Attempts int `json:"attempts"`
+
+	// CreatedAt Example: 2026-11-22T10:05:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// FinishedAt When it was delivered or failed for good.
+	//
+	// Example: 2026-11-22T10:11:00Z
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+
+	// Id Example: 41
+	Id int64 `json:"id"`
+
+	// LastAttemptAt Example: 2026-11-22T10:07:00Z
+	LastAttemptAt *time.Time `json:"lastAttemptAt,omitempty"`
+
+	// LastError Why the last attempt failed; empty before the first attempt and after a success.
+	//
+	// Example: HTTP 503: Service Unavailable
+	LastError string `json:"lastError"`
+
+	// LastStatus The last attempt's HTTP status; 0 before the first attempt or when none came back.
+	//
+	// Example: 503
+	LastStatus int `json:"lastStatus"`
+
+	// MaxAttempts After this many failed attempts the delivery has failed for good.
+	//
+	// Example: 6
+	MaxAttempts int `json:"maxAttempts"`
+
+	// NextAttemptAt When the next attempt is due on the server clock (while pending).
+	//
+	// Example: 2026-11-22T10:11:00Z
+	NextAttemptAt time.Time `json:"nextAttemptAt"`
+
+	// State Example: pending
+	State DeliveryState `json:"state"`
+
+	// Subject What it is about.
+	//
+	// Example: conversation 290e83ff-0ae1-4a62-ae8e-01759ad73ffd event 1795341900123 to Bot integration 7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+	Subject string `json:"subject"`
+
+	// Topic What kind of webhook (`hub.activity`).
+	//
+	// Example: hub.activity
+	Topic string `json:"topic"`
+
+	// Url The target.
+	//
+	// Example: https://bot.example.com/hubster
+	Url string `json:"url"`
+}
+
+// DeliveryState Example: pending
+type DeliveryState string
+
+// DeliveryDetail defines model for DeliveryDetail.
+type DeliveryDetail struct {
+	// Body The body sent on every attempt (UTF-8 text).
+	//
+	// Example: {"hubId":"0b6f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4"}
+	Body string `json:"body"`
+
+	// Delivery A webhook delivery.
+	Delivery Delivery `json:"delivery"`
+
+	// Headers The headers sent on every attempt, signature included.
+	//
+	// Example: {"Content-Type":"application/json; charset=utf-8","x-hubster-signature":"3x4mPl3S1gN4tUr3Q2VuU2lnbmF0dXJlRXhhbXBsZT0="}
+	Headers map[string]string `json:"headers"`
+
+	// Signature The body's signature, as sent in its header ("" when unsigned).
+	//
+	// Example: 3x4mPl3S1gN4tUr3Q2VuU2lnbmF0dXJlRXhhbXBsZT0=
+	Signature string `json:"signature"`
+}
+
+// DeliveryList defines model for DeliveryList.
+type DeliveryList struct {
+	Deliveries []Delivery `json:"deliveries"`
+}
+
 // Error defines model for Error.
 type Error struct {
 	Error ErrorDetail `json:"error"`
@@ -852,6 +1001,59 @@ type HelpDeskToken struct {
 	//
 	// Example: 0123456789abcdef0123456789abcdef01234567
 	Token string `json:"token"`
+}
+
+// HubAudience `portal` (hubs and integrations) or `engine` (conversations, interactions, Direct).
+//
+// Example: engine
+type HubAudience string
+
+// HubClient defines model for HubClient.
+type HubClient struct {
+	// Audience `portal` (hubs and integrations) or `engine` (conversations, interactions, Direct).
+	//
+	// Example: engine
+	Audience HubAudience `json:"audience"`
+
+	// ClientId Example: hubster.engine.api.3f1c1f8e6a634b8e9f1b2f0d6f3b6d1a
+	ClientId string `json:"clientId"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// HubClientList defines model for HubClientList.
+type HubClientList struct {
+	Clients []HubClient `json:"clients"`
+}
+
+// HubClientSecret A new Hub API client with its secret, shown only once.
+type HubClientSecret struct {
+	// Audience `portal` (hubs and integrations) or `engine` (conversations, interactions, Direct).
+	//
+	// Example: engine
+	Audience HubAudience `json:"audience"`
+
+	// ClientId The `client_id` of `POST /hub/connect/token`.
+	//
+	// Example: hubster.engine.api.3f1c1f8e6a634b8e9f1b2f0d6f3b6d1a
+	ClientId string `json:"clientId"`
+
+	// ClientSecret The `client_secret`. Shown only here; the server keeps only its hash.
+	//
+	// Example: Jx3kP9qR2vT8wY5zA1bC4dE7fG0hI6jK-LmNoPqRsTu
+	ClientSecret string `json:"clientSecret"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// IssueHubClientRequest defines model for IssueHubClientRequest.
+type IssueHubClientRequest struct {
+	// Audience `portal` (hubs and integrations) or `engine` (conversations, interactions, Direct).
+	//
+	// Example: engine
+	Audience HubAudience `json:"audience"`
 }
 
 // MessageType The eleven system message types, else who wrote the message.
@@ -1377,8 +1579,14 @@ type UpdateSettingsRequest struct {
 // ClientId defines model for ClientId.
 type ClientId = string
 
+// DeliveryId defines model for DeliveryId.
+type DeliveryId = int64
+
 // ExpertId defines model for ExpertId.
 type ExpertId = openapi_types.UUID
+
+// HubClientId defines model for HubClientId.
+type HubClientId = string
 
 // QuestionUuid defines model for QuestionUuid.
 type QuestionUuid = openapi_types.UUID
@@ -1395,11 +1603,20 @@ type ClockBackwards = Error
 // Conflict defines model for Conflict.
 type Conflict = Error
 
+// DeliveryDetailOK defines model for DeliveryDetailOK.
+type DeliveryDetailOK = DeliveryDetail
+
+// DeliveryNotFound defines model for DeliveryNotFound.
+type DeliveryNotFound = Error
+
 // ExpertForbidden defines model for ExpertForbidden.
 type ExpertForbidden = Error
 
 // ExpertNotFound defines model for ExpertNotFound.
 type ExpertNotFound = Error
+
+// HubClientNotFound defines model for HubClientNotFound.
+type HubClientNotFound = Error
 
 // InternalError defines model for InternalError.
 type InternalError = Error
@@ -1430,6 +1647,21 @@ type Unauthorized = Error
 
 // WallClock defines model for WallClock.
 type WallClock = Error
+
+// ListDeliveriesParams defines parameters for ListDeliveries.
+type ListDeliveriesParams struct {
+	// State Only deliveries in this state.
+	State *ListDeliveriesParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Before Only deliveries with an `id` below this one (the next page).
+	Before *int64 `form:"before,omitempty" json:"before,omitempty"`
+
+	// Limit At most this many (default 50).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListDeliveriesParamsState defines parameters for ListDeliveries.
+type ListDeliveriesParamsState string
 
 // ListTenantEventsParams defines parameters for ListTenantEvents.
 type ListTenantEventsParams struct {
@@ -1481,6 +1713,9 @@ type RerouteByExpertJSONRequestBody = RerouteByExpertRequest
 
 // RespondToQuestionJSONRequestBody defines body for RespondToQuestion for application/json ContentType.
 type RespondToQuestionJSONRequestBody = RespondToQuestionRequest
+
+// IssueHubClientJSONRequestBody defines body for IssueHubClient for application/json ContentType.
+type IssueHubClientJSONRequestBody = IssueHubClientRequest
 
 // CreateOAuthClientJSONRequestBody defines body for CreateOAuthClient for application/json ContentType.
 type CreateOAuthClientJSONRequestBody = CreateOAuthClientRequest
@@ -1644,6 +1879,27 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 	GetTenant(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListDeliveries List a tenant's webhook deliveries
+	//
+	// The tenant's webhook deliveries (every API's), newest first: target, attempts, last status and error, next attempt. A delivery is `pending` until the target answers 2xx (`delivered`) or its last attempt fails (`failed`, recorded for the tenant). Attempts follow the server clock: immediately, then 2, 4, 6, 8 and 10 minutes after each failure. Page with `before` (the last `id` seen).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/deliveries (the `ListDeliveries` operationId).
+	ListDeliveries(ctx context.Context, tenantId TenantId, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDelivery Get a webhook delivery
+	//
+	// One delivery with what it sends on every attempt, byte for byte (headers and body).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/deliveries/{deliveryId} (the `GetDelivery` operationId).
+	GetDelivery(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RedeliverDelivery Redeliver a webhook
+	//
+	// Makes the delivery due now on the server clock, whatever its state, with the same body and signature; a delivery that used all its attempts gets one more. An attempt in flight is abandoned (its result is not recorded).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver (the `RedeliverDelivery` operationId).
+	RedeliverDelivery(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListTenantEvents List a tenant's events
 	//
 	// The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
@@ -1794,6 +2050,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/tenants/{tenantId}/helpdesk-token (the `RotateHelpDeskToken` operationId).
 	RotateHelpDeskToken(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListHubClients List a tenant's Hub API clients
+	//
+	// The tenant's live Hub API clients (at most one portal and one engine client), without secrets.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/hub-clients (the `ListHubClients` operationId).
+	ListHubClients(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IssueHubClientWithBody Issue a Hub API client
+	//
+	// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+	IssueHubClientWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IssueHubClient Issue a Hub API client
+	//
+	// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+	IssueHubClient(ctx context.Context, tenantId TenantId, body IssueHubClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeHubClient Revoke a Hub API client
+	//
+	// Revokes the client; its tokens stop working at once (401 on the next call).
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId} (the `RevokeHubClient` operationId).
+	RevokeHubClient(ctx context.Context, tenantId TenantId, hubClientId HubClientId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListOAuthClients List a tenant's OAuth clients
 	//
@@ -2088,6 +2376,57 @@ func (c *Client) CreateTenant(ctx context.Context, body CreateTenantJSONRequestB
 // Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 func (c *Client) GetTenant(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetTenantRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDeliveries List a tenant's webhook deliveries
+//
+// The tenant's webhook deliveries (every API's), newest first: target, attempts, last status and error, next attempt. A delivery is `pending` until the target answers 2xx (`delivered`) or its last attempt fails (`failed`, recorded for the tenant). Attempts follow the server clock: immediately, then 2, 4, 6, 8 and 10 minutes after each failure. Page with `before` (the last `id` seen).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/deliveries (the `ListDeliveries` operationId).
+func (c *Client) ListDeliveries(ctx context.Context, tenantId TenantId, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDeliveriesRequest(c.Server, tenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDelivery Get a webhook delivery
+//
+// One delivery with what it sends on every attempt, byte for byte (headers and body).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/deliveries/{deliveryId} (the `GetDelivery` operationId).
+func (c *Client) GetDelivery(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeliveryRequest(c.Server, tenantId, deliveryId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RedeliverDelivery Redeliver a webhook
+//
+// Makes the delivery due now on the server clock, whatever its state, with the same body and signature; a delivery that used all its attempts gets one more. An attempt in flight is abandoned (its result is not recorded).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver (the `RedeliverDelivery` operationId).
+func (c *Client) RedeliverDelivery(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRedeliverDeliveryRequest(c.Server, tenantId, deliveryId)
 	if err != nil {
 		return nil, err
 	}
@@ -2429,6 +2768,78 @@ func (c *Client) ListExpertQueue(ctx context.Context, tenantId TenantId, expertI
 // Corresponds with POST /v1/tenants/{tenantId}/helpdesk-token (the `RotateHelpDeskToken` operationId).
 func (c *Client) RotateHelpDeskToken(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateHelpDeskTokenRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListHubClients List a tenant's Hub API clients
+//
+// The tenant's live Hub API clients (at most one portal and one engine client), without secrets.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/hub-clients (the `ListHubClients` operationId).
+func (c *Client) ListHubClients(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListHubClientsRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssueHubClientWithBody Issue a Hub API client
+//
+// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+func (c *Client) IssueHubClientWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueHubClientRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssueHubClient Issue a Hub API client
+//
+// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+func (c *Client) IssueHubClient(ctx context.Context, tenantId TenantId, body IssueHubClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueHubClientRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeHubClient Revoke a Hub API client
+//
+// Revokes the client; its tokens stop working at once (401 on the next call).
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId} (the `RevokeHubClient` operationId).
+func (c *Client) RevokeHubClient(ctx context.Context, tenantId TenantId, hubClientId HubClientId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeHubClientRequest(c.Server, tenantId, hubClientId)
 	if err != nil {
 		return nil, err
 	}
@@ -2949,6 +3360,173 @@ func NewGetTenantRequest(server string, tenantId TenantId) (*http.Request, error
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListDeliveriesRequest constructs an http.Request for the ListDeliveries method
+func NewListDeliveriesRequest(server string, tenantId TenantId, params *ListDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Before != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "before", *params.Before, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDeliveryRequest constructs an http.Request for the GetDelivery method
+func NewGetDeliveryRequest(server string, tenantId TenantId, deliveryId DeliveryId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "deliveryId", deliveryId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/deliveries/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRedeliverDeliveryRequest constructs an http.Request for the RedeliverDelivery method
+func NewRedeliverDeliveryRequest(server string, tenantId TenantId, deliveryId DeliveryId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "deliveryId", deliveryId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/deliveries/%s/redeliver", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -3667,6 +4245,128 @@ func NewRotateHelpDeskTokenRequest(server string, tenantId TenantId) (*http.Requ
 	return req, nil
 }
 
+// NewListHubClientsRequest constructs an http.Request for the ListHubClients method
+func NewListHubClientsRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/hub-clients", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewIssueHubClientRequest calls the generic IssueHubClient builder with application/json body
+func NewIssueHubClientRequest(server string, tenantId TenantId, body IssueHubClientJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewIssueHubClientRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewIssueHubClientRequestWithBody constructs an http.Request for the IssueHubClient method, with any body, and a specified content type
+func NewIssueHubClientRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/hub-clients", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeHubClientRequest constructs an http.Request for the RevokeHubClient method
+func NewRevokeHubClientRequest(server string, tenantId TenantId, hubClientId HubClientId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "hubClientId", hubClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/hub-clients/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListOAuthClientsRequest constructs an http.Request for the ListOAuthClients method
 func NewListOAuthClientsRequest(server string, tenantId TenantId) (*http.Request, error) {
 	var err error
@@ -4375,6 +5075,33 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 	GetTenantWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetTenantResponse, error)
 
+	// ListDeliveriesWithResponse List a tenant's webhook deliveries
+	//
+	// The tenant's webhook deliveries (every API's), newest first: target, attempts, last status and error, next attempt. A delivery is `pending` until the target answers 2xx (`delivered`) or its last attempt fails (`failed`, recorded for the tenant). Attempts follow the server clock: immediately, then 2, 4, 6, 8 and 10 minutes after each failure. Page with `before` (the last `id` seen).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/deliveries (the `ListDeliveries` operationId).
+	ListDeliveriesWithResponse(ctx context.Context, tenantId TenantId, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*ListDeliveriesResponse, error)
+
+	// GetDeliveryWithResponse Get a webhook delivery
+	//
+	// One delivery with what it sends on every attempt, byte for byte (headers and body).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/deliveries/{deliveryId} (the `GetDelivery` operationId).
+	GetDeliveryWithResponse(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*GetDeliveryResponse, error)
+
+	// RedeliverDeliveryWithResponse Redeliver a webhook
+	//
+	// Makes the delivery due now on the server clock, whatever its state, with the same body and signature; a delivery that used all its attempts gets one more. An attempt in flight is abandoned (its result is not recorded).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver (the `RedeliverDelivery` operationId).
+	RedeliverDeliveryWithResponse(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*RedeliverDeliveryResponse, error)
+
 	// ListTenantEventsWithResponse List a tenant's events
 	//
 	// The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
@@ -4543,6 +5270,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/tenants/{tenantId}/helpdesk-token (the `RotateHelpDeskToken` operationId).
 	RotateHelpDeskTokenWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*RotateHelpDeskTokenResponse, error)
+
+	// ListHubClientsWithResponse List a tenant's Hub API clients
+	//
+	// The tenant's live Hub API clients (at most one portal and one engine client), without secrets.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/hub-clients (the `ListHubClients` operationId).
+	ListHubClientsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListHubClientsResponse, error)
+
+	// IssueHubClientWithBodyWithResponse Issue a Hub API client
+	//
+	// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+	IssueHubClientWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueHubClientResponse, error)
+
+	// IssueHubClientWithResponse Issue a Hub API client
+	//
+	// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+	IssueHubClientWithResponse(ctx context.Context, tenantId TenantId, body IssueHubClientJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueHubClientResponse, error)
+
+	// RevokeHubClientWithResponse Revoke a Hub API client
+	//
+	// Revokes the client; its tokens stop working at once (401 on the next call).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId} (the `RevokeHubClient` operationId).
+	RevokeHubClientWithResponse(ctx context.Context, tenantId TenantId, hubClientId HubClientId, reqEditors ...RequestEditorFn) (*RevokeHubClientResponse, error)
 
 	// ListOAuthClientsWithResponse List a tenant's OAuth clients
 	//
@@ -5085,6 +5848,213 @@ func (r GetTenantResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetTenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeliveryList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDeliveriesResponse) GetJSON200() *DeliveryList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeliveryDetailOK
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *DeliveryNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeliveryResponse) GetJSON200() *DeliveryDetailOK {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDeliveryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDeliveryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDeliveryResponse) GetJSON404() *DeliveryNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDeliveryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeliveryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RedeliverDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeliveryDetailOK
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *DeliveryNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RedeliverDeliveryResponse) GetJSON200() *DeliveryDetailOK {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RedeliverDeliveryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RedeliverDeliveryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RedeliverDeliveryResponse) GetJSON404() *DeliveryNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RedeliverDeliveryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RedeliverDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RedeliverDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RedeliverDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RedeliverDeliveryResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6106,6 +7076,206 @@ func (r RotateHelpDeskTokenResponse) ContentType() string {
 	return ""
 }
 
+type ListHubClientsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *HubClientList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListHubClientsResponse) GetJSON200() *HubClientList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListHubClientsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListHubClientsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListHubClientsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListHubClientsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListHubClientsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListHubClientsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListHubClientsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListHubClientsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type IssueHubClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *HubClientSecret
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r IssueHubClientResponse) GetJSON201() *HubClientSecret {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IssueHubClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IssueHubClientResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r IssueHubClientResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IssueHubClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r IssueHubClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IssueHubClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IssueHubClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IssueHubClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RevokeHubClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *HubClientNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeHubClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeHubClientResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeHubClientResponse) GetJSON404() *HubClientNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeHubClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeHubClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeHubClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeHubClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeHubClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListOAuthClientsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7060,6 +8230,51 @@ func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, tenantI
 	return ParseGetTenantResponse(rsp)
 }
 
+// ListDeliveriesWithResponse List a tenant's webhook deliveries
+//
+// The tenant's webhook deliveries (every API's), newest first: target, attempts, last status and error, next attempt. A delivery is `pending` until the target answers 2xx (`delivered`) or its last attempt fails (`failed`, recorded for the tenant). Attempts follow the server clock: immediately, then 2, 4, 6, 8 and 10 minutes after each failure. Page with `before` (the last `id` seen).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/deliveries (the `ListDeliveries` operationId).
+func (c *ClientWithResponses) ListDeliveriesWithResponse(ctx context.Context, tenantId TenantId, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*ListDeliveriesResponse, error) {
+	rsp, err := c.ListDeliveries(ctx, tenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDeliveriesResponse(rsp)
+}
+
+// GetDeliveryWithResponse Get a webhook delivery
+//
+// One delivery with what it sends on every attempt, byte for byte (headers and body).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/deliveries/{deliveryId} (the `GetDelivery` operationId).
+func (c *ClientWithResponses) GetDeliveryWithResponse(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*GetDeliveryResponse, error) {
+	rsp, err := c.GetDelivery(ctx, tenantId, deliveryId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeliveryResponse(rsp)
+}
+
+// RedeliverDeliveryWithResponse Redeliver a webhook
+//
+// Makes the delivery due now on the server clock, whatever its state, with the same body and signature; a delivery that used all its attempts gets one more. An attempt in flight is abandoned (its result is not recorded).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver (the `RedeliverDelivery` operationId).
+func (c *ClientWithResponses) RedeliverDeliveryWithResponse(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*RedeliverDeliveryResponse, error) {
+	rsp, err := c.RedeliverDelivery(ctx, tenantId, deliveryId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRedeliverDeliveryResponse(rsp)
+}
+
 // ListTenantEventsWithResponse List a tenant's events
 //
 // The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
@@ -7341,6 +8556,66 @@ func (c *ClientWithResponses) RotateHelpDeskTokenWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateHelpDeskTokenResponse(rsp)
+}
+
+// ListHubClientsWithResponse List a tenant's Hub API clients
+//
+// The tenant's live Hub API clients (at most one portal and one engine client), without secrets.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/hub-clients (the `ListHubClients` operationId).
+func (c *ClientWithResponses) ListHubClientsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListHubClientsResponse, error) {
+	rsp, err := c.ListHubClients(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListHubClientsResponse(rsp)
+}
+
+// IssueHubClientWithBodyWithResponse Issue a Hub API client
+//
+// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+func (c *ClientWithResponses) IssueHubClientWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueHubClientResponse, error) {
+	rsp, err := c.IssueHubClientWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueHubClientResponse(rsp)
+}
+
+// IssueHubClientWithResponse Issue a Hub API client
+//
+// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+func (c *ClientWithResponses) IssueHubClientWithResponse(ctx context.Context, tenantId TenantId, body IssueHubClientJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueHubClientResponse, error) {
+	rsp, err := c.IssueHubClient(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueHubClientResponse(rsp)
+}
+
+// RevokeHubClientWithResponse Revoke a Hub API client
+//
+// Revokes the client; its tokens stop working at once (401 on the next call).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId} (the `RevokeHubClient` operationId).
+func (c *ClientWithResponses) RevokeHubClientWithResponse(ctx context.Context, tenantId TenantId, hubClientId HubClientId, reqEditors ...RequestEditorFn) (*RevokeHubClientResponse, error) {
+	rsp, err := c.RevokeHubClient(ctx, tenantId, hubClientId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeHubClientResponse(rsp)
 }
 
 // ListOAuthClientsWithResponse List a tenant's OAuth clients
@@ -7890,6 +9165,168 @@ func ParseGetTenantResponse(rsp *http.Response) (*GetTenantResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListDeliveriesResponse parses an HTTP response from a ListDeliveriesWithResponse call
+func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeliveryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDeliveryResponse parses an HTTP response from a GetDeliveryWithResponse call
+func ParseGetDeliveryResponse(rsp *http.Response) (*GetDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeliveryDetailOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DeliveryNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRedeliverDeliveryResponse parses an HTTP response from a RedeliverDeliveryWithResponse call
+func ParseRedeliverDeliveryResponse(rsp *http.Response) (*RedeliverDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RedeliverDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeliveryDetailOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DeliveryNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -8718,6 +10155,164 @@ func ParseRotateHelpDeskTokenResponse(rsp *http.Response) (*RotateHelpDeskTokenR
 	return response, nil
 }
 
+// ParseListHubClientsResponse parses an HTTP response from a ListHubClientsWithResponse call
+func ParseListHubClientsResponse(rsp *http.Response) (*ListHubClientsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListHubClientsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HubClientList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseIssueHubClientResponse parses an HTTP response from a IssueHubClientWithResponse call
+func ParseIssueHubClientResponse(rsp *http.Response) (*IssueHubClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IssueHubClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest HubClientSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRevokeHubClientResponse parses an HTTP response from a RevokeHubClientWithResponse call
+func ParseRevokeHubClientResponse(rsp *http.Response) (*RevokeHubClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeHubClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest HubClientNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListOAuthClientsResponse parses an HTTP response from a ListOAuthClientsWithResponse call
 func ParseListOAuthClientsResponse(rsp *http.Response) (*ListOAuthClientsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9382,6 +10977,15 @@ type ServerInterface interface {
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenantId})
 	GetTenant(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// ListDeliveries List a tenant's webhook deliveries
+	// (GET /v1/tenants/{tenantId}/deliveries)
+	ListDeliveries(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeliveriesParams)
+	// GetDelivery Get a webhook delivery
+	// (GET /v1/tenants/{tenantId}/deliveries/{deliveryId})
+	GetDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId)
+	// RedeliverDelivery Redeliver a webhook
+	// (POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver)
+	RedeliverDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId)
 	// ListTenantEvents List a tenant's events
 	// (GET /v1/tenants/{tenantId}/events)
 	ListTenantEvents(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListTenantEventsParams)
@@ -9424,6 +11028,15 @@ type ServerInterface interface {
 	// RotateHelpDeskToken Issue or rotate the Help Desk API token
 	// (POST /v1/tenants/{tenantId}/helpdesk-token)
 	RotateHelpDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// ListHubClients List a tenant's Hub API clients
+	// (GET /v1/tenants/{tenantId}/hub-clients)
+	ListHubClients(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// IssueHubClient Issue a Hub API client
+	// (POST /v1/tenants/{tenantId}/hub-clients)
+	IssueHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// RevokeHubClient Revoke a Hub API client
+	// (DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId})
+	RevokeHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId, hubClientId HubClientId)
 	// ListOAuthClients List a tenant's OAuth clients
 	// (GET /v1/tenants/{tenantId}/oauth-clients)
 	ListOAuthClients(w http.ResponseWriter, r *http.Request, tenantId TenantId)
@@ -9499,6 +11112,24 @@ func (_ Unimplemented) CreateTenant(w http.ResponseWriter, r *http.Request) {
 // GetTenant Get a tenant
 // (GET /v1/tenants/{tenantId})
 func (_ Unimplemented) GetTenant(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListDeliveries List a tenant's webhook deliveries
+// (GET /v1/tenants/{tenantId}/deliveries)
+func (_ Unimplemented) ListDeliveries(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeliveriesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetDelivery Get a webhook delivery
+// (GET /v1/tenants/{tenantId}/deliveries/{deliveryId})
+func (_ Unimplemented) GetDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RedeliverDelivery Redeliver a webhook
+// (POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver)
+func (_ Unimplemented) RedeliverDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -9583,6 +11214,24 @@ func (_ Unimplemented) ListExpertQueue(w http.ResponseWriter, r *http.Request, t
 // RotateHelpDeskToken Issue or rotate the Help Desk API token
 // (POST /v1/tenants/{tenantId}/helpdesk-token)
 func (_ Unimplemented) RotateHelpDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListHubClients List a tenant's Hub API clients
+// (GET /v1/tenants/{tenantId}/hub-clients)
+func (_ Unimplemented) ListHubClients(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// IssueHubClient Issue a Hub API client
+// (POST /v1/tenants/{tenantId}/hub-clients)
+func (_ Unimplemented) IssueHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RevokeHubClient Revoke a Hub API client
+// (DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId})
+func (_ Unimplemented) RevokeHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId, hubClientId HubClientId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -9754,6 +11403,144 @@ func (siw *ServerInterfaceWrapper) GetTenant(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetTenant(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDeliveriesParams
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", r.URL.Query(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "state", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "before", r.URL.Query(), &params.Before, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "before"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "before", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDeliveries(w, r, tenantId, params)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDelivery operation middleware
+func (siw *ServerInterfaceWrapper) GetDelivery(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "deliveryId" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "deliveryId", chi.URLParam(r, "deliveryId"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deliveryId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDelivery(w, r, tenantId, deliveryId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RedeliverDelivery operation middleware
+func (siw *ServerInterfaceWrapper) RedeliverDelivery(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "deliveryId" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "deliveryId", chi.URLParam(r, "deliveryId"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deliveryId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RedeliverDelivery(w, r, tenantId, deliveryId)
 	}))
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -10313,6 +12100,93 @@ func (siw *ServerInterfaceWrapper) RotateHelpDeskToken(w http.ResponseWriter, r 
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RotateHelpDeskToken(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListHubClients operation middleware
+func (siw *ServerInterfaceWrapper) ListHubClients(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListHubClients(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// IssueHubClient operation middleware
+func (siw *ServerInterfaceWrapper) IssueHubClient(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.IssueHubClient(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RevokeHubClient operation middleware
+func (siw *ServerInterfaceWrapper) RevokeHubClient(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "hubClientId" -------------
+	var hubClientId HubClientId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "hubClientId", chi.URLParam(r, "hubClientId"), &hubClientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hubClientId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RevokeHubClient(w, r, tenantId, hubClientId)
 	}))
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -10961,6 +12835,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/clock/advance", wrapper.AdvanceClock)
 	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/hub-clients", wrapper.ListHubClients)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/hub-clients", wrapper.IssueHubClient)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/tenants/{tenantId}/hub-clients/{hubClientId}", wrapper.RevokeHubClient)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/deliveries", wrapper.ListDeliveries)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/deliveries/{deliveryId}", wrapper.GetDelivery)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver", wrapper.RedeliverDelivery)
+	})
 
 	return r
 }
@@ -10971,9 +12863,15 @@ type ClockBackwardsJSONResponse Error
 
 type ConflictJSONResponse Error
 
+type DeliveryDetailOKJSONResponse DeliveryDetail
+
+type DeliveryNotFoundJSONResponse Error
+
 type ExpertForbiddenJSONResponse Error
 
 type ExpertNotFoundJSONResponse Error
+
+type HubClientNotFoundJSONResponse Error
 
 type InternalErrorJSONResponse Error
 
@@ -11404,6 +13302,243 @@ func (response GetTenant404JSONResponse) VisitGetTenantResponse(w http.ResponseW
 type GetTenant500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response GetTenant500JSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeliveriesRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Params   ListDeliveriesParams
+}
+
+type ListDeliveriesResponseObject interface {
+	VisitListDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListDeliveries200JSONResponse DeliveryList
+
+func (response ListDeliveries200JSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListDeliveries400JSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListDeliveries401JSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListDeliveries404JSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListDeliveries500JSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeliveryRequestObject struct {
+	TenantId   TenantId   `json:"tenantId"`
+	DeliveryId DeliveryId `json:"deliveryId"`
+}
+
+type GetDeliveryResponseObject interface {
+	VisitGetDeliveryResponse(w http.ResponseWriter) error
+}
+
+type GetDelivery200JSONResponse struct{ DeliveryDetailOKJSONResponse }
+
+func (response GetDelivery200JSONResponse) VisitGetDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDelivery400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetDelivery400JSONResponse) VisitGetDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDelivery401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetDelivery401JSONResponse) VisitGetDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDelivery404JSONResponse struct{ DeliveryNotFoundJSONResponse }
+
+func (response GetDelivery404JSONResponse) VisitGetDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDelivery500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetDelivery500JSONResponse) VisitGetDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverDeliveryRequestObject struct {
+	TenantId   TenantId   `json:"tenantId"`
+	DeliveryId DeliveryId `json:"deliveryId"`
+}
+
+type RedeliverDeliveryResponseObject interface {
+	VisitRedeliverDeliveryResponse(w http.ResponseWriter) error
+}
+
+type RedeliverDelivery200JSONResponse struct{ DeliveryDetailOKJSONResponse }
+
+func (response RedeliverDelivery200JSONResponse) VisitRedeliverDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverDelivery400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RedeliverDelivery400JSONResponse) VisitRedeliverDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverDelivery401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RedeliverDelivery401JSONResponse) VisitRedeliverDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverDelivery404JSONResponse struct{ DeliveryNotFoundJSONResponse }
+
+func (response RedeliverDelivery404JSONResponse) VisitRedeliverDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverDelivery500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RedeliverDelivery500JSONResponse) VisitRedeliverDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -12638,6 +14773,236 @@ func (response RotateHelpDeskToken500JSONResponse) VisitRotateHelpDeskTokenRespo
 	return err
 }
 
+type ListHubClientsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+}
+
+type ListHubClientsResponseObject interface {
+	VisitListHubClientsResponse(w http.ResponseWriter) error
+}
+
+type ListHubClients200JSONResponse HubClientList
+
+func (response ListHubClients200JSONResponse) VisitListHubClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHubClients400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListHubClients400JSONResponse) VisitListHubClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHubClients401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListHubClients401JSONResponse) VisitListHubClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHubClients404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListHubClients404JSONResponse) VisitListHubClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHubClients500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListHubClients500JSONResponse) VisitListHubClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueHubClientRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Body     *IssueHubClientJSONRequestBody
+}
+
+type IssueHubClientResponseObject interface {
+	VisitIssueHubClientResponse(w http.ResponseWriter) error
+}
+
+type IssueHubClient201JSONResponse HubClientSecret
+
+func (response IssueHubClient201JSONResponse) VisitIssueHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueHubClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response IssueHubClient400JSONResponse) VisitIssueHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueHubClient401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response IssueHubClient401JSONResponse) VisitIssueHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueHubClient404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response IssueHubClient404JSONResponse) VisitIssueHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueHubClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response IssueHubClient500JSONResponse) VisitIssueHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeHubClientRequestObject struct {
+	TenantId    TenantId    `json:"tenantId"`
+	HubClientId HubClientId `json:"hubClientId"`
+}
+
+type RevokeHubClientResponseObject interface {
+	VisitRevokeHubClientResponse(w http.ResponseWriter) error
+}
+
+type RevokeHubClient204Response struct {
+}
+
+func (response RevokeHubClient204Response) VisitRevokeHubClientResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeHubClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RevokeHubClient400JSONResponse) VisitRevokeHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeHubClient401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RevokeHubClient401JSONResponse) VisitRevokeHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeHubClient404JSONResponse struct{ HubClientNotFoundJSONResponse }
+
+func (response RevokeHubClient404JSONResponse) VisitRevokeHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeHubClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RevokeHubClient500JSONResponse) VisitRevokeHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOAuthClientsRequestObject struct {
 	TenantId TenantId `json:"tenantId"`
 }
@@ -13603,6 +15968,15 @@ type StrictServerInterface interface {
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenantId})
 	GetTenant(ctx context.Context, request GetTenantRequestObject) (GetTenantResponseObject, error)
+	// ListDeliveries List a tenant's webhook deliveries
+	// (GET /v1/tenants/{tenantId}/deliveries)
+	ListDeliveries(ctx context.Context, request ListDeliveriesRequestObject) (ListDeliveriesResponseObject, error)
+	// GetDelivery Get a webhook delivery
+	// (GET /v1/tenants/{tenantId}/deliveries/{deliveryId})
+	GetDelivery(ctx context.Context, request GetDeliveryRequestObject) (GetDeliveryResponseObject, error)
+	// RedeliverDelivery Redeliver a webhook
+	// (POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver)
+	RedeliverDelivery(ctx context.Context, request RedeliverDeliveryRequestObject) (RedeliverDeliveryResponseObject, error)
 	// ListTenantEvents List a tenant's events
 	// (GET /v1/tenants/{tenantId}/events)
 	ListTenantEvents(ctx context.Context, request ListTenantEventsRequestObject) (ListTenantEventsResponseObject, error)
@@ -13645,6 +16019,15 @@ type StrictServerInterface interface {
 	// RotateHelpDeskToken Issue or rotate the Help Desk API token
 	// (POST /v1/tenants/{tenantId}/helpdesk-token)
 	RotateHelpDeskToken(ctx context.Context, request RotateHelpDeskTokenRequestObject) (RotateHelpDeskTokenResponseObject, error)
+	// ListHubClients List a tenant's Hub API clients
+	// (GET /v1/tenants/{tenantId}/hub-clients)
+	ListHubClients(ctx context.Context, request ListHubClientsRequestObject) (ListHubClientsResponseObject, error)
+	// IssueHubClient Issue a Hub API client
+	// (POST /v1/tenants/{tenantId}/hub-clients)
+	IssueHubClient(ctx context.Context, request IssueHubClientRequestObject) (IssueHubClientResponseObject, error)
+	// RevokeHubClient Revoke a Hub API client
+	// (DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId})
+	RevokeHubClient(ctx context.Context, request RevokeHubClientRequestObject) (RevokeHubClientResponseObject, error)
 	// ListOAuthClients List a tenant's OAuth clients
 	// (GET /v1/tenants/{tenantId}/oauth-clients)
 	ListOAuthClients(ctx context.Context, request ListOAuthClientsRequestObject) (ListOAuthClientsResponseObject, error)
@@ -13882,6 +16265,87 @@ func (sh *strictHandler) GetTenant(w http.ResponseWriter, r *http.Request, tenan
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetTenantResponseObject); ok {
 		if err := validResponse.VisitGetTenantResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListDeliveries operation middleware
+func (sh *strictHandler) ListDeliveries(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeliveriesParams) {
+	var request ListDeliveriesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeliveries(ctx, request.(ListDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListDeliveriesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDelivery operation middleware
+func (sh *strictHandler) GetDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId) {
+	var request GetDeliveryRequestObject
+
+	request.TenantId = tenantId
+	request.DeliveryId = deliveryId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDelivery(ctx, request.(GetDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDelivery")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDeliveryResponseObject); ok {
+		if err := validResponse.VisitGetDeliveryResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RedeliverDelivery operation middleware
+func (sh *strictHandler) RedeliverDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId) {
+	var request RedeliverDeliveryRequestObject
+
+	request.TenantId = tenantId
+	request.DeliveryId = deliveryId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RedeliverDelivery(ctx, request.(RedeliverDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RedeliverDelivery")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RedeliverDeliveryResponseObject); ok {
+		if err := validResponse.VisitRedeliverDeliveryResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -14306,6 +16770,92 @@ func (sh *strictHandler) RotateHelpDeskToken(w http.ResponseWriter, r *http.Requ
 	}
 }
 
+// ListHubClients operation middleware
+func (sh *strictHandler) ListHubClients(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request ListHubClientsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListHubClients(ctx, request.(ListHubClientsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListHubClients")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListHubClientsResponseObject); ok {
+		if err := validResponse.VisitListHubClientsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// IssueHubClient operation middleware
+func (sh *strictHandler) IssueHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request IssueHubClientRequestObject
+
+	request.TenantId = tenantId
+
+	var body IssueHubClientJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueHubClient(ctx, request.(IssueHubClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueHubClient")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(IssueHubClientResponseObject); ok {
+		if err := validResponse.VisitIssueHubClientResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RevokeHubClient operation middleware
+func (sh *strictHandler) RevokeHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId, hubClientId HubClientId) {
+	var request RevokeHubClientRequestObject
+
+	request.TenantId = tenantId
+	request.HubClientId = hubClientId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeHubClient(ctx, request.(RevokeHubClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeHubClient")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RevokeHubClientResponseObject); ok {
+		if err := validResponse.VisitRevokeHubClientResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListOAuthClients operation middleware
 func (sh *strictHandler) ListOAuthClients(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
 	var request ListOAuthClientsRequestObject
@@ -14669,276 +17219,318 @@ func (sh *strictHandler) UpdateSettings(w http.ResponseWriter, r *http.Request, 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3bcttI1i74KtncHWGpA6RIijpRUdGbtukq7bIOLdJdf/2WR0gCSRElEEkjE6JZDkf05VzPzTzARPQr",
-	"zAPs+3mIfpKJXJkJJECABA+S7Sr98UeXBeKQh5XrvL71ueLQ8YQGJOCs0v5cmeAQjwknIfz1yvdIwM9c",
-	"8W+XMCf0JtyjQaVd6Y8IuuxEfIQcuOcFQ7b8163n2rWKVSGf8Hjik0q7wga3reGJ28RHToMcD/aHh7ju",
-	"HjgnpDk4wo1hyz12KlbFE6+dYD6qWJUAj8WDjv68VQnJx8gLiVtp8zAiVoU5IzLGcsSck1A8/H+871T/",
-	"G1d/r1dPbqsfPjesw9aXv1asCp9NYBg89IK7ypcvVqX7aULCwnkR+PUFQ1HkuempHA4apOnsu9XW8ABX",
-	"W4NDp3rsHpHqybCOGwPxS4vkz4XoTy6ay5CGY8wr7Yr4cu7I/xERJob6TtyQO/qP6o7c8TcHR+TEaeBq",
-	"y90fVlvkGFdPxCQawybZd1vOweAQ54//o/nhzebQJwEupioOv75gKDv2/WHDaQyPSfUQH+5XW4NjseyN",
-	"QbU5rLuHw/3BodsoGDvXH9xk3F/Ew2xCA0bgbLzE7jWBVRF/OTTgJIB/4snE9xwsprT3GxPz+pzM4nOF",
-	"hCEN5SOu+MDZxT87b89e3151rjvn3X73umJVxoQxfCd+FTNoo3HEOAooRwOCBj4O7mEdk7H/NSTDSrvy",
-	"P/aSw7wnf2V7XfgejD+92B009hjzgjtEQ+QFD9j3XBSff3FxQN0ZGnrEd2uVL1bllU+d+5fYuZ/i0GWP",
-	"Oms6baNmvXlYbTSqzWa/ftKu19v1+n8jjyGCQ98jIeIjHCA+IujBC3mEfeSI8aEd47lGvV0/Es/tnsKd",
-	"8g4a+DM0pg+EoSENxWQebTmTFbTEZYy4NyZLZvCCydWmwdD3nA2p69XlxZu3Z6/6qeVl0cClY+wF6KaC",
-	"nTG5qYh15fieBNtYCXGKQ3k0kONjNiIMTT0+QuSTx7hYIRdzbCEWOSOEGcIoGRD2Q4LdmRwMrIPk1W9o",
-	"OPBclwSbLceby+uXZ69fdy9S68ENtilWwvGxNyYuGswQDigfkVDJhG2tjnwbGuMZnGqXIj7yGAKy58nv",
-	"HkNegB3uPRCgHo4cPMGOx2dATdlhj4ifM2ZjES8of0OjwN1sDS8u+7dvLt9dvM4cWT3qUjJyCwt5QSUF",
-	"Se4OKxKoS3r9AuTJ+Z8FQkfAfjeZy/qcq9+9vui8ve1eX1+m2ZanvoLgGbSjD4HnopNh3Tly90m1ORDS",
-	"1zlwq8fkcFg9wseDE6fuNkhzuLuNVenRMeEjcciiQCyDw4mLhtjziYuo5DaMhA8klBzRJRx7PkM4JMin",
-	"d3fEtYAkQ8KjMCCuWj3gZj3Cxel9VM4v+AUj7H3jQ02KvpvKwPN9L7iTTCpixEV86jnkCXh2G2H0gP2I",
-	"IBpxRIcoxMEdsRAOUBTcB3QaIHE6aWAhDJyOifc4mJM7Gs6QmIAxYHjOlqQptChmIxLwcCbEAJx1se5Y",
-	"Km3ogspNdEbikyy1DRxzUn4PYLvU3K60dBfXWDQe43AGyzDA5rwrVgWmvfr2cfKJ56srXyw9iHj8yQAE",
-	"T2TishDIA89lQJtybcsMptfv9LsLWfp19/ryXb/7+hTFShzQPOgC2PfplLhoOvJ8gt5dXHd7l2//2X0t",
-	"hv20ehbasecW2N6VuoMmthTff8GQE4UhCXhmAZMXweLYu/k09cgiQfJmVEp137pIgAmCkSrt2Eeeq2kO",
-	"ozI276PJQF8oDKnhgPol+YwrxSLawSgkD/Qe5AJBXuD4kUvcXblqwyEJiautzcdcufiUlrFN0RRLPknl",
-	"ABH/6mqH+jwN4zM5r5zBqMmDOO3JuBNFD5b8KdY6oGil5X5kNS1h0LGidq2482OugpYA6Njdx63BgVM9",
-	"JEfDagsfD6pCF6sKZUz+cugCtQ3FUMQoQU3Xw97+6sxRka3HKhQGO1ES4inQYYrSYA3fBTjiIxp6v5MN",
-	"1+/dRedd/6fL67P/7r7OaLpSjGF3LFaFbslyvKDmG5XJPA2pkJ0Bgcn9gn0fHBGPYBcnyjEKo4BpfXmK",
-	"fWWanwohKwwLxVGrVbj8g7bfOQW/Alj527IVVxqQnRmRLYbECBAWdh9w4MjB1YzRgYLYcRwy4R32KmKc",
-	"jklouLaw63piPNi/CqlgV57QKYfYZ8SqTIxLnysmteZ792LC5RRh+GbayVfmSFasEk7GxNH3Pj2sD/Hd",
-	"dPAbcbggqo4gunNNB0umPKfdyecshKXaKh7AnIaIEcKAr2WXSR7PC3BOGlRaOcehh9FbOiG/z8/JUo/1",
-	"4fJiguokd8bPFe9Jyt8tFEiha8YX1fROEfEZQUHk+2u5xLM7Jl6EB+IN0hE7N1uhFKeXp0fDcIbwQBhj",
-	"Qpf5CzpDI/wgiGoYBa6QqnBeHBq4QskNxag9YctiZ0QYmtEoFERHI6UReQE6QIOIeQFhDLl4xmp56+6E",
-	"BHPidnh6OHl+RnOiLuakCpwg550euya4YD8iRsIXTAzblUr9KcL+FM8YEksFGyRuQThwEZsxTsZ6k1hq",
-	"axS9qm8PKPUJDiqGH7uYJPgIvi7WU71aOqNOgQAQ5ons9skD8bdyiJeSBC9B+uoUa9qP1BSTwZ0QOYDq",
-	"0fBY0OuJoNcGqSZDOyIrc5hIR0WMhVXPpM5t6jBaJiNQBB9Thkl2hSxL64wrsmn52WUrqV8umQkcBOXZ",
-	"SC+o8s/knpwRDgLiL/vSK3Vb6bNWX+msjYg/eU3YfV7E6SokTBhI4lD9RPwJEjfGxJ0+T5VGc791cHh0",
-	"fJJ7otN01mwc7zeaxhC9gB+2kge9gJM7Ekpe0PU9Ti4DP72yhefXY13mYF8sVLkHfBzcRUq2JdMhQd48",
-	"fMz4u4k79/KcPWiU34Mx4djFHBdTqjzz6d3pPpBwJp0WghXBmoWg4yGxaxYaQUwA/GieELbKiLWkrk4Q",
-	"DV2hOxGHeA8kHU/8XHkZ0ikjoZAseIhDL2Ex+pxZlU/VO1pVF4VaWbvGU60oCA2KYx6xsiepJ+8Wz0Xy",
-	"A6kFZvCPhLNK3yxxkbkoeWyRfNrSm6LQzzki0cD3HIRdNxRikg4Rzjkq6ZMy4nzC2nt72BmTmuuFxOH+",
-	"rObQ8d4ErlXlCKv66aoeYdX4dlWeodyBzrH1RnOfiMNZJccng2qj6e5XcevgsNpqHh4eHLRa9Xq9vpyt",
-	"W5UHj3kDn5yvRa9CdE6EPk6HyNYkbytdigmF8IkoM188wf9onpwQoaIgg01oyVQxeH6aTxknen7N4nOR",
-	"ZlUmd0/zmUIBp90BKyvlWhIXauVox+Oxcit9wd6ca9XWv9u7W9biS2rjSt9SOjmOOB2LBYun9zSq+OMo",
-	"wNLkzEiZ1AhSIu8ch/fE7bBrwqj/UFbyCWkR3C1j0NfyLuCljHtjGnjYz98eRxnILxgy7lX7JAMIAfgq",
-	"zI35R+Q596CvD0OPBK4/syD4fy9skr9sS/XVh6VY930U6zrKUXbz9Ftjx3P3M96s9C4sV4TBrQE+ofW8",
-	"FtJiZPP7/ROdoiEOE7dOnEKygzkaU8ZRo15HM4JDtpva8ebxcb2eo/yN8SdvHI0r7f3Gwf6hkEl1qzL2",
-	"AnmxPq8dZtZaDzV3IVLuARKIN76vvOtBiK77X1fd637Fqry8FP/b+7XX756L1yTEEd8yR3yvlAwwA8Ar",
-	"ceNYEdHSpIY6SZxUeq5SgVFwkws2nXhbmYzVgeOcMs0n2Sk4K8YTPkO+x4SxL8btcPCUCs1xnnEbX8o/",
-	"4/AhLbSJ790J6QZMGChAjfuFMbZTNYQfUEDjIWS1ovflGPQHq+JxMmYlktLiCzgM8Uz8HcyJowmejSG7",
-	"M0+NCnDApiQkbt8bExrxXtFR6KcnTqcBSh4GlyKNuOKCP8hlouMJDmYv0jaUIPpCdldE9YFkIOa+LRh7",
-	"3tnIUvBZMIn4N0rGQtYPwCj9igRdQ6/JEEc+l4N6WjoWm+t9jMiZfFzQiEHa6em9gzu1O4/HCaRpAWwc",
-	"gjH+9JYEd3xUaTcU943/toxs4pub3tMdmWTPlx+eORliSJDDNQ9X7plJnDfzE+tcnSGcDnAqMY34KKTR",
-	"3ejU/N1jSBkJivzlPTIk3bk6g2kqiTUi/sQl7D4OzYiVT0kq4455WeVjxjqwyiuebzEtpWELcxdeIa1d",
-	"mdqzY8e/yvcz20K2CkHZFqh3NtzqDVUkykY0QJjd51gP2r2dsbV9LKiYfJKBUqEjuYJwpiMiidseq0s2",
-	"YpKXibXNmt/X4BBn0vNdyu+NzoIH6jnKEooCYZx21CM3Ub2+T9BL6eerpc9QM9ZhVjlF3ON+Rk7pMWOI",
-	"tMrBzH1qxQ9lSF1+VXlac0leBxZX0B5/owN2HQXze/m/6IDJgLGDfR+FODhFdUEQP3b7aWVxsQpoVcYQ",
-	"s1ziQxVDPxc3ClZJp/nHVgYTjaQhGQy0Cq26/YMVrLosZ6HTihq8FS9T4bKfq0mmB21Pse/bMis2JNiH",
-	"AZ8iW8c326CZu5KrDGbIZoTD62x5HrFhHdgmlxHvBdcFvCfNX/TFPPYCTE6m065nbegUXjlXkLGw7el5",
-	"nwvjIslEM9QHns4fHlHfRZgjGjhE0NcPKAp8b+zxjFPpYBmRKVGlRpmJy+MxYTrXILnRHItDH0i4RG2I",
-	"pbCpGmwoj0soDsLw5N4DSa14nvvuTCdba1XpjnCh0Cs1ThCUTtnGTlrDKPZbgM8s9elc6QO3xR/GPqPw",
-	"dSIuV4G684MSRR/Wvryc3TzrXaLD/ZNqAznUTe+ilHoy0qctGhzMkH7b4v2FgAJJb69ZnoWrv3/43Myr",
-	"yVpJASxytW1KSXTiOTnL9SYkBN2T2ZSGLkNjzJ0RcRFmaDqiPkHyMr7DXsB4Ou1LyPHFKyYj11C1BBLv",
-	"SU9GaUUQeJ6RSLke48vX3zvIxwPix8aI9tMm5SHZyE8EubReRsPvOGOCHKFOTj33jvDN6YE5dKKPjzq5",
-	"YsMgNjsNxaH+kKdCglsIywwmyTKhogTSMAX3cHAoDEdNFQPKR3NEkf5GTBCL5D9sT08MGTQGL1A73dg6",
-	"Icjyvc1oILNvvWgyoSHfVN2zksqmeUJ7S6ckdDAjyCfiLcxCrncnTHOpcQYkRKPZZEQCdorkGoldCj2h",
-	"XgxDOka2GL0tdXFpraVJEDugFBlTONwvngGww3r15MOO+kf1w9/0pd2//3W5dlW0S3GNywr7EqfHLU1T",
-	"ew2BurnRyBcUDkc9taKmpDRCrbLllR5kKwAyGYtmvZeZDGqk/513+z9dvr4Vv3bevr38BZ677vS7t2/P",
-	"zs/68Gem5ielLOaNKif8HeeWpanyF+BYkKId0uDOQgEe63C3rAigoapBcYSKJ2tyzO8XVYguox89JEuu",
-	"c+7WPejkyhU2rVSs6HClWNHqgdjXqqwJ/AsumZAgrn4Sb0+ESzrB1kK2jEHYMvU0JCGNOBF3YUYD+xQ4",
-	"+IDkyPJs8mO5WMvqGQeJr29R+DAhljgyRQIITCGPPU3Q8GOmUn3lIvSlPkNGPuZ4UCjzdE45N8vJfXp3",
-	"iqQr1Z8hLxCEypQ/Ix5bq1zGTploHBweGYqbC+J8TOJlmbp6Y3sV3S+Lf8F33nori2LyoDEfSukXkhfk",
-	"RRzIJ94ZqpqyeXq0Gfloa9PRx4wj+HBcYBgXS6hiyRcM2Vi8zjZodorZKZpgBoF7nNzBpZEEBgxMRx74",
-	"IfV9Ok1v7H6Jjc3KtAflMk6mWLgBOuw2vwAPJHBp+IKhKRmMKL1X8xevYRaa+BGDbEtI5e9NPe6MBhSH",
-	"rvQYt9E/3nV7/bPLi9vzbq/X+bF7++b68vz2Xa97bRX8JuN4oNXEN/TFf88vL846b00nSPz7q+tuR4q6",
-	"5NLbztl5+tJ1922300tfe3N23evfXnd7V5cXvW767vlr553rn7uvbzu927jGLv3E/LXsuLq9V5234uLt",
-	"y19v45hl/s/9s/Nu4Y+v3vX6l+cgr5Mb/uvq7Dq7Dpc99cDl+VXn4tfUfLKbUvjj/EiNPUlrFDlbMMf7",
-	"pAdqI9eTSagL/UbLfEXLPDxLg5bldIbGyvkl2umzipdmi46VAhfKcp/JGlHeJUlHdEKCtzQv4XyZj3FE",
-	"fReQCVLjbuRKxdiBUtbDsXSikUwQ2yplzKfFrKkClUqLUbHrhGpSpydetIQGDdK1khNrbGE6jS5ZoVzZ",
-	"BJu4jnYgHZHl1QOFj5HdwqxIVa8tHitUnq4RuQMfrRT/kyjjh9OFe3Fq3ceIRMTUjPmIhESW18ncrax6",
-	"m14dVcW5hCwPViLLUBhtizMCJz524jRFcT8UlQ+TiL5aXgs10A9oQBjPHto4BJB7gJlDQ7JkDMIgEp+F",
-	"e2OvXbzUO4wQZPse4zrpGTZUJVDGQ6nXThrNA3NpaDTwiZkh1cgNWATReKC4jZenctbjIWlXelxxaw4T",
-	"cxmuhjpLLiigYaEm+s+//h3niwI9TT2XZBzuqyVswSjV5uoFtgz6KT4IpWs7CrNUMEsKuXTaaxsFFJEx",
-	"9nxL/MsOyfDMVcFrpaTrxF4dqSeI00kVynziRPsp5K5Iv4THwNEtLWZIWREvIp84W5YzuzC70vXYxMcS",
-	"RSNtsf4vStA7Bus6n6qaW6KyKAdqjRoVCQ/0cnaeO4uY0SjZ6ZWLFJVTglbjKXk1Kfsla1JeyVnmeOyD",
-	"9PzS9cflY2Ll610eo3zlaMXyFZkHPr8a+piqA6JvhDx/zWJksr9Ym1KytA/Fd4bPJ6sVUS0jl0tkKU6z",
-	"2HU5VTZGxvz6I5fflOPPG/hWy2VkwojMjUdSfqiqz3JFMmcyawmeUBA98LLxDJ3j0BnpLJQa+olOkUvR",
-	"GTgbsCo3/Xs53XJbzq7SdSmfKzQgl8NK+/28fv25tOr9IbcWPRYNK1e0XPlYltvRr1XLorLQC+tZFhax",
-	"aGaYZv76JBYXtpjnzuAiC6V+RFbU1WO7bUVtPdYwlmntyQeKB64O/bp1OjIIx5mqPLZylZet1eA8YUHL",
-	"giLO9SpaPHbuBWQJuoLH0hZPKblcLOSMkvA54XCqYlUh42atOE+BPZBPfHvi7zurhSld/qJ2Ns1NFvKM",
-	"n1Rlcx8AWFbjGh5j0ZYLrbkeRpp6WnXkx8H3EfkEMhc7HPLFeiM6DaSpQQMno+nX44prPHBcMiz6u5IO",
-	"rNerJ7g6/PC5Vf+yPI4uB20l65G30CaqQL59LNS/IAPHoJ38gJwxHVE0DSknJqqC6Yx/1+tea59xXLFj",
-	"XOi861+eg/M6uXZx2T978+vZxY/Kv9y7lZU95mOvXnWvxFPaHz9/S9b9veAO5Q0vvkED7c3fAjH14kFo",
-	"d7x+w+3V9eX5VT9nQq9fm77z3Bu6y26BRVkwmvPO9c9mmCL+Kadkynhs7kgYWVOrOusXYq8bYOvabpcZ",
-	"Rw7OArSUg19fU0Y2V2IQBek/6bStBYlY202SWqjzGNjzyoWrhrEsHmvs+Bp+V/nZ8pqcSV/lpsSWjbpH",
-	"nJCsXhwVkGkO5qAHRoJ4oYXYPKv/xkg+M//iMcgp5Y3DFGgjEpJTA3IX3RMyUQVgYmFGmI0yrq1P+/dX",
-	"Jx+vmw/94+mvB793GoNXLbd7NPyxPjo7/O3n6tvxBb36eM360fOZXXRmU1u51hGWn5wvSBCTsCVkLEM/",
-	"dvuwnafIhllJiD5CXCIdEwRcK1eXvb4p6bPrkCyt+mVejKwRFbkMkrTudKVWAkJZVEu4skWVTkvadmjN",
-	"esKIy9VTBVkWEr2Ybg/uXBDqeLIoRioryaAQKxPfSHZJzzP3eIm71pCNsgyjvGjUrs+FPEO9tHCcPb1d",
-	"K8Yj03Ey7d1IhmkhqM2r12oNtBNShV9HUQu5xPHG2Ge7p8jmlGPf1vb0mOAgrsKJ34SmxLsbcdmvQAob",
-	"WeT8AtlqFL/AHczOcaCATYoDJ33c67WjzaJzuXGYxkavzI0CbPhKlRJhzPt4oxcmcCNbeyWQQOaNGwZP",
-	"5yxgLnE2Eteo6T1NKMRA6ICVyzs0V5RxDSKqrOb1SgXm8R/7Ixzcs7+gXzzfRx4HfVL1DyETHGJOkO8F",
-	"BNEAjWcSOXFMAv73bRSslodMpGhCGYcKqrik+xHAEhc7NQorXMX2SIft1jdH43CK/5CQBA74Aa/fVIWQ",
-	"bjSazWq93mrK8BJmRJYlD3BwjzC7Z1soKy67BhlgwxUTY8aqkCGZesRI+D/VnzWHjstp0cVR7AL0C/jw",
-	"ovmsIVIXJO9eYcYKcm3FU2gCoLCKxFVuPeT3TrJJbitAIa4eykjjYG4WycgEHk0UnQsjN9X4p3SHSW+d",
-	"ShzVDrC0Yp96wRx1XMdiY2FKhOS+gEkQKPRkAwsshUEVBYIfuqbVcdH9sdM/+2f39qBiVS667/rXnbe3",
-	"uRfNf19d9s7iG8w/xMdSU0zdubg8IB3xM9ZB1ltsDkONswjglTM0pZHvijUckRBx7N8DBnWA8J2q5ErX",
-	"C9bzzuUcyagRv5xtUhKejDdbHDRLpy3dUcJ064AYIgRxgsdpmWLSDZijLA5bIzygDwRNhfmuo7hjPEN3",
-	"IS5YhU14sJrZh+KVc1/O8iZOde1NOnErReNe3DVH35t1p5vAV/2z8+7lu34O4ca3rEu04vy5farZx3pE",
-	"oBMUiqN6p2hAHDpWFdtS33jB0qG3NB08EWL2duU2LEQ+xRgxvXnHjDyBdjuFXi5X6RTZHY2dqMAkJKaL",
-	"QnnBnGNZ1Z1Y1CYtqexWwFiTb8nEAfTv8xQjXlF9wKGQ4ky8y5xF/Jx50fiGmHTKglvREJVPgfdCGJvS",
-	"Fo2FaA11jJWSPypLMzYpC0zOndh43W2j/+//Ufej//1/Jzeh//3/Jr9YiNEknxAKuRkaED4lCtdG3gbl",
-	"9ZyEpwj7PvqdhBSN8T1hyo8mh1hfZsUWrQE381jZmFIOWx4/i8CEmEcBjdG+0hmsje1ZyItGHOOLAfJA",
-	"GzUSMKCcMYoNxGOqKkj1bFUIUthLYxzM5hZDJqHPgxcghwYce1nfUW3/YGuW/KKp6/vk1FP0kiS5Bm56",
-	"LnGmfWbMG6Yb+7nVEwXENQwJMXo1NtB//s//C+kE/j39A9pRexlX3uxul8TCArVy2ZGAQ6+UzfLHYXsO",
-	"ia04InoKCGhNoIIiBKWATBUGkVA8lndyfTxopYJJr4fQGZfJKrUydiLmMFuhL18G/uxnhYmSs1DkEzg7",
-	"gXl4snuPIjdG0E4CnGJBaZSDGdkF6xIclqRPpWBkNoLhZkqmfDxlkccfDStlCRiS2WTbAEM6hUx1FkNH",
-	"/KK5NKTEK0UVCsKsXAB1GS/FRvtIqjqYiodD8pts5bnTqtd3S+dSzSG35s1VttwssD7lj3GgUwgFErgT",
-	"6gU8O+XSCV7kEweYvsLRxAB6/VFI2Ij6Oaz3LcGMG2UoGqaPUyT1VfAMSskR14Kbo8/wr81YrYblmx/n",
-	"NQEwPZ0SNKCuRxjasQfUnf3Ex769K0YaI/1p+1QwlEmMBniKQjxFP/XP3yLG8QxCeOV6vUB8o08nP+fk",
-	"fSvzb6L70iHuyWTvBHHSXIIU0mRubAve8gv2FoBiemMJ1ilMEiw7LSOqexUb6aBDTkJh5zmjuUCWtoDB",
-	"DTU35KUYmbkjVxbkVUjHE+kRKzmFOEcVvL7Mgw5bSRMf8Ih5wUTcakypINlJnHTIkkiHFI/LwH7mzGnO",
-	"dFiYMZm+W6fz9blfuBJvvSGBhuZ0iM41VKeEBnUcAmfxXuzXjk0+TbyQsFsvyBSCtfab601uDoe14+hq",
-	"qUWzfFfw2GrIrmLOAAkUp8Kam4vTPD1NJklOrAeYehHPAw5fdT2yaahFUylet0VHwOQiOYd8jtLmScdg",
-	"kMUsPhFFVo6SkRLKebqPxKV6FLia+iZVV5VS3W9L5EAsBc9aDIc1B1S1WMU0q5eT9yxLnZGbsEYkQiqg",
-	"5f3+areXOfz1a4vHqr12JSGq5nNs0gocSbcsMhO/2gmqEyhUUCabHgSzLe2d8saWSqKHY2kpH0iqYEJe",
-	"Mlx/j9nn65GKKBfCGAm+oJdyzgcM6DDQO9ulhH1LrVAOvpP+ZGvUgm6/ujPTzWyBsTXFLAkL7AiaSJak",
-	"c3X2giHbeFlG0/guq0u75gG3MnkEyvcVEuwyNCbhnWp8tmbxZqoJao5l9i22cNugrDBWeK4Lom8y9CJ+",
-	"Q3feAwl0E/WYJc9Bqwn6hFvTx7JE6HEp39Fk3+F50bKsU9Q8KPkhs0WOqdZCdaf0UCVrX1ykFd/5VBXK",
-	"6a5if8oS5e+3x9+T11I/Zo+/r18Rve3ufrll0pUUQ0gxsiwH3koZdeJcXNUFLt2HytGZcme8YFnXIerA",
-	"lThsGrfSgXeoICob4RB8Ix4HOBPuBQ5PkMSHNALg4cQ1ueNgRqpewEjAPO49EMvEGM9rQRj3OVncGiJp",
-	"ifLFqtwbbnvDq67xuawEskuxqi362YtxqQsb/Kiym3RbFUCe0TDNy5r/JA2KNxp9flrefeKfULuRS5Wp",
-	"muY1O8yvVRNfGmPHSgcD5SUaIrsHNa12ek0fqVX94+SVrmnFHa9W/PytNycv7kaebkC+2MHzrtjvmoNs",
-	"DZ7wuaZXYK+DCpyorIx7Qkst9Je2ka185bbQYnOT4NCOncgaG6mMr12gYpmgaWs0JpXYo14ZJ3Cm03qS",
-	"X+d2W0qm1ZL+Mm0lpB+IU6HfBUYurXIQ3RMyEXP0FP53TrlkIZzn1rvHHD9N95hvrl3MV0IOXakly3MP",
-	"lqU9WL6tpivzPBWYiY7Rr8dO9NOlGIru/lXAWEpkeFwTAKOUlAr3yyZFeo+SBidz3ZC/egJHPHbpPtc2",
-	"UDaBw5wA2pF5Kio1Q+fer5+IIRuQrpKNkR21uG/RkL+ddAw4rsng6rWDr5p6YWRbJIOazzPaYkZF/JX9",
-	"bz+5IhnsYb3+B0ysiKfXOK7X0c5+HY29YPcPlW+RzBGyK9BOo4lGz2kX2bSLeJUg5wLtHGcXaf1cjIyE",
-	"h14lThR6fNYTCyLZO7iiXxIcFrXO0K3QXjCExb1ye2tQWy/eItiSfDz+4ojzSeWL+KAXDOn8a+caTAD1",
-	"CH49HVEhWFAYKStBRq7byqPCZLxN2luCi8oubDxucCFexHatm0BpGCFxScA97Mv+Wjqd1PQyIOa5Oi0U",
-	"/eMmqtebhx34rucod4Thq4Cbwc9GGGfWTSA2F1pp+PTOivPAVcAd8m9rN8FN8Le/dSI+EmORMqz2t79B",
-	"NciIht7vcKWN5C7IRreOsday861dQ9AbOLku2ImMCSk7VH11MLsJ7GoV7qzCnTbaQ3bvl7P+q59eXnau",
-	"X992Xp+fXdz2L3/uXtjgX7kjAYFaPV1EKet5GMeg/LtoEgrSciVmjpyRkjNiKlrk4JCgkDigCIP7XnnC",
-	"kETmMTsxJ/AfcjMywBbQwe4m8L17IhuVhxKiDnlcerY9YY4UA32fpgpwAGodcmDT9QXsJkiPYyzB28U8",
-	"pC+ATkhQQzL0o20hR4KMq/SIkPgEM2Kp0+1aSaRUKAU3gRq5a+lo2K5SmAwihBRbhiaYj2SChrnPwkbG",
-	"jswlDfQwJDnIf98EDx6ZogDOjpAwLEu3CmxbIW2LHQ8IgwC2jHzuxqiqanN17SNsL3wpcEHqSbeJ6j5q",
-	"tNBOHUGotLH/869/78UrvffZbDL0ZU8Pbu8///q3fRP4RGyNOFR6quYMoIN1MDMQ3ieywWG81FIZTpbY",
-	"MiJHNEwElZpej2NOYG4dBAg4c/UFyjiBAn5x4geey9CO2mPgOhRhpOts40f1SLzg7ibAuqotCRpKahHP",
-	"G5JCJZBIJOv//OvfuzLZehgx4qqO/q16HaXazEFr4ZtAWllJW37YqzDyVQ/tnCiCBfwrccbQISIexIQ7",
-	"V2d694FxiZ33xnDO5t1n8VKjCWhVlqnAecGdpYgXki5nuzAaNwqxOOO/0QG7CcIo0Nwm6QgNH0aXqh4L",
-	"+6qIQTJ+1QJzV/w4E0JChr3diJyqZapW4fYfdGdmkATqFYzjwGXqXEcB93yzUTMNM32aoaczA34jRTsI",
-	"JWn3/EYHqskT9n12E7hRzBTDkMpD8wZ7fhSSuLxPDvDzjexSeFNpf77RQaSbSvumUqvVbirWDTTCSy58",
-	"+WLX0Esi5I6SiBD2IuKjxPGx2BFQ9EFMSwIMZsBIYqeN3aq3UNx40NblPveBEL3QoLpVP0DzLQjtm2BH",
-	"1gMEyO74Pp3aaESwS8JdaV2Jt7jUicYkkGV6fETd2g0krcje6pVLpT4I4qpYlQcSMqkENGr1Wl13hcET",
-	"r9Ku7NfqtX2JojkC5WTvobHn6G7od0VwaLntxGFect/H1CU1ZKve34Bjg/0pnjFUB3C0muxrIpfvzK20",
-	"Kz8qqqhk8gGa9bpsCQnd9sFJMZn4SqTv/ZYt9zbastd1/3SjrTdU9+TD/X5R2hUu1XBd6lp5ZRPiMImX",
-	"teqNojfFExTqsVJICOCmH8jZLn7oLOAkDLAv+32CkhmNxzicgeWL59UhQRv4DopQ5eA/fLEqk4jn+Y8f",
-	"FM2n6pkE6U1xCBLbDgRNiq0uPJyCO2g2M8WzPFbGsryMLWFmoIHAe0OXhApECXMQ4eJMiZ+gpz1SnhYl",
-	"zEzyvMNeIEcNVfCeHCiWJdAmS4eqSYj1iueW1XqJF7Xq9dNkygkLDeg8g9xFrfoJsnUrUnv+MPTMwwBi",
-	"46WKj5U/B3mkrirPSpN6tpTuSzrCpFzDWzqvzZLnddVJLD+vypoEpC0KwXed8CWdTUJei2EK2lFnu8Qx",
-	"he++xM69ODlsbZbQqp8sf+gX7PtqnltgIj0F95Ki8xwm8sVKxMWeEuQQdqBsDd4ymAndAFwA3zR/0YNs",
-	"o7o9z00COs3VpdZjBB1DO9qEGTDtWgHXRumjY37+SXhAoxQPOP5ueMBL7Mbr9v2cf7Xtq/AAo4ojV2mU",
-	"1ry8y0LUdwnj0uExT/Rv4+oItrE2GI/rfarkp6jOBxo4lyzbkRHRbCmOUXkjy22go0o5KjVqaApIVU3n",
-	"KyqYYnR6GAY56P0CzTKX/b+C1WcI69wNaTfH64UGkae7Sk1kVmpsrL+7fhvnEaQy/9GOrbNRP8dv+pJN",
-	"Sq3Vavbuqdm/X+VDu2aXfzjrqudYmiDl0FXh0SYqWUmKKc3VjHGtxJ4bq437Kx2c1Y5N0ZEB3IY4OVDa",
-	"0rAMb6mccU6jsyQbms+9IUmA2AOHocH99kouQDKtbP7WF6vie8G95qNJZWOaIJOfhOUe4jHhalJyJHDT",
-	"X/Wm1wbUnf2PPc+tyPfP1Z7NfyDvptU/FVKOOZnrVZL+VN5Nq37qy7cmj1/RYOh7MsljY5Yrj3ns2c/l",
-	"umkxvPdZr9gXQyLPOVwMjraJjP2u2YM+2E9KQa3lD11Q/oZGwXaE9o9QG7KAfNIH7n3+t5Jb1JqeuVK7",
-	"yae8PdVGf5EfMUafiQN6wgzEzCHS4W8z8tG2QCy7hoa+qLV+Db2hvk+nQsQPZmiCWRywnITkwaMRA6TS",
-	"FwzZMQqqbQCeLlJIuw+qEDazXNn0Ex6FKkipW6bCTCB8CKcl9iZ56eTHVt2qAI1/jAhUZ6jTAENLiQ7l",
-	"mAc/51wt52KI93nE1zuCmPd7Og8GMlPyxgJ5ovljaaTi5gfLskTmh3KpoeLU4oEI9lhBJVLJuqC8SZiR",
-	"sdRclqVYf9iUXepjsdgi0ZXEqk4p02khiHzfSs+h9Gow8rHSbiW7kbR4uu52+t3X0C5ywcgOF46sbAH2",
-	"JmNv5oz9befsfPnYj9Jjz6B7l4Pk/goT3p+f8Juz617Sx6oiyNLAdG7tlxaPwNKKbM4OsEqIVwLV/sHl",
-	"JBi3OCOVTDNX8f/HEphJ7/0FThSVvhADc0mXCobUdcgyoKU8LCp/ZGPtLx70e7Mw4SCdiZvO6V9wQBta",
-	"YYxz8WVSfZxuL/80MupTme+KuadT0zX+ohRBKtE8Pxs8knWHi0YWrXDqgRvFa1LPrMmyldhfvBIqTzW7",
-	"FMkq9PAYvRrB6iRLUM9dAhYNEkJbtg775jocOc2hmGv1AB8Oqi3nyK2ekONhNVmFg+EqPjBJlot8YIrg",
-	"/mysKD6uMS9SVzZiRkXeuo7rmjWHKmNMp5ZdGIllMuklm1omHwO/WkCniKq0kTjlbEfyq1NxRSb7yH/J",
-	"YoL43aeQQEbialmdiC+U90QIMzuBxo1T9UeYIRZBeqh4xykaEGEV6OO4K0NMOLgnLhp5dyNEAhrdjYq8",
-	"fzFi89rev5LMcRNOt4i5rehVTFe4PYpX8RsXFvUnFxYrschF/k6VrriBvzN5w6b+Tq3V7JXUk0s7R9Uy",
-	"5DlH48OadiPKkeS6EbWxl3I0Au3XJpiPavEP2oWa6do+7z41b3isgURGMer8KFK/Ps4QvvyhZbB2vGox",
-	"mCt8l6rze5/1Wi90xhoCZiNn7LMK/hhcVfPDb43e5ai37yxeSPLr65vW0nu7mi+Bboq5M8oJJatsPQNV",
-	"caLg8pSeKBjZsrp6WToCIN3qDllKAdWWrkSRhirjGnpNQF2VwPiJVrxj6zPSlnWE9i7i0LYCyhpoBFa6",
-	"bggJ1TCcTpgahKxpYGinVd/fPU2X6qsCfcbxDI2I76rcaVX34M4rqe/SvH4LSupx6ZOTB4nwGFlCxtj+",
-	"WKytkQTKvhprM6IrMhn2T8HrJCfZooQvLL4pdOp1kjSXlBHtaZsfMhOhMwPHPMEYU9v24JFpGwVUlxsF",
-	"VFccWUgBeMV1RtCIp4aML8rypXzjXZcytOqt3HT9WMFlMY70JqfbRC8yeyQmmLQmEG2MO6vqOSTMUww+",
-	"dh6f5RIhFnHiNCqqAXmaYg0S1TTjctNooSlw0CJE0ATr8/0HVdMd9zZePD7ZrroRd5DWbWBld+h6mq++",
-	"z6xkmlmVCI0I3ihBDuL5euwch/fE7bBrVVdn/uQF8WIbc1w4DBMlKunCJjGgnqp3WYml4OYAb8+7vV7n",
-	"x27CpEthNgmVJ7USElUruwi9X3v97nmyCK89V/KAuH5ZlmLC5CYhHfhk/Hd0BeqAKn9TCEfl59V59ap7",
-	"lcSQbuUY5ueJ63Iu1ePhiZgndqonpDmsJrM8HoK6ptdLs9JolajahwSCM900MwbYXIKqCSCa20DOjFaK",
-	"0OVgSr4mD54jtQfvakQDMTzvSrYrMtEfVxTgSbPTfEGelPrOSYhvT5hfSr6n5/QI6S5Jp7Ac9LyvaNcs",
-	"v/cfZqi4RMCwjP6xB7JRgkJ9g3MsikMYCmpsWcU720Z2LK/tpEemEEVCIPgE64oTCsW2arleyNp0iU+g",
-	"ehPG2hZUfquSY5mhHNPROGIcDYiJrybeEFAubbTBDOHA/BLage57rXod2elC4t1TCdKiWmQpSAaJ2yLL",
-	"1OaKjDviXKsorw4Bh9BfC/M4qiF4mdDY9nPCGOLlz9raEm3t8Im1tWeptzWpZxiwEiViEzF4Fjxg33MB",
-	"s2ADQbhf1qp9A2gHLgm+CQH6SjKieG0fzyzeM1sgfFeSSUfI7bR5YKOdKAgJdmNo6IiRcDdtWyt+n2AT",
-	"AUpwDUHBP3EVZn/CDwAvRl6MRU8c8Y5fGb9OwVDHjeJpoMAaJDxYfF+qDyh8Q3kapBBT/oYc8ZUrjbwC",
-	"wXNFdTBMwyBv4J9U5tHm4MCludDc8B8zJv5HFavHz06QZyfIn8AJYq2/49vAO18w7eNy2zloyKlUT3B9",
-	"UG05A7d6PNwXE9aTPKk/+3q+Ia03KVMn0wSa61n1Xb/23U0wzua0NqmoPaI6rCK836WfRioeIQAkph01",
-	"KJrk+2pAgIIXBWQXj8Kky69y0qSUVCbuE4c+CVmdJh2uRphBJCyL/Gk8jkOCAsq9oUdc6WmpobjmSE9A",
-	"uoCkWFHReRzkweqnUOQs7Y8JKPJpcEfClAYvQYLmNOk5dflafvjb9dQopWd9nTLWmjb21exnlcq11Ixf",
-	"SEIWM/DIRWFCMKCCgag1a9AW1kftm5L24rJ/9ubXs4sfb6XM7RWqGO6+0C3qg2rDabrVFnGH1WMQpVLu",
-	"4vqg0YQj+OyO+q7cUTFa6bNUXh/WTin5ike7T+GaUgBS33PMhJHAzYjiAXbu57vo0GkAnXQU7hFWDTDb",
-	"CvsyBl0FPNuk045kaRaKyxJjcFbsCiN1J6+bIJKNS82WrW2I2ti7NXQ2HhPXw5ycmgIXojTF0ZRUTkt+",
-	"LAakM57zWlmFbivVo/LlbPOkulA1Gk114UIBIS6LeZ4QNA9EQonFeMx4hu5CDU9Qjktlhv2Y+XjPmsUy",
-	"zaJvlq6DejogJABMAgX7TUHZYBLmAk7gatrF3MEr1C5ICzQIp9p090m1NcT16gn4bbRu4TT3n1C70ON9",
-	"1i021C1Uk/hn3WJ93ULiRBoZI7lN5h5V0wDH5vesaYxxeK8z21OxLQ3FDw6ArAs9nbUBjoDzzvXPt53e",
-	"bSz7Q93/KOOqlSQPvQaFQmEhzO410gug5nOKHBoMvXAM6oDGiK9lFQsrSQRJDlbKiQCqzIJcDjF5SPHP",
-	"T91InV3G8YyZQ5Cp/fGo5TjZSiE2saxxVOI5tSNfqJ/8MWNQenWeQ1CPEYLKcDiSDUhBv32xFeL4p71E",
-	"OjCVx4OWh6lO0nPPcsX5VXCaUpOrgpLXch1SPcGtQTWO2+B64zly800qcYKynjW49TU4wRQLUmFS59P0",
-	"gzyuNpeI3+8vpyl3Idsy1Qku28nySmw72bhKx8w8hmxxzG20k5MeZaG89CjldsrV8BQAq0qRugxI8vlJ",
-	"kmor/qm34eu7jkBp7NNUEGdN55HimE8ijVfwMmVm+JwU9VwZ9pwU9ZwU9VwZ9v1kCyUd8p5Vz/WdhyAI",
-	"ZWfCreqWEleoEDnZbCaYVzWeNNVcoVyJgzpnkIJsj+gFjh+5xN2NcSVlKx3Q+/KppxhxUiMibeak+phg",
-	"17//I0eiDuZ1hG8hx+UgLS/K57gcuA3cHOw71RY5EBz/cFA9do7c6jFJoC2ec1y2Lk4+rC5QIrIYMES3",
-	"+P1T4IRINM5sd+OvCY5ULE5GxJ+4hN3LPtSb+CAK/QRnjEUqxTMGKE335YFvWyp2I9GPZgn+Pg2I7C4b",
-	"A/nfVH5U7bCltQ9NuCu77TRuv+zYJkGUplTFXLhskA1RlrhJt8wlJSqsMyIhOTXbYt4TMmHyN48zNMIs",
-	"B/jzOrczyWZyyxMrt7BVhtq1Sr3R3G8dHB4dn+CB45Jh0d/ljfb0TBa1y5Ht5v/Q2H5AwoiGSPafyWkt",
-	"xdWGxx3Pks72C9U5KqZWdXyvfPcL33sgaEdoZiF5oPfE3U13kEaXnYiPkHpnGt3biiv7GHFCwlm+8gVv",
-	"eKUGtTESl57ce/1v+A4b3LaGJ24THzkNcjzYHx7iunvgnJDm4Ag3hi332FmsVjTVGTBbwDhCj516rlhF",
-	"kPATogC2IBEfOolXPqwg4YyVWAQzreb4J4OZThFaIfFbjyZSMLLlx289197T/5aUbaMJ9sLYcZzpsY7s",
-	"q8teH8njtweH10Y78gXISYYvM+p2awjYIEOSI8cpH+p+DJ4mjsaUyR6gtqQ8u41sQXk2wr5Ppwz92O2r",
-	"JAIbSBF6vASEuETqj7J/qRia6ncHU9mWiJIIpQZFb6s9XclTtxqmtDHORwWWXpkjwQM92BlhQH7av786",
-	"+XjdfOgfT389+L3TGLxqud2j4Y/10dnhbz9X344v6NXHa9aPHo2drcHM1PgXyHU5TxVrEUSliHGHjeg0",
-	"MKBQhEK1K6gtxlv2syIkF/M4I2QWNXErgjSWAtCk6PmOcXO3ZD9lUEAW3Dj+6RngWCtBOEix/U1Vnr3P",
-	"eo2/SDbvE5lEn22SJXaRmVwXB67il1qP16zZ420Jiyp0/6zqj3Za9YbuBx2QT4J9+/6u5Lfq1QoLyM5S",
-	"qX0qVS6Zk6ESuBYiH17nUF+GX7WKZut+gzhcyUS27BgVEy5NW49pNb/SR36R1fzRbIa5XGNP3K/Q40JS",
-	"befqzEr3rwuiMQk9B3mu4rpwI6QFzsv6nRH4tRO4TnEeuFEy8IJJlM/EIVtD0LsNXq3a16EflvW6W9Tg",
-	"rqjd5/vcRm3JKigpiPgopNHdSIqRztVZuoOAdk0U9GTTjtnSWoW6v6iPXDI8T7bak5Am6TGlXIB5o1LO",
-	"wrKD0ivYk4+Vbrd3sHq3vQOz2V5z9WZ7qk9hskwynSMh2uX9Cku3K1ytReHGTfaMXmjgnW9auSEDeEoc",
-	"qUq7EjES/k/1ippDx8ls4ojCl1RIIRVKMEi7RD/UkXLFwOmLHTtmOKGZHzwwaqbWCyjU44BC4kbuyJC4",
-	"+Cco6h4N0GvMocNivXFYrYv/R41Ge7/VrtcrVuUXGvKRGHkd/k+sy8uQTsUStSs9PMShV7Eql5LHBHdI",
-	"xSjaFe+yh45rDfBZLfHBM9iIJHTpEo49n7jIpOHYG1/y7iiEvVItw7EzJtle4eJaVb6tqt9W1W+rGm+r",
-	"ym1K3PiN5j4R+1glxyeDaqPp7ldx6+Cw2moeHh4ctFqwUrlu/BXXbgVfh2ZGy/v7xafjT+bw+GgIPK2a",
-	"JELwkRr9rQwSfhkQEyYcvOmdq7OlOkVbFhTaOf28bSSsPmahiR8xEzYvVVYkFZs41WQHPhjiuKEBF28b",
-	"08DD/q6hv+tcwB1I9QOpGystFmJA0vomhjiluxLWRnMfGrokzEUdT89iS8UOG4mB8pHl8s1CHyM3bWPR",
-	"cbQ0Fl0ml0teXa136jeX/+Wxa4KTZVynjezXSSIzV182EX6KtDK9XJI4N1qtraemFShCOSpO2Wi7mCGw",
-	"z2tV9y0XWtfNi4VKXxGcQV8pma65zinaeoqnlAN67IYoiC89p/09TtpfWgq+BvV0WfLft6fYPRr4Ow1A",
-	"p30SNW+LcO7F2O3KAbQnGe/j1pWsgvilsSxU0aoBLtvOoI6oMt8ED0sy8u7rpNpDqI/XnX7XuBISBSSS",
-	"rvWtoU5cSZdCuk3qfvIqcU8NcFslwmiAMJrD9dIVH1rOBejV28ueGHX3v67Orruvxe8JJEpZaC856A57",
-	"pZZtM0yRtTrXl2Mv2YE+PorIswZeQgNv1J818D+uBv4rjRJGllLFFy9Jo/5YWrbBnAv17PrhwFGIMgf1",
-	"amvQaMr+7wpSxt0nrYPtrZGyP0KZsfVVlyglqQqXp3HkiCUYVg/qh41qy2nuC4OkXsV6cYYHh89myCIz",
-	"JMY3+PpWyLMNsqkNYhS9S1b35HVGJcySa/Wv7eIKS1USp0rTzeBugWGyibXwNL01VuqXgex3ve510iwD",
-	"ouempfCCIbllFsI8oRufPBBfdaiAtHOwA4SRZ5tc3K4hIBA0xjz0PrWzL8g21pAWgXpZTtcNjQxsyGXj",
-	"1uQtReXlNXRFmQT8EIaGeprPgYpokCQUBS5VSTHip1PTG48mIR1POLqjhOW32dD6+jYbbeDgnv0F/eL5",
-	"vlDk2IhOZWtkRgQNcIJ8T1jbgWBm4OgXqvjfK9bjWig5s338EvRnI2XNXh/PRspzmOB7DhNYxSWmqfUT",
-	"sm3R6m3ATUu09tji8plCOlms4YE0W6pg0bRwvSGPYQwg6u63no2Z55jKn8ieyWu/8qexaYQSZjRLeXyD",
-	"5kkQ2deKf7B7FhcmzaOqL4NRF+x2myDqq8BfiXlAExPZhYVBfROjgQ3RFwrTxX4hPvq2ohkKIf0MTWnk",
-	"uyjEEKXh2AewehwgfEfWAULPDWJ8b0ELyfkfBY0ipe5LzWEVbb9V3xSgYoGytG3w9FYZN3BKypaHV28e",
-	"uwRc4IeNo6aQZq3qiVCQBtrNWz88eirdaPkpSmtORctk6lJat33Gc38C36ha+G9RkXgqCPZHUyYAT6a4",
-	"yqcL+asS30i1HkuyArxA/xK6JEQ73CMhJMwGKMTB/W4bTUfUgta8Vly9A6A0aBASfO+CQjDCHG4npiew",
-	"hvoeCVEdvHsIGvXyOB/2FBHsjJANH/8Fe7wHzgtmG119ZfN4mbeQ7YCGNa4nVMfJ1/Tp5Gc7gQAyfhez",
-	"qkHBc0hqnHLs27ql8JjgQC9LsstoB4ZXr9Uau2hKvLsRJ4AvJf0sXFg07AWyxSZ7wd0vcAcrqEPS23sp",
-	"92lTSa23+724Crgweaaf/Gk1028NYKLPFekSwYEDMEVHB6ZK0DBFr/iDChlVrx0nViH8AVuiUY6+GDBH",
-	"mSn28Bi9GoEIT83vyGkOxRyqB/hwUG05R64M2SazOxiuMr9m4fxS04M/cybYMKd3YEzvyJjbChXRYtiL",
-	"gB0kRfxJsuGg3GE6MtHpMv0Tv8uEuCdpk1nWEMT32XaXeIpnSWjLwNKTZcZW4jZgeEwQGQ6JkzDhTI94",
-	"mGktz3pLesDHX/Yg2S1lAIapLpXKG7uw5+TLmSw/omHl2VDaWlxk46ZShZbSIzWwLG0lPUKLy2/Wg/zs",
-	"QX1Eq0eyuj+P1aObWhrJD1KNV5KAJmx4NetHK93lwAyUwzJW1XXZ39AjvosmIWEk4G2E1YVA/CpujiUK",
-	"Q6omXaL6qT9kt2WJKatsBjsC7thTH7LVG42xsd3csj/9xOYC6Y4EXDD2n8lsSkMXFtXHUxZBlb08kQPs",
-	"3ItToKSQR0wDQjBAeKqknVBK3f4QS0FD3EWBRCIhbt8bExpps6/S3j+sG/q+HlHykjsAU/QXvkPwNsFq",
-	"HR+zODoG9xr5H5KXMRkbLxUZR2eSc8ndjwJhKCsOjm6ien2foJee73vBndho7nFAYdDfASe0eoE4ZPfG",
-	"LqnrQALi7ni7jNUbyFdX4ol5Q0UM/VFImCBYZWaMcQj2eCzMY6u40t5XfxmmdqV9WK/HwuEKMnEAYCD+",
-	"vXEMN6Rs3HmTqJGxifZTRlG91jxIDD9xb2IaNb4ocMg+9+OPtvYB92FulzuOxniQfrmFlNA8PhbkVJLL",
-	"x0exgLNrLvIHLyT/kaTqyFnCoDSrjhdqU8C8KIeBv1KlLYKrAhNlmlHrFDlxgk8RHsA1dcs9IRPVpM+J",
-	"wlD88oD9iNSQQrh1EQU1Rj+wk3XaWMhWDEP8c46bwu8x17R3gQmoDn6uTHWYjqhPauif4ruSSTgj4tyn",
-	"fkYDMqQhQThQhe2A3UJD4rZlJxYQ/HLslnR+MSZMHX20kOAHKGJaudIVPbbBMW1EAh7OpENOGU4YCbVK",
-	"/IXB4sIyRSjdz6+j8KFM95YS2TOliedAoL9Lib5NomXfvFjKSCFQ6GN2K82JYo4lS6zKB/rS6/qopUrP",
-	"usOz7pDWHSQx/zFVB3UQn15zMGxCyXtXNwnjL303+oQU6OVVCniaOFHo8Rmcv4479oKXBIfiEL7/ALle",
-	"AAWTB98GwfXe1OPOaEBx6CrUmBgiaQ+Lt8nePfLbcwoIGI0eYfJRFe9Jv9WScasYb5ROAxQj2xmYvLXE",
-	"CSg1H1aZRyvrXJ2lcHyNAu92EXx3HITLggWncI5rSGKnSrajwVAd2Y9Yqh2qPbDE4SXmgE0cw5xBF1vZ",
-	"bcS9MQmZhdTBt9SYfW9IxE8WOld8BoVE8EK4J5ErSYhRsWELaZYHv2gYS2V7Z5eAk08ckcCdUC/g5oyM",
-	"w7PQbRB7GDXsT4xBNEMubSs9EzoliDHokEPs1Lc04pBy/Fi627KlU8osKIJIqiPEl+LYeDxe3Xshf7ja",
-	"h/KCQWuaIlwAC2XRFzVeUVvvj4ocWSnXDPRIVMPPwWvEjgLVikebOHCWLe8DAJfSOwuUWdfginHbhCkZ",
-	"jCi9V/fy2SRFmt0HEhSui4KJcnzqyOaZkhpRGAniPwUyxQOfSMqPIw3qsTAKmIKdrFbhHT88eCGPsG+b",
-	"Z0P8UPny4cv/HwAA//8=",
+	"7L3rcttIljD4Kjn8JsJSB0iBF92oqOiPtuUqTVmWWqK7uqbkNZJAUkQLRNLIhGiWVxHzc3/vn32AjZhX",
+	"2Af4/u9D9JN8kSczgQQIkOBFsl2liYkuiwQTJ0+ePPfLl5pLxxMakpCzWvdLbYIjPCacRPDXq8AnIT/z",
+	"xL89wtzIn3CfhrVurT8i6KIX8xFy4ZkXDDnyXx99z2nUrBr5jMeTgNS6NTb42Bkeey186DbJ0aA9PMC2",
+	"t+8ek9bgEDeHHe/IrVk1Xyw7wXxUs2ohHosfuvr1Vi0in2I/Il6ty6OYWDXmjsgYS4g5J5H48f/xW6/+",
+	"n7j+u10//lj/8KVpHXQe/r1m1fhsAmDwyA9vaw8PVu01Cfx7Es3Kduap718w5HuZzXSahZB66YKLYB3S",
+	"aIx5rVvzQ37QqVm1sR/643hc6zYTMP2Qk1sSAZynnyckKsU/gW9fMBTHOShrB4Mmabltr94Z7uN6Z3Dg",
+	"1o+8Q1I/Htq4ORDfdEgxzol+ZaV9iDcXYvineLCYeH6KB6h3eVaBfEbxgHESNUh464ekgSd+oz1sus3h",
+	"ETnAB+3O4IgcD5uD1tD2DobtwYHXxMVbGxkwVaQo9e6bm8bOhEYcB/+nhGL35kYAcnPT+M2uH+P68MOX",
+	"dquE2P4WEyY2/l7gqhAXn9QThUfZGhySY7eJ6x2vPax3yBGuH4vzbA5bpO113P3BQcl+P5kv3uw4+yTE",
+	"5WfJ4dv5y1LT51QXB1UXJ1UXR1VfflZcv3ATuB/Ej9mEhowAO3uJvSsCWBF/uTTkJIR/4skk8F0strT3",
+	"Tyb29SXdxZcaiSIayZ944gVn7/7ee3v2+uNl76p3fto/vRI3mTCGb8W3YgddNI4ZRyHlaEDQIMDhHeAx",
+	"hf3fIzKsdWv/Yy/lv3vyW7Z3Cu8D+LPI7qGxz5gf3iIaIT+8x4HvoYRliw8H1JuhoU8Cr1F7sGqvAure",
+	"vcTu3RRHHnvUXdNpF7Xs1kG92ay3Wn37uGvbXdv+T+QzRHAU+CRCfIRDxEcE3fsRj3GAXAEf2jF+17S7",
+	"9qH43e4JPCmfoGEwQ2N6Txga0khs5tHQmWLQEh9jxP0xWbKDF0xim4bDwHc3pK5XF+/evD171c+gl8UD",
+	"j46xH6KbGnbH5KYm8MrxHQm3gQlxiyN5NZAbYDYiDE19PkLks8+4wJCHObYQi90RwgxhlAKEg4hgbyaB",
+	"ATxo8fqacOwHFz+vhg9xALVu7cuNYNhn3k2te1OzBwfDptsi9bbXEfJsX8izA1I/HB7Zx03cGrTdzk3t",
+	"oWYlkhhexDkZT4RiY1s1NyKYE68n+EWO3vYFvQk+5EkBH2DGJaq6tZr885pjHsuFxvhzL1n4wKqF5DNX",
+	"HyxanHHMxUlOSOgJ9mSJM/0nEdQikHNPIgYoQa1jmxy1h8O6jUmz3sEHrTomR6RuNw/3j7F32B4OPUTu",
+	"SchR8/B4v91pHtt2s9VGnKKXlCNQICK51qGS9vUO2R+KtQb1I/fQqx8Te6jQBoyTTnxXSsgGdrl/7/NZ",
+	"zarFUSA+5HzCunt7A8ob6pgaLh3vKdkoDnxEsKdVRnnO9b7kxfmzPkHuCEeM8B9iPqwf1aza57paqM78",
+	"2xDzOALJ8bkzvgza183bdx3+Pmr/rfX3+H0rCAfjN7b3j/8Irv4xGg3+8ZL9Z9/+QUCw0W8r3Z0sUZdd",
+	"Ik1+lrw+0xHmyOeIkdBjmbvxjvI3NA69zXjFu4v+xzcX79+9zvHiBA7UaQqOqUQ0qiSQt8BP3lHJKuRr",
+	"gZGaQAFuOODGQ36IfA64keruGxoNfM8j4WaoeXNx9fLs9evTdxnUcEPdEhzUDbA/Jh4azBAOKR+RSKnV",
+	"2+KqcjU0xjPQBjyK+MhnCMQlT7/3GfJDuHoEpA5HLp5g1+czQF4e7BEJCmA2kPjI5KWgrmRmPBo5wUca",
+	"fwkRJZbHI6NAkHLOikE36xgrN7XHQ1ERkCWX7ywURg8OTlMErK8p9k+v3vXefjy9urrIqom+eguC36Ad",
+	"rXT4Hjoe2u6h1yb11kBYO+6+Vz8iB8P6IT4aHLu21ySt4e42UHVNx4SPhFITh4J8XE48NMR+QDxEpXbH",
+	"SHRPIqmBesDwGcIRQQG9vSWeBVc5IjyOQuIp7IH2eE240JYeVdMW+hkj7Lfmh4Y0NW5qAz8I/PBWKoUx",
+	"Ix7iU98lT6AjdxFG9ziICaIxR3SIIhzeEgvhEMXhXUinIRJcjYYWwqBZMrGOizm5pdEMiQ0YAMPvHHml",
+	"hdXKHERCHs0UuTLAO5ZGMnpH5SG6I/FKljkGqWtVPQM4LrW3S21Nic9YPB5joUvWemiAzX3XrBpse/Xj",
+	"4+QzLzYPHywNRAJ/CoCQJaBCCnE+8D0GtClxWwWY636vf7pQFF6dXl2875++PkGJ0Qw0D7YXDgI6JR6a",
+	"jvyAoPfvrk6vL97+/fS1APtp7Vq048wh2NmVtpomtoy8fMGQG0eRYH1ZBKYLAXKc3WKaemQ58lU1M9gg",
+	"+HGfRGaaHmNUxS38uIIxA868WEQ7GEXknt6BXCDID90g9oi3K7E2HJKIeNq795iYS25pFV8gmmLJJ6kE",
+	"UJiFX1ldU6+nUXIn55VagJrci9uewp0qyIDyp8B1SNFK6H5k9TZl0ImidqW482NiQUsAdOS1MbhbDsjh",
+	"sN7BR4O60MXqQhmT3xx4QG1DAYqAEswbDfb2sTNHRY6GVSgMTqokJFugwwylAQ7fhzjmIxr5v5MN8ff+",
+	"Xe99/6eLq7P/PH2d03SlGMPeWGCFbslT946aKyoX5TSiQnaGBDb3Cw4CcPw+gh8yVY5RFIdM68tTHChX",
+	"6IkQshE4PYCj1uvw8Q/aX8op+HHBq7otG3slgJwcRI4AiREgLOzd49CVwDUM6EBB7LkumfAeexUzTsck",
+	"MkIJ2PN8AQ8OLiMq2JUvdMohDhixahPjoy81k1qLoykJ4XKKMLwzG1SpciVrVoWgThpY+S0L1ofkaSo9",
+	"lA9WrSeI7lzTwZItz2l38ncWwlJtFT/AnEaIEcKAr+XRJK/nOwgGGVRaO8eRj9FbOiG/z+/JUj+TvsfF",
+	"BNVLn0x+V34mmVArONRwmH6otneCSMAICuMgWCsamz8xsRAeiBVk4Gtut9JTbqLnmkbRDOGBMMaELvNv",
+	"6AyN8L0gqmEcekKqwn1xaeiBJ1ZA7QtbFrsjwtCMxpEgOhorjcgP0T4axMwPCWPIwzPWKMK74Vw3wSmK",
+	"65gb9TAndeAEBWv67IrgkvOIGYleMAG2J5X6E4SDKZ4xJFAFByQeQTj0EJsxTsb6kFjmaBS9qncPKA0I",
+	"DmtG3LCcJPgI3i7wqZaWTrwTIACEeSq7A3JPgq1c4qUkwSuQvrrFmvZjtcUUuGMiAagfDo8EvR4Lem2S",
+	"egraIVmZw8Q6Cm0gVv0mc28zl9EyGYEi+IQyTLIrZVlaZ1yRTcvXLsOkXlwyE7gIyrORRajyzxTenBEO",
+	"QxIse9Mr9Vjlu2avdNdGJJi8JuyuKMJ/GREmDCRxqX4iwQSJBxPizt6nWrPV7uwfHB4dF97oLJ21mkft",
+	"Zsuaz4rJZ8KIEz8NfE4uwiCL2dL767NT5uJAIKraDwIc3sZKtqXbIWHRPgLM+PuJN7d4wRk0q5/BmHDs",
+	"YY7LKVXe+ezpnN6TaCadFoIVmcE/cWoWGkEsBfxovhC2yoi1pK5OEI08oTsRl/j3JJu/8aX2MqJTRiIh",
+	"WfAQR37KYvQ9s2qf67e0rj4UamXjCk+1ovAg454xq3qTVJz1wYiOmghm8I+Us0rfLPGQiZQitkg+b2kl",
+	"iInOXZF4EPguwp4XCTFJhwgXXJVcWpMKq2J3TBqeHxGXBzMIrE7gs7qEsK5/XdcQ1o131+UdKgR0jq03",
+	"W20iLmedHB0P6s2W167jzv5BvdM6ONjf73Rs27aXs3Wrdu8zfxCQ87XoVYjOidDH6RA5muQdpUsxoRA+",
+	"EWUWiyf4H82TUyJUFGSwCS2ZagbPz/Ip40bP4yy5F1lWZXL3LJ8pFXDaHbCyUq4lcalWjnZ8nii30hfs",
+	"z7lWHf29s7tlLb6iNq70LaWT45jTsUBYsr2nUcUfRwGWJmdOymQgyIi8cxzdEa/HrgijwX1VySekRXi7",
+	"jEFfyaeAlzLuj2no46D4eFxlIL9gyHhWnZMMIITgqzAP5m+x796Bvj6MfBJ6wcyCZKs7YZP827ZUX31Z",
+	"ynXfR7Gu4wJlt0i/NU688DyTw8qewnJFGNwa4BNaz2shLUY2f94/0Ska4ih16yQpezuYozFlHDVtG80I",
+	"jthu5sRbR0e2XaD8jfFnmRLdbu63D4RMso08abswT9rEtQa1EBEZ9wAJxYq/1d5fQ4ju9B+Xp1f9mlV7",
+	"eSH+9/rX6/7puVgmJY7kkTnie6VkgBkAXokbJ4qIliYN1EvjpNJzlQmMgptcsOnU28pkrA4c55RpPslO",
+	"wFkxnvAZCnwmjH0Bt8vBUyo0x3nGbbyp+I7Di7TQJoF/K6SbzDQSFKDgfmHAdqJA+AGFNAEhrxX9Vo1B",
+	"f7BqPidjViEJOPkARxGeib/DOXE0wbMxFEAUqVEhDtmURMTr+2NCY35ddhX62Y3TaYjSH4NLkcZcccEf",
+	"JJroeILD2YusDSWIvpTdlVF9KBmIeW4LYC+6G3kKPgsnMf9GyVjI+gEYpV+RoBvoNRniOOASqKelY3G4",
+	"/qeYnMmfCxoxSDu7vffwpHbn8SRhPyuAjUswxp/fkvCWj2rdpuK+yd+WUR5xc3P9dFcmPfPll2dOhhgS",
+	"5GDNy1V4Z1LnzfzGepdnCGcDnEpMIz6KaHw7OjG/9xlSRoIif/mMDEn3Ls9gm0pijUgw8Qi7S0IzAvMZ",
+	"SWU8MS+rAsxYD7C84v0W21IatjB3YQlp7crUnh0n+VauzxwLOSoE5Vig3jnwqD9UkSgH0RBhdldgPWj3",
+	"ds7WDrCgYvJZBkqFjuQJwpmOiCRuZ6w+chCTvEzgNm9+X4FDnEnPdyW/NzoL76nvKksoDoVx2lM/uYlt",
+	"u03QS+nna2TvUCvRYVa5RdznQU5OaZgxRFolMHOvWvFFOVKXb1We1kKS14HFFbTHf9IBu4rD+bP8Dzpg",
+	"MmDs4iBAEQ5PkC0I4sfTflZZXKwCWrUxxCyX+FAF6OfiQcEq6bT42spgopE0JIOBVqlV195fwarLcxY6",
+	"rSngrQRNpWg/V5vMAu1McRA4Mps4IjgAgE+Qo+ObXdDMPclVBjPkMMJhOUfeR2xYB47JZcS64LqAdbL8",
+	"RX9YxF6Ayck05PWsDZ36LPcKMhaOPbvvc2FcpJlohvrAs3nXIxp4CHNEQ5cI+voBxWHgj32ecyrtLyMy",
+	"JaoUlLm4PB4TpnMN0gdNWFx6T6IlakMihU3VYEN5XEFxEIYn9+9JBuNF7rsznaSuVaVbwoVCr9Q4QVA6",
+	"1R27WQ2j3G8BPrPMqwulDzyWvBgHjMLbifi4DtRdHJQoe7H25RWc5tn1BTpoH9ebyKVe9hSl1JORPm3R",
+	"4HCG9GqLzxcCCiR7vGYFM67//uFLYSXpSgpgmattU0qiE98tQNebiBB0R2ZTGnkMjTF3R8RDmKHpiAYE",
+	"yY/xLfZDxrNpX0KOL8aYjFxDlShIvCe9GZUVQeB5RiLleoyvWH/voQAPSJAYI9pPm5bj5SM/MeTS+jkN",
+	"v+eOCXKFOjn1vVvCN6cH5tKJvj7q5ooDg9jsNBKX+kORCgluISwzmCTLhEocSMMU3MPFkTAcNVUMKB/N",
+	"EUX2HQlBLJL/cDzXAmTQGPxQnXRz64Qgy6U3o4HcuV3HkwmN+KbqnpVWks4T2ls6JZGLGUEBEaswC3n+",
+	"rTDNpcYZkgiNZpMRCdkJkjgSpxT5Qr0YRnSMHAG9I3Vxaa1lSRC7oBQZWzhol+8A2KFdP/6wo/5R//AX",
+	"/dHuX/99uXZVdkqvzSLRVdwbUzIYUXqXVLIVhDyS0tC5a6y+QWPskbx2W6BsVIoo7K8UURj6oc9GetEs",
+	"eL+IM/M52Klqe0JpjHRljOA+t5R6i1ThZnO1AEfW995pVsoFCDAz6223Fm4xqn7ncTMDHiseQeqEFV60",
+	"EjAgQxpJ//fQj4zHxNXBQ04iKJp2XcJyKRM/9fuXaN9ud9E1ie59l6D3Ib7HvvRQlAB6nUTV59mrCeUL",
+	"hmB9GW0U2m8poDSS9zakodBgxwQNsHuX1ZDtdqHxZVZEz5E97B1Y/FjoSYqc9D1RJVaqMHSE2UJ6Oyh6",
+	"fa4Au5CwxVvEc8lufYa8mGTrvXTkQsaoVKH27hYJnum6Hm1ipcXgyZUTiwEGsgZX+mQRR9eZEvmdy+pj",
+	"n8mUwOxOvnrReaF2WbKLOz/0hKqgGfCOY9aqO7tzLWPMOvZqSRyQ1IejW8KLEzXK6t+XSSE/rbA3EwoE",
+	"DJoirFRsZG9T5rKbLCpP9ctCgLnq9dVUkmJHnMAXlGWBU5aGgjyiWXLBdt7339SPQMHPnc6anR3mTtFs",
+	"9VClcj/XqaAYAV+K3pPftlqleOcWSpoRJNlWueSVr9QkYY4qjMXKTvcFS7cDmSKwZ6hGYQoPaOemdlOT",
+	"wiMOxdNQI5VpBLQKpMsuVHLu6XEmqaHpjhbdgrf+ymq5eqn6q5K9YdJdNghZvCGfFEfmEqVkBXCTYo6l",
+	"RRVJP4ssTHKBUnDW4iOu8l9q6VdUKJuvV83V15hdHczSJaNY5fy0/9PF64/i297btxe/wO+uev3Tj2/P",
+	"zs/68GeuQj0jaYugKkjWTCohCqTVFAoKIxreWijEY52cKetXaaQqpl0aukRWkJvvL+sftexaaJAsiefC",
+	"o7vXpUArHFolO+RgJT1o9bTB16oIH6JhHhHakNbdxOqpKyRbDmYhR2bMOLJQKiIRjTkRT2FGQ+cE/A0D",
+	"UuB5ypfqVMsMWj0/No1ML0p2S4klyaPSqrrPnibF7VOuj93KLeqWRrgZ+VQQ76PM1xWQ3Gw2F9DbEyQD",
+	"/8FMSFpxpir6ltqU1fLLq+SOweWRiWNzKUef0uyuXNc943gV3S9T1eA9a0go0M6rSyfJC4ryY4RiOVQd",
+	"EObp0WHkk6MDHWBqSrNAt8NISntVa48XDDlg/zoGzU4xO0ETzCDNFKdPcOnSB3c7bEde+CENAjrNHmy7",
+	"wsHmZdq9SnBIt1h6ADpJbB4B9yT0aPSCJbaI3L9YhlloEsQMaoOg8PR66nN3NKA48mR+Qxf97f3pdf/s",
+	"4t3H89Pr696Ppx/fXF2cf3x/fXpllXwns87AkZA80Bf/Pb94d9Z7a4bsku9fXZ32pKhLP3rbOzvPfnR1",
+	"+va0d5397M3Z1XX/49Xp9eXFu+vT7NPzn533rn4+ff2xd/0x6QiR/cX8Z3m4Tq9f9d6KDz++/PVjkmFX",
+	"/HX/7Py09MtX76/7F+cgr9MH/nF5dpXHw8W1+sHF+WXv3a+Z/eQPpfTLeUiNM8lqFAVHMMf7ZLx0o0Cp",
+	"SagLo5zLIpvL4pFLU+yq6QzNlbOhdYhylZjiFsOAJQG/5RG+NXISl6TI0wkJ39Ki8shlEfERDTzoP5aB",
+	"u1koFZNwX9V43NKNxrKcYauUMZ/EvaYKVCmJW2VaplSTuT0J0lIaNEjXSm+scYTZoo8UQ4WyCQ5xHe1A",
+	"hs2rqweqC94S01UvWw4r9ElZI88MMgqk+J/EuaixbjORFIJ8iklMTM2Yj0hEZDMIWWmQV2+z2FE9R7Ya",
+	"bImE0ba4fmUSYDcpqhHPQwukYZp/qtBroSb6AQ0I4/lLu6iBOMRny3w7CQzCIBKvhWeTGHOC6h1GCHIC",
+	"n3FdogcHynIuV7tx3Gztm6ihsQxfJLmYzcL0mjAeDxS38YtUTjsBSSd+JP1hTDAxl8mV0BWECwpoWqiF",
+	"/vVf/51UNwE9TX2P5NJDVisvACjV4WoEWwb9lF+EypXIpTnVmKVtB3SRVheFFJEx9gNL/MuJyPDMU6mW",
+	"SknXZWg6r5QgTid1KEpPykKnkGkt/RI+A6+ttJghwVosRD5ztqzCa2EtkOezSYBlz7esxfoflKD3rMiV",
+	"XlZQvShjf42KatkE9OXsvHAXCaNRstOvltf0GAHcogrqdsUK6ldylwURujC7v2y3nOoZXNWrsx+j2Ppw",
+	"xWJrWbU4jw19TdUF0Q9CVapmMbI0VeCmkiztQ6sIw+eT14qolpHLJbIUp/nO9gU14UZ95/qQy3dK+IsA",
+	"32pxt0xvlpWcSMoP1aOkWkn3mcyxh1+ohpKw2HiGznHkjnTOdAP9RKfIo+gMnA1YNUf5azXdclvOrspV",
+	"1F9qNCQXw1r3t3n9+ktl1ftDYSArEQ0r119fBlg2h6Bfq/Ja1UyWVl8vLLnWzDDL/PVNLC/DNu+dwUUW",
+	"Sv2YrKirJ3bbitp6omEs09rTF5QDri79ulXlMmWMM9UnxypUXrZWMf6E5dcLWo6sV3/ts3M/JEt6gfks",
+	"a/FUksvlQs5oYDQnHE6M3CCjsxHPtCYjn/n2xN93VrlduVhbnWyWmyzkGT+pPjx9aBe4GtfwGYu33BaI",
+	"azCy1NOxUZCkio7IZ5C52OVQ3XA9otNQmho0dHOavp30B8ID1yPDsr9r2TRQPWOpYz8sz/qUQFspPgoR",
+	"HQ96seeT0C2qqJGznhy0M4oHOvk1yW9iu9B2UnZ4d9COmUcFaiInkWxDzCz0Ghq77Jo+erk4fCBWyLqK",
+	"1WcFZ5H0tV+5k1W6zUUXzMQI2ETp9K5NZ3Gtya5b69dVGZPjkv0vi7slCF7DuybfV11ep4e5TFTrlRdC",
+	"fE3ciKxerB2SaeFwAB8UQbGkhdj8dd46fRUEGdNhcNAo6PLiuo/2RvFgz6VhSFy+B7d8K5Pi5qkzh9Ny",
+	"8CSSnAzTG5GInJhJpXeETFRJO+RMYTbKuT8+t+8ujz9dte77R9Nf93/vNQevOt7p4fBHe3R28M+f62/H",
+	"7+jlpyvWj7/2ZcqgZoW7dSZ4cUKu6xVGrEVoua0kaxQBafZFLPaZBuSehLmGkjrwC70/pyOKphHlxOwL",
+	"aTL/99enVzqOmPQcMT7ove9fnENAM/3s3UX/7M2vZ+9+VDHH64+yN4n5s1evTi/Fr3SMdv6RfEh0wRMq",
+	"Qlr+gB4VMP8I5FmVA6FDtHqFj5dXF+eX/YINvX5txlMLHzhd9gggZQE0572rn83QdfJVQdMX42dzN9Co",
+	"+1pLblTkgtJze0dCqJZeZ8bqE/AOq6yAKVt4tqCUbLtlXhWE65kR1lNgLONnxok/gbZg0tcm+oKxzgYa",
+	"w/zUhJX0ha9O8qtK9wI4/mDy/nu9szltZI0rLF85bwCKTThy6A1DP5724ThPkAO7kkMGCPFUlZLM/hcq",
+	"qinp83hIUau+mRcja0TKL8K0MD3bayYdo1HWDWllL1s2VXXb6RbWE0bhL58q8L6Q6MV2r+HJBeHvJ4ts",
+	"ZzJVDQqxcjHv9JT0Pguvl3hqDdkoG0lUF406HLaQZ6hFS+G81se1Yo5KNndCe7xTMC0E3YXsRqOJdiKq",
+	"OvBT1EEecf0xDtjuCXI4BWeT8rGOCQ6TPiLJSmhK/NsRl5MqpbCRbdpeIEdB8Qs8wZwCEx38lFjZTkbO",
+	"xuFmGRuFsfnmRksWRoY3XFKlyRn7PtpowbRh6taWBBLIrbhhQs2cV1Q6HY1wmRlRSynE6DEKmCu6NJeU",
+	"cT0GRVnN69n08xMs+iMc3rF/Q7/4QQCTc0d0qiZOkwmOMCco8EMo3B3P5OyHMQn5X7fRcqv60AeKJpRx",
+	"6AGTNKV7hHEPi/0ypT26xPHIIN7WD0dPEhH/IREJXYgNXb2pCyHdbLZaddvutGTKAWZENlYb4PAOYXbH",
+	"ttAYrSoOcqMZVkyWHKvitnTrMSPR/zTKf6tp0eWZTSX9O+HFi/azhkhdUNBxiRkrqb+AavkJjLVRJK7q",
+	"raDmY5JPfF5hmMPq4e3sJI/Notu5ZBSzD/A7o17B+Kd0h0lvnSom0A6wrGKfWWCOOq4SsbEwTU5yX+iq",
+	"GKr5T0Y380wX7TgU/NAzrY53pz/2+md/P/24X7Nq707f9696bz8Wfmj++/Li+ix5wPxDvCyzxcyTi0vG",
+	"slkgBh5kDd7mg7RwfoZZ7QxNaRx4AocjEiGOgzuYohUifKt60WQ7HtlF93KOZBTEL2ebNLVL4S3uLZKI",
+	"j1tKmB5+mDQ5RZzgcVammHQD5ihLUpkQHtB7IqfP68yeMZ6h2wiXYGETHqx29qEcc97LWdHGqa7HzCbz",
+	"ZmjcT+b+6mfz7nSzdXf/7Pz04n2/gHCTR9YlWnH/vD7V7GM9ItBJa+WZHidoQFw6Vj3npL7xgmXTMbJ0",
+	"8EQzv7YrtwERxRRj5HnMO2bkDXS6mflrEksnyOnp6Q+qHabsSqv61GLOsexLl1rUJi2pigfoEi9XycUB",
+	"9PfzFCOWqN/jSEhxJtYyd5H8zvzQeIfYdMaCW9EQlb8C74UwNqUtmgjRBuoZmJJfKkszMSlLTM6dxHjd",
+	"7aL///9Vz6P/9f+kD6H/9f+l31iI0TTHHJIlGBoQPiWqAY98DBoEchKdIBwE6HcSUTTGd4QpP5oE0V5m",
+	"xZbhgJu1DWxMKYcjT36LwISYn2OS9CvPVjU0t2chL4I46ZAOvRO7qJm2My6AERr6jKnqKqB3q0KQwl6C",
+	"Rkt5ZMjCpPn2i8ilIcd+3nfUaO9vzZJftHX9nNx6hl7SwofQy+4lqb7KwbxhCUpQWFFXQlzDiIiDk/Vc",
+	"Fmqif/1f/zfSRV17+gu009SdUVQ15u52SSwqUSuXXQm49ErZrH4dtueQ2Ioj4lq1Ml6z1WJZD+iQTFUX",
+	"ZaF4EBwFvqxFk3jSs2yhXVguF3PLzaFLNr3ejJGkdYJSKxMnYgGzFfryRRjMflZdXQsQRT6DsxOYhy/n",
+	"DytyYwTtpK1fLSiXdTEju2BdgsOS9KkUjMxBAG6ujDbAUxb7/NG6vS5p59w32U/64AlUL7Gk+WXSWw7K",
+	"pJSiCkXCVuEIOBkvxSknD6lqpiR+HBFxxMRDOx3b3q2cXzs3e6Zor0ITKtuo+jIJdAqhQEJvQv2Q57dc",
+	"OemXfOYwaKAUmmQEQH8UETaiQQHrfUsw40Zpoh40wCmS+ip4BqXkSPqDmNDn+NdmrFYPFpiH84rAOACd",
+	"EjSgnk8Y2nEG1Jv9xMeBsysgTWYVaPtUMJRJMs/gBEV4in7qn79FjOMZhPCqTauF+EafTn4uqAVS5t9E",
+	"T9ZH3JcFQOnMDBMFmVkZhbEtWOUX7C8Y6+GP5bgRYZLAkfljRCMdqExLBKA15HTku6O5QJa2gMENNQfy",
+	"0ikfhZArC/IyouOJ9IhV3EJStwBeX+bDjPB0DDF4xPxwIh41tlSS7CRuOmRJZEOKR1UGlxTsac50WJhF",
+	"n31ap3j3eVCKibf+kAhxJbjDuR42IoebQDNTmRchiJ18nvgRYR/9MFcc3Gm31tvc3CSZnqsraBft8n3J",
+	"z1abTSP2DE2Nk/II83BxlqdnySStk/BhKkCu9aYafbYqPvKlCWVbKcfboitgcpGCSz5HafOkYzDIchaf",
+	"iiKrQMnICOUi3Ud21n6UFmb2JpW4NZ1oXD/AB+16Z3BE6sfD5qCeSzZemgOxtP334obec622K/Qm1Xkz",
+	"yTrLUmfkIawRiZAKaHW/vzrtZQ5/vWw5rNprV7Ft4XyOTVaBI9mhy2biVzft9AcKFbROyALBHEt7p/yx",
+	"pQqr4FpaygeSKaKTHxmuv8ecVP5IhfULW9sJvqBROecDho5h0GbWo4R9S8Nc97+TCetr9AfYfsV/bh77",
+	"AmNrilkaFtgRNJGipHd59oIhx1gsp2l8lx0HTs0LbuXyCJTvKyLYY2hMols1un3Ngn6IpC4oxfwWh9Bv",
+	"UGqeKDxXJdE3GXoR36Fb/54o/m6w5Ll2m4I+4dHstawQelzKdzTZL+xiX3hRikNmixxTnYXqTmVQX86W",
+	"F+4mTz5V14rsXPQ/ZduKogb3l/Eg8F2EPS8SdhvMbZwXN8XN74U22fCgmDWYQfv7CXxWZ/BkXf+67oGG",
+	"Rby68e66TA75RvtrFDE0wRYmOAL3uaN5ovM9dslY1CFjnLbGWNgsIxXdJa0zahmGkGFkeQ68ldYaqXNx",
+	"VRe4dB8qR2fGnfGC5V2HqAefJGHTZBgwrKGCqGyEI/CN+BxaXHE/dHk6C21IY6geT12TOy5mpO6HjITM",
+	"5/49scwpaQVjUHEyqXXxcMt0qOuDVbsz3PaGV133bLTSNo6KVW3Rz14+Wat0RLEqu8kOhoVuZHrQ1LLx",
+	"xQM5enXTmWbFaXl3qX9CnUYhVWb6XKxKmdp3vE6flMp916xsMFB+RCPkXENNa66eekk5CM5M018okNMn",
+	"H6xHyitd04o7Wq0hRoXNmmXEhRLumMiE3/rh8EiYrcfCbG2SepoKfEi20qikX9C1RM3JWOzgeV/udy2Y",
+	"dgCe8Lmx3WCvgwqcqqyM+0JLLfWXdpGjfOWO0GILk+DQjpPKGgepjC/Zk0MmaDq6Q59K7FFLJgmc2bSe",
+	"9Nu505aSabWkv9xgTOkH4lTod6GRS6scRHeETMQefTUToqBcsrTF89bn3x49zfzbb27g7VfqJr3SUNnn",
+	"KbJLp8h+W2Nj53kqMBMdo1+PnehfV2Ioen55CWOpkOFxRaBBsaRUeF6OWdZnlI5o1V2Wv50EjgR26T7X",
+	"NlA+gcPcANqReSoqNUPn3q+fiHEWTmK+UjZGHmrx3CKQv510DLiuKXB2Y/+rpl4Y2RYpUPN5RlvMqEje",
+	"0v72kytSYA9s+w+YWJFsr3lk22inbaOxH+7+ofIt0j1CdgXaabbQ6DntIp92kWAJci7QzlEeSevnYuQk",
+	"PMyvcuPI57NrgRDJ3sEV/ZLgqGyckh7m/oIhLJ6Vx9uA2nqximBL8ufJG0ecT2oP4oV+OKTzy84NHQLq",
+	"GcJ8XyoEC4piZSXIyHVXeVSYjLdJe0twUTlHnidDj8RCbNe6CZWGERGPhNzHgWySqNNJTS8DYr6n00LR",
+	"325i224d9OC9vqvcEYavAh4GPxthnFk3IQ7VeKWA3lpJHrg5rrdxE96Ef/lLL+YjAYuUYY2//AWqQUY0",
+	"8n+HT7pIngISILRdA9fwAXEaSByH8blgJzImpOxQ9dbB7CZ06nV4si7b0KE95Fz/ctZ/9dPLi97V64+9",
+	"1+dn7z72L34+feeAf+WWhARq9XQRpaznYRxHckL0JBKk5cmeOXJHSs6IrWiRgyOCIuKCIgzue+UJQ7Iz",
+	"Tzofw2z/IQ8j19gCZvDfhIF/R4KZeCiSbUuRz6Vn2xfmSPnwh5NMAQ6M34Ac2Gx9AbsJs3CM5UAPsQ/p",
+	"C6ATEjaQDP1oW8iVgydUekREAoIZsdTt9qw0UiqUgptQQe5ZOhq2qxQmgwjVvNIJ5iOZoGGes7CRsStz",
+	"SUMNhiQH+e+b8N4nUxTC3REShuXpVg1gUNMXxImHhEEAW0Y+d5NO2+pwde0jHC+8KfRA6km3SUgBD4iP",
+	"IhrfjvJXECptnH/913/vJZje+2IOnnvY08Dt/eu//tu5CQMijkZcKr1VcwcIaixmxtQPkMc4RbVUhlMU",
+	"W0bkiEapoFLbu+aYE9hbD0EHnLn6AmWcQAG/uPED32NoR50xcB2KMNJ1tslPNSR+eHsTYl3VlgYNJbWI",
+	"3xuSQiWQyOkG//qv/96VydbDmBFPBnydjm2jzOhRR1zLm1BaWXAgI7E9OKsoDoi8jAVRBAv4V+qMoUNE",
+	"fIgJ9y7P9OkD4xIn74/hns27zxJUowloVZapwPnhraWIF5IuZ7sAjRdHWNzxf9IBuwmjOMyONxdohxej",
+	"C1WPhYNAzzyXY9hBVu6KL2dCSMiwtxeTE4Wmeh0e/0FVQDggCdQSjOPQY+pexyH3A+QwVZ8BV8LB3j0O",
+	"XaI+GdN7cG5bSrSDUJJ2zz/pQA3+w0HAbkIvTphiFFF5ad5gP4gjkpT3SQC/3MjJtTe17pcbHUSCQdON",
+	"RuOmZt3AcNT0g4cHp4FeEiF3lESEsBcRLyVugMWJgKIPYloSYDgDRpI4bZyO3UHJMFpHl/vchUL0Cubu",
+	"dOx9ND+W1rkJd2Q9QIicXhDQqaMmKu9K60qs4lE3HpNQlunxEfUaN5C04nNwzFwo9UEQV82q3ZOISSWg",
+	"2bAbtp4Uhid+rVtrN+xGW3ZWHoFysnff3IOzE3/clrVDS4lH3VnQTsW+5LmPqUcayBFEdxWH0McGB1M8",
+	"Y8iG5mgNOetKou/Mq3VrPyqqqOXyAVq2LccEw3RscFLkJmNnvFJfauqdstMRDBeuKcqsWbK6p7gF/IPS",
+	"rvDyqJoAE3StorIJcZnEYh27WbZSskGhHiuFhMAsjX2528U/Ogs5iUIcyBnQoGTG4zGOZmD54nl1SNAG",
+	"voUiVAn8hwerNol5kf/4XtF8pp5JkN4URyCxnVDQpDjq0sspuINmM1M8K2JlLM/L2BJmBhoIrBt5JFJN",
+	"lDAHES7ulPhKrN1AytOihJlJnrfYDyXUUAXvS0CxLIE2WTpUTUKsV/xuWa2XWKhj2yfpllMWGtJ5BrmL",
+	"OvYxcvR4amf+MlyblwHExksVH6t+D4pIXVWeVSb1fCndQzbCpFzDW7qvrYr3ddVNLL+vypqETlsUgu86",
+	"4Us6m4S8FmAK2lF3u8I1hfe+xO6duDlsbZbQsY+X/+gXHARqn1tgIteq3UuGzguYyIOVios9Jcgh7EDZ",
+	"GrxlMBO6AbgAvmn+ooHsItuZ5yYhnRbqUusxgp6hHW3CDJh2rYBro/LVMV//JDygWYkHHH03POAl9hK8",
+	"fT/3Xx37KjzAqOIoVBqlNS+fshANPMK4dHjME/3bpDqCbawNJnD9lin5KavzgaH+Fct2ZEQ0X4pjVN7I",
+	"chuYslWNSo0amhJSVdv5igqmgE6DYZCDPi/QLAvZ/yvAPkNY525IuznBFxrEvp40OJFZqYmx/v7qbZJH",
+	"kMn8RzuOzkb9kqz0kE9KbTQazu6JtMFUaFTmQ3sk8u+JJ33LcNfVHMosQUrQVeHRJipZRYqpzNUMuFZi",
+	"z83V4P5KF2e1a1N2ZaBvQ5IcKG1pQMNbKndcMPwyzYbmcyukCRB74DA0uN9eRQSk28rnbz1YtcAP7zQf",
+	"TSsbswSZfiUs9wiPCVebkpDAQ/+uD70xoN7sf+z5Xk2uP1d7Nv+CoodWf1VEOeZkbn5V9lVFD636qodv",
+	"TR6/ouEw8GWSx8YsV17zxLNfyHWzYnjvi8bYgyGR5xwuBkfbRMZ+1+xBX+wnpaDO8h+9o/wNjcPtCO0f",
+	"oTZkAflkL9xvxe9KH1E4PfOkdlNMeXseCfx7olNxSn2JSQeaKRmMKL1D6e/QjjT/wIm+awlOnOiNXcRx",
+	"dEu4hTDnRFp4kBsgvbWyTFbgwpL9ItRTDdTTL4CeWc6EQGzBUe5pyCWHhRNfbuvzZ7TjqB8Rz4G8UmEX",
+	"wuvUumiI/YChHWcIpS6OpYJyah5AmqK+20A9BTAa0iCg0zl/XRf54zHxfMxJMFMN3lsW6ljowEJHsLMm",
+	"pC/EoFCB4QL26lD6vxvoEt8S5f0ekCGNiCO9+QCx43sOYoTI7Id53ft1em5zdJGvgg5m5nHpGfwQwckK",
+	"S4kWyL2rdWufYgK1J+quw/MZwZgMxpOnUxNXV+G/ZunFPhQkQC8DMXGuCyQMiES/z6BR0U6mx20ucaJV",
+	"DLpEbwb2ucraRYky8xD3OARiJVjQtW1HBWHQvp0Fat8uBgoyeTMwJbkM+8sydx4+bCoPzHv/25eavp7g",
+	"4VsgK/YNWdFpyjogdVOKHteDW8Vjkud1az/1+5do32530bVMJkDvQ3yPfVm3KJ/VPX73bZmG1UvAO7Bk",
+	"W+TSdzab6p2SXrsGdSZVgDVz9CNqHdvkqD0c1m1MmvUOPmjVMTkidbt5uH+MvcP2cOipZIbm4fF+u9M8",
+	"tu1mq404RS+hDVRaNXuo6tfrHbI/FGsN6kfuoVc/JvawiVuDttuBbH868V05+K6BXe7f+xwSUqPAKN0b",
+	"UN4wGlfvqSl5qxirikvMFpmrKSX8wQUsWMV4kSgzxK7BXx9d8u590cIuqwvOd7NIhCJwSOnS5IiR0BPM",
+	"Uflh1V220GAmQ/TyHzvKrALRJPTy3cIAnyaZEo1zMfr1j2W7joufvzmC0gA+guaWI6fZ9onJWvrs64SO",
+	"1iG9vYiov2RdwpNAWeaKOofWsnxkEL1y3WeTI6Q2ZsFlgDwfGGomeL/hHmZ4DBnGM5nu5t+GmMcROUE4",
+	"XR1CF5BZgmGCBUt0VnRLuFQ+xlQobr0wUSj9EA0D6NfpM4QHOPRoSDy0I34eESb0gaQLttQ0C27dlUb7",
+	"891bI5aucJfewLKLV34fQLhXNICSrEY0mCHMXKldIIeRT44FvknPCFPI3C9D2Mifw+jRBnojTQufi7Um",
+	"mCVZm5OI3Ps0ZqDjvmDISUZBOMbUh0Ve+dN71Q1ooW1wRXgcqUxNKNdhRO4EcihBDUxC6n62AqxTotYC",
+	"aBm1VinGkOxRrnbbVdRuMJmY/3vWboH0/GoqdgJLM5M8vFzhLrZZIFNRIg/8kD4racdQsTlC0SbM9MBi",
+	"E6akznRjG0Ffi8VhGW0SqGYNuXFzYRwEVnYPlbHByCdpZaidpXNur057/dPXIGsWQHawELKqXag2gb1V",
+	"APvb3tn5ctgPs7DnRhxVm0v0FTbcnt/wm7Or63SYL0h8Y7BNp13ZmAGWVmbJ9IBVQtImUO2fzJYhmt1r",
+	"yaf4/yPZLioZfUkkWeVwJ92JZVwZ7F0Cqda0UphZJdFv7AJPgP7NrM7ez5YjZgubF1xQ7WZIC5JlZXFS",
+	"cyz/NMqKM+W/irln63N1E3opglS1bXFJbCybryyCLF7h1gM3SnBi53CyDBPtxZhQxXp5VKRYuMZj9GoE",
+	"2ElRYBeigMWDlNCW4aFt4uHQbQ3FXuv7+GBQ70ivzNGwnmJhf7iKb0WS5SLPiiK4PxsrSq5rwovUJxsx",
+	"ozI7sed5ZuMVVTaj62veGdU1MvM/X18jfwbJBcq2hBSEpO5mR/KrE/GJcqfAv2RFdbL2CVTRkKRlkK5G",
+	"Fsp7KoSZk84HSeqVR5ghFkONnFjjRHm89XXclXl2OLwjHhr5tyNEQhrfjspSIJKxNWunQFRkjptwukXM",
+	"bcXUimybj0dJrfjGhYX95MJiJRa5KOlD1WxtkPSRrrBp0ofWavYq6smVM0QUGooyRJLLms2lkJAU5lJo",
+	"Yy+TbQG035hgPmokX+g8EvmKv8UkJsU5JOYDjwVIbHTkmYci8+3jgPDwh5bBOvtEi8FC4btUnd/7onG9",
+	"MCPFEDAbZaQ8q+CPwVU1P/zW6F1Cvf24y0KSf8xYy6nmS6CbYu6OCvJpVcmS0Vp+onqGKz1RMLJlzcVk",
+	"/TxMKlJPyHpyaDnjyVE60GqpgV4TUFfldLBUK95x9B3pymYqzi7iOsAyRjQGK11PxYcYCacTpoCQhd0M",
+	"7XTs9u5Jtl+Z6lLGOJ6hEQk8laGjir+9eSX1fZbXb0FJPap8c4r6wj1GqYQB2x+LtTXTbMGvxtqM6Iqs",
+	"CPxT8DrJSbYo4Us7EJQ69Xpprn/GiPa1zQ/lWTCeToZfFYtTx3bvk2kXhVT3XAipbrtgIdXFOGm2ANNI",
+	"G8h4o+zhUGy86xzAjt0pTGlIFFyWDNPZ5HabLVzNQfHpYA5zGkcyfEMVtctUpKQD83lylytmXenREMbc",
+	"hwxrkKMdci43PTIhMyGhbCxCOvDgtw+qsRXogRL3i+CLcHgH3AU6jdW6duO42dq3atwXS9hZvvpbDpNZ",
+	"ZlUhNCJ4o+z0luzXZ+c4uiNej12p5iLmV36YINvY40IwzFa56Shq2Qj3qQY4V0AFNwH8eH56fd378TRl",
+	"0pUa1wqVJ4MJ2Vo4j4TrX6/7p+cpEl77nuQBSRMn2Y8GNjeJ6CAg47+iS1AHVA8Q1ea1+r56r16dXqYx",
+	"pI8Shvl9YlvupX40PBb7xG79mLSG9XSXR0NQ1zS+NCuNV4mqfUjnENTSNq6Z/MLFowVgksA2xgfEK0Xo",
+	"Chrrvyb3viu1B/9yREMBnn8pZ7aaLfBXFOAJqy0R5Gm/ozkJ8e0J8wvJ9/SeHiFzLB2XXNBC/CvaNcuf",
+	"/ZsZKq4QMKyif+yBbHzcDLQN9lgWhzAU1MSySk62i5xEXjtoQFwKfa6EKBICISBYl91T6Dik0PVCNuiS",
+	"KZtqQHuibUH7K9V3SZZpJnQ0jhlHA2I2mRYrhJRLG20wQzg034R2YAR5x7aRk+2mtHsiO1WqOcGqL51s",
+	"Xil7dcx1WuqJe62ivDoEHEH6HOZJVEPm1HXsdkEYQyz+rK0t0dYOnlhbe5Z6W5N6hgErW+VtIgbPwnsc",
+	"+B40bttAELarWrVvoOWbR8JvQoC+kowowe3jmcV75hy470oy6Qi5kzUPHLQThxHBae1bzEi0m7WtFb9P",
+	"G7TCqJQGgq5nxFODy1J+AE0z5YeJ6Eki3smSyXJqFo/u2C2ExInRIzl5TsX7tJuBRtrTIIWY8jcUiK9C",
+	"aeSXCJ5LqoNhehbMBv5JZR5tPiGlMheaA/8xY+J/VLF69OwEeXaC/AmcINb6J76NoU8Ltn1U7TgHTbmV",
+	"+jG2B/WOO/DqR8O22LDe5LH97Ov5hrTetFcXmab9iZ9V3/UbgHlpo+c5rU0qao+oDqsI73fpp5GKRwRd",
+	"4rOOGhRPin01IEDBiwKyi8dRyDTSlZMmo6Qy8Zy49GnI6iQd8zvCDCJh+fEHxs9xRFBIuT/0iSc9LQ2U",
+	"1BzpDUgXkBQrKjqPw6LZYplW2pb2x4QUBTS8JVFGg5edUuc06YKyRXjxt+upUUrP+jplojVt7Ktp55XK",
+	"tdSMX0hKFjPwyMVRSjCggoGoNWvQFtZHtU1J++6if/bm17N3P36UMve6VMXw2kK3sAf1ptvy6h3iDetH",
+	"IEql3MX2oNmCK/jsjvqu3FHJyIZnqbx+PbJS8hWP9p7CNaW66H7PMRPZwyIjigfYvZsfJUqnIYwTVdX9",
+	"4iZiRsOubimlJ0/AUI903KhkaRZKyhKTCRXYE0bqTtFIdbG2x4Q+kEzS7kLUxtltoDPd/unEFLgQpSmP",
+	"pmRyWopjMSCd8ZzXyip1W6lB/S9nmyfVSVzmRhGjkBCPJTxPCJp7IpuPJENp8AzdRrpHWzUulQP7MfPx",
+	"njWLZZpF3yxdB/V0QEgIPQnU7CMKygaTvf7gBq6mXcxdvFLtgnRAg3DrLa9N6p0htuvH4LfRuoXbaj+h",
+	"dqHhfdYtNtQt4Lo/6xab6BayWb6RMVI4aftRNQ1wbH7PmsYYR3c6sz0T29LzyMABkHehZ7M2wBFw3rv6",
+	"+WPv+mMi+yM9BDbnqpUkDwPXhUJhIczudKcXGB3GKXJpOPSjMagDelBWI69YWGkiSHqxMk4EUGUW5HKI",
+	"zUOKf3HqRubuMo5nzAQhbb4JUEs42UohNoHWJCrxnNpRLNSP/5gxKI2d5xDUY4SgchyO5ANSmCkGJ65/",
+	"1kukA1NFPGh5mOo4u/c8V5zHgtuSmlwdlLyO55L6Me4M6kncBtvN58jNN6nECcp61uDW1+AEUyxJhcnc",
+	"T9MP8rjaXCp+v7+cpkJEdmWqE3zspOiVve3k9F4dM/MZcsQ1d9BOQXqUhYrSo5TbqVDDU1MoVIrURUjS",
+	"10/SVFvxT30MX991BEpjn2aCOGs6jxTHfBJpvIKXKbfD56So58qw56So56So58qw7ydbKB0T/qx6ru88",
+	"BEEox7NvVbeUfYVKOyebE9WLqsalawxHK5UrcVDnDFKQM+L90A1ij3i7SV9JOU8U9L5i6invOKk7Im3m",
+	"pPqUDvD67Y8cidqf1xG+hRyX/ay8qJ7jsu/JeR35SR5HJG1t8ZzjsnVx8mF1gRKTxQ1DXjCZofen6BMi",
+	"u3GGua1/zeZI5eJkRIKJR9hdneupg1vvDnrGWKxSPJMGpdnhpPBuS8VuZPejWdp/P5k4lTTyv6n9SEIh",
+	"MJS1L35+U9vtZvv2y7HVsonSlKqYC0c0FNcM5gnAA6Ac8zgKiQrrjEhETszpFneETJj8zucMjTAraPx5",
+	"VTiecTO55QvMLZwXqE6tZjdb7c7+weHRMR64HhmW/V3daM/uZNHMUPHAH7y/LpAwohGSQzgL5utydeDJ",
+	"2OeIeCTkPg4Wq3OjeFB3A7/67IvAvyfop3gAb1W/RDtYzUITd2VCI44DFaYkiIS3fkjUo8p3JiQ4I25E",
+	"OCvWvn6KB68UVBs34tK7A13E8wkMv69JsECVEt/Dm9V0rYb8roEnfkM3DT3AB+3OQAj+5iA3B3OB5tGS",
+	"08+rC7Rk34t6Sqsd/cl6SudorpTWrSeSIBlwpPYVIk1gXeTILz76noMcTVjyagBh3cS23XblcvBv4qAd",
+	"dXV6l2ddJH4jiw3S2XIMRlo6BXRauJy6erCcOe6OWbBopJr6naAB5SOQUXqu0msYzI0mmI/Yrkw5wOrG",
+	"WrBX5/Liuo8E+9hzaRgSl+8BC3IaqKeQBClkNLn64PRO8SNkS5qFkKRN+Fy+LSNJ5YtV5YUSrAwka7Fg",
+	"Vc9vSbLC6ScXcxPv+Dz7qcwYskA8rgP7MXgkLHAN5yKs3s/tu8vjT1et+/7R9Nf933vNwauOd3o4/NEe",
+	"nR388+f62/E7evnpivXjSgx2ZfaqIFnIYFWYB2aJSYLaYSM6DY0uLILkYJhX0uo5Ivf0zqCW+THauQfy",
+	"rY5H+pvCbsfJQTx3PNZaEc6x4s2UoL0vxgE8qCmphJN5oXAFB8lULZb4wcky7oR2OnZTs1iYX+viICic",
+	"Bpcnktyd7pTB4317WkGyjS37MsV2q5/+Y1q6Pxl3dpGxSwX21lC3d+TwQDjfXXSu/YCw7YtezEdaKcqO",
+	"0qmoa8MKj6FtG1KDDT52hsdeCx+6TXI0aA8PsO3tu8ekNTjEzWHHO3KrMPrs0Hl3hDma+p7AIrjTJkR1",
+	"s4Wq12nkc1L7sIL2bWDiWf/O698ZQvsK2jc2Veo9/W9J2Q6aYD9KsjQyN+QF08oqXD+lpqIdpZW6Kfiy",
+	"fGW3gfqShUv3R5JfrZ7HENZV9q5g+I6kPKeLHEF5DsJBQKcM/XjaVxm7DpAiDFQMCdGj5uWkXgHaY2it",
+	"chyAQdGbKK5r3LrVBrgYcD7qFJeVOdKj6q3WYyLWQOlibTck00003iAvQgoHjOSETFbnrTY/RApAk6JL",
+	"lOss0Wdf5T7r1qvo1mGG7a+hWmdUnr0v7nqaNZj+kl9qp7lmzT7vyhkEqyjcKBXjuvGmk6dS50SqXDIB",
+	"WvkpFrYZvyqgvu9Ybzc28iiae0XaekzFvZLWbkTvq2jsaa4DDJSTVNu7PLOyw6LDeEwi30W+p7guPAg1",
+	"OPOyfmcESSRpb3ztItP1uS+YbKmfZj80EAxKhqXVrGj0w7LB0oumSf8tQcOSgdIXmaF4SElBxEcRjW9H",
+	"Uoz0Ls+y47p0HLBkALLOgqisVajny4Y2p+D5cq617B+YhSkTby+CSkXmqwKlMXgtf1Z5tvX+6qOt983J",
+	"1q3VJ1uroeApmmTudEq0y4eDV54Nvto88I0nWhuDhyEVpmUV5ufAr8SVqnVrMSPR/1RLNFw6TneTpO88",
+	"ZPJ3Mnk7Bmkv0Ah1RHWk4p5w+5Ioqpm70yrO1DEaFKyXvWMn2TtpzkZP5p+Kf4Ki7tMQvcYcxpnbzYO6",
+	"Lf4fNZvddqdr2zWr9guN+EhAbsP/Cby8jOhUoKhbu8ZDHPk1q3YheUx4i1RCULfmX1yjo0YTfLlLEl4Y",
+	"HESaJ+gRjv2AeMik4ST1peLTcQRnxfmEdff2sDsmDQ+CIMFMHPneBD6ry9XqerW6Xq1urFaXx5TmzDRb",
+	"bSLOsU6Ojgf1Zstr13Fn/6DeaR0c7O93OoCpwpyZFXG3gq9DM6Plw7ST2/Enc3h8MgSeVk1SIfhIU7VX",
+	"nshzERJzJg+krvQuz5bqFF3ZvQPU3pyAd5Cw+piFJkHMzB7VmRp+qdgked078MIIJ9PDuFhtTEMfB7uG",
+	"/q4Lb3agrgakbqK0WIgBSeuHGOKU7soekpr70MgjUeGIn+wutlRZvJEYqJ7GWX0y/2MUgmwsOg6XJn5W",
+	"KZyQn75fYajYN1hs4bMrglM0ahp8v0INwdep2DCxH8ZB8DQ1HBpdkjg3wtbW60BKFKECFadqaqvYIbDP",
+	"K9VkSSJaN6kSiMp+IjiD/qRibdQ6t2jr9VRSDmjYDVGQfPRcY/M4NTZZKfga1NNllTbfnmL3aJOWaAg6",
+	"7ZOoeVucnVQ+KEk5gPYk433cIu5V2uvqxnGqQ4wxyaGba/GneuqkzWclIz99nZZWC/Xxqtc/NT6JiOra",
+	"l22s00C9pG1FZqxEWmRf1PbmxJgkoUQYDRFGc010dXm1lnMhevX24lpAffqPy7Or09fi+7T/YNU+uhLo",
+	"Hnul0LZZA7/VhWhl9pIH9PFb9j1r4BU08Kb9rIH/cTXwX2mcMrKMKr4YJU37sbRsgzmX6tn2wcBV7Rv3",
+	"7Xpn0GzVj/WwhiZ809nfHo6U/RHJ8oiviqKMpCpFT/PQFSgY1vftg2a947bawiCx61gjZ7h/8GyGLDJD",
+	"kmZiX98KebZBNrVBjA5TktU9eVF/BbPkSv1ru0M8pCqJM32gzOBuiWGyibXwNIPsVhpOh5z316dX6WQ6",
+	"iJ6blsILhuSRWQjzlG4Cck8CNQ4OKnTADhBGnmNycaeBgEDQGPPI/9zNL5CfYictArVYwYg7PYbDkMvG",
+	"o+kqZb2cGuiSMtldTxga6td8roOf7kiK4tCjKilGfHVieuPRJKLjCUe3lLDimXZaX9/mVDsc3rF/Q7/4",
+	"QSAUOTaiU5hejBgRNMAJCnxhbYeCmYGjX6jif61Zj2uhFOz28fs9PRspaw7WezZSnsME33OYwCrv55LB",
+	"n5Bti7C3ATetMEdvi+gzhXSKrOG+NFvqYNF0sN2U1zDp1u+1O8/GzHNM5U9kzxTNOvzT2DRCCTMmEz6+",
+	"QfMk44/Win+wO5YUJs2PMFo2s0iw221OLFql16zYB0wM1IX3jpwN5ED0hcJ2cVA6jGhb0Qw1jugMTWkc",
+	"eCjCEKXhOIDJUDhE+JasM3WoMIjxvQUtJOd/lNZvGXVfag6raPsde9NucAuUpW1PKupUcQNnpGz1WUat",
+	"I4+AC/ygedgS0qxTPxYK0kC7ee2Dw6fSjZbfoqzmVIYmU5fSuu3z8KQn8I0qxH+LisRTzTt6NGUCmjeW",
+	"V/mcQv6qbCaq5vymWQF+qL+JPBKhHe6TCBJmQxTh8G63i6YjaqHpiIRpgxvoAIkGEcF3HigEI8zhcWJ6",
+	"Ahuo75MI2eDdQzTmCPMkH/YEEeyOkAMv/wX7/BqcF8xJav/VFEqVt5AfN4x1E32ojpPL9OnkZyftt2l8",
+	"L3bVgILniDQ45TiAombwSRIcarSkp4x2ADy70Wjuoinxb0ecQDNX6WfhwqJhL5AjDtkPb3+BJ1hJHZI+",
+	"3gt5TptKan3cv4lPoQljkeknv1rN9FujC+iXmnSJYOi8YzcO902VoGmKXvEHFTLKbhylViH8AUeiW4o+",
+	"GD1Fc1u8xmP0agQiPLO/Q7c1FHuo7+ODQb3jHnoyZJvubn+4yv5apfvLbA/+LNhg09zevrG9Q2NvK1RE",
+	"C7AXNXaQFPEnyYaDcofpyGwFnRtW/l0mxD3JTPqqhiC+y8+Wx1M8S0NbRuNqWWZspW4DhscEkeGQuCkT",
+	"Tjq6yqF1sNNGkfUGgib7Zh+S3TIGYJQZCa+8sQsHvL+cyfIjGtWeDaWtxUU2nuBaaik90rT4ylbSI8yT",
+	"/2Y9yM8e1Ee0eiSr+/NYPXqCvJH8INV4JQloyoZXs3600l2tmYFyWCaqui77G/ok8NAkIoyEvIuw+iAU",
+	"34qHE4nCkKpJly201R8MuJIc4KBsBicG7nitXuSoFQ3Y2G5h2Z/+xeYC6ZaEXDD2n8lsSiMPkBrgKYuh",
+	"yl7eyAF278QtUFLIJ6YBIRgg/KqinVBJ3f6QSEFD3MWh7ERCvL4/JjTWZl+t2z6wDX1fQ5Qucgudy4OF",
+	"awjeJlitG2CWRMfgWSP/Q/IyJmPjlSLj6ExyLnn6cSgMZcXBkexZi176QeCHt+Kguc+hC4N+j2yFKxcQ",
+	"l+zOOCX1OZCAeDo5LgN7A7l0LdmYP1TE0B9FhAmCVWbGGEdgjyfCPLGKa922+sswtWvdA9tOhMMlZOJA",
+	"g4Hk++YRPJCxcedNombOJmpnjCK70dpPDT/xbGoaNR9UJ/Y+D5KXdtrQ92HulHuu7vEg/XILKaF1dCTI",
+	"qSKXT65iCWfXXOQPXkj+I8nUkbOUQWlWnSBq04Z5cQEDf6VKWwRXBSbKNKPWKXLiBp8gPIDP1CN3hEzU",
+	"RGw3jiLxzT0OYtJAapyEhyioMfoHO3mnjYUcxTDEP+e4KXyfcE1nF5iA6vvsyVSH6YgGpIH+Lt4rmYQ7",
+	"Iu5d5ms0IEMaEYRDVdgOvVtoRLyuHHsIgl/CbknnF2PC1NFXCwl+gGKmlStd0eMYHNNBJOTRTDrklOGE",
+	"kVCrxF8YLC4sU4Syw7N7qj+U6d5SInumNPGCeUPvM6Jvk2jZNy+WclIIFPqE3UpzopxjyRKr6oG+LF4f",
+	"tVTpWXd41h2yuoMk5j+m6qAu4tNrDoZNKHnv6iZh8qbvRp+QAr26SgG/Jm4c+XwG96/njf3wJcGRuIS/",
+	"fYBcL2gFU9S+DYLr11Ofu6MBxZGnusYkLZL2sFhNDsqU755TQMBo9AmTP1XxnuyqloxbJf1G6TRESWc7",
+	"oydvI3UCSs2H1ea7lUH7b6OPr1Hg3S2blWMVdgrONDlO4nSqxTjY4LL1M5ItVSU30j1SXQK/kNqITK/B",
+	"sj0vMfdhtjcs2Eu58d1F3B+TiFlI8QNLdcMM/CERX1noXLEfFBHBIuGZVNykkUfFnS2kOaEc8aG0F2WS",
+	"55HDyWeOSOhNqB9yc0fGnVroTUgcj7obUNKaaIY82lXqJ0wrEzDoSETi67d0IyLlD7JUHNOzdKaZBbUR",
+	"adGEeFMSMk/g1fPPisHVrpUXDMZDlrULsFC+KaNuY9TV56MCSlbGYwNzyhX4BW0c1UwWA9rUr7MMvffQ",
+	"z5TeWqDjegazTEaXTclgROmdepbPJhnSPL0nYSleVPcoN6CuHGAvqRFFsSD+EyBTPAiIpPwkAKF+FsUh",
+	"U90o63VY44d7P+IxDhzzbogvCt5/qrtovoAI+C0V2FV7YV3JSzDy4ggA8Ejgix9YCHNOxlCeQzPQyE3E",
+	"IfcDuRUh8HlyAVqfP0NFkaBVuYLaZqzG04grDO8Q7zPgfy0/Fardw4eH/x0AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -379,12 +379,12 @@ type ActivityResponse struct {
 	// Example: some-external-id
 	ExternalId *string `json:"externalId,omitempty"`
 
-	// HubId Example: 00000000-0000-0000-0000-0000000000a1
+	// HubId Example: 0b6f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4
 	HubId openapi_types.UUID `json:"hubId"`
 
 	// IntegrationId The sender (the customer integration when `sender` was omitted).
 	//
-	// Example: 00000000-0000-0000-0000-000000000001
+	// Example: 5d2c7a9e-1b3f-4c6d-8e0a-2b4c6d8e0f1a
 	IntegrationId openapi_types.UUID `json:"integrationId"`
 
 	// InteractionId Messages only.
@@ -765,13 +765,13 @@ type TokenRequest struct {
 }
 
 // ConversationId defines model for ConversationId.
-type ConversationId = openapi_types.UUID
+type ConversationId = string
 
 // HubId defines model for HubId.
-type HubId = openapi_types.UUID
+type HubId = string
 
 // IntegrationId defines model for IntegrationId.
-type IntegrationId = openapi_types.UUID
+type IntegrationId = string
 
 // PageNumber defines model for PageNumber.
 type PageNumber = int
@@ -874,8 +874,8 @@ type ListHubsParams struct {
 
 // ListIntegrationsParams defines parameters for ListIntegrations.
 type ListIntegrationsParams struct {
-	// HubId Only this hub's integrations.
-	HubId *openapi_types.UUID `form:"hubId,omitempty" json:"hubId,omitempty"`
+	// HubId Only this hub's integrations (a GUID, any case).
+	HubId *string `form:"hubId,omitempty" json:"hubId,omitempty"`
 
 	// PageNumber The page, from 0 (the default).
 	PageNumber *PageNumber `form:"pageNumber,omitempty" json:"pageNumber,omitempty"`
@@ -2633,7 +2633,7 @@ func NewListEstablishedConversationsRequest(server string, hubId HubId) (*http.R
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2667,7 +2667,7 @@ func NewGetEstablishedConversationRequest(server string, conversationId Conversa
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2807,7 +2807,7 @@ func NewDeleteHubRequest(server string, hubId HubId) (*http.Request, error) {
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2841,7 +2841,7 @@ func NewGetHubRequest(server string, hubId HubId) (*http.Request, error) {
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2886,7 +2886,7 @@ func NewUpdateHubRequestWithBody(server string, hubId HubId, contentType string,
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2946,7 +2946,7 @@ func NewListIntegrationsRequest(server string, params *ListIntegrationsParams) (
 
 		if params.HubId != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hubId", *params.HubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hubId", *params.HubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3011,7 +3011,7 @@ func NewCreateIntegrationRequestWithBody(server string, hubId HubId, contentType
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -3047,7 +3047,7 @@ func NewListHubIntegrationsByChannelRequest(server string, hubId HubId, channelT
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "hubId", hubId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -3088,7 +3088,7 @@ func NewDeleteIntegrationRequest(server string, integrationId IntegrationId) (*h
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "integrationId", integrationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "integrationId", integrationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -3122,7 +3122,7 @@ func NewGetIntegrationRequest(server string, integrationId IntegrationId) (*http
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "integrationId", integrationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "integrationId", integrationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -3167,7 +3167,7 @@ func NewUpdateIntegrationRequestWithBody(server string, integrationId Integratio
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "integrationId", integrationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "integrationId", integrationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -3203,7 +3203,7 @@ func NewListActivitiesRequest(server string, conversationId ConversationId, para
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -3323,7 +3323,7 @@ func NewSendBusinessActivityRequestWithBody(server string, conversationId Conver
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -3370,7 +3370,7 @@ func NewSendCustomerActivityRequestWithBody(server string, conversationId Conver
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -8080,7 +8080,7 @@ func (siw *ServerInterfaceWrapper) ListEstablishedConversations(w http.ResponseW
 	// ------------- Path parameter "hubId" -------------
 	var hubId HubId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hubId", Err: err})
 		return
@@ -8106,7 +8106,7 @@ func (siw *ServerInterfaceWrapper) GetEstablishedConversation(w http.ResponseWri
 	// ------------- Path parameter "conversationId" -------------
 	var conversationId ConversationId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "conversationId", chi.URLParam(r, "conversationId"), &conversationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "conversationId", chi.URLParam(r, "conversationId"), &conversationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "conversationId", Err: err})
 		return
@@ -8192,7 +8192,7 @@ func (siw *ServerInterfaceWrapper) DeleteHub(w http.ResponseWriter, r *http.Requ
 	// ------------- Path parameter "hubId" -------------
 	var hubId HubId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hubId", Err: err})
 		return
@@ -8218,7 +8218,7 @@ func (siw *ServerInterfaceWrapper) GetHub(w http.ResponseWriter, r *http.Request
 	// ------------- Path parameter "hubId" -------------
 	var hubId HubId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hubId", Err: err})
 		return
@@ -8244,7 +8244,7 @@ func (siw *ServerInterfaceWrapper) UpdateHub(w http.ResponseWriter, r *http.Requ
 	// ------------- Path parameter "hubId" -------------
 	var hubId HubId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hubId", Err: err})
 		return
@@ -8272,7 +8272,7 @@ func (siw *ServerInterfaceWrapper) ListIntegrations(w http.ResponseWriter, r *ht
 
 	// ------------- Optional query parameter "hubId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "hubId", r.URL.Query(), &params.HubId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hubId", r.URL.Query(), &params.HubId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8329,7 +8329,7 @@ func (siw *ServerInterfaceWrapper) CreateIntegration(w http.ResponseWriter, r *h
 	// ------------- Path parameter "hubId" -------------
 	var hubId HubId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hubId", Err: err})
 		return
@@ -8355,7 +8355,7 @@ func (siw *ServerInterfaceWrapper) ListHubIntegrationsByChannel(w http.ResponseW
 	// ------------- Path parameter "hubId" -------------
 	var hubId HubId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "hubId", chi.URLParam(r, "hubId"), &hubId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hubId", Err: err})
 		return
@@ -8390,7 +8390,7 @@ func (siw *ServerInterfaceWrapper) DeleteIntegration(w http.ResponseWriter, r *h
 	// ------------- Path parameter "integrationId" -------------
 	var integrationId IntegrationId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "integrationId", chi.URLParam(r, "integrationId"), &integrationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "integrationId", chi.URLParam(r, "integrationId"), &integrationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "integrationId", Err: err})
 		return
@@ -8416,7 +8416,7 @@ func (siw *ServerInterfaceWrapper) GetIntegration(w http.ResponseWriter, r *http
 	// ------------- Path parameter "integrationId" -------------
 	var integrationId IntegrationId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "integrationId", chi.URLParam(r, "integrationId"), &integrationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "integrationId", chi.URLParam(r, "integrationId"), &integrationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "integrationId", Err: err})
 		return
@@ -8442,7 +8442,7 @@ func (siw *ServerInterfaceWrapper) UpdateIntegration(w http.ResponseWriter, r *h
 	// ------------- Path parameter "integrationId" -------------
 	var integrationId IntegrationId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "integrationId", chi.URLParam(r, "integrationId"), &integrationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "integrationId", chi.URLParam(r, "integrationId"), &integrationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "integrationId", Err: err})
 		return
@@ -8468,7 +8468,7 @@ func (siw *ServerInterfaceWrapper) ListActivities(w http.ResponseWriter, r *http
 	// ------------- Path parameter "conversationId" -------------
 	var conversationId ConversationId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "conversationId", chi.URLParam(r, "conversationId"), &conversationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "conversationId", chi.URLParam(r, "conversationId"), &conversationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "conversationId", Err: err})
 		return
@@ -8537,7 +8537,7 @@ func (siw *ServerInterfaceWrapper) SendBusinessActivity(w http.ResponseWriter, r
 	// ------------- Path parameter "conversationId" -------------
 	var conversationId ConversationId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "conversationId", chi.URLParam(r, "conversationId"), &conversationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "conversationId", chi.URLParam(r, "conversationId"), &conversationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "conversationId", Err: err})
 		return
@@ -8563,7 +8563,7 @@ func (siw *ServerInterfaceWrapper) SendCustomerActivity(w http.ResponseWriter, r
 	// ------------- Path parameter "conversationId" -------------
 	var conversationId ConversationId
 
-	err = runtime.BindStyledParameterWithOptions("simple", "conversationId", chi.URLParam(r, "conversationId"), &conversationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "conversationId", chi.URLParam(r, "conversationId"), &conversationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "conversationId", Err: err})
 		return
@@ -11748,200 +11748,200 @@ func (sh *strictHandler) SendCustomerActivity(w http.ResponseWriter, r *http.Req
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39cts4tuerYHVvlaUuSib14dhyTd11nKTjTHfiSZzpW9NKNSESkjChADUB2lFnXXX/2gfYh7j7Hvso",
-	"8yRbOABJgKRkyXb6Yya3bk07FImPg4PzhXN++NyK+HLFGWFStMafWyuc4iWRJIV/nXN2TVKBJeXsIlZP",
-	"YiKilK7Ug9a4dbUgKLLeORCIxr2W1yKf8HKVkNa41T/xyfFgNuv6mATdIT7qdzE5Jl0/eDI6wfGTwWwW",
-	"t7wWVc2tsFy0vBbDS/Vl5HbutVLyc0ZTErfGMs2I1xLRgiyxGtWMp0ssW+NWllH1plyvVAtCppTNW7e3",
-	"XutlNt00gUU2bRi3Pz2aBVGfdAfxEHeH01HUPY6PSPfJ7Ng/CXB/OoiGzeNeQFcPG+4Fk2SebqU7LV9p",
-	"GP4o7kdP8AnpBtPBrDuMjuLuMfFxtz9Vfx8Tfxbg5uFTp+uHTeMSz8nrbDklafMcVnhOPDRL+RL5qC0X",
-	"BMVkhrNEdpzZ+GagP2ckXZcjXZWt28NaUkaX2RI+M0OCOZG0GNM7+gupj+gtEVkiBVqR1IwsQJKjwPdR",
-	"24wLjXx3aKMtY4NenJHhT3pkge975TiDhnHeKsKLFWeCwE48iyS9pnL9FMdvyc8ZEVI9jTiThMGfeLVK",
-	"aATLdvh3oebzOR8lNDDlcqH+K7LlEqfr1rj1lMsFYjwmwkOYxQgjNQokF1giKhAjVC6AtNc4yYBcJE25",
-	"Egw/qp5jmL3f9ypUvEz5iqRyjQ5Ucwco5kQgxiUS2WrFU4nUMkOT6GBJhMBzgv4XIteEyQPUzp/wVD/q",
-	"9FBb9TVGz19/6/uqw07r1rMGMKwO4A1L1ogzgvis6OEAZnhgelniNZoSJAiTteaHndbtB68lJJaZaI2H",
-	"vq/WYkmFUEztEPAM5XsDrfJJU4Hyd+8gXLCZcGbQPUk+yQPVZNFPm6flz1SSpThA9iMcqcbEQZ1sQcO8",
-	"bm3m/PeUzFrj1r8dlgrhUP8qDp+r8WuurG/iKY/XqJ334yPG9SOewrJj9Ordm9eIT/9OIumVy4gwQxkz",
-	"TGGTkKeGPXiKsGnqmqSoPzpCf6ZPiyb6AxR+vg07HnAUYdck4StSjiTIV6LsdJBzNQoNxULEeIpCYIyw",
-	"fHGI1H4pu/LVSHCMvn1/8cx0aPae1Z81ueLPYKTmSZYruUYRTxICC1Q2HJiGI87TmDIsSfnbEGGUcL2n",
-	"0Q2VC55JhOM4JUIo4pTfiI6HMIr4cqnYXI/oxPd909ZJ3w/MqAVhMUmVwijFPKJM8c11Trujkd83ry+y",
-	"KVrhTJAYOsQsIgmJy/cGHU+vMzIt4LmiCU8V/RBlRSOGSiM/6PRat14hz15z+YJnLN5dmjXup6ORkqgu",
-	"b9rGCzrYxQ6xhBX5REVFOKg+qpto+PAt9JojkUULx44qCex3PESlABpSgeZKrhW09DX1FY1DvbA9R3uH",
-	"6pOMfWT8hqkX+QxhxoH/yzU58n3fXZM3f95Tt8DuqchGpuU3ajMOvJZq0XQRd2zBWLHxdjYXoW31QXDk",
-	"n/SPg/7JaHB8pPSyJCnDCbQl+JJ08yddMFG0bTZu+eb/ug3/o/8PB2AeOWbYDp/56rOcP/pGeWhRU1Ue",
-	"+eMvRY7R74UczvK3xq34aDiaPfFJd+CTfnd4NDzpngyOIzWpo6mPB/EwmFapuPM+y5n4rbGeNmktbN5T",
-	"W0RIrpSrkp1qr8UkodckpUQgnBL0c0YyEsMOsUXKecIFeajcCurmy33EFhUoguGcIiIkniZULBBGjNwo",
-	"Q8gVY35Qs3EC/3EsAUeEFWNC7Vg5CkyihLM5UfIKF4rhQKAQXnum37FnH6IYr0WnRvmvOqNRZxhtKwnD",
-	"hVkC/QMBn7M5ZeQ+7kMj8fp12v1FeUCoCCDk9r9jvp5nQvIlST10lhsKT3nVyPf7daI9AoeeFRacIY7f",
-	"z+0XnJuK5S9Kt9rmafHDUQfMGxwjBr5n+cuJl48/8DvoZ5cc1iK84OmUxjFhDxUegV+fY2QoDE4OuF0E",
-	"fLuDCKc8EyQ5yBVPVSwENaIPHkcsaNOkGFDMkVxQkdMtCPwxwujdWkiytM1SMGnNbA4EysevqJ9QIbWB",
-	"Os0EZcoeXmG5ACPZ+sqWhuYnxlm3IJHVWWlJmdFSYTXkWMuWFdVgs/lBbuLqxX6ZTR9JXo0a5NXLbIoO",
-	"dglVbRdToy8rpsB4bZBOo4p0sqJejyXj/TrNrF7QwS5xsjtEvP9Faef6aQ0S3q/TUBl4uuGHWic14plt",
-	"Cq+idqp1CaIxOpn50ZN4QLr9aYC7w2ikCHk06z7Bx9OTyI8D0p91apZIhXKjx5Dz7/iSyIUS5jNMlbfK",
-	"mdnY6bWSCTrMKDFNtH2X8PmcxB6sb0pkljJj7WmCXtEl4Zl8MCmPvVq4URNPcv5R/Q+YR0hyRD6RKJME",
-	"7FFJl2oGmayR7rjKdMePI61Te1hViy0mOE6o8kGDERI2371nOJMLntJfHsEorgUV7dYRjiIiRI0g/SpB",
-	"gkfZhZJ/JEoXqe13jRMKkRDyaQUGDWfEy2ONGKXkmn8kMYoSSpg0lgV8r35X9LtJ1RqfXV5oyuXa6dHM",
-	"ssHWuOKUspiyuWOTuWQcNAYKH4OMVpRw4IN1VRpdReivXQ7CsyJu5fN+x6vGDXWsEGQlVjo7jBaYMZJc",
-	"rVckRFpPA/8+oymJpG3ImVU1oStb0jqBMNwUArMCKCN/oHfC4+n6o5OTB6h6JclmahTF4l6+vfJ9/+jk",
-	"5NfU8jlN9oknwZsb/EE40YlSgiWB2IjfP+oGQbffvwr8sa/+/2+tmkOXW3D56cMim9qBj91O+ZY8pjO6",
-	"rVdz7PNO91JEL1QnfbBBNEmg08EsiILZMeke4aNBdzg9Jt2TWTDt9md+fDQbTI/iALd2XpeX2XSTKF9k",
-	"U1iDx7erntT58x5m1SY+ffJF+XSjRVWl1d58qwUPrLEWNi1PfT6j8yw1HPy5RaIFb41nOBHEiahd6SPA",
-	"p1x9tUrpNZbkHZ0zyuZ/JuvWuPXcPxv2z0+ePnk2ejF8Pjg7fhqcHz3zX/TPhk+Pzo+fqc+yaUIj56uj",
-	"Zy+O/OfDp/2zJ+fDZ8HzkxeDp6Oz43P/Wf/58MVR0PJaN2S64Pzj+zRpjVsLKVdifHg45bJn5taL+PJw",
-	"kU2FJKki0cYtGJjNsOfuqoYVdz67dmgHn2rqbd6uQeN2RVPublmloXZmOItjNm1Ex6sFT5RKgYReJ/SR",
-	"rAXw3msuLxTBl4TJR7CiBjVhqBkUHVzd0ITyd9+/A1NAbUNa9nuKMkFybclT45lXtmjgD6qme/AYIRqz",
-	"hxr0trKGjffRlguaxt0VTuFUjTESSZ5qa15NZppRSCG49VqXPJU4eUT7aot5pZiq2bbSNBt8EdvqrIxd",
-	"ld2odXOiV/lPg45z0FqEp1xzK397BNaPxMqCBYPH2BG+Dz04FpMR3eonRQhtNs3BvCtCgjyTyhJOMZuT",
-	"/Iu+f+Sh/M+T4s/Atxfwj+HV5lvjd+3VaoL+3rzanHS/G69Wk+m382pzgvw+vVqGCHj9uh0g2JX660GC",
-	"tjVuWTLrp3mKmfwJMqM8/cJP7jTKF9CktcJC3PA0nrRylVa0pBWaHv5PUUpiwiTFidjdxn5zlsnFRnKG",
-	"hoQ/GSYLUbv0bWeUJLGXJ7IUyVVg+abLLmFquWMQp2Hz7MOSvH8MMXjx7A8gBoGejyMFh3UpWBM5d0vC",
-	"34ncA7o8UOxBJqPeEnrXbdjAeWqKfkltAR0fEyRKiXys7fne6cVz+jAxOlfEGTrw7zFbG2kmHsoi/Zq/",
-	"fHZ5gTLIdUzokkq0wAJNCWEoJThaKKmVEpmuEZ4pyylQA+YsrrBJ/+Qx2IQKpEZjlmGJYwL8usRsnTOQ",
-	"cIcTvlX/6J6pf4RmaKKnXD+CY5M8br1Sz7X9YcETkn+oNsUNptJDWKKEYCFR0Nuaerw9d/bWU6r1GtME",
-	"TxPy0GO3uh91ZQQOjYjOsCr6Qm2xyKRU8inmN6yTUy3B+gjYEYePdryqRB/ksdh977BgqM1ZcZZJmZCY",
-	"RaTz4GV80NIVNHHSnmHh4piqbnFiXC5KRBFIqewtVub3YCe/x+T2EEiXX1ntWFlszR3pedTJD58pBZMu",
-	"caIEppMf/rm1wuuEY53EjyUOWmOd7xUoKWN+NLGf5bpnHvQgccqQJ2/htniik2nVgyLzy2Li4MnJaDAM",
-	"Tnw/6A+8Mk2fMnk0bNWpblq5Sul83rTI4STz/UGkPoO/yFg/MCflHymL9fPQQ6Q37xXJteP8/Dz0TIrt",
-	"eMpl6FYqVN+tFxK4eWzWRJtS2mrfzhJ+c5lyZVzDx0zx3o+tZzqhv/XBHkv+sKGZShKbPYod89nuKJfw",
-	"WlQ8h9ig1bbhbvPqlPOEYNZycwr3Y1fzoc2wqB3hJUnOsVBee0KxIAKlRPDkWplOuZb+SNYCxSlfrUjc",
-	"qTC5JJ/UzF5SZVek5H+U04Nfmjg3JRFdUbPldsnou8SpXINRAHy392d6BCUHlPmXeud/aODKxqqWUrb9",
-	"2MrdE3sDlbuyWFOXDYsp2FT40ECjfA7fUe1QQcb/rhO3qI7TFK/tBjVR7hKqrny0ztWcjaQj3e4+yqPf",
-	"jdvIKWzau2Tp7m1UjamXYz0vZQzkn7U8iBg7Yz/fIofA220qyHqzwj9nZJwXBtgFcfr8d2ayi6IiAc5I",
-	"VTflV8vRnv7JoZWRsNAQZk6evStPT/5+eRTEx89ny7/O37H38unfxPevb/70pztZuVr4VaWj53BASYxt",
-	"jGsFA3YXU2dFyNe00kN/VrJniWW0QBEWpEuZIExQSa9Jsj51RZRS89om6vIbRmLtggvUDs22LLSR2bDq",
-	"33qfwl+2oFcPrJ2r/lns2LADHiadM77dnthq2amXcirVNJ1Llz+TldSnB9JOYFbzJdGCkzg/zsJM3JBU",
-	"+5fg5uX5zC6nNGhPliXGZtYLU9sBlt7ZNq3v9WvWxPYT2u/gbevzXHhXLJOiiqcs4jnNy7v4kkpJYnSz",
-	"IAyRTziSZV0YHPrdcF3+pkznVUqgHKzVrATuoEtNv3mtT90575qHys3ovcU3hiruBjFp6nvK4lph7t4V",
-	"t3fKUcu0rDrU9BNa0iShueGPJaJM4o/EQ+p7oDRlUUqwzu+opEo6VK6ULOxirW7ZI2cCyvpOEZ6q/+rF",
-	"N2mw8k72r9FgkZcNW4XBu9VK7KOmNpX4GgO7bSsO59AFZmdKf0J0g0XO9J1KMfNuhRo7jdkxgt0xG/4W",
-	"iLNk7Y7gsWzk3HsudHrf9231DXnpDVW/tqIzbdhmWl6zXas5d1dpm6pzRdZeCu/NksqahXBaVfNwrCbg",
-	"5NgaVa9BOrmy4g5GO4MzP3e1nuBg2o8GcXdIRjMlQqbd4+hJ3D0BIwzO7eN7SMVKHcelM8w9pF/56uYP",
-	"Pzd5kaVTnmA4QeBJs1u9SvmMJuS+zcfkmkaOITzLkgSZrINXmBH0jJOGniucmg/Ds6fcxITFgcAeQZKX",
-	"OqPjQCAhMYtxGpvIf1543mDSmODYjp4IjOpCkiVYDpRd6I+Cul9Sbuu6FHx5dXWJ9AseSskKkk8cfh3u",
-	"ten1HDZSEca7rzaOSfPYNUHV7wcCxXSuNm9eyZsQHCvt+AtJubDLlv/xv/8PgoptfZxhzR+ExLB/Aqbd",
-	"yB9UoAj8oEldOqOqB/CwRDegKVPO5h4ikCJampnAuGoCeWynXlheCejsUMfeVJ1+l3sCRHZn07iGeU7t",
-	"vSTxXn7GNuPfpNpugEzBSQIb7yNZF3KfsBhlQql7XaWia8Y1MSAwvuRCor7vo2iBlRImqaioefV5d9iH",
-	"HC3XWa+YzVoshaiN2Rom2vFQGGgruu/7fmVFjRTbzWhpMlQAoERNDOrn74FUclulb2VCRlCGsDHCcr3D",
-	"MVrilVAmv6akqEZnS0HfLKJv72HcFzxIYjd/dT+pAtWTz7CEEoSKjQ9pbf08rW1k0toK8ynGknSl+qzB",
-	"hvo1nIcmw3m3bMDHMJybePBe+Dg7xGxfk5uGeBBL1hrXJixK0JzSVmc0jvVkBXn5irDtHBDcjwNcRtum",
-	"wjfYa7d2QrM9rJ1ym3eg68ZIm728BwJxCLyZIBuEP6jY7GvePzhWzLb0FarxsprvkM+htpDOAmxVYq4A",
-	"2SsMvEkINUSFnSDUfqE6A/MwRqE5pQpRG2yH0DraCg2+UPmOnqrSOoIQFnoolOsVZfOfONNaKP/nbBb2",
-	"EOym8mPoUevfj2RVwIxU4q4LKiRP16cIJwma8SyFD5zzv+1+k3Vwt40gttlfO9/b4CFZjoZ9AGhvpOpZ",
-	"4J2ROVlrIp/ATo7Zy2x6H/3UWKbx2YHuqlukRQL5FoHm7yXQKjZuPZpfqf/4NfVVmY3+aNPVVordXFl4",
-	"siFkYmZXBE18r6/8hb7v9yvxk8Yl+5LSviJqc/lqiVyYr7vK3mb+s6Zc8pq1Dh+a2f9y63lq4xZYOfh2",
-	"25l+ZeHOOfBx9VdTDUS3s6iHEqC6WJdc6ghJ3e9HHAQ3ABTMiRuPvdOVdnD3LKA73V85/A10vueZkAYL",
-	"0Wc5SiUgvbIoVMxhDH/rmxDEfT7sUzXhbKU2lZk3NKR8Ur7SI9jzkGmb87dNMrrTeobXZUCgPNGBlJ2b",
-	"BY0AzcAGGYCmxSnyEVPzqMIkbsM+vCMScGY8zMB3XEzXftpVnOYCqnZwoIw1p+hqk2vr9rujeHO7U7IM",
-	"QXiWeKr1AJ2b6k34Zx9dQlmn01Oz/NvfBbSLgu51zO7I6zKOqFN0dz1trxWf7VjHdO58t6PGDvZSYb+m",
-	"g/jFcwzcxdqQZdC8ePqX+xkNweMYDab8bRfDYaC2BxSZDyqGw8DfIQhbdZkaXClDTs/aB4X+t9W6w6E7",
-	"q/mNPL7fHiU752lpX8V598d6ytsHr1T09fSkhgy5/BE2/JX/e8rtRKKqc1CaBg/MkdnAtA1Vq40B/e/P",
-	"zrvvXp71R0cQAW1TKdD7qxfdYzRdSyI6iM9Q+KlrSk67gs4ZlllKKmHJHQpi60OsVchWR/gaTtmUgvpI",
-	"1qdwboywsMej2+h+JOvKgHaotW3aZKnr1G8zimoMXV1Yu5bX3up3lfXeZZTX6Na02vvsuHtZgVrTjXWS",
-	"jsW/oa5W0ZZeeG5lnQIL65DCUy5DD03XEOMF1FKN39X30MBDw46HQmJygEoqqn/BEoU9U306dn7Wdqfe",
-	"5SFqT7lcFEZnp4fClMwJIymWRFmXY6RmFVrG6BJ/JAKA+pxqYPR+Z2Mzl0Ub0wdwIjhKSUTotTk+Vg0b",
-	"Y5MS4aElTj+SuEiCcph6B8nWWETEWbIelzC7XnNSsCPH7Ae1POE7pOZ9JF7lDGEL28CZjOIaylB+ZAKl",
-	"Iznv9Ip66Vrmg5KVsJlsRmiKGBuWgDPOBEcEIIgrReK7LEwhUSonfSSJ+LJIABaordPiPe1JgKCDo5kv",
-	"IYjq6flTwZNMEqQEk6IkCCj0/u13p4U/xBkBOWxnvKx4klR8g/uItm1iaq8oq1P8X6eC9fMfN7xwxxyL",
-	"MMOvFEKwhnPfmLV7NNkQUyiMTyUMrACDY3b+piEG20vccLqrpJeWxpbeK498LRXYDjw06Gw69H0UL9LK",
-	"5dwlOLDIpntFBnbxYdz+BnZ0YOBGBwYbogODR4oOVNJj94yEFfidIZQHo5hENDY2q67l0hw9nrBQkk+g",
-	"vvK6OpP/qp97KAQBoP4wNweEygxa80xmUxIehtd0STj8N4b/4iymPETtMEuT8BSFCZ6SJPQmLFzSJQFT",
-	"TBlM9Bf47wwnyRRHHy+WeE6MMZUQNpcL6IYuIXW3aCxLkzMWLThoYJzA+CSVCYEO4K9znvAUPsZS4mix",
-	"BDWtW/CK4aByNKdmNOqTHEtffWBg9EPQ4mGCJZVZTMIJg22ecDbXD07NMNXoVRsRZxJD6oQZmv2Cmno2",
-	"NUNGYblj9ac4jcMJg8Fqo1UflJmxNxGraMpu1tQyOj3r5Bocg6eSwVgnLMwhU43wSqiuTZ/r4zMWq00j",
-	"cktNc4JiDvUegn+eIqz/BTZkySM99BwkHJSEQeKvKGSmCHuavXqmxQVPYrQkMcUeggGrjZ0vnlfccOAh",
-	"Q1sNs5bGhaXSm7A7D+vM0O7vSG04Xyu0nGEY1e6dR3E4kTu9l1Psy43aqnu9czRVBtzpI7rXy/kcv8xk",
-	"YffvNJB8vzdlwxqVCHXhLFuSlEZFFlb3xEeSoxPfTT8c9I5Gg75qF4TbliFYVlghY/YeRHAMowiO3WF0",
-	"n5z0Bscwjlz87USMSrbwF1kaYSzTu8mSS7qdhq7LDu04h12BePfnu3dUKJ/dXq+dxcNIG97MNgVqbm5u",
-	"ekYPgzdzo4zG/7j+U/yXm+HNyQ/z/4z+sssUC52607iNZnJHBFv8ftneFjDD3gXcb1+co6MnwxP0//7v",
-	"qNfXmbQbMpLt8GUFiwWCyxUoig0gM06Es/ZRPd27DmhhU+0ObIu74m16Xk3uDwB07JswD9hCP8n80zqx",
-	"3/VHR+jVD1eorWyNEP0pHziNlR0CR3U/UXCHRMS1mUcxmGjk00r95++ShhUXgqxfLabfRvQNffXu/S8X",
-	"wWt6IS7Y21F0fnF08XH1n389f3XSI+tXv8Q/XKiXePzDq1/ib/+6/m751+xv/ST727vRIvr2Y/b9+tVJ",
-	"L+onbLp84cf/+SppLhJf0ZSIn2jDFN+ZQqWMSZro00fIGDPfuCgyKEp49NE9FhydbMqMAHLYHFiEiQFB",
-	"qotXVJ90wEMNmwQPHX5r+H1TVtxP1ULmpwSnOhxmRZ30s7vYzGEMh4ROZ/ksN/LjvTwZSOXTXGahMiHY",
-	"kj30xvJk7jpuB2QnWjksMyTtaZL28Ir28nyVI3w0GE6PycksmFZyVepGmm7d7Funh5No9Ncpi/3rv32b",
-	"/HwVP/1l8cvJYnoS/cX/vqklS9bU92Byg9dwF0oVpapyxtAAY3XXIjtAWiWxqlP70FSNIkiUpVSu3yn3",
-	"XpPb3CSiGWz8uTWFv17kZ5CvfrhqNaUJarwwzXBm97XDyzfvrtChgXA8hKdhflVD2LCA//iv/w4Nz4Cs",
-	"gagDxD8r/K7UqIX/uNdgkd659xqr/vQ+Y72FIPWsIZb/A01JN+LLFZZ0mpASq7O4j6Is5dGLg775Rodv",
-	"vvkGkH3ySmCTHuJ8MmEUOEmuvWLiLM7X6+zyQiAqUUxWRAlQznrozLmWwwB2rrhQTmVxqlBc5Qie5oTp",
-	"44IOokzySlLLaXFLXMozSQQiOFooC7chq7PhmrkJcy8N0XOlKcTR1UiUU1M0V9TfT9cQWze4MCmRKSUx",
-	"MmFr5XNO2DffvGEETbEg6P3b73rffJNTDYlVQiVEXIShEVxRKBcpIWgBpGhXyaqEumfo2jlFykpVDawn",
-	"TCyUfOOMjNGKUyYVfYBvoG5i8+LkIxOQ44olChUrjQ8PNX6AGoeGDThcZNPQTEmZZKpJ7XWrSTVzdrsu",
-	"mr0KZt0cTpQw0turRDqYsIEPdzcBwFBVsXaAg3LrAsFxBWXzxj0UojlRbJVP3uxF0EYTFtZVbdjRyIX1",
-	"Vi0pElYBDFE7rCvgsNObMC0/4HYZgdrhIV7Rw+sAzhbU/vZQ8chiQvipgxhRzOUM/TTvFhqcsLJFm8+b",
-	"mjZlt6bpyvj1DjJHUGXTlE15xuJD800UkZVE+gLMHjqHFTCqVYis2AgaCm2lFlRfNCIXKc/muhxM6V0s",
-	"eaqY/nTC4G1FZkVzEBCwLdSYoCqcs4gYvnv17s1rxW1vMrnKAASxQJ0pTnyUiyEUjbKlHpgp2tGHsBDI",
-	"DbVHPCXpKVQTCZTwG5JGWKiOLphq++O2KDtql9Ky9/r5Vc6KAoZ/iUWEYVAdrxaOnzBjg3hmFyrPXK8Y",
-	"ajv3Dnj1I2p9X5EJ2VYuh+oAxi7Sh4wT5sboFUX1jA0lwaESipY6CjfDNMnSAtdA85tXaFwWO5xh0CHE",
-	"hIWfJyY+PtE1lBNTHDlpjX/8PIGKu4mpK5zYOmnSGk9a//iv/65X8U1atx9uw3G+XKGp1wRJOWFOJWeo",
-	"voXApdynUNKzYC2KAWnWy2sWJ6woWkTt8Pnrb0ETc7aJIh4KL99e5S+trB3vofDiWfGL5TawGAS1khBW",
-	"OSaKcJqua0WbWOSTVe8xjkQ2m9FPPXRVazBfHFh0zZgTphcF0dInPhBILPBKTe+zWTRYE9drnbQ8NKn7",
-	"qfnqTVq3YaeHnhKRnx5MmB4xESgmUYJTIwf0pjfatdgVcONWPt6hP9RFHur3mEeZxhJHSyIXPEZDf6Tr",
-	"QiYsPEsSfqPktDnqEXhJ9HQMf39Hl1Rq/laGgANNuIaMCTTyC2BChA3+HGpPs1Q94DMU+H4HTcmMp0Rp",
-	"ENAEaqHMEGwwvFPAfzQomQsskQ5n21iZwaiAuCvne3yKbhY0IbZ+i1NMmTKSlE7PZKzIRMtFVSyiY/7W",
-	"AMZo4IenxRCmPM4vniyOv/TFxz10/ubtuzHCbD1h4ZuUzimD/aPBX07RKiWzhM4XEoVvLq8u3rx+F4IO",
-	"EornNFCvJvAzXQSzLkisVQOAEO9yK6a+EdNZP5liJrSKOp2wsO/7IVoSzPJmesg6GBSF2Wxn0syJMnyM",
-	"TQY2SYjaGohwwhrTwcZl5boyhY6GYNha2WXGKCMa/gUgeD0lzZWhlxc4W4lnE2ZEqHs+HNYynRT35haj",
-	"Ttbue2jooSMPHQPBAl/Z2mDMcpYLaM+wnzbpIpzoXjVgUT6pBkJBbrhLqxVPkgkLv31+hZqMhMPSDj/8",
-	"7Nal3YZa7tiKHM541EbSCv/AXmx9IqZsQHgi4EJROJAx0VO4mMaI07PLi5bXUq9pzyXo+T0/r2TEK9oa",
-	"twY9vzeAQ3+5AHey0QA6LKomIQ+Ci4aElhcUHJLUHNqL3D5hbsY8YFg3oqfMeIpCU6gdGpSVSmX2hNml",
-	"2Z2eo9aVMdLG6Lz5OsGyZZ05YN9K1M7P6KHsesKKuuuOk1LQQ8px/kQFyK/61HK5EkIV6hhB7C/0St4W",
-	"2Uq5QPGEFaD/YMvcpFRKwsr9YfY6Z0T0UF5N3dMwFiGKNSwiAHxaI89fKwqnw4l27lLMYr6ER5pVCgUC",
-	"l3Q8b6qINZihRMinPF7vh9laFNsXFfCVAvgyRf6ed41swx+pYIlYFeVkiWnSGrf+jhn5n1Zq0kY8kD1u",
-	"5K/CHNy6UR+ZZkSn+gCUBwy77/t7Xmhzz+uof6X7X3TptY4sVkulN9VH328h63gu+y/t/ldAWVXQmwuX",
-	"9+eYaj3w3Xc5AyD2UHNPUxcFlx023WgH3wY7fFu/RxA+Hez6aXmvLnw33PW7puuxoIXjXVvIceTVV/2T",
-	"u7+qgovfeq3RTuRtuOITvt2BRjYiNsiZ4ir659aV4ZErkiWeCygKsJVz64P6vllvKyPt8DMIgNtSies6",
-	"ljmRzYnKurSvpt+Eh3gSK6N4RlMhla6dgl2cpngNIVVXr3xHhdzA5aL1MFn44+9dGD6C/LtL5P3Kcu3D",
-	"AwUbpPFuEG51VttDxFUvUn+ofNtZTtnXS/4ryafvIANto5TYIqaUm2FCbBrSv2kI5SuHL2Gv3n7YKN6q",
-	"ztTOIs7+ztOT4Kmu5gVgJPMXZwSCSBQS6hwAoLBB4n1LNgm81j+37ffPJ+5+X2bcbyDj7Nn8S4q5byH+",
-	"taMBtq9kO3e3syPilM22VXgVYSH1pmuUmWv+IFiJ4TajZrvspepj30FfllUit95Ob0MZiTIdHib87MIb",
-	"366tGflW+cyPX68q1lcVfyiKgIJ9ri2GiqgGufUGzkfncKClOG53uVW77XNXudVw29+uose9T/FLi56m",
-	"6zDvLXpMbg9wspso8+MHsL9dE2yh93AukmBLgyRqDM+asql21gD60bkDrqVnjJ+GnRUaCBSEJ8wNhkIc",
-	"Hk5w4OKquBFape1DUjWAg4915WOnZ58uU4EAN6RtSoN0BNhEQDsGR6SdlwrBAS1gibR1uVCnKeB5DoLg",
-	"JWznewc5t4qanSTJHRt/n637RaOOX2Xq41z/zsiNvgLeayWUfcx1vEF6c1nUPHc19OeCUP9eYEJPebz+",
-	"t0P9XIOjfpXMv6Vk1rJFu8d14Vyx8vLInJbWCZENmajP4LkocvKK68rtBCfPdcGtpDsbV0AnBOgzKnMR",
-	"CZEkBqZEz8rzZJykBMfr/Fx5ZpJe7A5NNhBNErifsG5k6mHnMrYuf7YvwMts+ubPv52ZMdxphHt7Rf8S",
-	"G0Av/KYN4OVeTS1w8pVV/uVYRXvYG/jkfpFCr7XKGozf580AADpP09Q0ALJQjvVRPYSvybf3gCzwQBuy",
-	"UhSjrRUPrcB0Bbm7xErqMmXeVq2Y/pc1EL/uun/SXac5dwcLxdb3u8WjHAuhzWcQPy+MlhCMHcgIv0fE",
-	"yk7DqkeuGuDeAXpcH1LY46rcxLRrWLw1bkGScOlc5GB55R68E1f3nyHCVgKdlLH5GiKJBsEytY81qCeD",
-	"V9cAT7cLhlwdMm4XoDcb/+hOiKLbLY5tDvL4KyXV1IEtDfU2O8FBoxNsEFlKFTLwff9eocIqiNIdIUN3",
-	"831VGX/UcCN1BXCuNxy5vFF/1Nzde5t3zcHNEiCqTOZsBlwqUJY6BZRUJSa6yKadJnipCXPxpdwo5cCO",
-	"UiI3SDmoBykHTpDSJOxCCLXssRFYcTucYoF1uAE9ccIMfGIz3JzBVETVYWxGWCwRBSdsf0jBjocciEad",
-	"C23uS11wZZaDJW6D7k2YLkXO0Vry10eKxnJB07i7wqlcI1NAx1MdrWBcomlGEwkFb8YY0QFqfZMfLpN7",
-	"nRrG4oJSXX6lMcWE/tJ+jTIhCY49hIVVAWoVXxg0MijUiHkOpNMUm7Yh3h4So348Zb2v/txF+dxD4Ty2",
-	"H2M1/dWf+VLKaQfCvObyIi+j1kT5tQK1Dvrgw/Ta4Wcry/3Wcpkaz9/tDp6uz/WXj5AX+Rh73gKd/hWt",
-	"9N+32W3RZGfb+wcyLWpdRKP1vbcE3JZH6R4JbE3W/Srq/qh2OG4IaiATa4kKKbJBjN0zrurtAmq6EZW5",
-	"rJgeo83IpibKoqyjcgPZZUNVhW9vnmqo5cMmef3ZkQg7n7zZdp59jEaljb/hvKbrVqFw+M6zufxU7+5j",
-	"uB0P3qoG5D+vXfSQapF/qQO5HQ2dzSd0X3nqK0/ZJ3c7M9R+KufCMdk2Hunp2I2LRLIBErw87sO13+1T",
-	"Py3qbxY8IeZGTH0XSj0KE2HGuAR1Oyeb75WgADew4U6JDUeKj+T6O5Zm/6ur/XX7f4EjxPv5zrugImw9",
-	"b8yRMDaAm9Wupu2oPS2KC1h4ilIS0ZVGvBJ5eO8jVZ8CHpA3YfrEEr5XomUOfqnBHwkTAtCblWNMAw8y",
-	"8v0euuRJgvAcU1ZW/ydYSKtJQQAApPGw86yY2l1Hnfe6JsU2yIsrUxovFtxw9in3tce9pnVsIAhqv2f0",
-	"E1rSJKEG46Vziqwk4eJ+fu3WRjhJKie6G4as1qy11WV4cOjFzKQ1Dp6cjAbD4MT3g/7AXM1zldL5XG2m",
-	"pvvDZgm/uUx5BIjmrWf64MDEIcx2Ad6Ij4aj2ROfdAc+6XeHR8OT7sngOOr6wZOjqY8H8TCYQin+czu+",
-	"k19dpiYNCM0OLLOhA/wCgt1sDSuAfBdqwxMcTPvRIO4OyWjWHeKjafc4ehJ3TyCeArGYhmvlyovLinqs",
-	"XYraejv1BgJNbfc9pnG/4JC7W3arLTM0zxdm90CQEQzrbVEgWy7eM+rzteDst6urbULYzFWBrWBzNfpY",
-	"1WcO3uRmmJ/zjQjBivfCAs82BPwr+sm5DgVnMSUsIuPNCK0GxHLCbJxGbzP6bAV60UZxowJhANEGFDbQ",
-	"HH1vdNL3fN/PEcQmrG3AMTuNqNMGlxEZ0Ddz1lgBQ9cgYXBc66CdgwaG9MIJowItqRCAHKQ12JTHAOyl",
-	"PAkHyNNDYTMmusYxtDHlQtQe+sE4B4GbMP3Yc9DNPX1xQQ4lmWPgNtgeZidcGfzp3byPT92bm5suzCBL",
-	"EzOJWhFJgQl9TyDoCu7zHWDPNrZzE0bzzg6RA6f9JcprXCz4L4vRbkOyFxDqBjB9A+S5hXCeg5jvR7vN",
-	"WqpEc1YWnEaWAxqe42hBuuecyZQnm7G5Ge+CJwCI3JtN0RyWPX+94ULW3etmYEr30Ivw3b2qZuDLX0ux",
-	"QWeP7k42hY7s5bcVm4FXNl5jjpg7zQRlRAjlQsZgvuXO47rRdXygOtyUZqT4FrI3miFrAalTaZnKlU5j",
-	"gBxV5mhuKOZmXOgh8glggOUCywkLtc3aq6DawW1Smr+VvPcthFfoZJkJiabgkJ/lSNxPuZudor1ct0hT",
-	"l5CrJge6ST8IfH1n2Q0VpFFFvCMsfmqWI5/GQwJVDc4Jv0ERZugCLUiy+o+6i1Ia9vdyRHZHdcvn99ih",
-	"sLzdPeJg+Sd/DCCvfLSPYMcH/n6uwzmgtPyxXAA78uZe5/Djh1vvrmic2pEgUucaol7D8Jeuw9qSr8b3",
-	"daVrHoj4jaXrpb6yIL9nDoxWpkN4+pqC6v0DPfSDqSffIDdleesyFY3ir+nk9rQgpiGlyQ+s1EDqCEpx",
-	"6yMVZQKkDsHByMMCH5vx2GCCm4xDW6yfopsFYWVbebQLcM0/4Ugma3NXpN1LmYoJ36xSIsD4hy7U6wbN",
-	"W7VqUitrgMKevuUhzm9kAOk/YYLGRGOwNlzxoJWcfe1E3u6pc6uDfq/OmR66WdBoAbX8DE1JxPM73puv",
-	"l8jVvwPp2oSEjFPioiFPWBUO2U4xPTBnO0WIzSajrr/K48qcJWu4XElvePWqegTLNmHqfQBzPl+Q6KMA",
-	"LG2eKr5rl7HKGaZJjs1v8gc64/zCg6EfdDyUYklQQpdUovawf9LxtLnx7fuLZx74ixPWLlb51bs3r805",
-	"lVcFp/bAqww/34YdDxF2TRIO8OTGi1S8KNzpePkmgrsqjf5GbX11roaD5zNzB7YkK6EolVAhwV91kB/a",
-	"Q38ILucw8DVba+SsjpdbG8NTU+MGULuRyYseo8K0ORr5g46X7131xeHQH5wiyjRHuK/2FeV4opHkI75c",
-	"YhYLzdeQy2uZTCM/0EPKy6kXWCCm72DQZqnF7Ezz60YzqGrN3dcM0jenXZsXS8F+hsxBhhaCLa91jZOM",
-	"OG+bN0CaYomD1li/FLQ8eNDPH/TNg0H+YKCvqYbPTRxzue6ZBz0/KO2uvA+41CtnGOU+8SXp5k+6dsmT",
-	"Hp5SMpZ5Z0/MEh3Kqsv3mTPFO7raK6pdDbh+tQG/2oD/lDbgNpPvzm5UkxD8bDppvFpQgd7dUBktphyn",
-	"sYmTtsylma3DRTbV2FO641rYxvL4RXGMt+GKq/ami+jgnNIc6RXBgvrxorkn6OzyoofOQNDPU56tasl8",
-	"Ir9jIoErqeCmK7CArG6gMnZ7F9XkW41yv8im4xyKv/qrEkgFVL3nuO0aqMNU4tTHmpKIKB0V8ZUyeczp",
-	"tc4JLa5otohkn8XXZ/G8IHoPOaB2aErkDSFsE1p/btYaRBvTm4uLt727s81HHZ7OdqzNfcWTJK+zUTPX",
-	"tFBGVXFRmDvz4pBk41DKqxJ66GxTRkGeR6AcF7Ata5emoenaMX2tq9iUFbGu+hSF2a2aNxZsxQhHyga3",
-	"5mM28u2H2/8fAAD//w==",
+	"7H39cts4tuerYHWnylIXJZP6cCy5pu46TtJxpjvxdNzTt6aV24RISMKEAtQEaEedddX9ax9gH+Lue+yj",
+	"zJNs4QAkAZKyJdtJf0yqpqZjisTHwcH5wjk/fGxFfLXmjDApWpOPrTVO8YpIksJfZ5xdkVRgSTk7j9WT",
+	"mIgopWv1oDVpXS4Jiqx3DgSiMWpj9PX35888hNkGRViQTq/ltcgHvFonpDVp9cc+OR7M510fk6A7xEf9",
+	"LibHpOsHT0ZjHD8ZzOdxy2tR1cMay2XLazG8Ul9G7ni8Vkp+zmhK4tZEphnxWiJakhXWE5GSpKqJ//zR",
+	"745Puy9wd/7u4/FN1/5zuM+fQf/mTy2vJTdrNRYhU8oWrZsbr/Uym22jzjKb7UYUf3Y0D6I+6Q7iIe4O",
+	"Z6Ooexwfke6T+bE/DnB/NoiGzURZQu+/FVqcM0kW6a0cQ8tXdqPNKO5HT/CYdIPZYN4dRkdx95j4uNuf",
+	"qX8fE38e4GbaUGc0vxUaXeAFeZ2tZiRtJtAaL4iH5ilfIR+15ZKgmMxxlkiXLr6Z8s8ZSTflnNdl6/YE",
+	"V5TRVbaCz8yQgDokLcb0lv5C6iP6jogskQKtSWpGFiDJUeD7qG3GhUa+O7TRLWODXpyR4Q96ZIHve+U4",
+	"g4Zx3qglFGvOBAEBdRpJekXl5imOvyM/Z0RI9TTiTBIG/8TrdUIjYIDDfwg1n4/5KKGBGZdL9V+RrVY4",
+	"3bQmradcLhHjMRGKH2OEkRoFkkssERWIESqXQNornGRALpKmXMnLH1XPMcze73sVKl6kfE1SuUEHqrkD",
+	"FHMiEOMSiWy95qlEapmhSXSwIkLgBUH/C5ErwuQBaudPeKofdXqorfqaoOevv/Z91WGndeNZAxhWB/CG",
+	"JRvEGUF8XvRwADM8ML2s8AbNCBKEyVrzw07r5p3XEhLLTLQmQ99Xa7GiQiimdgh4ivJdhtb5pKlA+bt3",
+	"EC7YTjgz6J4kH+SBarLop83T8mcqyUocIPsRjlRj4qBOtqBhXjc2c/4pJfPWpPVvh6WePNS/isPnavya",
+	"K+ubeMbjDWrn/fiIcf2Ip7DsGL16++Y14rN/kEh65TIizFDGDFPYJOSpYQ+eImyauiIp6o+O0F/o06KJ",
+	"/gCFH2/CjgccRdgVSfialCMJ8pUoOx3kXI1CQ7EQMZ6iEBgjLF8cIrVfyq58NRIcg/Q2HZq9Z/VnTa74",
+	"ZzBS8ySrtdygiCcJgQUqGw5MwxHnaUwZlqT8bYgwSrje0+iayiXPJMJxnBIhFHHKb0THQxhFfLVSbK5H",
+	"NPZ937Q17vuBGbUgLCap0kalwkCUKb65yml3NPL75vVlNkNrnAkSQ4eYRSQhcfneoOPpdUamBbxQNOGp",
+	"oh+irGjEUGnkB51e68Yr5NlrLl/wjMW7S7PG/XQ0UhLV5U3bpkMHu9hilrAiH6ioCAfVR3UTDR++hV5z",
+	"JLJo6ZiXJYH9joeoFEBDKtBCybWClr6mvqJxqBe259gBofokY+8Zv2bqRT5HmHHg/3JNjnzfd9fkzV/2",
+	"1C2weyqykWn5jdqMA6+lWjSdxx1bMFbs3J1NZmhbfRAc+eP+cdAfjwbHR0ovK9sGJ9CW4CvSzZ90qfpO",
+	"m5B7GKGOjberfZbzR98oDy1qqsojf/ypyDH6rZDDWf7WpBUfDUfzJz7pDnzS7w6PhuPueHAcqUkdzXw8",
+	"iIfBrErFnfdZzsTfGetpm9bC5j21RYTkSrkq2an2WkwSekVSSgTCKUE/ZyQjMewQW6ScJVyQh8qtoG6+",
+	"3EdsUYEiGM4JIkLiWULFEmHEyLUyhFwx5gc1GyfwH8cScERYMSbUjnm6wkyihLMFUfIKF4rhQKAQXnum",
+	"37FnH6IYb0SnRvkvOqNRZxhtKwnDhVkC/QMBn7MFZeQ+7kMj8fp12v1VeUCoiKvk9r9jvp5lQvIVST10",
+	"mhsKT3nVyPf7daI9AoeeFhacIY7fz+0XnJuK5S9Kt9rmafHDUQfMGxwjBr5n+cvYy8cf+B30s0sOaxFe",
+	"8HRG45iwhwqPwK/PMTIUBicH3C4Cvt1BhFOeCZIc5IqnKhaCGtEHjyMWtGlSDCjmSC6pyOkWBP4EYfR2",
+	"IyRZ2WYpmLRmNgcC5eNX1E+okNpAnWWCMmUPr7FcgpFsfWVLQ/MT46xbkMjqrLSkzGipsBpyrGXLimqw",
+	"2fwgN3H1Yr/MZo8kr0YN8uplNkMHu2jv28XU6NOKKTBeG6TTqCKdrJDaY8l4v04zqxd0sIsJc4eI9z8p",
+	"7Vw/rUHC+3UaKgNPN/xQ66RGPLNN4VXUTrUuQTRG47kfPYkHpNufBbg7jEaKkEfz7hN8PBtHfhyQ/rxT",
+	"s0QqlBs9hpx/y1dELpUwn2OqvFXOzMZOr5RM0GFGiWmi7buELxYk9mB9UyKzlBlrTxP0kq4Iz+SDSXns",
+	"1cKNmniS8/fq/8A8QpIj8oFEmSRgj0q6UjPIZI10x1WmO34caZ3aw6pabDHBcUKVDxqMkLD57nuGM7nk",
+	"Kf3lEYziWlDRbh3hKCJC1AjSrxIkeJRdKPl7onSR2n5XOKEQCSEf1mDQcEa8PNaIUUqu+HsSoyihhElj",
+	"WcD36ndFv+tUrfHpxbmmXK6dHs0sG9waV5xRFlO2cGwyl4yDxkDhY5DRihIOfLCuSqOrCP21y0F4VsSt",
+	"fN7veNW4oY4VgqzESmeH0RIzRpLLzZqESOtp4N9nNCWRtA05s6omdGVLWicQhptCYFYAZeQP9E54PF1/",
+	"NB4/QNUrSTZXoygW9+K7S9/3j8bjz6nlc5rsE0+CN7f4g3CiE6UESwKxEb9/1A2Cbr9/GfgTX/3v762a",
+	"Q5dbcPnpwzKb7R/4WPGYzultvZpjn7e6lyJ6oTrpgw2iSQKdDuZBFMyPSfcIHw26w9kx6Y7nwazbn/vx",
+	"0XwwO4oD3Np5XV5ms22ifJnNYA0e3656UufPe5hV2/j0ySfl060WVZVWe/OtFjywxlrYtDz1+ZwustRw",
+	"8McWiZa8NZnjRBAnonapjwCfcvXVOqVXWJK3dMEoW/yFbFqT1nP/dNg/Gz998mz0Yvh8cHr8NDg7eua/",
+	"6J8Onx6dHT9Tn2WzhEbOV0fPXhz5z4dP+6dPzobPgufjF4Ono9PjM/9Z//nwxVHQ8lrXZLbk/P33adKa",
+	"tJZSrsXk8HDGZc/MrRfx1eEymwlJUkWirVswMJvh84UVLdrBp5p627dr0Lhd0Yy7W1ZpqJ0ZzuKYbRvR",
+	"8WrBE6VSIKHXCb0nGwG895rLc0XwFWHyEayoQU0YagZFB5fXNKH87bdvwRRQ25CW/Z6gTJBcW/LUeOaV",
+	"LRr4g6rpHjxGiMbsoQa9raxh43205ZKmcXeNUzhVY4xEkqfamleTmWUUUghuvNYFTyVOHtG+usW8UkzV",
+	"bFtpmg0+iW11Wsauym7UujnRq/ynQcc5aC3CU665lb89AutHYmXBgsFj7Ajfhx4ci8mIbvWTIoQ2mxZg",
+	"3hUhQZ5JZQmnmC1I/kXfP/JQ/s9x8c/Atxfw9+HV5lvjN+3VaoL+1rzanHS/Ga9Wk+nX82pzgvw2vVqG",
+	"CHj9uh0g2KX614MEbWvSsmTWT4sUM/kTZEZ5+oWf3GmUL6Bpa42FuOZpPG3lKq1oSSs0PfyfopTEhEmK",
+	"E7G7jf3mNJPLreQMDQl/MkwWonbp284pSWIvT2QpkqvA8k1XXcLUcscgTsPm2YcleX8fYvD82e9ADAI9",
+	"H0cKDutSsCZy7paEvxG5B3R5oNiDTEa9JfSu27KB89QU/ZLaAjo+JkiUEvlY2/N7pxfP6cPE6FwRZ+jA",
+	"v8VsY6SZeCiL9Gv+8unFOcog1zGhKyrREgs0I4ShlOBoqaRWSmS6QXiuLKdADZizuMIm/fFjsAkVSI3G",
+	"LMMKxwT4dYXZJmcg4Q4n/E790T1Vf4RmaKKnXD+CY5NTb71Sz7X9YckTkn+oNsU1ptJDWKKEYCFR0Ls1",
+	"ifn23NkbT6nWK0wTPEvIQ4/d6n7UpRE4NCI6w6roC7XFMpNSyaeYX7NOTrUE6yNgRxw+2vGqEn2Qx2L3",
+	"vcOCoTZnxVkmZUJiFumU9Act44OWrqCJk/YMCxfHVHWLE+NyUSKKQEplb7Eyvwc7+T0mt0cpAa+1ttqx",
+	"stiaO9LzqJMfPlMKJl3hRAlMJz/8Y2uNNwnHukIASxy0JjrfK1BSxvxoYj+rTc886PlBmVCft3BTPNHJ",
+	"tOpBkfllMXHwZDwaDIOx7wf9gddSdgaWmsxHw1ad6qaVy5QuFk2LHE4z3x9E6jP4F5noB+ak/D1lsX4e",
+	"eoj0Fr0iuXaSn5+Hnkmxncy4DN2ah+q79UICN4/NmmhTSlvt23nCry9Sroxr+Jgp3vux9Uwn9Lfe2WPJ",
+	"HzY0U0lis0exYz5bsQ5Z1jxSKp5DbNBq23C3eXXGeUIwa7k5hfuxq/nQZljUjvCKJGdYKK89oVgQgVIi",
+	"eHKlTKdcS78nG4HilK/XJO5UmFySD2pmL6myK1LyP8rpwS9NnJuSiK6p2XK7ZPRd4FRuwCgAvtv7Mz2C",
+	"kgPK/Eu98981cGVjVUsp235s5e6JvYHKXVmsqcuGxRRsKrxroFE+h2+odqgg43/XiVtUx2mKN3aDmih3",
+	"CVVXPlrnas5G0pFudx/l0e/GbeRUTe1d/HT3NqrG1MuxnpUyBvLPWh5EjJ2xn90ih8Dbbar2erPGP2dk",
+	"khcG2HWC+vx3brKLoiIBzkhVN+VXy9Ge/smhlZGw0BBmTp69K0/H/7g4CuLj5/PV3xZv2ffy6d/Ft6+v",
+	"//znO1m5WkJWpaPncEBJjNsY1woG7C6mTouQr2mlh/6iZM8Ky2gJZXNdygRhgkp6RZLNiSuilJrXNlGX",
+	"XzMSaxdcoHZotmWhjcyGVX/rfQr/sgW9emDtXPVnsWPDDniYdMH47fbErZadeimnUk3TuXT5C1lLfXog",
+	"7QRmNV8SLTmJ8+MszMQ1SbV/CW5ens/sckqD9mRZYmxmvTC1HWDpndum9a1+zZrYfkL7LbxtfZ4L74pl",
+	"UlTxlEU8J3l5F19RKUmMrpeEIfIBR7KsC4NDv2uuy9+U6bxOCZSDtZqVwB10qek3r/Whu+Bd81C5Gb3v",
+	"8LWhirtBTJr6nrK4Vq+8d9XxnXLUMi2rDjX9gFY0SWhu+GOJKJP4PfGQ+h4oTVmUEqzzOyqpkg6VKyUL",
+	"u1irt+yRUwFlfScIz9R/9eKbNFh5J/vXaLDMC573rl/eR01tqx82BnbbVhzOoQvMzpT+hOgai5zp71dX",
+	"vNOYHSPYHbPhb4E4SzbuCB7LRs6950Kn933fVt+Ql95Q9WsrOtOGbablpeW1unt3lW5Tda7I2kvhvVlR",
+	"WbMQTqpqHo7VBJwcW6PqNUgnV1bcwWincObnrtYTHMz60SDuDslorkTIrHscPYm7Y+AUYPH4HlKxUsdx",
+	"4QxzD+lXvrr9w49NXmTplCcYThB40uxWr1M+pwm5b/MxuaKRYwjPsyRBJuvgFWYEPeOkoecKp+bD8Owp",
+	"NzFhcSCwR5Dkpc7oOBBISMxinMYm8p8XnjeYNCY4tqMnAqM6l2QFlgNl5/qjoO6XlNu6LgVfXl5eIP2C",
+	"h1KyhuQTh1+He216PYetVITx7quNY9I8dk1Q9fuBQDFdqM2bV/ImBMdKO/5CUi7ssuV//u//g6BiWx9n",
+	"WPMHITHsj8G0G/mDChSBHzSpS2dU9QAelugaNGXK2cJDBFJESzMTGFdNII/t1AvLKwGdHerYm6rT73JP",
+	"gMjubBrXMM+pvZck3svPuM34N6m2W5BkcJLAxntPNoXcJyxGmVDqXlep6JpxTQwIjK+4kKjv+yhaYqWE",
+	"SSoqal593h32IUfLddYrZrMWSyFqFzgkHgoDbUX3fd+vrKiRYrsZLU2GioN+ch/b5KZK38qEjKAMYWOE",
+	"5XqHE7TCa6FMfk1JUY3OloK+WUTf3MO4L3iQxG7+6n5SBaonn2EJJQgVGx/S2vp5WtvIpLUV5lOMJelK",
+	"9VmDDfU5nIdf13Bu4sFPZBGL1+S6IR7Eko3GtQmLEjSntNUZjWM9WUFevibsdg4I7scBLqPdpsK32Gs3",
+	"dkKzPaydcpt3oOvWSJu9vAcCcQi8mSAbhD+o2O5r3j84Vsy29BWq8bKa75DPobaQzgLcqsRcAbJXGHib",
+	"EGqICjtBqP1CdQbmYYJCc0oVojbYDqF1tBUafKHyHT1VpXUEISz0UCg3a8oWP3GmtVD+53we9hDspvJj",
+	"6FHr3/dkXcCMVOKuSyokTzcnCCcJmvMshQ+c87/b/Sbr4O42gthmf+18b4uHZDka9gGgvZGqZ4F3RuZk",
+	"rYl8Ajs5Zi+z2X30U2OZxkcHuqtukRYJ5LcINH8vgVaxcevR/Er9x+fUV2U2+qNNV1spdnNl4cmWkImZ",
+	"XRE08b2+8hf6vt+vxE8al+xTSvuKqM3lqyVyYb7uKnvb+c+acslr1jq8a2b/i1vPUxu3wNrBt7ud6dcW",
+	"7pwDH1d/NdVAdDuLeigBqot1yaWOkNT9fsRBcANAwYK48dg7XWkHd88CutP9lcPfQud7nglpsBB9lqNU",
+	"AtIri0LFHMbwt74JQdznwz5RE87WalOZeUNDyiflaz2CPQ+ZbnP+bpOM7rSe4U0ZEChPdCBl53pJI0Az",
+	"sEEGoGlxgnzE1DyqMIm3YR/eEQk4NR5m4Dsupms/7SpOcwFVOzhQxppTdLXNtXX73VG8ud0pWYYgPEs8",
+	"1XqAzkz1JvzZRxdQ1un01Cz/9ncB7aKgex2zO/K6jCPqFN1dT9trxWc71jGdOd/tqLGDvVTY53QQP3mO",
+	"gbtYW7IMmhdP/3I/oyF4HKPBlL/tYjgM1PaAIvNBxXAY+DsEYasuU4MrZcjpWfug0P+2Wnc4dGc1v5XH",
+	"99ujZOc8Le2rOO/+WE95e+eVir6entSQIZc/woa/8r9n3E4kqjoHpWnwwByZLUzbULXaGND/9vSs+/bl",
+	"aX90BBHQNpUCfX/5onuMZhtJRAfxOQo/dE3JaVfQBcMyS0klLLlDQWx9iLUK2eoIX8Mpm1JQ78nmBM6N",
+	"ERb2eHQb3fdkUxnQDrW2TZssdZ3624yiGkNXF9au5bW3+l1lvXcZ5TW6Na32PjvuXlag1nQTnaRj8W+o",
+	"q1W0pReeWVmnwMI6pPCUy9BDsw3EeAG1VON39T008NCw46GQmBygkorqL1iisGeqTyfOz9ru1Ls8RO0Z",
+	"l8vC6Oz0UJiSBWEkxZIo63KC1KxCyxhd4fdEAFCfUw2Mvt/Z2Mxl0db0AZwIjlISEXpljo9Vw8bYpER4",
+	"aIXT9yQukqAcpt5BsjUWEXGWbCYlzK7XnBTsyDH7QS1P+A6peR+JVzlDuIVt4ExGcQ1lBXQ7lI7kvNMr",
+	"6qVrmQ9KVsJmshmhKWJsWALOOBMcEYAgrhSJ77IwhUSpnPSRJOKrIgFYoLZOi/e0JwGCDo5mPoUgqqfn",
+	"zwRPMkmQEkyKkiCg0PfffXNS+EOcEZDDdsbLmidJxTe4j2i7TUztFWV1iv/rVLB+/v2GF+6YYxFm+Ewh",
+	"BGs4941Zu0eTDTGFwvhUwsAKMDhm568aYrC9xC2nu0p6aWls6b3yyNdSge3AQ4POtkPfR/EirVzOXYID",
+	"y2y2V2RgFx/G7W9gRwcGbnRgsCU6MHik6EAlPXbPSFiB3xlCeTCKSURjY7PqWi7N0ZMpCyX5AOorr6sz",
+	"+a/6uYdCEADqH+bmgFCZQRueyWxGwsPwiq4Ih//G8F+cxZSHqB1maRKeoDDBM5KE3pSFK7oiYIopg4n+",
+	"Av+d4ySZ4ej9+QoviDGmEsIWcgnd0BWk7haNZWlyyqIlBw2MExifpDIh0AH864wnPIWPsZQ4Wq5ATesW",
+	"vGI4qBzNiRmN+iTH0lcfGBj9ELR4mGBJZRaTcMpgmyecLfSDEzNMNXrVRsSZxJA6YYZmv6Cmns3MkFFY",
+	"7lj9KU7jcMpgsNpo1QdlZuxNxCqasps1tYxOzzq5BsfgqWQw1ikLc8hUI7wSqmvTF/r4jMVq04jcUtOc",
+	"oJhDvYfgzxOE9V9gQ5Y80kPPQcJBSRgk/opCZoqwp9mrZ1pc8iRGKxJT7CEYsNrY+eJ5xQ0HHjK01TBr",
+	"aVxYKr0pu/Owzgzt/o7UlvO1QssZhlHt3nkUhxO503s5xT7dqK261ztHU2XAnT6ie72cz/HTTBZ2/04D",
+	"yfd7UzasUYlQF86yFUlpVGRhdcc+khyNfTf9cNA7Gg36ql0QbrcMwbLCChmz9yCCYxhFcOwOo/tk3Bsc",
+	"wzhy8bcTMSrZwp9kaYSxTO8mSy7pdhq6Lju04xx2BeLdn+/eUaF8dnu9dhYPI214M9sWqLm+vu4ZPQze",
+	"zLUyGv/96s/xX6+H1+MfFv8R/XWXKRY6dadxG83kjgi2+P2yvS1ghr0LuL97cYaOngzH6P/931GvrzNp",
+	"t2Qk2+HLChYLBJcrUBRbQGacCGfto3q6dx3QwqbaHdgWd8Xb9Lya3B8A6Ng3YR6whX6S+ad1Yr/tj47Q",
+	"qx8uUVvZGiH6cz5wGis7BI7qfqLgDomIazOPYjDRyIe1+s8/JA0rLgTZvFrOvo7oG/rq7fe/nAev6bk4",
+	"Z9+NorPzo/P36//429mrcY9sXv0S/3CuXuLxD69+ib/+2+ab1d+yv/eT7O9vR8vo6/fZt5tX417UT9hs",
+	"9cKP/+NV0lwkvqYpET/Rhim+NYVKGZM00aePkDFmvnFRZFCU8Oi9eyw4Gm/LjABy2BxYhIkBQaqL11Sf",
+	"dMBDDZsEDx1+a/h9W1bcT9VC5qcEpzocZkWd9LO72MxhDIeETmf5LLfy4708GUjl01xmoTIh2JI99Mby",
+	"ZO46bgdkJ1o5LDMk7WmS9vCa9vJ8lSN8NBjOjsl4HswquSp1I023bvat08M4Gv1txmL/6u9fJz9fxk9/",
+	"Wf4yXs7G0V/9b5tasmRNfQ8m13gDd6FUUaoqZwwNMFZ3LbIDpFUSqzq1d03VKIJEWUrl5q1y7zW5zU0i",
+	"msEmH1sz+NeL/Azy1Q+XraY0QY0XphnO7L52ePHm7SU6NBCOh/A0zK9qCBsW8J//9d+h4RmQNRB1gPhn",
+	"hd+VGrXwH/caLNI7915j1Z/eZ6w3EKSeN8Tyf6Ap6UZ8tcaSzhJSYnUW91GUpTx6cdBXX+nwzVdfAbJP",
+	"Xgls0kOcT6aMAifJjVdMnMX5ep1enAtEJYrJmigBylkPnTrXchjAzjUXyqksThWKqxzB05wyfVzQQZRJ",
+	"XklqOSluiUt5JolABEdLZeE2ZHU2XDM3Ze6lIXquNIU4uhqJcmqK5or6+9kGYusGFyYlMqUkRiZsrXzO",
+	"KfvqqzeMoBkWBH3/3Te9r77KqYbEOqESIi7C0AiuKJTLlBC0BFK0q2RVQt0zdO2cIGWlqgY2UyaWSr5x",
+	"RiZozSmTij7AN1A3sX1x8pEJyHHFEoWKlSaHhxo/QI1DwwYcLrNZaKakTDLVpPa61aSaObtdF81eBbNu",
+	"ASdKGOntVSIdTNnAh7ubAGCoqlg7wEG5dYHguIKyReMeCtGCKLbKJ2/2ImijKQvrqjbsaOTCequWFAmr",
+	"AIaoHdYVcNjpTZmWH3C7jEDt8BCv6eFVAGcLan97qHhkMSH81EGMKOZyhn6SdwsNTlnZos3nTU2bslvT",
+	"dGX8egeZI6iyacpmPGPxofkmishaIn0BZg+dwQoY1SpEVmwEDYW2VguqLxqRy5RnC10OpvQuljxVTH8y",
+	"ZfC2IrOiOQgI2BZqTFAVzllEDN+9evvmteK2N5lcZwCCWKDOFCc+ysUQikbZSg/MFO3oQ1gI5IbaI56R",
+	"9ASqiQRK+DVJIyxUR+dMtf3+tig7apfSsvf6+WXOigKGf4FFhGFQHa8Wjp8yY4N4Zhcqz1yvGGo79w54",
+	"9SNqfV+RCdlWLofqAMYu0oeMU+bG6BVF9YwNJcGhEoqWOgo3xzTJ0gLXQPObV2hcFjucYdAhxJSFH6cm",
+	"Pj7VNZRTUxw5bU1+/DiFirupqSuc2jpp2ppMW//8r/+uV/FNWzfvbsJJvlyhqdcESTllTiVnqL6FwKXc",
+	"p1DSs2AtigFp1strFqesKFpE7fD5669BE3O2jSIeCi++u8xfWls73kPh+bPiF8ttYDEIaiUhrHJMFOE0",
+	"3dSKNrHIJ6veYxyJbD6nH3rostZgvjiw6Joxp0wvCqKlT3wgkFjitZreR7NosCau1zpteWha91Pz1Zu2",
+	"bsJODz0lIj89mDI9YiJQTKIEp0YO6E1vtGuxK+DGrXy8Q3+oizzU7zGPMo0ljlZELnmMhv5I14VMWXia",
+	"JPxayWlz1CPwiujpGP7+hq6o1PytDAEHmnADGRNo5BfAhAgb/DnUnmWpesDnKPD9DpqROU+J0iCgCdRC",
+	"mSHYYHgngP9oUDKXWCIdzraxMoNRAXFXzvf4BF0vaUJs/RanmDJlJCmdnslYkYmWi6pYRMf8rQFM0MAP",
+	"T4ohzHicXzxZHH/pi4976OzNd28nCLPNlIVvUrqgDPaPBn85QeuUzBO6WEoUvrm4PH/z+m0IOkgontNA",
+	"vZrAz3QRzKYgsVYNAEK8y62Y+kZMZ/1kipnQKupkysK+74doRTDLm+kh62BQFGaznUmzIMrwMTYZ2CQh",
+	"amsgwilrTAeblJXryhQ6GoJha2WXGaOMaPgXgOD1lDRXhl5e4Gwlnk2ZEaHu+XBYy3RS3JtbjDpZu++h",
+	"oYeOPHQMBAt8ZWuDMctZLqA9w37apItwonvVgEX5pBoIBbnhLq3WPEmmLPz6+SVqMhIOSzv88KNbl3YT",
+	"arljK3I441EbSSv8A3ux9YmYsgHhiYALReFAxkRP4WIaI05PL85bXku9pj2XoOf3/LySEa9pa9Ia9Pze",
+	"AA795RLcyUYD6LComoQ8CC4aElpeUHBIUnNoL3L7hLkZ84Bh3YieMucpCk2hdmhQViqV2VNml2Z3eo5a",
+	"V8ZIG6Oz5usEy5Z15oB9K1E7P6OHsuspK+quO05KQQ8px/kDFSC/6lPL5UoIVagTBLG/0Ct5W2Rr5QLF",
+	"U1aA/oMtc51SKQkr94fZ65wR0UN5NXVPw1iEKNawiADwaY08f60onA6n2rlLMYv5Ch5pVikUCFzS8byp",
+	"ItZghhIhn/J4sx9ma1FsX1TAVwrgyxT5e941chv+SAVLxKooJytMk9ak9Q/MyP+0UpO24oHscSN/Febg",
+	"xo36yDQjOtUHoDxg2H3f3/NCm3teR/2Z7n/Rpdc6slgtld5WH32/hazjuey/tPtfAWVVQW8vXN6fY6r1",
+	"wHff5QyA2EPNPU1dFFx22HSjHXwb7PBt/R5B+HSw66flvbrw3XDX75qux4IWjndtIceRV1/1x3d/VQUX",
+	"v/Fao53I23DFJ3y7A41sRGyQM8VV9M+tK8MjVyRLvBBQFGAr59Y79X2z3lZG2uFHEAA3pRLXdSwLIpsT",
+	"lXVpX02/CQ/xJFZG8ZymQipdOwO7OE3xBkKqrl75hgq5hctF62Gy8MffujB8BPl3l8j7zHLt3QMFG6Tx",
+	"bhFudVbbQ8RVL1J/qHzbWU7Z10v+K8mnbyADbauUuEVMKTfDhNg0pH/TEMpXDl/CXr15t1W8VZ2pnUWc",
+	"/Z2nJ8FTXc0LwEjmX5wRCCJRSKhzAIDCBon3Ndkm8Fp/bNvvjyfufltm3K8g4+zZ/EuKua8h/rWjAbav",
+	"ZDtzt7Mj4pTNdqvwKsJC6k3XKDPX/EGwEsNtRs122UvVx76DviirRG68nd6GMhJlOjxM+NmFN75dWzPy",
+	"rfKZH79cVayvKn5XFAEF+1xbDBVRDXLrDZyPLuBAS3Hc7nKrdtvnrnKr4ba/XUWPe5/ipxY9Tddh3lv0",
+	"mNwe4GQ3UebHd2B/uybYUu/hXCTBlgZJ1BieNWVT7awB9KNzB1xLzxg/DTsrNBAoCE+ZGwyFODyc4MDF",
+	"VXEjtErbh6RqAAef6MrHTs8+XaYCAW5I25QG6QiwiYB2DI5IOy8VggNawBJp63KhTlPA8wwEwUvYzvcO",
+	"ct4qanaSJHds/H227ieNOn6RqY9z/Tsj1/oKeK+VUPY+1/EG6c1lUfPc1dAfC0L9qcCEnvF482+H+rkG",
+	"R/0imX9Nyaxli3aP68K5YuXlkTktrRMiGzJRn8FzUeTkFdeV2wlOnuuCW0l3Nq6ATgjQZ1TmIhIiSQxM",
+	"iZ6V58k4SQmON/m58twkvdgdmmwgmiRwP2HdyNTDzmVsXf7cvgAvs9mbv/x6ZsZwpxHu7RX9S2wAvfDb",
+	"NoCXezW1wMkXVvmXYxXtYW/hk/tFCr3WOmswfp83AwDoPE1T0wDIQjnWR/UQvibfvgdkgQfakJWiGG2t",
+	"eGgNpivI3RVWUpcp87ZqxfQ/rYH4Zdf9QXed5twdLBRb3+8Wj3IshDafQ/y8MFpCMHYgI/weESs7Dase",
+	"uWqAewfocX1I4Y5LX3vgFchBlSq5nSPlrUkL8oZLfyPHzyu35RpLtbytSes/f/S749PuC9ydv/t4fNO1",
+	"/xzu82fQv/lTU43RHyF8V6KolIH/GtyJRtgyhZU1HCkDhteAfbcLQF0dj24XFDkbXOlO/KObW7zmHEHy",
+	"M2Xs1FEzDfW2e9hBo4dt4F5K/TTwff9eccgqQtMd8Uh7Z/e+6KPfbSyTutI9V0qO0N+qnGq+9L1tx+bI",
+	"aYk+VWaKNqM5FRBOnQKnqhJwXWazThN21ZS54FVuCHRgh0CRGwEd1COgAycCarKBIT5b9tiI2ng7VmMB",
+	"pLgFmnHKDDZjM5adAWxE1WFsh28s4QqnbH+8wo6HHPxHnWhtLmNdcmXzg5lvI/pNma5zzqFg8tdHisZy",
+	"SdO4u8ap3CBTncdTHQphXKJZRhMJ1XTG0tHRb31NIC4zh50CyeL2U13bpQHLhP7Sfo0yIQmOPYSFVV5q",
+	"VXYYqDOoAol5jtLTFPi28eMeEgB/PGW9r/7cRfncQ+E8tpNkNf3FWfpUymkHwrzm8jyv0dZE+VxRYAfa",
+	"8GF67fCjlUJ/Y/ljjYf7dgdPN2f6y0dIunyMPW8hWn9GK/23bXZbNNnZ9v6BzIpCGtFofe8tAW9L0nTP",
+	"G27NBP4i6n6vdjhuipiYQE5USJEtYuyeQVtvF8TUrZDPZTn2BG2HTTXxGmUdlRvIrkmqKnx781RDLe+2",
+	"yeuPjkTY+VjPtvPsMzoqbXAP5zVdFAtVyXce/OVHhnef8e14qlc1IP+4dtFDSlH+pU77djR0th//feGp",
+	"LzxlHwvuzFD7qZxzx2Tbel6oYzcuzMkWvPHyLBHXfrePFLWov17yhJjrNvVFK/UoTIQZ4xLU7YJsv7SC",
+	"ApbBlgsrtpxXPpLr71ia/S+u9pft/wnOJ+/nO+8CuXDrYWYOs7EFOa12721H7WlR3O7CU5SSiK41nJbI",
+	"w3vvqfoUwIa8KdPHofC9Ei0L8EsNuEmYEMD1rJyRGuyRke/30AVPEoQXmLISWiDBQlpNCgLoIo0nqafF",
+	"1O46R73XHSy2QV7cx9J4a+GWU1S5rz3uNa1jA0FQ+3tGP6AVTRJqAGQ6J8jKQC4u/9dubYSTpHI2vGXI",
+	"as1at7oMDw69mJm0JsGT8WgwDMa+H/QH5t6fy5QuFmozNV1ONk/49UXKI4BLbz3TBwcmDmG2C/BGfDQc",
+	"zZ/4pDvwSb87PBqOu+PBcdT1gydHMx8P4mEwgzr/53Z8J78XTU0a4J8dzGdDB/gFBLvZGlYA+S5IiCc4",
+	"mPWjQdwdktG8O8RHs+5x9CTujiGeArGYhjvrylvRimKvXSrmejv1BgJNbfc9pnG/4JC7W3YrXDM0zxdm",
+	"90CQEQyb26JAtly8Z9TnSzXbr1e02wTfmasCW8HmavSxStscMMvtGEJnW+GHFe+FBVhuCOBa9INz1wrO",
+	"YkpYRCbb4V8NQuaU2SCQ3nZo2wquow0RRwXCgNANEG+gOfreaNz3fN/P4cmmrG2QNzuNkNYG9BEZRDlz",
+	"1lhBWtcIZHBc60CpgwaG3MUpowKtqBAAS6Q12IzHgBqmPAkHJdRDYTPgugZJtAHrQtQe+sEkR5ibMv3Y",
+	"c6DTPX0rQo5TmQPsNtgeZidcGnDr3byPD93r6+suzCBLEzOJWoVKATh9T5TpCqj0HUjSNnB0EwD0zg6R",
+	"g9X9KWp3XKD5TwsAb+O9F/jsBo19C566BZ+eI6TvR7vtWqqEilYWnIatAxqe4WhJumecyZQn24G/Ge+C",
+	"JwBw39tN0RzzPX+94bbX3YtyYEr30Ivw3b1KcuDLz6XYoLNHdyebQkf28tuKzWA3G68xh+OdZYIyIoRy",
+	"IWMw33LncdPoOj5QHW5LM1J8C9kbzXi4AAOqtEzlvqgJ4JkqczQ3FHMzLvQQ+QAYw3KJ5ZSF2mbtVSDz",
+	"4Koqzd9K3vsWfCx0ssqERDNwyE9zmO+n3M1O0V6uWwGq69NVkwPdpB8Evr4Q7ZoK0qgi3hIWPzXLkU/j",
+	"IYGqBueEX6MIM3SOliRZ/3vdRSkN+3s5IrtDxuXze+xQWN7uHnGw/JPfB0pYPtpHsOMDfz/X4QwgYH5f",
+	"LoAdeXPvivjx3Y13VzRO7UgQqQuNf68x/kvXYWPJV+P7utI1D0T8ytL1Qt+HkF9iB0Yr0yE8fQdC9XKD",
+	"HvrBFKtvkZuyvNKZikbx13Rye1IQ05DS5AdWCix1BKW4UpKKMgFSh+Bg5GEBvs14bADHTcahLdZP0PWS",
+	"sLKtPNoFoOkfcCSTjbmI0u6lTMWEb9YpEWD8QxfqdQMVrlo1qZU1tGJPXyER59c9gPSfMkFjogFeG+6P",
+	"0ErOvtMib/fEuTJCv1fnTA9dL2m0BKAAhmYk4vkF8s13V+Tq38GLbYJZxilxoZanrIq1bKeYHpiznSLE",
+	"ZpNRF3flcWXOkg3c3KQ3vHpVPYJlmzL1PiBFny1J9F4AUDdPFd+1y1jlHNMkB/43+QOdSX6bwtAPOh5K",
+	"sSQooSsqUXvYH3c8bW7oYhjlL05Zu1jlV2/fvDbnVF4V+doDrzL8eBN2PETYFUk4YJ8bL1LxonCn4+Wb",
+	"CC7CNPobtfW9vBprns/NBduSrIWiVEKFBH/VgZVoD/0huJzDwNdsrWG5Ol5ubQxPTAEd4PhGJi96ggrT",
+	"5mjkDzpevnfVF4dDf3CCKNMc4b7aV5TjiYapj/hqhVksNF9DLq9lMo38QA8pr9VeYoGYvuBBm6UWszPN",
+	"r1vNoKo1d18zSF/LdmVeLAX7KTIHGVoItrzWFU4y4rxt3gBpiiUOWhP9UtDy4EE/f9A3Dwb5g4G+Axs+",
+	"N3HM1aZnHvT8oLS78j7gxrCcYZT7xFekmz/pQnjdfKGHp5SMZd7ZE7NEh7Lq8n3mTPGOrvaKalcDrl9s",
+	"wC824B/SBrzN5LuzG9UkBD+bThovl1Sgt9dURssZx2ls4qQtcyNn63CZzTSwle64FraxPH5RHONtuT+r",
+	"ve2WOzinNEd6RbCgfrxoLiE6vTjvoVMQ9IuUZ+taMp/IL7BI4L4ruEYLLCCrGyi7vb2LavKthtBfZrNJ",
+	"jvNf/VUJpAIH33Pcdo0CYipx6mNNSUSUjor4Wpk85vRa54QW9z9bRLLP4uuzeF4QvYccxDw0I/KaELbt",
+	"KoDcrDVwOaY3F3Tv9u5Otx91eDrbsTb3NU+SvM5GzVzTQhlVxS1k7syLQ5KtQynvYeih020ZBXkegXJc",
+	"wLas3ciGZhvH9LXueVNWxKbqUxRmt2reWLAVIxwpG9yaj9nIN+9u/n8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
