@@ -18,6 +18,12 @@ import (
 
 var camelCase = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
 
+// The server validates the uuid format (httpkit.RegisterDecoders) and so does the docs site when
+// it checks the examples: check them the same way here.
+func init() {
+	openapi3.DefineStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC4122))
+}
+
 // specFiles are the spec documents here (dotfiles such as the lint config are not specs).
 func specFiles(t *testing.T) []string {
 	t.Helper()

@@ -17,7 +17,11 @@ import (
 	"github.com/switchboard-dev/switchboard/server/docs"
 	"github.com/switchboard-dev/switchboard/server/helpdesk"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/hub"
+	"github.com/switchboard-dev/switchboard/server/hubservice"
 	"github.com/switchboard-dev/switchboard/server/messaging"
+	"github.com/switchboard-dev/switchboard/server/netguard"
+	"github.com/switchboard-dev/switchboard/server/outbox"
 	"github.com/switchboard-dev/switchboard/server/service"
 )
 
@@ -31,6 +35,15 @@ type Config struct {
 	Service        *service.Service
 	AdminTokenHash []byte // SHA-256 of the operator token
 	Logger         *slog.Logger
+
+	// Outbox delivers every API's webhooks; nil makes one on Service's store and clock whose
+	// client reaches public addresses only. New registers it with Service so that moving the
+	// virtual clock runs due deliveries; running its background loop is the caller's job.
+	Outbox *outbox.Worker
+	// Hub is the Hub Direct API's service; nil makes one on Service's store and clock.
+	Hub *hubservice.Service
+	// HubConfig sets the Hub API's limits (rate, deadline); its Service and Draining are set here.
+	HubConfig hub.Config
 }
 
 // Server is the composed HTTP handler.
@@ -57,12 +70,28 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash)
+	if cfg.Outbox == nil {
+		cfg.Outbox = outbox.NewWorker(cfg.Service.Store, cfg.Service.Clock,
+			netguard.Policy{}.Client(netguard.ClientOptions{Timeout: outbox.AttemptTimeout}), cfg.Logger)
+	}
+	cfg.Service.AddScheduler(cfg.Outbox)
+	if cfg.Hub == nil {
+		cfg.Hub = hubservice.New(cfg.Service.Store, cfg.Service.Clock)
+		cfg.Hub.Outbox = cfg.Outbox
+	}
+	hc := cfg.HubConfig
+	hc.Service, hc.Draining = cfg.Hub, s.draining.Load
+	hb, err := hub.New(hc)
+	if err != nil {
+		return nil, err
+	}
+	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash, admin.WithHub(cfg.Hub, cfg.Outbox))
 	if err != nil {
 		return nil, err
 	}
 	r.Mount(helpdesk.Prefix, hd)
 	r.Mount(messaging.Prefix, ms)
+	r.Mount(hub.Prefix, hb)
 	r.Mount(admin.Prefix, ad)
 
 	site, err := DocsSite()
@@ -76,7 +105,7 @@ func New(cfg Config) (*Server, error) {
 	})
 	r.Get("/readyz", s.ready)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk and /admin, the docs at /docs/", r.Method, r.URL.Path))
+		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk, /hub and /admin, the docs at /docs/", r.Method, r.URL.Path))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, &apierr.Error{Kind: apierr.MethodNotAllowed, Allow: []string{"GET", "HEAD"}, Message: "method " + r.Method + " is not allowed on " + r.URL.Path})

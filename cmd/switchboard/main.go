@@ -27,6 +27,10 @@ import (
 
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/server/credential"
+	"github.com/switchboard-dev/switchboard/server/hub"
+	"github.com/switchboard-dev/switchboard/server/hubservice"
+	"github.com/switchboard-dev/switchboard/server/netguard"
+	"github.com/switchboard-dev/switchboard/server/outbox"
 	"github.com/switchboard-dev/switchboard/server/service"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -93,6 +97,11 @@ type serveConfig struct {
 	questionIDStart                                              int64
 	demo                                                         bool
 	shutdownTimeout, timerInterval                               time.Duration
+
+	outboundAllow                string        // CIDRs webhooks may reach although not public
+	deliveryInterval, hubTimeout time.Duration // outbox poll; Hub API request deadline
+	hubRatePerSecond             float64
+	hubRateBurst                 int
 }
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
@@ -108,8 +117,17 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	fs.StringVar(&c.clock, "clock", service.ClockWall, "wall, or virtual: the operator API sets and advances time (/admin/v1/clock) and due timers run then")
 	fs.DurationVar(&c.timerInterval, "timer-interval", time.Second, "how often due timers (timeouts, reroute prompts, offer widening, token expiry) are looked for")
+	fs.StringVar(&c.outboundAllow, "outbound-allow", "", "comma-separated IPs or CIDR prefixes webhooks may reach although private, loopback or link-local (e.g. 127.0.0.1/32 for a local receiver); everything else non-public is refused")
+	fs.DurationVar(&c.deliveryInterval, "delivery-interval", time.Second, "how often due webhook deliveries are looked for (new ones go out at once)")
+	fs.DurationVar(&c.hubTimeout, "hub-timeout", hub.DefaultTimeout, "Hub API request deadline; past it the answer is 408")
+	fs.Float64Var(&c.hubRatePerSecond, "hub-rate", hub.DefaultRatePerSecond, "Hub API requests per second per API client (negative: no limit)")
+	fs.IntVar(&c.hubRateBurst, "hub-burst", hub.DefaultRateBurst, "Hub API burst per API client")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	allow, err := netguard.ParsePrefixes(c.outboundAllow)
+	if err != nil {
+		return fmt.Errorf("--outbound-allow: %w", err)
 	}
 	if c.clock != service.ClockWall && c.clock != service.ClockVirtual {
 		return fmt.Errorf("--clock=%q: must be wall or virtual", c.clock)
@@ -139,6 +157,10 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 
+	worker := outbox.NewWorker(st, svc.Clock, netguard.Policy{Allow: allow}.Client(netguard.ClientOptions{Timeout: outbox.AttemptTimeout}), logger)
+	hubSvc := hubservice.New(st, svc.Clock)
+	hubSvc.Outbox = worker
+
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
@@ -150,24 +172,29 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if c.demo {
-		if err := demo(ctx, svc, base, out); err != nil {
+		if err := demo(ctx, svc, hubSvc, base, out); err != nil {
 			ln.Close()
 			return err
 		}
 	}
-	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger})
+	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Outbox: worker, Hub: hubSvc,
+		HubConfig: hub.Config{RatePerSecond: c.hubRatePerSecond, RateBurst: c.hubRateBurst, Timeout: c.hubTimeout}})
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	fmt.Fprintf(out, "Switchboard is listening on %s (%s clock)\n  Messaging API  %s/messaging\n  Help Desk API  %s/helpdesk\n  Operator API   %s/admin\n  Docs           %s/docs/\n",
-		base, c.clock, base, base, base, base)
+	fmt.Fprintf(out, "Switchboard is listening on %s (%s clock)\n  Messaging API  %s/messaging\n  Help Desk API  %s/helpdesk\n  Hub API        %s/hub\n  Operator API   %s/admin\n  Docs           %s/docs/\n",
+		base, c.clock, base, base, base, base, base)
 
 	// Timers run in the background until shutdown begins.
 	tctx, stopTimers := context.WithCancel(context.Background())
 	timersDone := make(chan struct{})
 	go func() { defer close(timersDone); svc.RunTimers(tctx, c.timerInterval) }()
 	defer func() { stopTimers(); <-timersDone }()
+	// Webhook deliveries too; an attempt in flight at shutdown finishes first (within its timeout).
+	deliveriesDone := make(chan struct{})
+	go func() { defer close(deliveriesDone); worker.Run(tctx, c.deliveryInterval) }()
+	defer func() { stopTimers(); <-deliveriesDone }()
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
@@ -217,8 +244,8 @@ func adminTokenHash(ctx context.Context, st *store.Store, c serveConfig, out io.
 	return h, nil
 }
 
-// demo creates the tenant "demo" on first start and prints a fresh Help Desk token for it.
-func demo(ctx context.Context, svc *service.Service, base string, out io.Writer) error {
+// demo creates the tenant "demo" on first start and prints fresh credentials for it.
+func demo(ctx context.Context, svc *service.Service, hubSvc *hubservice.Service, base string, out io.Writer) error {
 	ts, err := svc.Tenants(ctx)
 	if err != nil {
 		return err
@@ -256,7 +283,26 @@ func demo(ctx context.Context, svc *service.Service, base string, out io.Writer)
 		return err
 	}
 	printDemo(out, base, t.ID.String(), token, client.ClientID, secret)
+	// Fresh Hub API clients too: issuing one replaces the previous one of its audience.
+	portal, portalSecret, err := hubSvc.IssueClient(ctx, t.ID, hubservice.AudiencePortal)
+	if err != nil {
+		return err
+	}
+	engine, engineSecret, err := hubSvc.IssueClient(ctx, t.ID, hubservice.AudienceEngine)
+	if err != nil {
+		return err
+	}
+	printHubDemo(out, base, portal.ClientID, portalSecret, engine.ClientID, engineSecret)
 	return nil
+}
+
+func printHubDemo(out io.Writer, base, portalID, portalSecret, engineID, engineSecret string) {
+	fmt.Fprintf(out, `  Hub API portal client_id:     %s
+  Hub API portal client_secret: %s
+  Hub API engine client_id:     %s
+  Hub API engine client_secret: %s
+  curl %s/hub/connect/token -d grant_type=client_credentials -d client_id=%s --data-urlencode client_secret=%s
+`, portalID, portalSecret, engineID, engineSecret, base, engineID, engineSecret)
 }
 
 const demoClientName = "demo"

@@ -13,6 +13,8 @@ import (
 	"github.com/switchboard-dev/switchboard/server/apierr"
 	"github.com/switchboard-dev/switchboard/server/credential"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/hubservice"
+	"github.com/switchboard-dev/switchboard/server/outbox"
 	"github.com/switchboard-dev/switchboard/server/service"
 )
 
@@ -21,14 +23,24 @@ const Prefix = "/admin"
 
 // Handler implements the generated strict server interface.
 type Handler struct {
-	svc *service.Service
+	svc    *service.Service
+	hub    *hubservice.Service // the Hub API's clients
+	outbox *outbox.Worker      // every API's webhook deliveries
+}
+
+// Option adds a part of the operator API that needs more than the service.
+type Option func(*Handler)
+
+// WithHub gives the operator API the Hub API's clients and the webhook deliveries.
+func WithHub(hub *hubservice.Service, ob *outbox.Worker) Option {
+	return func(h *Handler) { h.hub, h.outbox = hub, ob }
 }
 
 var _ gen.StrictServerInterface = (*Handler)(nil)
 
 // New returns the operator API as an http.Handler to mount at Prefix. tokenHash is the SHA-256
 // of the admin token.
-func New(svc *service.Service, tokenHash []byte) (http.Handler, error) {
+func New(svc *service.Service, tokenHash []byte, opts ...Option) (http.Handler, error) {
 	spec, err := gen.GetSwagger()
 	if err != nil {
 		return nil, err
@@ -52,7 +64,11 @@ func New(svc *service.Service, tokenHash []byte) (http.Handler, error) {
 		return nil, err
 	}
 	reqErr, respErr := httpkit.StrictErrors(writeError)
-	strict := gen.NewStrictHandlerWithOptions(&Handler{svc: svc}, nil, gen.StrictHTTPServerOptions{
+	h := &Handler{svc: svc}
+	for _, o := range opts {
+		o(h)
+	}
+	strict := gen.NewStrictHandlerWithOptions(h, nil, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr,
 	})
 	return gen.HandlerWithOptions(strict, gen.ChiServerOptions{BaseRouter: r, ErrorHandlerFunc: httpkit.ParamErrors(writeError)}), nil

@@ -58,6 +58,7 @@ const (
 // Portal codes.
 const (
 	PrtSystemError     Code = "PRT000100" // 500
+	PrtForbidden       Code = "PRT000101" // 403
 	PrtUnauthorized    Code = "PRT000102" // 401
 	PrtNotImplemented  Code = "PRT000103" // 501
 	PrtTimedOut        Code = "PRT000108" // 408
@@ -78,21 +79,23 @@ const (
 // Identity code.
 const IdtSystemError Code = "IDT000100" // 500
 
-// Codeless errors: 408 on the token endpoint, 429 and 503 answer the HTTP status as their code and no
-// "(code: …)" suffix.
+// Codeless errors: 408 on the token endpoint, 429, 503 and route misses (404, 405) answer the HTTP
+// status as their code and no "(code: …)" suffix: Hubster publishes no code for them.
 const (
-	TooManyRequests Code = "429"
-	Unavailable     Code = "503"
-	TokenTimedOut   Code = "408"
+	TooManyRequests  Code = "429"
+	Unavailable      Code = "503"
+	TokenTimedOut    Code = "408"
+	RouteNotFound    Code = "404" // no operation at this path
+	MethodNotAllowed Code = "405" // the path has no operation for this method
 )
 
 // statuses are the HTTP statuses of the codes that are not 400.
 var statuses = map[Code]int{
 	EngSystemError: 500, EngForbidden: 403, EngUnauthorized: 401, EngNotAvailable: 410, EngTimedOut: 408,
 	EngNotAllowed: 403, EngHubNotFound: 404, EngIntegrationUnknown: 404, EngConversationGone: 404,
-	PrtSystemError: 500, PrtUnauthorized: 401, PrtNotImplemented: 501, PrtTimedOut: 408,
+	PrtSystemError: 500, PrtForbidden: 403, PrtUnauthorized: 401, PrtNotImplemented: 501, PrtTimedOut: 408,
 	PrtHubNotFound: 404, PrtNotFound: 404, IdtSystemError: 500,
-	TooManyRequests: 429, Unavailable: 503, TokenTimedOut: 408,
+	TooManyRequests: 429, Unavailable: 503, TokenTimedOut: 408, RouteNotFound: 404, MethodNotAllowed: 405,
 }
 
 // Status is the code's HTTP status.
@@ -134,6 +137,8 @@ func (c Code) Kind() apierr.Kind {
 		return apierr.RateLimited
 	case 500:
 		return apierr.Internal
+	case 405:
+		return apierr.MethodNotAllowed
 	case 501:
 		return apierr.NotImplemented
 	case 503:

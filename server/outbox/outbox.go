@@ -66,7 +66,7 @@ func Prepare(now time.Time, msgs ...Message) []store.OutboxDelivery {
 			headers[m.SignatureHeader] = sig
 		}
 		out[i] = store.OutboxDelivery{Topic: m.Topic, Subject: m.Subject, URL: m.URL, Headers: headers, Body: m.Body,
-			Signature: sig, MaxAttempts: MaxAttempts, NextAttemptAt: now}
+			Signature: sig, MaxAttempts: MaxAttempts, NextAttemptAt: now, CreatedAt: now}
 	}
 	return out
 }
