@@ -9,8 +9,8 @@ import (
 
 	gen "github.com/switchboard-dev/switchboard/gen/hub"
 	"github.com/switchboard-dev/switchboard/server/apierr"
-	"github.com/switchboard-dev/switchboard/server/hubrules"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/hubrules"
 )
 
 // writeError is the only place a Hub API error body is built: Hubster's

@@ -18,8 +18,8 @@ import (
 
 	gen "github.com/switchboard-dev/switchboard/gen/hub"
 	"github.com/switchboard-dev/switchboard/server/apierr"
-	"github.com/switchboard-dev/switchboard/server/hubservice"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/hubservice"
 	"github.com/switchboard-dev/switchboard/server/ratelimit"
 )
 
