@@ -25,16 +25,12 @@ import (
 	"github.com/switchboard-dev/switchboard/server/service"
 )
 
-// MaxRequestBody caps any request body (the Help Desk and Messaging APIs' own limit, 1 MiB, is
-// lower). The one exception is the Messaging API's training file upload, which enforces its own,
-// higher limit (messaging.OwnBodyLimit).
-const MaxRequestBody = 2 << 20
-
 // Config is what the server needs.
 type Config struct {
 	Service        *service.Service
 	AdminTokenHash []byte // SHA-256 of the operator token
 	Logger         *slog.Logger
+	Limits         httpkit.Limits // zero fields: httpkit.DefaultLimits
 
 	// Outbox delivers every API's webhooks; nil makes one on Service's store and clock whose
 	// client reaches public addresses only. New registers it with Service so that moving the
@@ -51,16 +47,21 @@ type Server struct {
 	http.Handler
 	svc      *service.Service
 	draining atomic.Bool
+	limits   httpkit.Limits
 }
+
+// Configure sets the connection limits of the http.Server that serves s (the per-request body
+// and write deadlines are s's own).
+func (s *Server) Configure(hs *http.Server) { s.limits.Configure(hs) }
 
 // New builds the router.
 func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{svc: cfg.Service}
+	s := &Server{svc: cfg.Service, limits: cfg.Limits}
 	r := chi.NewRouter()
-	r.Use(httpkit.RequestID, httpkit.AccessLog(cfg.Logger), httpkit.Recover(writeError), maxBody)
+	r.Use(httpkit.RequestID, httpkit.AccessLog(cfg.Logger), httpkit.Transport(cfg.Limits), httpkit.Recover(writeError))
 
 	hd, err := helpdesk.New(cfg.Service)
 	if err != nil {
@@ -105,26 +106,14 @@ func New(cfg Config) (*Server, error) {
 	})
 	r.Get("/readyz", s.ready)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk, /hub and /admin, the docs at /docs/", r.Method, r.URL.Path))
+		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk, /hub and /admin, the docs at /docs/",
+			httpkit.Cap(r.Method, 20), httpkit.Cap(r.URL.Path, 200)))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, &apierr.Error{Kind: apierr.MethodNotAllowed, Allow: []string{"GET", "HEAD"}, Message: "method " + r.Method + " is not allowed on " + r.URL.Path})
+		writeError(w, r, &apierr.Error{Kind: apierr.MethodNotAllowed, Allow: []string{"GET", "HEAD"}, Message: "method " + httpkit.Cap(r.Method, 20) + " is not allowed on " + httpkit.Cap(r.URL.Path, 200)})
 	})
 	s.Handler = r
 	return s, nil
-}
-
-// maxBody caps request bodies at MaxRequestBody, except on the paths whose API enforces a higher
-// limit of its own (the Messaging API's training file upload, up to 10 MiB).
-func maxBody(next http.Handler) http.Handler {
-	capped := httpkit.MaxBody(MaxRequestBody)(next)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if messaging.OwnBodyLimit(r.URL.Path) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		capped.ServeHTTP(w, r)
-	})
 }
 
 // DocsSite renders the docs site from the published specs.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-dev/switchboard/server"
+	"github.com/switchboard-dev/switchboard/server/admin"
 	"github.com/switchboard-dev/switchboard/server/credential"
 	"github.com/switchboard-dev/switchboard/server/service"
 	"github.com/switchboard-dev/switchboard/store/storetest"
@@ -75,7 +76,7 @@ func TestRootRoutes(t *testing.T) {
 
 func TestOversizedOperatorBodyIsABadRequest(t *testing.T) {
 	srv, token := newServer(t)
-	big := `{"name":"` + strings.Repeat("a", server.MaxRequestBody) + `"}`
+	big := `{"name":"` + strings.Repeat("a", admin.MaxBody) + `"}`
 	resp, body := do(t, srv, "POST", "/admin/v1/tenants", big, "Authorization", "Bearer "+token, "Content-Type", "application/json")
 	if resp.StatusCode != 400 || body["error"]["code"] != "INVALID_PARAMETER" || !strings.Contains(body["error"]["message"], "larger than") {
 		t.Fatalf("got %d %v", resp.StatusCode, body)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -329,6 +330,12 @@ func TestPageQuestions(t *testing.T) {
 		}
 		if !slices.Equal(paged, want) {
 			t.Fatalf("paged = %v", paged)
+		}
+		// An offset past int32 (bun's own limit) is past the last page, not a wrapped-around one.
+		for _, off := range []int{30, 1 << 32, 1<<32 + 3, math.MaxInt} {
+			if p, tot, err := s.PageQuestions(ctx, a.ID, store.PageFilter{Channel: store.ChannelMessaging, Offset: off, Limit: 7}); err != nil || tot != 30 || len(p) != 0 {
+				t.Errorf("offset %d: %d questions, total %d, %v; want none of 30", off, len(p), tot, err)
+			}
 		}
 		// Filters: status and author, combined.
 		p, tot, _ := s.PageQuestions(ctx, a.ID, store.PageFilter{Channel: store.ChannelMessaging, Status: "RESOLVED", AuthorRefID: "u1", Limit: 100})

@@ -522,7 +522,7 @@ type PageFilter struct {
 	Channel     string
 	Status      string
 	AuthorRefID string // exact match
-	Offset      int    // rows to skip (negative = 0)
+	Offset      int    // rows to skip (negative = 0; past the total, no rows)
 	Limit       int    // default DefaultListLimit, capped at MaxListLimit
 }
 
@@ -549,6 +549,9 @@ func (s *Store) PageQuestions(ctx context.Context, tenantID uuid.UUID, f PageFil
 	total, err := s.db.NewSelect().Model((*questionRow)(nil)).Apply(filter).Count(ctx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: page questions: count: %w", err)
+	}
+	if f.Offset >= total {
+		return nil, total, nil // past the last page (bun would cut an offset beyond int32)
 	}
 	err = s.db.NewSelect().Model(&rows).Apply(filter).
 		OrderExpr("q.last_updated DESC, q.id DESC").

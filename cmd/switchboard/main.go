@@ -196,7 +196,8 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	go func() { defer close(deliveriesDone); worker.Run(tctx, c.deliveryInterval) }()
 	defer func() { stopTimers(); <-deliveriesDone }()
 
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	hs := &http.Server{Handler: srv, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	srv.Configure(hs)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "database", st.Dialect())

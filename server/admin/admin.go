@@ -38,6 +38,9 @@ func WithHub(hub *hubservice.Service, ob *outbox.Worker) Option {
 
 var _ gen.StrictServerInterface = (*Handler)(nil)
 
+// MaxBody is the operator API's body limit.
+const MaxBody = 2 << 20
+
 // New returns the operator API as an http.Handler to mount at Prefix. tokenHash is the SHA-256
 // of the admin token.
 func New(svc *service.Service, tokenHash []byte, opts ...Option) (http.Handler, error) {
@@ -46,8 +49,8 @@ func New(svc *service.Service, tokenHash []byte, opts ...Option) (http.Handler, 
 		return nil, err
 	}
 	httpkit.RegisterDecoders()
-	auth := func(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
-		h := in.RequestValidationInput.Request.Header.Get("Authorization")
+	check := func(r *http.Request) error {
+		h := r.Header.Get("Authorization")
 		scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
 		switch {
 		case h == "":
@@ -59,7 +62,13 @@ func New(svc *service.Service, tokenHash []byte, opts ...Option) (http.Handler, 
 		}
 		return nil
 	}
-	r, err := httpkit.NewRouter(httpkit.API{Prefix: Prefix, Spec: spec, WriteError: writeError, Authenticate: auth}, httpkit.JSONCharset)
+	r, err := httpkit.NewRouter(httpkit.API{
+		Prefix: Prefix, Docs: "/docs/admin/", Spec: spec, WriteError: writeError, MaxBody: MaxBody,
+		Authenticate: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+			return check(in.RequestValidationInput.Request)
+		},
+		Gate: func(r *http.Request) (*http.Request, error) { return r, check(r) },
+	})
 	if err != nil {
 		return nil, err
 	}

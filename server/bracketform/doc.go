@@ -51,7 +51,8 @@
 // "]" are kept as they are, because curl sends them unencoded. The key is
 // decoded before brackets are looked for, so metadata%5Ba%5D is
 // metadata[a]. A consequence is that a name can never hold "[" or "]". A key
-// or value that is not valid UTF-8 after decoding is an error.
+// or value that is not valid UTF-8 after decoding, or holds NUL (U+0000),
+// is an error (the text rules of package textrule).
 //
 // [ParsePairs] applies the same rules to pairs that are already decoded,
 // such as multipart part names.

@@ -68,6 +68,9 @@ func (p *jsonParser) object(path []string) (*Map, error) {
 		}
 		name, _ := tok.(string) // the decoder only returns strings as member names
 		child := append(path[:len(path):len(path)], name)
+		if err := checkText("key", render(child), name); err != nil {
+			return nil, err
+		}
 		switch {
 		case name == "":
 			return nil, malformed("malformed key", render(child), "empty member name")
@@ -145,6 +148,9 @@ func (p *jsonParser) value(path []string) (Value, bool, error) {
 		}
 		return v, true, p.leaf(path) // an empty object or array is a leaf
 	case string:
+		if err := checkText("value of key", render(path), t); err != nil {
+			return Value{}, false, err
+		}
 		v = StringValue(t)
 	case json.Number:
 		v = StringValue(string(t))

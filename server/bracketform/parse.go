@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/switchboard-dev/switchboard/server/textrule"
 )
 
 // Limits bounds what a parser accepts. A field that is zero or negative
@@ -179,15 +181,15 @@ func (p *parser) add(key, val string) error {
 	if p.pairs++; p.pairs > p.lim.MaxPairs {
 		return limitf("", "too many fields: more than %d", p.lim.MaxPairs)
 	}
-	if !utf8.ValidString(key) {
-		return malformed("invalid UTF-8 in key", key, "")
+	if err := checkText("key", key, key); err != nil {
+		return err
 	}
 	segs, err := splitKey(key, p.lim)
 	if err != nil {
 		return err
 	}
-	if !utf8.ValidString(val) {
-		return malformed("invalid UTF-8 in value of key", key, "")
+	if err := checkText("value of key", key, val); err != nil {
+		return err
 	}
 	if tooLong(val, p.lim.MaxValue) {
 		return &Error{what: "value of key", Key: key, Err: ErrLimit,
@@ -195,6 +197,17 @@ func (p *parser) add(key, val string) error {
 	}
 	_, err = p.put(MapValue(p.root), true, key, segs, 0, val)
 	return err
+}
+
+// checkText applies the text rules (textrule.Check: valid UTF-8, no NUL) to a key or value.
+func checkText(what, key, s string) error {
+	switch textrule.Check(s) {
+	case textrule.ErrInvalidUTF8:
+		return malformed("invalid UTF-8 in "+what, key, "")
+	case textrule.ErrNUL:
+		return malformed("NUL (U+0000) in "+what, key, "")
+	}
+	return nil
 }
 
 func tooLong(s string, max int) bool {

@@ -33,13 +33,23 @@ func New(svc *service.Service) (http.Handler, error) {
 	}
 	httpkit.RegisterDecoders()
 	h := &Handler{svc: svc}
-	in := &intake{svc: svc, paths: map[string]bool{}}
-	for path := range spec.Paths.Map() {
+	in := &intake{svc: svc, paths: map[string]bool{}, stringFields: map[string][]string{}}
+	for path, item := range spec.Paths.Map() {
 		in.paths[Prefix+path] = true
+		if op := item.Post; op != nil && op.RequestBody != nil {
+			if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+				for name, p := range mt.Schema.Value.Properties {
+					if p.Value.Type.Is("string") {
+						in.stringFields[Prefix+path] = append(in.stringFields[Prefix+path], name)
+					}
+				}
+			}
+		}
 	}
 	r, err := httpkit.NewRouter(httpkit.API{
-		Prefix: Prefix, Spec: spec, WriteError: writeError, Authenticate: authenticated,
-	}, httpkit.JSONCharset, in.handle)
+		Prefix: Prefix, Docs: "/docs/helpdesk/", Spec: spec, WriteError: writeError, Authenticate: authenticated,
+		MaxBody: int64(limits.MaxBytes), Gate: in.gate,
+	}, in.handle)
 	if err != nil {
 		return nil, err
 	}

@@ -16,19 +16,35 @@ import (
 	middleware "github.com/oapi-codegen/nethttp-middleware"
 
 	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/textrule"
 )
 
-// API describes one mounted API for the shared plumbing.
+// API describes one mounted API for the shared plumbing. An API supplies its error format and
+// what it knows about its own requests; the edge (body limits, framing, JSON and text rules,
+// early authentication) is the same for all.
 type API struct {
 	Prefix       string      // mount path, e.g. "/helpdesk"
+	Docs         string      // where its documentation is, named by every route miss, e.g. "/docs/helpdesk/"
 	Spec         *openapi3.T // the API's spec; owned by the validator from now on (its Servers are cleared)
 	WriteError   ErrorWriter
 	Authenticate openapi3filter.AuthenticationFunc
+
+	// MaxBody is the body limit of every operation (0: DefaultMaxBody).
+	MaxBody int64
+	// Streamed, when it returns n > 0 for a request, hands its body to the handler unread, capped
+	// at n bytes (a file upload): the validator checks everything but the body, which the handler
+	// reads as a stream and checks itself (BodyProblem names read failures).
+	Streamed func(r *http.Request) int64
+	// Gate runs before a single byte of a body is read (only for requests with a body): it checks
+	// credentials sent in headers, so an unauthenticated call is refused without reading its
+	// body. It may return a request carrying what it found (for the authenticator to reuse).
+	Gate func(r *http.Request) (*http.Request, error)
 }
 
-// NewRouter returns the API's sub-router: panics recovered in the API's format, then the
-// middlewares given (in order), then request validation against the spec. Register the generated
-// handlers on it and mount it at Prefix.
+// NewRouter returns the API's sub-router: panics recovered in the API's format, the edge (see
+// edge), JSON answers labelled UTF-8 and not HTML-escaped, then the middlewares given (in order),
+// then request validation against the spec. Register the generated handlers on it and mount it
+// at Prefix.
 func NewRouter(api API, mws ...func(http.Handler) http.Handler) (chi.Router, error) {
 	api.Spec.Servers = nil // the validator would otherwise match Host against `servers`
 	router, err := gorillamux.NewRouter(api.Spec)
@@ -37,9 +53,9 @@ func NewRouter(api API, mws ...func(http.Handler) http.Handler) (chi.Router, err
 	}
 	v := &validator{api: api, router: router}
 	r := chi.NewRouter()
-	r.Use(Recover(api.WriteError))
+	r.Use(Recover(api.WriteError), api.edge, JSONCharset)
 	r.Use(mws...)
-	r.Use(middleware.OapiRequestValidatorWithOptions(api.Spec, &middleware.Options{
+	opts := middleware.Options{
 		Prefix:               api.Prefix,
 		ErrorHandlerWithOpts: v.handleError,
 		Options: openapi3filter.Options{
@@ -47,9 +63,29 @@ func NewRouter(api API, mws ...func(http.Handler) http.Handler) (chi.Router, err
 			SkipSettingDefaults: true, // handlers see the request as it was sent
 			AuthenticationFunc:  api.Authenticate,
 		},
-	}))
+	}
+	validate := middleware.OapiRequestValidatorWithOptions(api.Spec, &opts)
+	opts.Options.ExcludeRequestBody = true
+	validateNoBody := middleware.OapiRequestValidatorWithOptions(api.Spec, &opts)
+	r.Use(func(next http.Handler) http.Handler {
+		full := validate(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !hasBody(r) || api.streamed(r) == 0 {
+				full.ServeHTTP(w, r)
+				return
+			}
+			// A streamed body stays unread: the validator (whose authentication step would read
+			// the whole body into memory) sees none, the handler gets it back.
+			body, n := r.Body, r.ContentLength
+			r.Body, r.ContentLength = http.NoBody, 0
+			validateNoBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r.Body, r.ContentLength = body, n
+				next.ServeHTTP(w, r)
+			})).ServeHTTP(w, r)
+		})
+	})
 	// The validator answers every route miss first; these only guard against spec/router drift.
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) { api.WriteError(w, r, notFound(r)) })
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { api.WriteError(w, r, api.notFound(r)) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { api.WriteError(w, r, v.methodNotAllowed(r)) })
 	return r, nil
 }
@@ -62,7 +98,7 @@ type validator struct {
 func (v *validator) handleError(ctx context.Context, err error, w http.ResponseWriter, r *http.Request, _ middleware.ErrorHandlerOpts) {
 	switch {
 	case errors.Is(err, routers.ErrPathNotFound):
-		v.api.WriteError(w, r, notFound(r))
+		v.api.WriteError(w, r, v.api.notFound(r))
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		v.api.WriteError(w, r, v.methodNotAllowed(r))
 	default:
@@ -70,8 +106,12 @@ func (v *validator) handleError(ctx context.Context, err error, w http.ResponseW
 	}
 }
 
-func notFound(r *http.Request) error {
-	return apierr.NotFoundf("no route for %s %s", r.Method, r.URL.Path)
+func (api API) notFound(r *http.Request) error {
+	msg := fmt.Sprintf("no route for %s %s", Cap(r.Method, 20), Cap(r.URL.Path, 200))
+	if api.Docs != "" {
+		msg += "; the operations are listed at " + api.Docs
+	}
+	return apierr.NotFoundf("%s", msg)
 }
 
 var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
@@ -89,7 +129,7 @@ func (v *validator) methodNotAllowed(r *http.Request) error {
 		}
 	}
 	return &apierr.Error{Kind: apierr.MethodNotAllowed, Allow: allow,
-		Message: fmt.Sprintf("method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", "))}
+		Message: fmt.Sprintf("method %s is not allowed on %s; allowed: %s", Cap(r.Method, 20), Cap(r.URL.Path, 200), strings.Join(allow, ", "))}
 }
 
 // RequestProblem turns a request validation failure into an apierr: bad credentials become
@@ -243,7 +283,7 @@ func SchemaProblem(se *openapi3.SchemaError) (field, reason string) {
 		reason = "does not match the pattern " + s.Pattern
 		if msg, ok := s.Extensions["x-pattern-message"].(string); ok {
 			reason = msg
-		} else if s.Pattern == `\S` {
+		} else if s.Pattern == textrule.NotBlankPattern {
 			reason = "must not be blank"
 		}
 	case "minLength":

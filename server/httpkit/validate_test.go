@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/server/apierr"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/textrule"
 )
 
 const testSpec = `
@@ -41,7 +42,7 @@ paths:
               additionalProperties: false
               required: [name, count]
               properties:
-                name: {type: string, pattern: '\S', minLength: 1, maxLength: 10}
+                name: {type: string, pattern: 'NOT_BLANK', minLength: 1, maxLength: 10}
                 count: {type: integer, minimum: 1}
                 color: {type: string, enum: [red, green]}
                 code: {type: string, pattern: '^[A-Z]{3}$', x-pattern-message: 'must be three capital letters'}
@@ -74,7 +75,7 @@ components:
 
 func loadSpec(t *testing.T) *openapi3.T {
 	t.Helper()
-	spec, err := openapi3.NewLoader().LoadFromData([]byte(testSpec))
+	spec, err := openapi3.NewLoader().LoadFromData([]byte(strings.Replace(testSpec, "NOT_BLANK", textrule.NotBlankPattern, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}

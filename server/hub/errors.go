@@ -27,6 +27,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	switch status {
+	case http.StatusTooManyRequests:
+		if he, ok := hubrules.AsError(err); ok && he.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(he.RetryAfter))
+		}
 	case http.StatusUnauthorized:
 		if w.Header().Get("WWW-Authenticate") == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="hub"`)

@@ -19,6 +19,7 @@ import (
 	gen "github.com/switchboard-dev/switchboard/gen/hub"
 	"github.com/switchboard-dev/switchboard/server/apierr"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/hubrules"
 	"github.com/switchboard-dev/switchboard/server/hubservice"
 	"github.com/switchboard-dev/switchboard/server/ratelimit"
 )
@@ -90,8 +91,9 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	in := &intake{h: h, router: router}
 	r, err := httpkit.NewRouter(httpkit.API{
-		Prefix: Prefix, Spec: spec, WriteError: writeError, Authenticate: authenticated,
-	}, httpkit.JSONCharset, in.handle)
+		Prefix: Prefix, Docs: "/docs/hub/", Spec: spec, WriteError: writeError, Authenticate: authenticated,
+		MaxBody: hubrules.MaxBody, Streamed: streamed, Gate: in.gate,
+	}, in.handle)
 	if err != nil {
 		return nil, err
 	}
@@ -99,10 +101,31 @@ func New(cfg Config) (http.Handler, error) {
 	strict := gen.NewStrictHandlerWithOptions(h, nil, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr,
 	})
-	return cors(gen.HandlerWithOptions(strict, gen.ChiServerOptions{
+	return cors(deadline(cfg.Timeout, gen.HandlerWithOptions(strict, gen.ChiServerOptions{
 		BaseRouter: r, ErrorHandlerFunc: httpkit.ParamErrors(writeError),
 		Middlewares: []gen.MiddlewareFunc{rawBody},
-	})), nil
+	}))), nil
+}
+
+// streamed hands every JSON body of the API to the intake unread (capped at MaxBody): the
+// reference orders the body's checks after the token, the rate limit and the path, and gives each
+// failure its own code, which the intake can only do if it reads the body itself. The token
+// endpoint's form body is read and validated by the edge and the validator like any other API's.
+func streamed(r *http.Request) int64 {
+	if r.URL.Path == Prefix+"/connect/token" {
+		return 0
+	}
+	return hubrules.MaxBody
+}
+
+// deadline gives every request of the API its deadline (reference §8: 15 s); an answer that
+// could not be made in time is a 408.
+func deadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // authenticated is the validator's check of the security schemes. The token itself was verified

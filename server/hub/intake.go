@@ -7,12 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/httpkit"
 	"github.com/switchboard-dev/switchboard/server/hubrules"
 	"github.com/switchboard-dev/switchboard/server/hubservice"
 	"github.com/switchboard-dev/switchboard/server/ratelimit"
@@ -74,7 +74,8 @@ const stateKey ctxKey = iota
 type state struct {
 	id        string // operationId
 	op        operation
-	known     bool // the request matched an operation
+	params    map[string]string // path parameters
+	known     bool              // the request matched an operation
 	principal *hubservice.Principal
 	body      hubrules.Body
 	activity  hubrules.Activity // the Direct paths: the parsed activity
@@ -95,32 +96,34 @@ type intake struct {
 	router routers.Router
 }
 
+// gate runs before the edge reads a body (httpkit.API.Gate): it finds the operation and runs
+// steps 1 and 2, so a request without a valid token or over its client's rate is refused before a
+// byte of its body is read. Requests without a body get the same in handle.
+func (in *intake) gate(r *http.Request) (*http.Request, error) {
+	st := &state{}
+	r = r.WithContext(context.WithValue(r.Context(), stateKey, st))
+	return r, in.begin(r, st)
+}
+
+// handle runs after the edge (which checked the path's and query's text, and read a form body):
+// steps 1 and 2 when the gate did not run, then 3 (path GUIDs and query parameters) and 4–6 (the
+// body; on the Direct paths its envelope and content too).
 func (in *intake) handle(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &state{}
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), stateKey, st), in.h.cfg.Timeout)
-		defer cancel()
-		r = r.WithContext(ctx)
-		if in.h.cfg.Draining() {
-			w.Header().Set("Retry-After", strconv.Itoa(DrainRetryAfter))
-			writeError(w, r, hubrules.Fail(hubrules.Unavailable, "The service is unavailable (shutting down); retry on another instance in %d seconds.", DrainRetryAfter))
-			return
+		st, gated := r.Context().Value(stateKey).(*state)
+		if !gated {
+			st = &state{}
+			r = r.WithContext(context.WithValue(r.Context(), stateKey, st))
+			if err := in.begin(r, st); err != nil {
+				writeError(w, r, err)
+				return
+			}
 		}
-		probe := r.Clone(ctx)
-		probe.URL.Path = strings.TrimPrefix(r.URL.Path, Prefix)
-		probe.URL.RawPath = ""
-		route, params, err := in.router.FindRoute(probe)
-		if err != nil {
+		if !st.known {
 			next.ServeHTTP(w, r) // a route miss: the validator answers 404 or 405
 			return
 		}
-		id := operationID(route.Operation.OperationID)
-		op, ok := operations[id]
-		if !ok {
-			panic("hub: no intake rules for operation " + id)
-		}
-		st.id, st.op, st.known = id, op, true
-		if err := in.check(w, r, st, op, params); err != nil {
+		if err := in.check(w, r, st); err != nil {
 			writeError(w, r, err)
 			return
 		}
@@ -128,35 +131,53 @@ func (in *intake) handle(next http.Handler) http.Handler {
 	})
 }
 
-// check runs the checks in order; the first failing one answers.
-func (in *intake) check(w http.ResponseWriter, r *http.Request, st *state, op operation, params map[string]string) error {
-	ctx := r.Context()
-	if st.id == "requestToken" {
-		return in.limitTokenRequest(w, r)
+// begin finds the operation and runs steps 1 (the token) and 2 (the rate limit).
+func (in *intake) begin(r *http.Request, st *state) error {
+	if in.h.cfg.Draining() {
+		return hubrules.Fail(hubrules.Unavailable, "The service is unavailable (shutting down); retry on another instance in %d seconds.", DrainRetryAfter)
 	}
-	if op.audience != "" {
-		p, err := in.authenticate(ctx, r, op)
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="hub"`)
-			return err
-		}
-		st.principal = &p
-		if err := in.h.limit(w, p.ClientID); err != nil {
-			return err
-		}
+	probe := r.Clone(r.Context())
+	probe.URL.Path = strings.TrimPrefix(r.URL.Path, Prefix)
+	probe.URL.RawPath = ""
+	route, params, err := in.router.FindRoute(probe)
+	if err != nil {
+		return nil // a route miss: the validator answers 404 or 405
+	}
+	id := operationID(route.Operation.OperationID)
+	op, ok := operations[id]
+	if !ok {
+		panic("hub: no intake rules for operation " + id)
+	}
+	st.id, st.op, st.params, st.known = id, op, params, true
+	if op.audience == "" {
+		return nil
+	}
+	p, err := in.authenticate(r.Context(), r, op)
+	if err != nil {
+		return err
+	}
+	st.principal = &p
+	return in.h.limit(p.ClientID)
+}
+
+// check runs steps 3 to 6; the first failing one answers.
+func (in *intake) check(w http.ResponseWriter, r *http.Request, st *state) error {
+	op := st.op
+	if st.id == "requestToken" {
+		return in.limitTokenRequest(r, st)
 	}
 	for _, name := range op.guids {
-		if _, err := hubrules.PathGUID(name, params[name], op.family.BadGUID()); err != nil {
+		if _, err := hubrules.PathGUID(name, st.params[name], op.family.BadGUID()); err != nil {
 			return err
 		}
 	}
-	if err := queryChecks(r, st, params); err != nil {
+	if err := queryChecks(r, st); err != nil {
 		return err
 	}
 	if !op.body {
 		return nil
 	}
-	b, err := readBody(ctx, r, op.family)
+	b, err := readBody(r.Context(), w, r, op.family)
 	if err != nil {
 		return err
 	}
@@ -186,26 +207,27 @@ func (in *intake) authenticate(ctx context.Context, r *http.Request, op operatio
 	return p, nil
 }
 
-// limitTokenRequest applies the client's rate limit to its token requests too (the client id is
-// in the form body, which the validator and the handler read again).
-func (in *intake) limitTokenRequest(w http.ResponseWriter, r *http.Request) error {
-	if r.Body == nil || r.Body == http.NoBody {
+// limitTokenRequest applies the client's rate limit to its token requests too. The client id is
+// in the form body, which the edge has read into memory (the validator and the handler read it
+// again).
+func (in *intake) limitTokenRequest(r *http.Request, st *state) error {
+	if r.GetBody == nil {
 		return nil
 	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, hubrules.MaxBody+1))
+	body, err := r.GetBody()
 	if err != nil {
-		return apierr.Invalidf("the request body could not be read: %v", err)
+		return nil
 	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
+	raw, _ := io.ReadAll(body)
 	form, err := url.ParseQuery(string(raw))
 	if err != nil || form.Get("client_id") == "" {
 		return nil // the validator and the handler say what is wrong with the form
 	}
-	return in.h.limit(w, form.Get("client_id"))
+	return in.h.limit(form.Get("client_id"))
 }
 
 // limit takes a token from the client's bucket; an empty bucket answers 429 with Retry-After.
-func (h *Handler) limit(w http.ResponseWriter, clientID string) error {
+func (h *Handler) limit(clientID string) error {
 	if h.cfg.RatePerSecond < 0 {
 		return nil
 	}
@@ -214,13 +236,14 @@ func (h *Handler) limit(w http.ResponseWriter, clientID string) error {
 		return nil
 	}
 	secs := ratelimit.RetryAfterSeconds(wait)
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return hubrules.Fail(hubrules.TooManyRequests, "API usage limit has been reached; retry after %d second(s).", secs)
+	e := hubrules.Fail(hubrules.TooManyRequests, "API usage limit has been reached; retry after %d second(s).", secs)
+	e.RetryAfter = secs
+	return e
 }
 
 // queryChecks validates the query parameters (and the channel segment) of the operations that
 // take some.
-func queryChecks(r *http.Request, st *state, params map[string]string) error {
+func queryChecks(r *http.Request, st *state) error {
 	q := r.URL.Query()
 	var err error
 	switch st.id {
@@ -232,15 +255,19 @@ func queryChecks(r *http.Request, st *state, params map[string]string) error {
 			_, err = hubrules.PathGUID("hubId", h, hubrules.PrtBadGUID)
 		}
 	case "listHubIntegrationsByChannel":
-		st.channel, err = hubrules.ParseChannelSegment(params["channelType"])
+		st.channel, err = hubrules.ParseChannelSegment(st.params["channelType"])
 	case "listActivities":
 		st.query, err = hubrules.ParseActivityQuery(q.Get("type"), q.Has("type"), q.Get("leid"))
 	}
 	return err
 }
 
-// readBody reads the request body up to hubrules.MaxBody within the request's deadline.
-func readBody(ctx context.Context, r *http.Request, f hubrules.Family) (hubrules.Body, error) {
+// readBody reads the request body (handed over unread by the edge, capped at MaxBody) within the
+// request's deadline, and checks it is JSON as the edge checks every other API's (httpkit.CheckJSON:
+// one value, valid UTF-8, no NUL). A body that arrives too slowly, or not before the deadline, is
+// a 408; broken framing or a client that went away is the family's missing-body code; a body over
+// MaxBody is marked TooLarge for the rules to answer.
+func readBody(ctx context.Context, w http.ResponseWriter, r *http.Request, f hubrules.Family) (hubrules.Body, error) {
 	b := hubrules.Body{ContentType: r.Header.Get("Content-Type")}
 	if r.Body == nil || r.Body == http.NoBody {
 		return b, nil
@@ -251,25 +278,41 @@ func readBody(ctx context.Context, r *http.Request, f hubrules.Family) (hubrules
 	}
 	done := make(chan result, 1)
 	go func() {
-		raw, err := io.ReadAll(io.LimitReader(r.Body, hubrules.MaxBody+1))
+		raw, err := io.ReadAll(r.Body)
 		done <- result{raw, err}
 	}()
+	var res result
 	select {
 	case <-ctx.Done():
+		w.Header().Set("Connection", "close")
 		return b, ctx.Err()
-	case res := <-done:
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(res.err, &tooBig):
-			b.TooLarge = true
-		case res.err != nil:
-			return b, hubrules.Fail(f.BodyRequired(), "The request body could not be read: %v.", res.err)
-		case len(res.raw) > hubrules.MaxBody:
-			b.TooLarge = true
-		}
-		b.Raw = res.raw
-		// The handlers and the validator read the body again.
-		r.Body = io.NopCloser(bytes.NewReader(res.raw))
-		return b, nil
+	case res = <-done:
 	}
+	var tooBig *http.MaxBytesError
+	var bad *httpkit.BodyError
+	switch {
+	case errors.As(res.err, &tooBig):
+		w.Header().Set("Connection", "close")
+		b.TooLarge = true
+		return b, nil
+	case errors.As(res.err, &bad) && bad.Reason == httpkit.BodyTooSlow:
+		w.Header().Set("Connection", "close")
+		return b, hubrules.Fail(f.TimedOut(), "The request body arrived too slowly (%d bytes received) and the request timed out.", bad.Read)
+	case res.err != nil:
+		w.Header().Set("Connection", "close")
+		msg := res.err.Error()
+		if p := httpkit.BodyProblem(res.err); p != nil {
+			msg = p.Message
+		}
+		return b, hubrules.Fail(f.BodyRequired(), "The request body could not be read: %s.", msg)
+	}
+	b.Raw = res.raw
+	if httpkit.IsJSON(b.ContentType) && len(bytes.TrimSpace(res.raw)) > 0 {
+		if err := httpkit.CheckJSON(res.raw); err != nil {
+			return b, hubrules.Fail(f.BodyRequired(), "The request body must be one JSON object: %s.", apierr.As(err).Message)
+		}
+	}
+	// The generated code binds the body again.
+	r.Body = io.NopCloser(bytes.NewReader(res.raw))
+	return b, nil
 }

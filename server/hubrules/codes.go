@@ -166,7 +166,8 @@ func (p Problem) Description() string {
 // reported together). All problems of one Error share a status: the first one's. It unwraps to the
 // apierr kind of that status.
 type Error struct {
-	Problems []Problem
+	Problems   []Problem
+	RetryAfter int // seconds, on a 429
 }
 
 // Fail returns an *Error with one problem.

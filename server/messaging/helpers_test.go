@@ -78,21 +78,12 @@ func newEnvOn(t testing.TB, st *store.Store) *env {
 	return e
 }
 
-// root mirrors server.New's root router around the Messaging API: request ids, access log,
-// panic recovery, and the server-wide 2 MiB body cap that skips the upload path.
+// root mirrors server.New's root router around the Messaging API: request ids, access log and
+// the transport limits.
 func root(api http.Handler) http.Handler {
 	r := chi.NewRouter()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r.Use(httpkit.RequestID, httpkit.AccessLog(logger), func(next http.Handler) http.Handler {
-		capped := httpkit.MaxBody(2 << 20)(next)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if messaging.OwnBodyLimit(r.URL.Path) {
-				next.ServeHTTP(w, r)
-				return
-			}
-			capped.ServeHTTP(w, r)
-		})
-	})
+	r.Use(httpkit.RequestID, httpkit.AccessLog(logger), httpkit.Transport(httpkit.DefaultLimits))
 	r.Mount(messaging.Prefix, api)
 	return r
 }

@@ -30,20 +30,23 @@ const Prefix = "/messaging"
 
 // Body limits: every request body is at most MaxBody bytes, except a training file upload,
 // whose file part may hold MaxTrainingFile bytes (the whole multipart body gets MaxUploadBody,
-// room for the part headers and the description).
+// room for the part headers and the description), and which is streamed, never held whole.
 const (
 	MaxBody         = 1 << 20
 	MaxTrainingFile = 10 << 20
 	MaxUploadBody   = MaxTrainingFile + 1<<20
 )
 
-// uploadPaths are the paths of uploadTrainingFile, with and without /v1.
-var uploadPaths = [...]string{Prefix + "/v1/trainingFiles", Prefix + "/trainingFiles"}
+// uploadPath is the path of uploadTrainingFile (intake has rewritten the alias without /v1).
+const uploadPath = Prefix + "/v1/trainingFiles"
 
-// OwnBodyLimit reports whether this API enforces the body limit of path itself with a limit
-// above the server-wide one (the training file upload), so the server must not cap it first.
-func OwnBodyLimit(path string) bool {
-	return path == uploadPaths[0] || path == uploadPaths[1]
+// streamed is the training file upload's body limit: its body is read by the handler as a
+// stream (httpkit.API.Streamed); every other body is read whole by the edge, up to MaxBody.
+func streamed(r *http.Request) int64 {
+	if r.Method == http.MethodPost && r.URL.Path == uploadPath {
+		return MaxUploadBody
+	}
+	return 0
 }
 
 // aliased are the first path segments that are also served without the /v1 prefix
@@ -71,8 +74,9 @@ func New(svc *service.Service) (http.Handler, error) {
 	httpkit.RegisterDecoders()
 	h := &Handler{svc: svc, render: render.New()}
 	r, err := httpkit.NewRouter(httpkit.API{
-		Prefix: Prefix, Spec: spec, WriteError: h.writeError, Authenticate: h.authenticate,
-	}, httpkit.JSONCharset)
+		Prefix: Prefix, Docs: "/docs/messaging/", Spec: spec, WriteError: h.writeError, Authenticate: h.authenticate,
+		MaxBody: MaxBody, Streamed: streamed, Gate: h.gate,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +117,7 @@ type credentials struct {
 	principal service.Principal // set by authenticate
 	token     string            // the bearer token, when authentication was left to the handler (poll)
 	deferred  bool              // authenticate only checked a token is present: the handler polls with it
+	gated     bool              // gate authenticated the token already (a call with a body)
 }
 
 func credentialsFrom(ctx context.Context) *credentials {
@@ -128,8 +133,8 @@ func principal(ctx context.Context) service.Principal { return credentialsFrom(c
 // intake, in order:
 //   - makes the request id a lowercase uuid (meta.requestId is one): a caller's X-Request-Id that is
 //     not a uuid is replaced by a new one, logged next to the old;
-//   - rewrites the unprefixed aliases to their /v1 path before the validator or router sees them;
-//   - caps the body (MaxBody; MaxUploadBody for the training file upload);
+//   - rewrites the unprefixed aliases to their /v1 path, and /v1/oauth/… to /oauth/…, before the
+//     validator or router sees them;
 //   - puts the credentials holder into the context.
 func intake(next http.Handler) http.Handler {
 	renewID := httpkit.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -156,26 +161,29 @@ func serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), credKey, &credentials{header: r.Header.Get("Authorization")}))
 	if rest, ok := strings.CutPrefix(r.URL.Path, Prefix+"/"); ok {
 		first, _, _ := strings.Cut(rest, "/")
-		if aliased[first] {
-			u := *r.URL
-			u.Path = Prefix + "/v1/" + rest
-			if u.RawPath != "" {
-				u.RawPath = strings.Replace(u.RawPath, Prefix+"/", Prefix+"/v1/", 1)
-			}
-			r.URL = &u
-			if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
-				rctx.RoutePath = "/v1" + rctx.RoutePath
-			}
+		switch {
+		case aliased[first]:
+			r = rewritePath(r, Prefix+"/", Prefix+"/v1/", "", "/v1")
+		case strings.HasPrefix(rest, "v1/oauth/"):
+			r = rewritePath(r, Prefix+"/v1/", Prefix+"/", "/v1", "")
 		}
-	}
-	if r.Body != nil && r.Body != http.NoBody {
-		limit := int64(MaxBody)
-		if OwnBodyLimit(r.URL.Path) {
-			limit = MaxUploadBody
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
 	next.ServeHTTP(w, r)
+}
+
+// rewritePath replaces the prefix from of r's path (and chi's route path, routeFrom) with to
+// (routeTo).
+func rewritePath(r *http.Request, from, to, routeFrom, routeTo string) *http.Request {
+	u := *r.URL
+	u.Path = to + strings.TrimPrefix(u.Path, from)
+	if u.RawPath != "" {
+		u.RawPath = to + strings.TrimPrefix(u.RawPath, from)
+	}
+	r.URL = &u
+	if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
+		rctx.RoutePath = routeTo + strings.TrimPrefix(rctx.RoutePath, routeFrom)
+	}
+	return r
 }
 
 func isLowerUUID(s string) bool {
@@ -204,6 +212,26 @@ func isLowerUUID(s string) bool {
 // pollPath is the spec path of getQuestion, the poll.
 const pollPath = "/v1/questions/{uuid}"
 
+// gate authenticates a call with a body before the edge reads the body: an unauthenticated
+// call is refused without reading it. The token endpoints are the exception (the client's
+// credentials may be in the body). authenticate reuses what gate found.
+func (h *Handler) gate(r *http.Request) (*http.Request, error) {
+	if strings.HasPrefix(r.URL.Path, Prefix+"/oauth/") {
+		return r, nil
+	}
+	cred := credentialsFrom(r.Context())
+	token, err := bearerToken(cred.header)
+	if err != nil {
+		return nil, err
+	}
+	p, err := h.svc.AuthenticateBearer(r.Context(), token)
+	if err != nil {
+		return nil, err
+	}
+	cred.principal, cred.gated = p, true
+	return r, nil
+}
+
 // authenticate checks the Bearer token and, on a POST, the write scope, and leaves the principal
 // for the handler. The poll (GET /v1/questions/{uuid} with lastChecked) is the exception: it only
 // checks a Bearer token is present, and the handler authenticates and reads lastUpdated in one
@@ -220,9 +248,11 @@ func (h *Handler) authenticate(ctx context.Context, in *openapi3filter.Authentic
 		cred.token, cred.deferred = token, true
 		return nil
 	}
-	p, err := h.svc.AuthenticateBearer(ctx, token)
-	if err != nil {
-		return err // a non-apierr failure (an outage) is answered 500 by httpkit.RequestProblem
+	p := cred.principal
+	if !cred.gated {
+		if p, err = h.svc.AuthenticateBearer(ctx, token); err != nil {
+			return err // a non-apierr failure (an outage) is answered 500 by httpkit.RequestProblem
+		}
 	}
 	if rv.Request.Method == http.MethodPost && !p.CanWrite() {
 		return apierr.Forbiddenf("this call needs the %q scope; the access token has only %q (ask for a token with scope \"read write\")",

@@ -2,13 +2,12 @@ package messaging
 
 import (
 	"context"
-	"errors"
 	"io"
-	"net/http"
 	"unicode/utf8"
 
 	gen "github.com/switchboard-dev/switchboard/gen/messaging"
 	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/httpkit"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -75,11 +74,11 @@ func (h *Handler) UploadTrainingFile(ctx context.Context, req gen.UploadTraining
 	return gen.UploadTrainingFile201JSONResponse{Meta: h.meta(ctx), Data: trainingFile(stored)}, nil
 }
 
-// bodyError reports a body that could not be read, naming the limit when that was the cause.
+// bodyError reports a body that could not be read: the edge's own words when reading failed
+// (too large, broken framing, the client went away), else what is wrong with the part.
 func bodyError(what string, err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return apierr.Invalidf("request body: larger than %d bytes", tooBig.Limit)
+	if p := httpkit.BodyProblem(err); p != nil {
+		return p
 	}
 	return apierr.Invalidf("%s: %v", what, err)
 }

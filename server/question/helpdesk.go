@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/server/apierr"
 	"github.com/switchboard-dev/switchboard/server/bracketform"
+	"github.com/switchboard-dev/switchboard/server/textrule"
 )
 
 // Limits of a new question's fields.
@@ -20,6 +21,7 @@ const (
 	MaxNameLen       = 255
 	MaxSubjectLen    = 255
 	MaxCategoryLen   = 255
+	MaxMetadataValue = 10000 // characters in one metadata value
 	defaultSubjectAt = 100
 )
 
@@ -46,17 +48,17 @@ type NewQuestion struct {
 // name the field.
 func ValidateHelpDesk(in HelpDeskInput) (NewQuestion, error) {
 	q := NewQuestion{
-		Text:       strings.TrimSpace(in.Text),
-		HelpDeskID: strings.TrimSpace(in.HelpDeskID),
-		Email:      strings.TrimSpace(in.Email),
-		Name:       strings.TrimSpace(in.FullName),
-		Subject:    strings.TrimSpace(in.Subject),
-		Category:   strings.TrimSpace(in.RewardCategory),
+		Text:       textrule.Trim(in.Text),
+		HelpDeskID: textrule.Trim(in.HelpDeskID),
+		Email:      textrule.Trim(in.Email),
+		Name:       textrule.Trim(in.FullName),
+		Subject:    textrule.Trim(in.Subject),
+		Category:   textrule.Trim(in.RewardCategory),
 		EliteOnly:  EliteOnly(in.EliteOnly),
 		Metadata:   in.Metadata,
 	}
 	if in.Category != nil {
-		q.Category = strings.TrimSpace(*in.Category)
+		q.Category = textrule.Trim(*in.Category)
 	}
 	if err := checkText("text", q.Text, MaxTextLen); err != nil {
 		return NewQuestion{}, err
@@ -84,7 +86,34 @@ func ValidateHelpDesk(in HelpDeskInput) (NewQuestion, error) {
 	if q.Metadata == nil {
 		q.Metadata = bracketform.NewMap()
 	}
+	if err := checkMetadataValues("metadata", bracketform.MapValue(q.Metadata)); err != nil {
+		return NewQuestion{}, err
+	}
 	return q, nil
+}
+
+// checkMetadataValues refuses a metadata value longer than MaxMetadataValue characters, naming
+// it in bracket notation (metadata[Account][Notes]).
+func checkMetadataValues(path string, v bracketform.Value) error {
+	switch v.Kind() {
+	case bracketform.String:
+		if n := utf8.RuneCountInString(v.Str()); n > MaxMetadataValue {
+			return apierr.Invalidf("%s: must be at most %d characters (got %d)", path, MaxMetadataValue, n)
+		}
+	case bracketform.List:
+		for _, e := range v.List() {
+			if err := checkMetadataValues(path+"[]", e); err != nil {
+				return err
+			}
+		}
+	case bracketform.MapKind:
+		for k, e := range v.Map().All() {
+			if err := checkMetadataValues(path+"["+k+"]", e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func checkText(field, v string, max int) error {
@@ -97,7 +126,8 @@ func checkText(field, v string, max int) error {
 	return nil
 }
 
-// CheckEmail accepts at most 254 characters with exactly one "@" and text on both sides.
+// CheckEmail accepts at most 254 characters with exactly one "@" and text that is not blank on
+// both sides (textrule.Email, the spec's textrule.EmailPattern).
 func CheckEmail(field, email string) error {
 	if email == "" {
 		return apierr.Invalidf("%s: must not be blank", field)
@@ -105,8 +135,7 @@ func CheckEmail(field, email string) error {
 	if utf8.RuneCountInString(email) > MaxEmailLen {
 		return apierr.Invalidf("%s: must be at most %d characters", field, MaxEmailLen)
 	}
-	local, domain, ok := strings.Cut(email, "@")
-	if !ok || strings.Contains(domain, "@") || strings.TrimSpace(local) == "" || strings.TrimSpace(domain) == "" {
+	if !textrule.Email(email) {
 		return apierr.Invalidf("%s: %q is not an email address (exactly one \"@\" with text on both sides)", field, email)
 	}
 	return nil
@@ -114,7 +143,7 @@ func CheckEmail(field, email string) error {
 
 // EliteOnly reads the isEliteOnly flag: "on", "true", "1" or "yes" in any case; anything else is false.
 func EliteOnly(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
+	switch strings.ToLower(textrule.Trim(v)) {
 	case "on", "true", "1", "yes":
 		return true
 	}
@@ -258,6 +287,6 @@ func visible(v bracketform.Value) bool {
 
 // HelpDeskID checks a helpDeskId given to look a question up, and returns it trimmed.
 func HelpDeskID(v string) (string, error) {
-	v = strings.TrimSpace(v)
+	v = textrule.Trim(v)
 	return v, checkText("helpDeskId", v, MaxHelpDeskIDLen)
 }

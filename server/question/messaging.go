@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/textrule"
 )
 
 // Limits of the Messaging API (reference §4).
@@ -41,13 +42,13 @@ type MessagingQuestion struct {
 // and name the field.
 func ValidateMessaging(in MessagingInput) (MessagingQuestion, error) {
 	q := MessagingQuestion{
-		Text:           strings.TrimSpace(in.Text),
-		Subject:        strings.TrimSpace(in.Subject),
-		Language:       strings.TrimSpace(in.Language),
-		Classification: strings.TrimSpace(in.Classification),
-		AuthorName:     strings.TrimSpace(in.AuthorName),
-		AuthorEmail:    strings.TrimSpace(in.AuthorEmail),
-		AuthorRefID:    strings.TrimSpace(in.AuthorRefID),
+		Text:           textrule.Trim(in.Text),
+		Subject:        textrule.Trim(in.Subject),
+		Language:       textrule.Trim(in.Language),
+		Classification: textrule.Trim(in.Classification),
+		AuthorName:     textrule.Trim(in.AuthorName),
+		AuthorEmail:    textrule.Trim(in.AuthorEmail),
+		AuthorRefID:    textrule.Trim(in.AuthorRefID),
 		Metadata:       in.Metadata,
 	}
 	if err := checkText("text", q.Text, MaxTextLen); err != nil {
@@ -92,13 +93,13 @@ func ValidateMessaging(in MessagingInput) (MessagingQuestion, error) {
 
 // CheckBody checks a message body (1–20000 characters after trimming) and returns it trimmed.
 func CheckBody(field, body string) (string, error) {
-	body = strings.TrimSpace(body)
+	body = textrule.Trim(body)
 	return body, checkText(field, body, MaxTextLen)
 }
 
 // CheckLimit checks an optional or required free text against a maximum length, trimmed.
 func CheckLimit(field, v string, max int, required bool) (string, error) {
-	v = strings.TrimSpace(v)
+	v = textrule.Trim(v)
 	if v == "" && !required {
 		return v, nil
 	}

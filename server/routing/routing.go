@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboard-dev/switchboard/server/textmatch"
+	"github.com/switchboard-dev/switchboard/server/textrule"
 )
 
 // Expert is one of the tenant's experts as the router sees it.
@@ -136,8 +137,8 @@ func Rank(q Question, experts []Expert, w Weights) (ranked []Candidate, excluded
 	}
 	w = sanitize(w)
 	wsum := w.Category + w.Language + w.Acceptance + w.Rating + w.Load
-	category := strings.TrimSpace(q.Category)
-	language := strings.TrimSpace(q.Language)
+	category := textrule.Trim(q.Category)
+	language := textrule.Trim(q.Language)
 	var text *textmatch.Text // cut into words on first use
 
 	type keyed struct {
@@ -301,7 +302,7 @@ func sanitize(w Weights) Weights {
 
 func containsFold(list []string, s string) bool {
 	for _, v := range list {
-		if strings.EqualFold(strings.TrimSpace(v), s) {
+		if strings.EqualFold(textrule.Trim(v), s) {
 			return true
 		}
 	}
@@ -345,7 +346,7 @@ func foldRune(r rune) rune {
 func languageMatch(langs []string, lang string) float64 {
 	known := false
 	for _, l := range langs {
-		l = strings.TrimSpace(l)
+		l = textrule.Trim(l)
 		if l == "" {
 			continue
 		}

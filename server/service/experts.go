@@ -5,13 +5,13 @@ import (
 	"errors"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/switchboard-dev/switchboard/server/apierr"
 	"github.com/switchboard-dev/switchboard/server/question"
+	"github.com/switchboard-dev/switchboard/server/textrule"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -45,7 +45,7 @@ func (in ExpertInput) apply(e *store.Expert) error {
 		}
 		out := []string{}
 		for i, s := range *v {
-			s = strings.TrimSpace(s)
+			s = textrule.Trim(s)
 			if s == "" {
 				return apierr.Invalidf("%s[%d]: must not be blank", field, i)
 			}

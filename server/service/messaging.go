@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -173,9 +174,13 @@ func (s *Service) MessagingQuestions(ctx context.Context, p Principal, f Questio
 	if err != nil {
 		return nil, 0, err
 	}
+	offset := math.MaxInt // a page past any there can be (page × pageSize beyond int64): empty
+	if f.Page-1 <= math.MaxInt/f.PageSize {
+		offset = (f.Page - 1) * f.PageSize
+	}
 	qs, total, err := s.Store.PageQuestions(ctx, p.TenantID, store.PageFilter{
 		Channel: question.ChannelMessaging, Status: f.Status, AuthorRefID: f.AuthorRefID,
-		Offset: (f.Page - 1) * f.PageSize, Limit: f.PageSize,
+		Offset: offset, Limit: f.PageSize,
 	})
 	if err != nil {
 		return nil, 0, err

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-dev/switchboard/server/apierr"
 	"github.com/switchboard-dev/switchboard/server/credential"
 	"github.com/switchboard-dev/switchboard/server/question"
+	"github.com/switchboard-dev/switchboard/server/textrule"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -58,10 +59,13 @@ func (s *Service) CreateOAuthClient(ctx context.Context, tenantID uuid.UUID, nam
 	if err != nil {
 		return store.OAuthClient{}, "", apierr.Invalidf("scopes: %v", err)
 	}
+	if name != "" && textrule.Blank(name) {
+		return store.OAuthClient{}, "", apierr.Invalidf("name: must not be blank (leave it out to have no name)")
+	}
 	secret := credential.NewClientSecret()
 	c := store.OAuthClient{
 		TenantID: tenantID, ClientID: credential.NewClientID(), SecretHash: credential.Hash(secret),
-		Name: strings.TrimSpace(name), Scopes: sc, CreatedAt: s.Clock.Now().Truncate(time.Second),
+		Name: textrule.Trim(name), Scopes: sc, CreatedAt: s.Clock.Now().Truncate(time.Second),
 	}
 	if err := s.Store.CreateOAuthClient(ctx, c); err != nil {
 		return store.OAuthClient{}, "", err

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-dev/switchboard/server/question"
 	"github.com/switchboard-dev/switchboard/server/routing"
 	"github.com/switchboard-dev/switchboard/server/textmatch"
+	"github.com/switchboard-dev/switchboard/server/textrule"
 )
 
 // Settings is a company's setup: timers, routing, the Markdown flag and what the text endpoints
@@ -93,7 +94,7 @@ func (st Settings) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, c := range st.Classes {
-		key := strings.ToLower(strings.TrimSpace(c.Name))
+		key := strings.ToLower(textrule.Trim(c.Name))
 		switch {
 		case key == "":
 			return apierr.Invalidf("classes[%d].name: must not be blank", i)
@@ -106,7 +107,7 @@ func (st Settings) Validate() error {
 	}
 	seen = map[string]bool{}
 	for i, c := range st.Categories {
-		key := strings.ToLower(strings.TrimSpace(c.Name))
+		key := strings.ToLower(textrule.Trim(c.Name))
 		switch {
 		case key == "":
 			return apierr.Invalidf("categories[%d].name: must not be blank", i)

@@ -11,16 +11,17 @@ import (
 	"github.com/switchboard-dev/switchboard/server/apierr"
 	"github.com/switchboard-dev/switchboard/server/credential"
 	"github.com/switchboard-dev/switchboard/server/question"
+	"github.com/switchboard-dev/switchboard/server/textrule"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
 // CreateTenant creates a company. An empty subdomain is derived from the name.
 func (s *Service) CreateTenant(ctx context.Context, name, subdomain string) (store.Tenant, error) {
-	name = strings.TrimSpace(name)
+	name = textrule.Trim(name)
 	if name == "" {
 		return store.Tenant{}, apierr.Invalidf("name: must not be blank")
 	}
-	subdomain = strings.ToLower(strings.TrimSpace(subdomain))
+	subdomain = strings.ToLower(textrule.Trim(subdomain))
 	if subdomain == "" {
 		subdomain = question.Slug(name)
 		if len(subdomain) > 63 {
