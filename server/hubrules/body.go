@@ -3,9 +3,10 @@ package hubrules
 import (
 	"encoding/json"
 	"mime"
-	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/switchboard-dev/switchboard/server/textrule"
 )
 
 // MaxBody is the largest request body accepted (reference §8): 256 KiB.
@@ -37,7 +38,7 @@ func (b Body) object(c bodyCodes) (Object, error) {
 	if b.TooLarge {
 		return nil, Fail(c.tooLarge, "The request body is larger than %d bytes (256 KiB).", MaxBody)
 	}
-	if strings.TrimSpace(string(b.Raw)) == "" {
+	if blank(string(b.Raw)) {
 		return nil, Fail(c.missing, "A request body is required: a JSON object.")
 	}
 	if !isJSON(b.ContentType) {
@@ -99,5 +100,5 @@ func clip(s string) string {
 	return s[:cut] + "…"
 }
 
-// blank is the one definition of blank text here: nothing but white space.
-func blank(s string) bool { return strings.TrimSpace(s) == "" }
+// blank is the server's one definition of blank text (package textrule).
+func blank(s string) bool { return textrule.Blank(s) }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/switchboard-dev/switchboard/server/textrule"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -81,8 +82,8 @@ func CheckRole(a Activity, sender store.HubIntegration) error {
 	if sender.Kind == Customer && BusinessOnly(a.Message.Type) {
 		return Fail(EngNotAllowed, "A customer may not send a '%s' message; only agents and bots may.", a.Message.Type)
 	}
-	if Business(sender.Kind) && a.Message.Type == MsgText && strings.HasPrefix(strings.TrimSpace(a.Message.Text), "::") {
-		if cmd := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(a.Message.Text), "::")); cmd == "" {
+	if text := textrule.Trim(a.Message.Text); Business(sender.Kind) && a.Message.Type == MsgText && strings.HasPrefix(text, "::") {
+		if blank(strings.TrimPrefix(text, "::")) {
 			return Fail(EngNoCommand, "The text '::' names no command.")
 		}
 		return Fail(EngNoCommands, "The text starts with '::', which sends a command, and this hub has no commands.")
