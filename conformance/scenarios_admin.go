@@ -16,7 +16,7 @@ import (
 // --clock=virtual; on the wall clock they are skipped (Result.Skipped). Moving the virtual clock
 // runs the due timers of every tenant of the target.
 func Scenarios() []Scenario {
-	return []Scenario{
+	return append([]Scenario{
 		{"operator: tenants", operatorTenants},
 		{"operator: credentials", operatorCredentials},
 		{"operator: route misses", operatorRouteMisses},
@@ -43,7 +43,7 @@ func Scenarios() []Scenario {
 		{"routing: offers in score order, tiers of K", routingOrder},
 		{"timers on the virtual clock", timers},
 		{"helpdesk: tickets on the expert side", helpDeskExpertSide},
-	}
+	}, hubScenarios()...)
 }
 
 // ClockScenarios returns the scenarios that depend on the clock mode alone. The in-process test
