@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -122,9 +123,8 @@ func hubSeedFlow(ctx context.Context, e *Env) error {
 			e.Failf("delivered message %v", a["message"])
 		}
 	}
-	ds, err := e.Admin.ListDeliveriesWithResponse(ctx, h.ID, &adminapi.ListDeliveriesParams{})
-	if err == nil && e.Expect(ds.JSON200 != nil && len(ds.JSON200.Deliveries) == 1, "listDeliveries: %s", ds.Body) {
-		d := ds.JSON200.Deliveries[0]
+	if ds := awaitDeliveries(ctx, e, h.ID, 1, 1); len(ds) == 1 {
+		d := ds[0]
 		e.Expect(d.State == adminapi.DeliveryStateDelivered && d.Attempts == 1 && d.LastStatus == 200 && d.Url == r.url("bot") &&
 			d.Topic == "hub.activity", "the delivery %+v", d)
 	}
@@ -274,15 +274,13 @@ func hubRetries(ctx context.Context, e *Env) error {
 	r.failNext("bot", 3)
 	h.want("message", h.engine(ctx, http.MethodPost, customerPath(conv), `{"message":{"type":"text","text":"are you there?"}}`), http.StatusOK)
 	r.await(ctx, e, "bot", 1)
-	delivery := func() adminapi.Delivery {
-		ds, err := e.Admin.ListDeliveriesWithResponse(ctx, h.ID, &adminapi.ListDeliveriesParams{})
-		if err != nil || ds.JSON200 == nil || len(ds.JSON200.Deliveries) != 1 {
-			e.Failf("listDeliveries: %v", err)
-			return adminapi.Delivery{}
+	delivery := func(attempts int) adminapi.Delivery {
+		if ds := awaitDeliveries(ctx, e, h.ID, 1, attempts); len(ds) == 1 {
+			return ds[0]
 		}
-		return ds.JSON200.Deliveries[0]
+		return adminapi.Delivery{}
 	}
-	d := delivery()
+	d := delivery(1)
 	e.Expect(d.State == adminapi.DeliveryStatePending && d.Attempts == 1 && d.LastStatus == 500 && strings.Contains(d.LastError, "HTTP 500") &&
 		d.LastAttemptAt != nil && d.NextAttemptAt.Sub(*d.LastAttemptAt).Minutes() == 2, "after the first failure: %+v", d)
 	steps := []struct {
@@ -302,7 +300,7 @@ func hubRetries(ctx context.Context, e *Env) error {
 			e.Expect(g.Status == map[bool]int{true: 200, false: 500}[i == 3], "attempt %d answered %d", i+1, g.Status)
 		}
 	}
-	d = delivery()
+	d = delivery(4)
 	e.Expect(d.State == adminapi.DeliveryStateDelivered && d.Attempts == 4 && d.LastStatus == 200 && d.LastError == "" && d.FinishedAt != nil,
 		"after the fourth attempt: %+v", d)
 	gd, err := e.Admin.GetDeliveryWithResponse(ctx, h.ID, d.Id)
@@ -907,6 +905,30 @@ func operatorHub(ctx context.Context, e *Env) error {
 	expect(e, "redeliverDelivery, bad id", 400, "INVALID_PARAMETER")(rawAdmin(ctx, e, http.MethodPost, "/admin/v1/tenants/"+t.ID.String()+"/deliveries/0/redeliver"))
 	expect(e, "redeliverDelivery, no token", 401, "UNAUTHORIZED")(result(a.RedeliverDeliveryWithResponse(ctx, t.ID, 1, noAuth)))
 	return nil
+}
+
+// awaitDeliveries lists a tenant's deliveries until there are n and each has recorded at least
+// attempts attempts (the worker records an attempt after the receiver answered), up to a deadline.
+func awaitDeliveries(ctx context.Context, e *Env, tenant uuid.UUID, n, attempts int) []adminapi.Delivery {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ds, err := e.Admin.ListDeliveriesWithResponse(ctx, tenant, &adminapi.ListDeliveriesParams{})
+		if err != nil || ds.JSON200 == nil {
+			e.Failf("listDeliveries: %v", err)
+			return nil
+		}
+		done := len(ds.JSON200.Deliveries) == n
+		for _, d := range ds.JSON200.Deliveries {
+			done = done && d.Attempts >= attempts
+		}
+		if done || time.Now().After(deadline) {
+			if !done {
+				e.Failf("deliveries: %+v; want %d with %d attempts", ds.JSON200.Deliveries, n, attempts)
+			}
+			return ds.JSON200.Deliveries
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // rawAdmin sends an operator API request the generated client cannot make (a malformed id), with
