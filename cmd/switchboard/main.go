@@ -98,10 +98,11 @@ type serveConfig struct {
 	demo                                                         bool
 	shutdownTimeout, timerInterval                               time.Duration
 
-	outboundAllow                string        // CIDRs webhooks may reach although not public
-	deliveryInterval, hubTimeout time.Duration // outbox poll; Hub API request deadline
-	hubRatePerSecond             float64
-	hubRateBurst                 int
+	outboundAllow                  string        // CIDRs webhooks may reach although not public
+	deliveryInterval, hubTimeout   time.Duration // outbox poll; Hub API request deadline
+	deliveryTimeout, deliveryLease time.Duration // one webhook attempt; a worker's hold on it
+	hubRatePerSecond               float64
+	hubRateBurst                   int
 }
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
@@ -119,6 +120,8 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&c.timerInterval, "timer-interval", time.Second, "how often due timers (timeouts, reroute prompts, offer widening, token expiry) are looked for")
 	fs.StringVar(&c.outboundAllow, "outbound-allow", "", "comma-separated IPs or CIDR prefixes webhooks may reach although private, loopback or link-local (e.g. 127.0.0.1/32 for a local receiver); everything else non-public is refused")
 	fs.DurationVar(&c.deliveryInterval, "delivery-interval", time.Second, "how often due webhook deliveries are looked for (new ones go out at once)")
+	fs.DurationVar(&c.deliveryTimeout, "delivery-timeout", outbox.AttemptTimeout, "how long one webhook attempt may take")
+	fs.DurationVar(&c.deliveryLease, "delivery-lease", outbox.AttemptTimeout+20*time.Second, "how long a worker holds a webhook it attempts; a delivery held by an instance that died is attempted again after it (must exceed --delivery-timeout)")
 	fs.DurationVar(&c.hubTimeout, "hub-timeout", hub.DefaultTimeout, "Hub API request deadline; past it the answer is 408")
 	fs.Float64Var(&c.hubRatePerSecond, "hub-rate", hub.DefaultRatePerSecond, "Hub API requests per second per API client (negative: no limit)")
 	fs.IntVar(&c.hubRateBurst, "hub-burst", hub.DefaultRateBurst, "Hub API burst per API client")
@@ -128,6 +131,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	allow, err := netguard.ParsePrefixes(c.outboundAllow)
 	if err != nil {
 		return fmt.Errorf("--outbound-allow: %w", err)
+	}
+	if c.deliveryTimeout <= 0 || c.deliveryLease <= c.deliveryTimeout {
+		return fmt.Errorf("--delivery-lease (%s) must exceed --delivery-timeout (%s), which must be positive", c.deliveryLease, c.deliveryTimeout)
 	}
 	if c.clock != service.ClockWall && c.clock != service.ClockVirtual {
 		return fmt.Errorf("--clock=%q: must be wall or virtual", c.clock)
@@ -157,7 +163,8 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 
-	worker := outbox.NewWorker(st, svc.Clock, netguard.Policy{Allow: allow}.Client(netguard.ClientOptions{Timeout: outbox.AttemptTimeout}), logger)
+	worker := outbox.NewWorker(st, svc.Clock, netguard.Policy{Allow: allow}.Client(netguard.ClientOptions{Timeout: c.deliveryTimeout}), logger)
+	worker.Timeout, worker.Lease = c.deliveryTimeout, c.deliveryLease
 	hubSvc := hubservice.New(st, svc.Clock)
 	hubSvc.Outbox = worker
 
