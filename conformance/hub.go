@@ -64,6 +64,16 @@ func newHubTenant(ctx context.Context, e *Env) (*hubTenant, error) {
 	return h, nil
 }
 
+// newHubTenantWithReceiver is newHubTenant and a webhook receiver; close the receiver.
+func newHubTenantWithReceiver(ctx context.Context, e *Env) (*hubTenant, *receiver, error) {
+	h, err := newHubTenant(ctx, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := newReceiver()
+	return h, r, err
+}
+
 // token asks /hub/connect/token for an access token.
 func (h *hubTenant) token(ctx context.Context, id, secret string) (string, error) {
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}}

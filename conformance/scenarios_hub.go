@@ -86,11 +86,7 @@ func memberNames(m map[string]any) []string {
 // activity (both variants) → the bot's webhook, signed → the delivery in the operator API → the
 // bot's reply on the business path → the customer's webhook → the interactions poll.
 func hubSeedFlow(ctx context.Context, e *Env) error {
-	h, err := newHubTenant(ctx, e)
-	if err != nil {
-		return err
-	}
-	r, err := newReceiver()
+	h, r, err := newHubTenantWithReceiver(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -184,11 +180,7 @@ func hubSeedFlow(ctx context.Context, e *Env) error {
 // takes over; the customer's next message goes to the agent; the agent gets its echo; the System
 // integration gets copies of the messages its filter names, not of events.
 func hubRouting(ctx context.Context, e *Env) error {
-	h, err := newHubTenant(ctx, e)
-	if err != nil {
-		return err
-	}
-	r, err := newReceiver()
+	h, r, err := newHubTenantWithReceiver(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -258,11 +250,7 @@ func hubRetries(ctx context.Context, e *Env) error {
 	if !e.Virtual() {
 		return e.Skip("needs a server started with --clock=virtual")
 	}
-	h, err := newHubTenant(ctx, e)
-	if err != nil {
-		return err
-	}
-	r, err := newReceiver()
+	h, r, err := newHubTenantWithReceiver(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -492,14 +492,7 @@ func (tx *TenantTx) HubIntegrations(ctx context.Context, hubID uuid.UUID) ([]Hub
 }
 
 func hubIntegrations(rows []hubIntegrationRow) ([]HubIntegration, error) {
-	out := make([]HubIntegration, len(rows))
-	for i := range rows {
-		var err error
-		if out[i], err = rows[i].toHubIntegration(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return mapRowsErr(rows, (*hubIntegrationRow).toHubIntegration)
 }
 
 // DeleteHubIntegration deletes the tenant's integration (a customer integration with its
@@ -614,13 +607,7 @@ func (s *Store) OpenHubConversations(ctx context.Context, tenantID, hubID uuid.U
 	if err != nil {
 		return nil, fmt.Errorf("store: open hub conversations: %w", err)
 	}
-	out := make([]HubConversation, len(rows))
-	for i := range rows {
-		if out[i], err = rows[i].toHubConversation(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return mapRowsErr(rows, (*hubConversationRow).toHubConversation)
 }
 
 // AdvanceHubConversation records an accepted activity on its conversation: the last eventId, the

@@ -83,14 +83,7 @@ func (r *outboxRow) toDelivery() (OutboxDelivery, error) {
 }
 
 func toDeliveries(rows []outboxRow) ([]OutboxDelivery, error) {
-	out := make([]OutboxDelivery, len(rows))
-	for i := range rows {
-		var err error
-		if out[i], err = rows[i].toDelivery(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return mapRowsErr(rows, (*outboxRow).toDelivery)
 }
 
 // EnqueueDeliveries stores deliveries of the transaction's tenant as pending, in the caller's

@@ -267,6 +267,18 @@ func mapRows[R, T any](rows []R, conv func(*R) T) []T {
 	return out
 }
 
+// mapRowsErr is mapRows for conversions that can fail (a JSON column).
+func mapRowsErr[R, T any](rows []R, conv func(*R) (T, error)) ([]T, error) {
+	out := make([]T, len(rows))
+	for i := range rows {
+		var err error
+		if out[i], err = conv(&rows[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // fillNew applies the defaults of the Insert methods in place: a new random
 // UUID for a nil id, now for a zero created, and — when updated is not nil —
 // created for a zero *updated; times are normalised.
