@@ -6,6 +6,7 @@
 //	switchboard docs DIR     write the docs site as static files
 //	switchboard conformance  check a running server against the specs
 //	switchboard load         measure a running server (poll, ask, message, respond) beside a bare chi handler
+//	switchboard load-hub     measure a running server's Hub API activity POST and webhook deliveries
 //
 // Every flag can also be set by an environment variable: --database-url is SWITCHBOARD_DATABASE_URL.
 package main
@@ -60,11 +61,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return runConformance(ctx, args, out)
 	case "load":
 		return load(ctx, args, out)
+	case "load-hub":
+		return loadHub(ctx, args, out)
 	case "help", "-h", "--help":
-		fmt.Fprintln(out, "usage: switchboard [serve|migrate|docs DIR|conformance|load] [flags]; see `switchboard serve -h`")
+		fmt.Fprintln(out, "usage: switchboard [serve|migrate|docs DIR|conformance|load|load-hub] [flags]; see `switchboard serve -h`")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, docs, conformance, load)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, docs, conformance, load, load-hub)", cmd)
 }
 
 // newFlags returns a flag set whose flags default to SWITCHBOARD_* environment variables.

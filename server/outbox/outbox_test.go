@@ -123,7 +123,7 @@ var loopback = netguard.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newTenant(t *testing.T, st *store.Store) uuid.UUID {
+func newTenant(t testing.TB, st *store.Store) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
 	if err := st.CreateTenant(context.Background(), store.Tenant{ID: id, Name: "T", Subdomain: "t" + id.String()[:8]}); err != nil {
@@ -132,7 +132,7 @@ func newTenant(t *testing.T, st *store.Store) uuid.UUID {
 	return id
 }
 
-func queue(t *testing.T, st *store.Store, tenant uuid.UUID, now time.Time, msgs ...outbox.Message) []store.OutboxDelivery {
+func queue(t testing.TB, st *store.Store, tenant uuid.UUID, now time.Time, msgs ...outbox.Message) []store.OutboxDelivery {
 	t.Helper()
 	ds := outbox.Prepare(now, msgs...)
 	if err := st.InTenantTx(context.Background(), tenant, func(tx *store.TenantTx) error {
