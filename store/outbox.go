@@ -206,13 +206,65 @@ type Attempt struct {
 // stored. ErrNotFound when the claim was lost (it expired and another worker took the delivery):
 // nothing is written then.
 func (s *Store) RecordAttempt(ctx context.Context, c Claim, a Attempt) (OutboxDelivery, error) {
+	res, err := s.RecordAttempts(ctx, []Recorded{{Claim: c, Attempt: a}})
+	if err != nil {
+		return OutboxDelivery{}, err
+	}
+	if res[0].Lost {
+		return OutboxDelivery{}, fmt.Errorf("store: record attempt on delivery %d: claim lost: %w", c.ID, ErrNotFound)
+	}
+	return res[0].Delivery, nil
+}
+
+// Recorded is an attempt to record: the claim it was made under and its outcome.
+type Recorded struct {
+	Claim   Claim
+	Attempt Attempt
+}
+
+// RecordResult is what recording one attempt did.
+type RecordResult struct {
+	Delivery OutboxDelivery // as now stored
+	Lost     bool           // the claim was lost (expired and taken, or redelivered): nothing written
+}
+
+// RecordAttempts records several attempts (see RecordAttempt) in one transaction: a worker records
+// a batch of attempts with one commit.
+func (s *Store) RecordAttempts(ctx context.Context, rs []Recorded) ([]RecordResult, error) {
 	release, err := s.beginWrite(ctx)
 	if err != nil {
-		return OutboxDelivery{}, fmt.Errorf("store: record attempt: begin: %w", err)
+		return nil, fmt.Errorf("store: record attempts: begin: %w", err)
 	}
 	defer release()
+	out := make([]RecordResult, len(rs))
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for i, r := range rs {
+			var rows []outboxRow
+			if _, err := s.attemptUpdate(tx, r.Claim, r.Attempt).Returning("*").Exec(ctx, &rows); err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				out[i].Lost = true
+				continue
+			}
+			d, err := rows[0].toDelivery()
+			if err != nil {
+				return err
+			}
+			out[i].Delivery = d
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: record attempts: %w", err)
+	}
+	return out, nil
+}
+
+// attemptUpdate is the UPDATE that records attempt a under claim c.
+func (s *Store) attemptUpdate(db bun.IDB, c Claim, a Attempt) *bun.UpdateQuery {
 	at := normTime(a.At)
-	q := s.db.NewUpdate().Model((*outboxRow)(nil)).
+	q := db.NewUpdate().Model((*outboxRow)(nil)).
 		Set("attempts = attempts + 1").
 		Set("last_attempt_at = ?", at).
 		Set("last_status = ?", a.Status).
@@ -224,26 +276,17 @@ func (s *Store) RecordAttempt(ctx context.Context, c Claim, a Attempt) (OutboxDe
 		Where("od.state = ?", DeliveryPending)
 	switch {
 	case a.OK:
-		q = q.Set("state = ?", DeliveryDelivered).Set("finished_at = ?", at)
+		return q.Set("state = ?", DeliveryDelivered).Set("finished_at = ?", at)
 	case a.NextAt.IsZero():
-		q = q.Set("state = ?", DeliveryFailed).Set("finished_at = ?", at)
-	default:
-		ts := "?" // a timestamp parameter inside CASE: PostgreSQL would type it as text
-		if s.isPG() {
-			ts = "CAST(? AS TIMESTAMPTZ)"
-		}
-		q = q.Set("state = CASE WHEN attempts + 1 >= max_attempts THEN ? ELSE ? END", DeliveryFailed, DeliveryPending).
-			Set("finished_at = CASE WHEN attempts + 1 >= max_attempts THEN "+ts+" ELSE NULL END", at).
-			Set("next_attempt_at = ?", normTime(a.NextAt))
+		return q.Set("state = ?", DeliveryFailed).Set("finished_at = ?", at)
 	}
-	var rows []outboxRow
-	if _, err := q.Returning("*").Exec(ctx, &rows); err != nil {
-		return OutboxDelivery{}, fmt.Errorf("store: record attempt: %w", err)
+	ts := "?" // a timestamp parameter inside CASE: PostgreSQL would type it as text
+	if s.isPG() {
+		ts = "CAST(? AS TIMESTAMPTZ)"
 	}
-	if len(rows) == 0 {
-		return OutboxDelivery{}, fmt.Errorf("store: record attempt on delivery %d: claim lost: %w", c.ID, ErrNotFound)
-	}
-	return rows[0].toDelivery()
+	return q.Set("state = CASE WHEN attempts + 1 >= max_attempts THEN ? ELSE ? END", DeliveryFailed, DeliveryPending).
+		Set("finished_at = CASE WHEN attempts + 1 >= max_attempts THEN "+ts+" ELSE NULL END", at).
+		Set("next_attempt_at = ?", normTime(a.NextAt))
 }
 
 // NextDeliveryDue returns the earliest next attempt of any pending delivery (all tenants) that no

@@ -3,7 +3,6 @@ package outbox
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,8 +24,8 @@ type Worker struct {
 	Client *http.Client // makes the attempts; its own timeout applies besides AttemptTimeout
 	Logger *slog.Logger
 
-	Batch    int           // deliveries claimed at once (default 64)
-	Parallel int           // attempts in flight at once (default 16)
+	Batch    int           // deliveries claimed (and attempted) at once (default 64; at most Parallel)
+	Parallel int           // attempts in flight at once (default 64)
 	Lease    time.Duration // how long a claim holds a delivery, on the wall clock (default Timeout + 20 s)
 	Timeout  time.Duration // bounds one attempt (default AttemptTimeout)
 
@@ -45,11 +44,11 @@ func NewWorker(st *store.Store, clk clock.Clock, client *http.Client, logger *sl
 func (w *Worker) init() {
 	w.once.Do(func() {
 		w.kick = make(chan struct{}, 1)
-		if w.Batch <= 0 {
-			w.Batch = 64
-		}
 		if w.Parallel <= 0 {
-			w.Parallel = 16
+			w.Parallel = 64
+		}
+		if w.Batch <= 0 || w.Batch > w.Parallel {
+			w.Batch = w.Parallel
 		}
 		if w.Timeout <= 0 {
 			w.Timeout = AttemptTimeout
@@ -118,45 +117,47 @@ func (w *Worker) RunDue(ctx context.Context) (int, error) {
 	return total, ctx.Err()
 }
 
-// attemptAll makes one attempt per claim, Parallel at a time, and records each.
+// attemptAll makes one attempt per claim, all at once (a batch is never larger than Parallel, so
+// every attempt starts at once and ends within Timeout, well inside the claim's lease), then
+// records them in one transaction.
 func (w *Worker) attemptAll(claims []store.Claim) {
-	sem := make(chan struct{}, w.Parallel)
+	rs := make([]store.Recorded, len(claims))
 	var wg sync.WaitGroup
-	for _, c := range claims {
-		sem <- struct{}{}
+	for i, c := range claims {
 		wg.Add(1)
-		go func(c store.Claim) {
-			defer func() { <-sem; wg.Done() }()
-			w.attempt(c)
-		}(c)
+		go func() {
+			defer wg.Done()
+			status, problem := w.post(c.OutboxDelivery)
+			at := w.Clock.Now()
+			a := store.Attempt{At: at, Status: status, Error: problem, OK: problem == ""}
+			if !a.OK {
+				a.NextAt, _ = NextAttempt(c.Attempts+1, at)
+			}
+			rs[i] = store.Recorded{Claim: c, Attempt: a}
+		}()
 	}
 	wg.Wait()
-}
-
-// attempt POSTs one delivery and records the outcome. It does not follow a request's context:
-// an attempt started runs to its end (within Timeout) even when the server shuts down.
-func (w *Worker) attempt(c store.Claim) {
-	status, problem := w.post(c.OutboxDelivery)
-	at := w.Clock.Now()
-	a := store.Attempt{At: at, Status: status, Error: problem, OK: problem == ""}
-	if !a.OK {
-		a.NextAt, _ = NextAttempt(c.Attempts+1, at)
-	}
+	// Recorded even when the server is shutting down: the attempts were made.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	d, err := w.Store.RecordAttempt(ctx, c, a)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		w.Logger.Info("outbox: an attempt's claim was lost (redelivered or expired); its result is not recorded",
-			"delivery", c.ID, "tenant", c.TenantID)
-	case err != nil:
-		w.Logger.Error("outbox: recording an attempt", "delivery", c.ID, "tenant", c.TenantID, "err", err)
-	case d.State == store.DeliveryFailed:
-		w.Logger.Warn("outbox: delivery failed for good", "delivery", d.ID, "tenant", d.TenantID, "topic", d.Topic,
-			"subject", d.Subject, "url", d.URL, "attempts", d.Attempts, "last_status", d.LastStatus, "last_error", d.LastError)
-	case !a.OK:
-		w.Logger.Info("outbox: attempt failed; will retry", "delivery", d.ID, "tenant", d.TenantID, "url", d.URL,
-			"attempt", d.Attempts, "next_attempt_at", d.NextAttemptAt, "error", problem)
+	results, err := w.Store.RecordAttempts(ctx, rs)
+	if err != nil {
+		w.Logger.Error("outbox: recording attempts (they will be made again once their claims expire)", "attempts", len(rs), "err", err)
+		return
+	}
+	for i, res := range results {
+		c, a, d := rs[i].Claim, rs[i].Attempt, res.Delivery
+		switch {
+		case res.Lost:
+			w.Logger.Info("outbox: an attempt's claim was lost (redelivered or expired); its result is not recorded",
+				"delivery", c.ID, "tenant", c.TenantID)
+		case d.State == store.DeliveryFailed:
+			w.Logger.Warn("outbox: delivery failed for good", "delivery", d.ID, "tenant", d.TenantID, "topic", d.Topic,
+				"subject", d.Subject, "url", d.URL, "attempts", d.Attempts, "last_status", d.LastStatus, "last_error", d.LastError)
+		case !a.OK:
+			w.Logger.Info("outbox: attempt failed; will retry", "delivery", d.ID, "tenant", d.TenantID, "url", d.URL,
+				"attempt", d.Attempts, "next_attempt_at", d.NextAttemptAt, "error", a.Error)
+		}
 	}
 }
 
