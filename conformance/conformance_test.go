@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/switchboard-dev/switchboard/conformance"
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/server/credential"
+	"github.com/switchboard-dev/switchboard/server/deskservice"
 	"github.com/switchboard-dev/switchboard/server/service"
 	"github.com/switchboard-dev/switchboard/store/storetest"
 )
@@ -39,7 +42,8 @@ func TestSwitchboard(t *testing.T) {
 			if err := svc.UseVirtualClock(ctx); err != nil {
 				t.Fatal(err)
 			}
-			srv, err := server.New(server.Config{Service: svc, AdminTokenHash: credential.Hash(adminToken), Outbox: loopbackOutbox(st.Store, svc)})
+			ob := loopbackOutbox(st.Store, svc)
+			srv, err := server.New(server.Config{Service: svc, AdminTokenHash: credential.Hash(adminToken), Outbox: ob})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,6 +65,24 @@ func TestSwitchboard(t *testing.T) {
 				t.Fatal(err)
 			}
 			hubLimits(t, ctx, suite, st.Store, adminToken, hubReqs)
+
+			// Attachment downloads: a server with downloads on and a loopback file server allow-listed.
+			files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/ok.pdf" {
+					w.Write([]byte("%PDF-1.4"))
+					return
+				}
+				http.NotFound(w, r)
+			}))
+			defer files.Close()
+			dl, err := server.New(server.Config{Service: svc, AdminTokenHash: credential.Hash(adminToken), Outbox: ob,
+				Desk: deskservice.Config{DownloadAttachments: true, DownloadAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dlTarget := conformance.Target{BaseURL: "http://switchboard.test", AdminToken: adminToken, Transport: conformance.HandlerTransport(dl)}
+			results, err = conformance.RunScenarios(ctx, suite, dlTarget, conformance.DeskDownloadScenarios(files.URL))
+			report(t, results, err)
 
 			// Internal errors: with the database gone, every operation answers 500 in its API's
 			// format, naming only the request id.
@@ -95,6 +117,7 @@ func internalErrors(t *testing.T, ctx context.Context, suite *conformance.Suite,
 	hd := "ApiToken: " + strings.Repeat("a", 40)
 	auth := "Authorization: Bearer " + target.AdminToken
 	bearer := "Authorization: Bearer " + strings.Repeat("t", 43)
+	desk := "Authorization: " + strings.Repeat("d", 43)
 	form := "application/x-www-form-urlencoded"
 	id := uuid.NewString()
 	tn := "/admin/v1/tenants/" + id
@@ -166,6 +189,29 @@ func internalErrors(t *testing.T, ctx context.Context, suite *conformance.Suite,
 		{http.MethodPost, "/messaging/v1/automaticAnswers/" + q + "/feedback", "application/json", `{"quickReply":"ACCEPTED"}`, bearer},
 		{http.MethodPost, "/messaging/v1/content", "application/json", `{"text":"x"}`, bearer},
 		{http.MethodPost, "/messaging/v1/trainingFiles", mp, file, bearer},
+
+		{http.MethodGet, tn + "/desk/tokens", "", "", auth},
+		{http.MethodPost, tn + "/desk/tokens", "application/json", `{}`, auth},
+		{http.MethodDelete, tn + "/desk/tokens/" + q, "", "", auth},
+		{http.MethodGet, tn + "/desk/settings", "", "", auth},
+		{http.MethodPut, tn + "/desk/settings", "application/json", `{}`, auth},
+		{http.MethodGet, tn + "/desk/conversations", "", "", auth},
+		{http.MethodGet, tn + "/desk/conversations/1", "", "", auth},
+
+		{http.MethodPost, "/desk/v1/conversations/1/messages", "application/json", `{"content":{"value":"x","_type":"Text"},"_type":"Inbound"}`, desk},
+		{http.MethodGet, "/desk/v1/conversations/1/messages", "", "", desk},
+		{http.MethodPatch, "/desk/v1/conversations/1/messages/" + q + "/anonymize", "", "", desk},
+		{http.MethodPost, "/desk/v1/conversations", "application/json", `{}`, desk},
+		{http.MethodGet, "/desk/v1/conversations/1", "", "", desk},
+		{http.MethodPatch, "/desk/v1/conversations/1/anonymize", "", "", desk},
+		{http.MethodGet, "/desk/v1/anonymization/request/" + q, "", "", desk},
+		{http.MethodPost, "/desk/v1/endusers", "application/json", `{}`, desk},
+		{http.MethodGet, "/desk/v1/endusers", "", "", desk},
+		{http.MethodGet, "/desk/v1/endusers/" + q, "", "", desk},
+		{http.MethodGet, "/desk/v1/endusers/" + q + "/conversations", "", "", desk},
+		{http.MethodPost, "/desk/v1/agents", "application/json", `{}`, desk},
+		{http.MethodGet, "/desk/v1/agents", "", "", desk},
+		{http.MethodGet, "/desk/v1/agents/" + q, "", "", desk},
 	} {
 		internalError(t, ctx, suite, target, c, "the database closed")
 	}
@@ -192,6 +238,16 @@ func internalError(t *testing.T, ctx context.Context, suite *conformance.Suite, 
 	rid := resp.Header.Get("X-Request-Id")
 	var msg, code string
 	switch {
+	case strings.HasPrefix(c.path, "/desk/"):
+		var d struct {
+			Message string `json:"message"`
+		}
+		json.Unmarshal(body, &d)
+		if resp.StatusCode != http.StatusInternalServerError || d.Message != "There was an internal server error while processing the request" ||
+			rid == "" || len(body) != len(`{"message":""}`)+len(d.Message) {
+			t.Errorf("%s %s with %s: want 500 with the vendor's message only, got %d %s", c.method, c.path, why, resp.StatusCode, body)
+		}
+		return
 	case strings.HasPrefix(c.path, "/messaging/oauth/"):
 		var o struct {
 			Error       string `json:"error"`

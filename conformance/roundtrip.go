@@ -90,6 +90,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			x.probe.Header.Set("Content-Type", sp.defaultType)
 		}
 	}
+	if sp.readAs != nil {
+		sp.readAs(x.probe)
+	}
 	x.route, x.params, x.routeErr = sp.router.FindRoute(x.probe)
 	if x.routeErr == nil {
 		x.op = sp.opByRoute[x.route.Method+" "+x.route.Path]

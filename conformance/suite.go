@@ -56,6 +56,11 @@ type Config struct {
 	// Authenticate replaces the default presence check of credentials when an API accepts them
 	// somewhere a security scheme cannot describe (the Help Desk token may be a body field).
 	Authenticate openapi3filter.AuthenticationFunc
+	// ReadAs, when set, rewrites the copy of each request that is validated into the request as
+	// the API documents reading it, for leniencies a spec cannot state (the Desk API reads every
+	// body as JSON, drops null members as absent and keeps the first value of a repeated query
+	// parameter). The request sent to the server is not changed.
+	ReadAs func(probe *http.Request)
 }
 
 // Violation is one failed check on one exchange.
@@ -125,6 +130,7 @@ type spec struct {
 	unchecked     map[string]bool
 	reqOpts       *openapi3filter.Options
 	defaultType   string
+	readAs        func(*http.Request)
 }
 
 type opInfo struct {
@@ -300,6 +306,7 @@ func loadSpec(cfg Config) (*spec, error) {
 		AuthenticationFunc:  credentialPresent,
 	}
 	sp.defaultType = cfg.DefaultRequestContentType
+	sp.readAs = cfg.ReadAs
 	if cfg.Authenticate != nil {
 		sp.reqOpts.AuthenticationFunc = cfg.Authenticate
 	}

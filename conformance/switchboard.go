@@ -1,15 +1,19 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	adminapi "github.com/switchboard-dev/switchboard/gen/admin"
+	deskapi "github.com/switchboard-dev/switchboard/gen/desk"
 	helpdeskapi "github.com/switchboard-dev/switchboard/gen/helpdesk"
 	messagingapi "github.com/switchboard-dev/switchboard/gen/messaging"
 	"github.com/switchboard-dev/switchboard/openapi"
@@ -40,6 +44,8 @@ func NewSwitchboardSuite() (*Suite, error) {
 		case "helpdesk":
 			cfg.Authenticate = helpDeskTokenPresent
 			cfg.DefaultRequestContentType = "application/x-www-form-urlencoded"
+		case "desk":
+			cfg.ReadAs = deskReadAs
 		case "messaging":
 			cfg.ErrorSchema = "ErrorEnvelope"
 			aliases, err := versionAliases(raw, "/v1")
@@ -91,6 +97,54 @@ func helpDeskTokenPresent(_ context.Context, in *openapi3filter.AuthenticationIn
 		}
 	}
 	return fmt.Errorf("no Help Desk token in the ApiToken header, the apiToken parameter or the body")
+}
+
+// deskReadAs is how the Desk API documents reading a request: the first value of a repeated
+// query parameter; a body as JSON whatever its Content-Type, with null object members absent.
+func deskReadAs(r *http.Request) {
+	if r.URL.RawQuery != "" {
+		first := url.Values{}
+		for k, vs := range r.URL.Query() {
+			first[k] = vs[:1]
+		}
+		r.URL.RawQuery = first.Encode()
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	raw, _ := io.ReadAll(r.Body)
+	r.Header.Set("Content-Type", "application/json")
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) == nil && !dec.More() {
+		if b, err := json.Marshal(withoutNulls(v)); err == nil {
+			raw = b
+		}
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil }
+	r.ContentLength = int64(len(raw))
+}
+
+func withoutNulls(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if e != nil {
+				out[k] = withoutNulls(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = withoutNulls(e)
+		}
+		return out
+	}
+	return v
 }
 
 // Target is a running Switchboard to drive.
@@ -159,6 +213,23 @@ func (e *Env) Messaging(token string) *messagingapi.ClientWithResponses {
 		opts = append(opts, messagingapi.WithRequestEditorFn(messagingapi.RequestEditorFn(bearer(token))))
 	}
 	c, err := messagingapi.NewClientWithResponses(strings.TrimRight(e.BaseURL, "/")+"/messaging", opts...)
+	if err != nil {
+		panic(err) // only for a malformed base URL, which NewEnv already parsed
+	}
+	return c
+}
+
+// Desk returns a Desk API client that sends token as the bare `Authorization: <token>`, as Dixa's
+// clients do ("" sends none).
+func (e *Env) Desk(token string) *deskapi.ClientWithResponses {
+	opts := []deskapi.ClientOption{deskapi.WithHTTPClient(e.HTTP)}
+	if token != "" {
+		opts = append(opts, deskapi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", token)
+			return nil
+		}))
+	}
+	c, err := deskapi.NewClientWithResponses(strings.TrimRight(e.BaseURL, "/")+"/desk", opts...)
 	if err != nil {
 		panic(err) // only for a malformed base URL, which NewEnv already parsed
 	}

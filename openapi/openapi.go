@@ -22,6 +22,7 @@ var APIs = []API{
 	{Name: "messaging", Prefix: "/messaging"},
 	{Name: "helpdesk", Prefix: "/helpdesk"},
 	{Name: "hub", Prefix: "/hub"},
+	{Name: "desk", Prefix: "/desk"},
 	{Name: "admin", Prefix: "/admin"},
 }
 

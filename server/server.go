@@ -14,6 +14,8 @@ import (
 	"github.com/switchboard-dev/switchboard/openapi"
 	"github.com/switchboard-dev/switchboard/server/admin"
 	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/desk"
+	"github.com/switchboard-dev/switchboard/server/deskservice"
 	"github.com/switchboard-dev/switchboard/server/docs"
 	"github.com/switchboard-dev/switchboard/server/helpdesk"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
@@ -30,7 +32,8 @@ type Config struct {
 	Service        *service.Service
 	AdminTokenHash []byte // SHA-256 of the operator token
 	Logger         *slog.Logger
-	Limits         httpkit.Limits // zero fields: httpkit.DefaultLimits
+	Limits         httpkit.Limits     // zero fields: httpkit.DefaultLimits
+	Desk           deskservice.Config // the Desk API's server settings (attachment downloads)
 
 	// Outbox delivers every API's webhooks; nil makes one on Service's store and clock whose
 	// client reaches public addresses only. New registers it with Service so that moving the
@@ -71,6 +74,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	deskSvc := deskservice.New(cfg.Service.Store, cfg.Service.Clock, cfg.Desk)
+	dk, err := desk.New(deskSvc)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Outbox == nil {
 		cfg.Outbox = outbox.NewWorker(cfg.Service.Store, cfg.Service.Clock,
 			netguard.Policy{}.Client(netguard.ClientOptions{Timeout: outbox.AttemptTimeout}), cfg.Logger)
@@ -86,13 +94,14 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash, admin.WithHub(cfg.Hub, cfg.Outbox))
+	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash, admin.WithDesk(deskSvc), admin.WithHub(cfg.Hub, cfg.Outbox))
 	if err != nil {
 		return nil, err
 	}
 	r.Mount(helpdesk.Prefix, hd)
 	r.Mount(messaging.Prefix, ms)
 	r.Mount(hub.Prefix, hb)
+	r.Mount(desk.Prefix, dk)
 	r.Mount(admin.Prefix, ad)
 
 	site, err := DocsSite()
@@ -106,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 	})
 	r.Get("/readyz", s.ready)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk, /hub and /admin, the docs at /docs/",
+		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk, /desk, /hub and /admin, the docs at /docs/",
 			httpkit.Cap(r.Method, 20), httpkit.Cap(r.URL.Path, 200)))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {

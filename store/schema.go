@@ -22,6 +22,7 @@ var migrations = []migration{
 	{name: "0001_initial_schema", up: execDDL(schemaV1)},
 	{name: "0002_messaging", up: migrateV2},
 	{name: "0003_pg_id_sequences", up: migrateV3},
+	{name: "0005_desk", up: execDDL(schemaDesk)},
 	{name: "0006_hub", up: execDDL(schemaHub)},
 }
 
@@ -369,6 +370,117 @@ func execDDL(stmts []string) func(ctx context.Context, tx bun.Tx, dialect string
 		}
 		return nil
 	}
+}
+
+// 0005_desk: the Desk API (Dixa API v1): its tokens and settings, end users and
+// agents (one table, by kind) with the keys they are found by, conversations,
+// messages and anonymization requests. Every table is keyed by tenant and every
+// reference is a composite foreign key with tenant_id.
+//
+// Conversation ids are numbered from 1 per tenant (MAX(id)+1 under the primary
+// key, retried on a conflict; see insertDeskConversation), so no counter row
+// serialises the writes of all tenants. Within a conversation the messages are
+// unique by created_at (the rules put each one at least 1 ms after the previous
+// one): that unique index is also the list's range scan, in order.
+var schemaDesk = []string{
+	`CREATE TABLE IF NOT EXISTS desk_tokens (
+		tenant_id {UUID} NOT NULL REFERENCES tenants (id),
+		id {UUID} NOT NULL,
+		name TEXT NOT NULL,
+		owner_id {UUID} NOT NULL,
+		token_hash {BYTES} NOT NULL,
+		created_at {TS} NOT NULL,
+		revoked_at {TS},
+		PRIMARY KEY (tenant_id, id)
+	)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS desk_tokens_hash_uq ON desk_tokens (token_hash)`,
+
+	`CREATE TABLE IF NOT EXISTS desk_settings (
+		tenant_id {UUID} NOT NULL PRIMARY KEY REFERENCES tenants (id),
+		settings TEXT NOT NULL,
+		updated_at {TS} NOT NULL
+	)`,
+
+	`CREATE TABLE IF NOT EXISTS desk_contacts (
+		tenant_id {UUID} NOT NULL REFERENCES tenants (id),
+		id {UUID} NOT NULL,
+		kind TEXT NOT NULL,
+		created_at {TS} NOT NULL,
+		display_name TEXT NOT NULL,
+		email TEXT NOT NULL,
+		phone_number TEXT NOT NULL,
+		external_id TEXT NOT NULL,
+		first_name TEXT NOT NULL,
+		last_name TEXT NOT NULL,
+		middle_names TEXT NOT NULL,
+		additional_emails TEXT NOT NULL,
+		additional_phone_numbers TEXT NOT NULL,
+		avatar_url TEXT NOT NULL,
+		roles TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, id)
+	)`,
+	`CREATE INDEX IF NOT EXISTS desk_contacts_list_idx ON desk_contacts (tenant_id, kind, created_at, id)`,
+
+	`CREATE TABLE IF NOT EXISTS desk_contact_keys (
+		tenant_id {UUID} NOT NULL,
+		kind TEXT NOT NULL,
+		field TEXT NOT NULL,
+		value TEXT NOT NULL,
+		contact_id {UUID} NOT NULL,
+		PRIMARY KEY (tenant_id, kind, field, value),
+		FOREIGN KEY (tenant_id, contact_id) REFERENCES desk_contacts (tenant_id, id)
+	)`,
+
+	`CREATE TABLE IF NOT EXISTS desk_conversations (
+		tenant_id {UUID} NOT NULL,
+		id BIGINT NOT NULL,
+		requester_id {UUID} NOT NULL,
+		channel TEXT NOT NULL,
+		direction TEXT NOT NULL,
+		state TEXT NOT NULL,
+		state_updated_at {TS} NOT NULL,
+		created_at {TS} NOT NULL,
+		anonymized_at {TS},
+		integration_email TEXT NOT NULL,
+		from_email TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		language TEXT NOT NULL,
+		browser_info TEXT NOT NULL,
+		from_number TEXT NOT NULL,
+		to_number TEXT NOT NULL,
+		last_message_at {TS} NOT NULL,
+		PRIMARY KEY (tenant_id, id),
+		FOREIGN KEY (tenant_id, requester_id) REFERENCES desk_contacts (tenant_id, id)
+	)`,
+	`CREATE INDEX IF NOT EXISTS desk_conversations_requester_idx ON desk_conversations (tenant_id, requester_id, created_at, id)`,
+
+	`CREATE TABLE IF NOT EXISTS desk_messages (
+		tenant_id {UUID} NOT NULL,
+		id {UUID} NOT NULL,
+		conversation_id BIGINT NOT NULL,
+		created_at {TS} NOT NULL,
+		author_id {UUID} NOT NULL,
+		external_id TEXT,
+		direction TEXT NOT NULL,
+		attributes TEXT NOT NULL,
+		redacted BOOLEAN NOT NULL,
+		PRIMARY KEY (tenant_id, id),
+		FOREIGN KEY (tenant_id, conversation_id) REFERENCES desk_conversations (tenant_id, id)
+	)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS desk_messages_order_uq ON desk_messages (tenant_id, conversation_id, created_at)`,
+	// NULLs are distinct on both databases: only messages with an externalId compete.
+	`CREATE UNIQUE INDEX IF NOT EXISTS desk_messages_external_id_uq ON desk_messages (tenant_id, conversation_id, external_id)`,
+
+	`CREATE TABLE IF NOT EXISTS desk_anonymization_requests (
+		tenant_id {UUID} NOT NULL REFERENCES tenants (id),
+		id {UUID} NOT NULL,
+		type TEXT NOT NULL,
+		target_entity_id TEXT NOT NULL,
+		requested_by {UUID} NOT NULL,
+		initiated_at {TS} NOT NULL,
+		processed_at {TS},
+		PRIMARY KEY (tenant_id, id)
+	)`,
 }
 
 // 0006_hub: Hubster's Direct API (hub API clients, hubs, integrations with their signing keys,

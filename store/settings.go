@@ -12,52 +12,49 @@ import (
 	"github.com/uptrace/bun"
 )
 
-type companySettingsRow struct {
-	bun.BaseModel `bun:"table:company_settings,alias:cs"`
-
-	TenantID  uuid.UUID `bun:"tenant_id,pk"`
-	Settings  string    `bun:"settings"` // JSON text, stored verbatim
-	UpdatedAt time.Time `bun:"updated_at"`
-}
-
 // Settings returns the tenant's company settings document (JSON, verbatim
 // as last stored), or nil, nil when none was ever stored. Defaults are the
 // caller's business: the store does not interpret the document.
 func (s *Store) Settings(ctx context.Context, tenantID uuid.UUID) ([]byte, error) {
-	return settings(ctx, s.db, tenantID)
+	return settingsDoc(ctx, s.db, "company_settings", tenantID)
 }
 
 // Settings is [Store.Settings] inside the transaction (timers run inside one).
 func (tx *TenantTx) Settings(ctx context.Context) ([]byte, error) {
-	return settings(ctx, tx.tx, tx.tenant)
-}
-
-func settings(ctx context.Context, db bun.IDB, tenantID uuid.UUID) ([]byte, error) {
-	var row companySettingsRow
-	err := db.NewSelect().Model(&row).Column("settings").Where("cs.tenant_id = ?", tenantID).Limit(1).Scan(ctx)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("store: settings: %w", err)
-	}
-	return []byte(row.Settings), nil
+	return settingsDoc(ctx, tx.tx, "company_settings", tx.tenant)
 }
 
 // PutSettings stores (replaces) the tenant's company settings document. doc
 // must be valid JSON; it is stored verbatim and not interpreted. ErrNotFound
 // if the tenant does not exist.
 func (s *Store) PutSettings(ctx context.Context, tenantID uuid.UUID, doc []byte, now time.Time) error {
-	if !json.Valid(doc) {
-		return errors.New("store: put settings: document is not valid JSON")
+	return putSettingsDoc(ctx, s.db, "company_settings", tenantID, doc, now)
+}
+
+// settingsDoc reads the document of a per-tenant settings table (tenant_id,
+// settings, updated_at): nil, nil when the tenant has none.
+func settingsDoc(ctx context.Context, db bun.IDB, table string, tenantID uuid.UUID) ([]byte, error) {
+	var doc string
+	err := db.NewRaw("SELECT settings FROM ? WHERE tenant_id = ?", bun.Ident(table), tenantID).Scan(ctx, &doc)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("store: %s: %w", table, err)
 	}
-	row := &companySettingsRow{TenantID: tenantID, Settings: string(doc), UpdatedAt: nowOr(now)}
-	_, err := s.db.NewInsert().Model(row).
-		On("CONFLICT (tenant_id) DO UPDATE").
-		Set("settings = EXCLUDED.settings").
-		Set("updated_at = EXCLUDED.updated_at").
-		Exec(ctx)
-	return mapWriteErr("put settings", err)
+	return []byte(doc), nil
+}
+
+// putSettingsDoc stores (replaces) the document of a per-tenant settings
+// table; doc must be valid JSON. ErrNotFound if the tenant does not exist.
+func putSettingsDoc(ctx context.Context, db bun.IDB, table string, tenantID uuid.UUID, doc []byte, now time.Time) error {
+	if !json.Valid(doc) {
+		return fmt.Errorf("store: put %s: document is not valid JSON", table)
+	}
+	_, err := db.NewRaw(`INSERT INTO ? (tenant_id, settings, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (tenant_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = EXCLUDED.updated_at`,
+		bun.Ident(table), tenantID, string(doc), nowOr(now)).Exec(ctx)
+	return mapWriteErr("put "+table, err)
 }
 
 // OperatorSetting returns the value of the operator-level setting name (for

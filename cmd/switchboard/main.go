@@ -26,8 +26,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/switchboard-dev/switchboard/server"
 	"github.com/switchboard-dev/switchboard/server/credential"
+	"github.com/switchboard-dev/switchboard/server/deskservice"
 	"github.com/switchboard-dev/switchboard/server/hub"
 	"github.com/switchboard-dev/switchboard/server/hubservice"
 	"github.com/switchboard-dev/switchboard/server/netguard"
@@ -100,6 +103,8 @@ type serveConfig struct {
 	questionIDStart                                              int64
 	demo                                                         bool
 	shutdownTimeout, timerInterval                               time.Duration
+	deskDownloads                                                bool
+	deskDownloadAllow                                            string
 
 	outboundAllow                  string        // CIDRs webhooks may reach although not public
 	deliveryInterval, hubTimeout   time.Duration // outbox poll; Hub API request deadline
@@ -121,6 +126,8 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	fs.StringVar(&c.clock, "clock", service.ClockWall, "wall, or virtual: the operator API sets and advances time (/admin/v1/clock) and due timers run then")
 	fs.DurationVar(&c.timerInterval, "timer-interval", time.Second, "how often due timers (timeouts, reroute prompts, offer widening, token expiry) are looked for")
+	fs.BoolVar(&c.deskDownloads, "desk-download-attachments", false, "Desk API: download every attachment of a new message (public addresses only, ports 80 and 443) and refuse the message when that fails")
+	fs.StringVar(&c.deskDownloadAllow, "desk-download-allow", "", "Desk API: comma-separated address ranges (CIDR) attachment downloads may reach although not public, e.g. 127.0.0.1/32 for a local file server")
 	fs.StringVar(&c.outboundAllow, "outbound-allow", "", "comma-separated IPs or CIDR prefixes webhooks may reach although private, loopback or link-local (e.g. 127.0.0.1/32 for a local receiver); everything else non-public is refused")
 	fs.DurationVar(&c.deliveryInterval, "delivery-interval", time.Second, "how often due webhook deliveries are looked for (new ones go out at once)")
 	fs.DurationVar(&c.deliveryTimeout, "delivery-timeout", outbox.AttemptTimeout, "how long one webhook attempt may take")
@@ -131,7 +138,11 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	allow, err := netguard.ParsePrefixes(c.outboundAllow)
+	allow, err := netguard.ParsePrefixes(c.deskDownloadAllow)
+	if err != nil {
+		return fmt.Errorf("--desk-download-allow: %w", err)
+	}
+	outAllow, err := netguard.ParsePrefixes(c.outboundAllow)
 	if err != nil {
 		return fmt.Errorf("--outbound-allow: %w", err)
 	}
@@ -166,7 +177,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 
-	worker := outbox.NewWorker(st, svc.Clock, netguard.Policy{Allow: allow}.Client(netguard.ClientOptions{Timeout: c.deliveryTimeout}), logger)
+	worker := outbox.NewWorker(st, svc.Clock, netguard.Policy{Allow: outAllow}.Client(netguard.ClientOptions{Timeout: c.deliveryTimeout}), logger)
 	worker.Timeout, worker.Lease = c.deliveryTimeout, c.deliveryLease
 	hubSvc := hubservice.New(st, svc.Clock)
 	hubSvc.Outbox = worker
@@ -187,14 +198,16 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Outbox: worker, Hub: hubSvc,
+	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger,
+		Desk:   deskservice.Config{DownloadAttachments: c.deskDownloads, DownloadAllow: allow},
+		Outbox: worker, Hub: hubSvc,
 		HubConfig: hub.Config{RatePerSecond: c.hubRatePerSecond, RateBurst: c.hubRateBurst, Timeout: c.hubTimeout}})
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	fmt.Fprintf(out, "Switchboard is listening on %s (%s clock)\n  Messaging API  %s/messaging\n  Help Desk API  %s/helpdesk\n  Hub API        %s/hub\n  Operator API   %s/admin\n  Docs           %s/docs/\n",
-		base, c.clock, base, base, base, base, base)
+	fmt.Fprintf(out, "Switchboard is listening on %s (%s clock)\n  Messaging API  %s/messaging\n  Help Desk API  %s/helpdesk\n  Desk API       %s/desk\n  Hub API        %s/hub\n  Operator API   %s/admin\n  Docs           %s/docs/\n",
+		base, c.clock, base, base, base, base, base, base)
 
 	// Timers run in the background until shutdown begins.
 	tctx, stopTimers := context.WithCancel(context.Background())
@@ -293,7 +306,11 @@ func demo(ctx context.Context, svc *service.Service, hubSvc *hubservice.Service,
 	if err != nil {
 		return err
 	}
-	printDemo(out, base, t.ID.String(), token, client.ClientID, secret)
+	deskToken, err := demoDeskToken(ctx, svc, t.ID)
+	if err != nil {
+		return err
+	}
+	printDemo(out, base, t.ID.String(), token, client.ClientID, secret, deskToken)
 	// Fresh Hub API clients too: issuing one replaces the previous one of its audience.
 	portal, portalSecret, err := hubSvc.IssueClient(ctx, t.ID, hubservice.AudiencePortal)
 	if err != nil {
@@ -316,17 +333,38 @@ func printHubDemo(out io.Writer, base, portalID, portalSecret, engineID, engineS
 `, portalID, portalSecret, engineID, engineSecret, base, engineID, engineSecret)
 }
 
+// demoDeskToken issues a fresh Desk API token for the demo tenant (only hashes are stored) and
+// revokes the previous demo ones.
+func demoDeskToken(ctx context.Context, svc *service.Service, tenantID uuid.UUID) (string, error) {
+	d := deskservice.New(svc.Store, svc.Clock, deskservice.Config{})
+	old, err := d.Tokens(ctx, tenantID)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range old {
+		if t.Name == demoClientName {
+			if err := d.RevokeToken(ctx, tenantID, t.ID); err != nil {
+				return "", err
+			}
+		}
+	}
+	token, _, err := d.IssueToken(ctx, tenantID, demoClientName, uuid.Nil)
+	return token, err
+}
+
 const demoClientName = "demo"
 
-func printDemo(out io.Writer, base, tenantID, token, clientID, secret string) {
+func printDemo(out io.Writer, base, tenantID, token, clientID, secret, deskToken string) {
 	fmt.Fprintf(out, `Demo tenant %s (subdomain "demo"); demo credentials are renewed at every start:
   Help Desk API token:          %s
   Messaging API client_id:      %s
   Messaging API client_secret:  %s
+  Desk API token:               %s
 Try it:
   curl %s/messaging/oauth/token -d grant_type=client_credentials -d client_id=%s -d client_secret=%s
   curl %s/helpdesk/helpDesk/saveQuestion --header ApiToken:%s --data "text=sample question detailed description" --data emailAddress=user@example.com --data helpDeskId=123456789
-`, tenantID, token, clientID, secret, base, clientID, secret, base, token)
+  curl %s/desk/v1/endusers --header "Authorization: %s"
+`, tenantID, token, clientID, secret, deskToken, base, clientID, secret, base, token, base, deskToken)
 }
 
 func newLogger(level string) (*slog.Logger, error) {

@@ -369,6 +369,15 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("token with the demo client = %d %s", tok.status, tok.body)
 	}
 
+	// The demo's Desk API token works, bare as Dixa sends it.
+	desk := regexp.MustCompile(`\n  Desk API token: +(\S+)\n`).FindStringSubmatch(s1.out.String())
+	if desk == nil || !strings.Contains(s1.out.String(), s1.base+"/desk") {
+		t.Fatalf("no Desk API token or URL printed:\n%s", s1.out)
+	}
+	if r := s1.do(t, http.MethodGet, "/desk/v1/endusers", map[string]string{"Authorization": desk[1]}, ""); r.status != 200 || strings.TrimSpace(string(r.body)) != `{"data":[]}` {
+		t.Errorf("GET /desk/v1/endusers with the demo token = %d %s", r.status, r.body)
+	}
+
 	r := s1.saveQuestion(t, s1.helpDeskToken, seedSaveQuestion)
 	if r.status != 200 || !bytes.Contains(r.body, []byte(`"status":"0 answers"`)) {
 		t.Fatalf("saveQuestion = %d %s", r.status, r.body)
@@ -408,6 +417,9 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	if !hex40.MatchString(s2.helpDeskToken) || s2.helpDeskToken == s1.helpDeskToken {
 		t.Fatalf("second Help Desk token %q (first %q): demo credentials must be renewed", s2.helpDeskToken, s1.helpDeskToken)
+	}
+	if r := s2.do(t, http.MethodGet, "/desk/v1/endusers", map[string]string{"Authorization": desk[1]}, ""); r.status != 401 {
+		t.Errorf("the previous demo Desk token after a restart = %d %s, want 401", r.status, r.body)
 	}
 
 	r = s2.saveQuestion(t, s1.helpDeskToken, seedSaveQuestion)

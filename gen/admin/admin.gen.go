@@ -609,6 +609,19 @@ type Clock struct {
 // Example: virtual
 type ClockMode string
 
+// CreateDeskTokenRequest defines model for CreateDeskTokenRequest.
+type CreateDeskTokenRequest struct {
+	// Name A label for the operator.
+	//
+	// Example: CRM sync
+	Name *string `json:"name,omitempty"`
+
+	// OwnerId The user the token acts for (`requestedBy` of its anonymization requests). Default a new UUID.
+	//
+	// Example: 4c7af391-b7fd-4560-9d82-b3464eef8776
+	OwnerId *openapi_types.UUID `json:"ownerId,omitempty"`
+}
+
 // CreateExpertRequest defines model for CreateExpertRequest.
 type CreateExpertRequest struct {
 	// Capacity Most UNRESOLVED questions the expert may hold at once; 0 = unlimited.
@@ -756,6 +769,159 @@ type DeliveryDetail struct {
 // DeliveryList defines model for DeliveryList.
 type DeliveryList struct {
 	Deliveries []Delivery `json:"deliveries"`
+}
+
+// DeskConversationDetail defines model for DeskConversationDetail.
+type DeskConversationDetail struct {
+	Conversation DeskConversationSummary `json:"conversation"`
+	Messages     []DeskMessageView       `json:"messages"`
+}
+
+// DeskConversationList defines model for DeskConversationList.
+type DeskConversationList struct {
+	Conversations []DeskConversationSummary `json:"conversations"`
+
+	// NextBefore Pass as `before` for the next page; absent on the last page.
+	//
+	// Example: 2
+	NextBefore *int64 `json:"nextBefore,omitempty"`
+}
+
+// DeskConversationSummary defines model for DeskConversationSummary.
+type DeskConversationSummary struct {
+	// AnonymizedAt Example: 2026-11-23T10:02:00.120Z
+	AnonymizedAt *time.Time `json:"anonymizedAt,omitempty"`
+
+	// Channel Example: Email
+	Channel string `json:"channel"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00.120Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Direction Example: Inbound
+	Direction string `json:"direction"`
+
+	// FromEmail Example: jane@example.org
+	FromEmail *string `json:"fromEmail,omitempty"`
+
+	// FromNumber Example: +4512345678
+	FromNumber *string `json:"fromNumber,omitempty"`
+
+	// Id Example: 2
+	Id int64 `json:"id"`
+
+	// IntegrationEmail Example: support@acme.email.dixa.io
+	IntegrationEmail *string `json:"integrationEmail,omitempty"`
+
+	// Language Example: en
+	Language *string `json:"language,omitempty"`
+
+	// RequesterId Example: 9deb936b-52e5-4c44-828d-4c8d48fe0c7e
+	RequesterId openapi_types.UUID `json:"requesterId"`
+
+	// State Example: Open
+	State string `json:"state"`
+
+	// StateUpdatedAt Example: 2026-11-22T10:02:00.120Z
+	StateUpdatedAt time.Time `json:"stateUpdatedAt"`
+
+	// Subject Example: Where is my order?
+	Subject *string `json:"subject,omitempty"`
+
+	// ToNumber Example: +4570000000
+	ToNumber *string `json:"toNumber,omitempty"`
+
+	// Type The Desk API's `_type` of the conversation.
+	//
+	// Example: EmailConversation
+	Type string `json:"type"`
+}
+
+// DeskMessageView defines model for DeskMessageView.
+type DeskMessageView struct {
+	// Attributes The message's attributes exactly as the Desk API lists them.
+	//
+	// Example: {"_type":"ChatAttributes","isAutomated":false}
+	Attributes map[string]interface{} `json:"attributes"`
+
+	// AuthorId Example: 9deb936b-52e5-4c44-828d-4c8d48fe0c7e
+	AuthorId openapi_types.UUID `json:"authorId"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00.120Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Direction Example: Inbound
+	Direction string `json:"direction"`
+
+	// ExternalId Example: A-77
+	ExternalId *string `json:"externalId,omitempty"`
+
+	// Id Example: 11b95893-0514-4606-a5d8-1880172b3a55
+	Id openapi_types.UUID `json:"id"`
+
+	// Redacted The message was anonymized.
+	//
+	// Example: false
+	Redacted bool `json:"redacted"`
+}
+
+// DeskRateLimit A token bucket per Desk API token.
+type DeskRateLimit struct {
+	// Burst Requests at once.
+	//
+	// Example: 4
+	Burst int `json:"burst"`
+
+	// PerSecond Requests per second on average.
+	//
+	// Example: 10
+	PerSecond float64 `json:"perSecond"`
+}
+
+// DeskSettings defines model for DeskSettings.
+type DeskSettings struct {
+	// RateLimit A token bucket per Desk API token.
+	RateLimit *DeskRateLimit `json:"rateLimit,omitempty"`
+}
+
+// DeskToken defines model for DeskToken.
+type DeskToken struct {
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Id Example: 8a3c1d2e-5f6a-4b7c-9d0e-1f2a3b4c5d6e
+	Id openapi_types.UUID `json:"id"`
+
+	// Name Example: CRM sync
+	Name string `json:"name"`
+
+	// OwnerId Example: 4c7af391-b7fd-4560-9d82-b3464eef8776
+	OwnerId openapi_types.UUID `json:"ownerId"`
+}
+
+// DeskTokenList defines model for DeskTokenList.
+type DeskTokenList struct {
+	Tokens []DeskToken `json:"tokens"`
+}
+
+// DeskTokenSecret defines model for DeskTokenSecret.
+type DeskTokenSecret struct {
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Id Example: 8a3c1d2e-5f6a-4b7c-9d0e-1f2a3b4c5d6e
+	Id openapi_types.UUID `json:"id"`
+
+	// Name Example: CRM sync
+	Name string `json:"name"`
+
+	// OwnerId Example: 4c7af391-b7fd-4560-9d82-b3464eef8776
+	OwnerId openapi_types.UUID `json:"ownerId"`
+
+	// Token The token; send it as `Authorization` to the Desk API. Shown only this once.
+	//
+	// Example: Jx3kP9qR2vT8wY5zA1bC4dE7fG0hI6jK-LmNoPqRsTu
+	Token string `json:"token"`
 }
 
 // Error defines model for Error.
@@ -1663,6 +1829,15 @@ type ListDeliveriesParams struct {
 // ListDeliveriesParamsState defines parameters for ListDeliveries.
 type ListDeliveriesParamsState string
 
+// ListDeskConversationsParams defines parameters for ListDeskConversations.
+type ListDeskConversationsParams struct {
+	// Before List the conversations with an id below this one.
+	Before *int64 `form:"before,omitempty" json:"before,omitempty"`
+
+	// Limit At most this many conversations (default 50).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ListTenantEventsParams defines parameters for ListTenantEvents.
 type ListTenantEventsParams struct {
 	// After Return events whose `seq` is greater than this.
@@ -1698,6 +1873,12 @@ type AdvanceClockJSONRequestBody = AdvanceClockRequest
 
 // CreateTenantJSONRequestBody defines body for CreateTenant for application/json ContentType.
 type CreateTenantJSONRequestBody = CreateTenantRequest
+
+// UpdateDeskSettingsJSONRequestBody defines body for UpdateDeskSettings for application/json ContentType.
+type UpdateDeskSettingsJSONRequestBody = DeskSettings
+
+// CreateDeskTokenJSONRequestBody defines body for CreateDeskToken for application/json ContentType.
+type CreateDeskTokenJSONRequestBody = CreateDeskTokenRequest
 
 // CreateExpertJSONRequestBody defines body for CreateExpert for application/json ContentType.
 type CreateExpertJSONRequestBody = CreateExpertRequest
@@ -1899,6 +2080,77 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver (the `RedeliverDelivery` operationId).
 	RedeliverDelivery(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDeskConversations List a tenant's Desk conversations
+	//
+	// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+	ListDeskConversations(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDeskConversation Show a Desk conversation with its messages
+	//
+	// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+	GetDeskConversation(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDeskSettings Get a tenant's Desk API settings
+	//
+	// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+	GetDeskSettings(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateDeskSettingsWithBody Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettingsWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateDeskSettings Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettings(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDeskTokens List a tenant's Desk API tokens
+	//
+	// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+	ListDeskTokens(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDeskTokenWithBody Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskTokenWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDeskToken Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskToken(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeDeskToken Revoke a Desk API token
+	//
+	// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+	RevokeDeskToken(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListTenantEvents List a tenant's events
 	//
@@ -2427,6 +2679,167 @@ func (c *Client) GetDelivery(ctx context.Context, tenantId TenantId, deliveryId 
 // Corresponds with POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver (the `RedeliverDelivery` operationId).
 func (c *Client) RedeliverDelivery(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRedeliverDeliveryRequest(c.Server, tenantId, deliveryId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDeskConversations List a tenant's Desk conversations
+//
+// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+func (c *Client) ListDeskConversations(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDeskConversationsRequest(c.Server, tenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDeskConversation Show a Desk conversation with its messages
+//
+// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+func (c *Client) GetDeskConversation(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeskConversationRequest(c.Server, tenantId, conversationId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDeskSettings Get a tenant's Desk API settings
+//
+// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+func (c *Client) GetDeskSettings(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeskSettingsRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateDeskSettingsWithBody Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *Client) UpdateDeskSettingsWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDeskSettingsRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateDeskSettings Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *Client) UpdateDeskSettings(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateDeskSettingsRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDeskTokens List a tenant's Desk API tokens
+//
+// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+func (c *Client) ListDeskTokens(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDeskTokensRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDeskTokenWithBody Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *Client) CreateDeskTokenWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDeskTokenRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDeskToken Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *Client) CreateDeskToken(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDeskTokenRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeDeskToken Revoke a Desk API token
+//
+// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+func (c *Client) RevokeDeskToken(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeDeskTokenRequest(c.Server, tenantId, tokenId)
 	if err != nil {
 		return nil, err
 	}
@@ -3527,6 +3940,323 @@ func NewRedeliverDeliveryRequest(server string, tenantId TenantId, deliveryId De
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListDeskConversationsRequest constructs an http.Request for the ListDeskConversations method
+func NewListDeskConversationsRequest(server string, tenantId TenantId, params *ListDeskConversationsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/conversations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Before != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "before", *params.Before, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDeskConversationRequest constructs an http.Request for the GetDeskConversation method
+func NewGetDeskConversationRequest(server string, tenantId TenantId, conversationId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/conversations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDeskSettingsRequest constructs an http.Request for the GetDeskSettings method
+func NewGetDeskSettingsRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/settings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateDeskSettingsRequest calls the generic UpdateDeskSettings builder with application/json body
+func NewUpdateDeskSettingsRequest(server string, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateDeskSettingsRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewUpdateDeskSettingsRequestWithBody constructs an http.Request for the UpdateDeskSettings method, with any body, and a specified content type
+func NewUpdateDeskSettingsRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/settings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListDeskTokensRequest constructs an http.Request for the ListDeskTokens method
+func NewListDeskTokensRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateDeskTokenRequest calls the generic CreateDeskToken builder with application/json body
+func NewCreateDeskTokenRequest(server string, tenantId TenantId, body CreateDeskTokenJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateDeskTokenRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewCreateDeskTokenRequestWithBody constructs an http.Request for the CreateDeskToken method, with any body, and a specified content type
+func NewCreateDeskTokenRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeDeskTokenRequest constructs an http.Request for the RevokeDeskToken method
+func NewRevokeDeskTokenRequest(server string, tenantId TenantId, tokenId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "tokenId", tokenId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/desk/tokens/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5102,6 +5832,87 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver (the `RedeliverDelivery` operationId).
 	RedeliverDeliveryWithResponse(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*RedeliverDeliveryResponse, error)
 
+	// ListDeskConversationsWithResponse List a tenant's Desk conversations
+	//
+	// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+	ListDeskConversationsWithResponse(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*ListDeskConversationsResponse, error)
+
+	// GetDeskConversationWithResponse Show a Desk conversation with its messages
+	//
+	// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+	GetDeskConversationWithResponse(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*GetDeskConversationResponse, error)
+
+	// GetDeskSettingsWithResponse Get a tenant's Desk API settings
+	//
+	// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+	GetDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetDeskSettingsResponse, error)
+
+	// UpdateDeskSettingsWithBodyWithResponse Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettingsWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error)
+
+	// UpdateDeskSettingsWithResponse Replace a tenant's Desk API settings
+	//
+	// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+	UpdateDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error)
+
+	// ListDeskTokensWithResponse List a tenant's Desk API tokens
+	//
+	// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+	ListDeskTokensWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListDeskTokensResponse, error)
+
+	// CreateDeskTokenWithBodyWithResponse Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskTokenWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error)
+
+	// CreateDeskTokenWithResponse Issue a Desk API token
+	//
+	// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+	CreateDeskTokenWithResponse(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error)
+
+	// RevokeDeskTokenWithResponse Revoke a Desk API token
+	//
+	// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+	RevokeDeskTokenWithResponse(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeDeskTokenResponse, error)
+
 	// ListTenantEventsWithResponse List a tenant's events
 	//
 	// The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
@@ -6055,6 +6866,482 @@ func (r RedeliverDeliveryResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RedeliverDeliveryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListDeskConversationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskConversationList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON200() *DeskConversationList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListDeskConversationsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDeskConversationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDeskConversationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDeskConversationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDeskConversationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDeskConversationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskConversationDetail
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeskConversationResponse) GetJSON200() *DeskConversationDetail {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDeskConversationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDeskConversationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDeskConversationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDeskConversationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeskConversationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeskConversationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeskConversationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeskConversationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDeskSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON200() *DeskSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDeskSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeskSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeskSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeskSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeskSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateDeskSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON200() *DeskSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateDeskSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateDeskSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateDeskSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateDeskSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateDeskSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListDeskTokensResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeskTokenList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDeskTokensResponse) GetJSON200() *DeskTokenList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDeskTokensResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDeskTokensResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListDeskTokensResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListDeskTokensResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDeskTokensResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDeskTokensResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDeskTokensResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDeskTokensResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateDeskTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *DeskTokenSecret
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON201() *DeskTokenSecret {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateDeskTokenResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateDeskTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateDeskTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateDeskTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateDeskTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RevokeDeskTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeDeskTokenResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeDeskTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeDeskTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeDeskTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeDeskTokenResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8275,6 +9562,141 @@ func (c *ClientWithResponses) RedeliverDeliveryWithResponse(ctx context.Context,
 	return ParseRedeliverDeliveryResponse(rsp)
 }
 
+// ListDeskConversationsWithResponse List a tenant's Desk conversations
+//
+// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations (the `ListDeskConversations` operationId).
+func (c *ClientWithResponses) ListDeskConversationsWithResponse(ctx context.Context, tenantId TenantId, params *ListDeskConversationsParams, reqEditors ...RequestEditorFn) (*ListDeskConversationsResponse, error) {
+	rsp, err := c.ListDeskConversations(ctx, tenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDeskConversationsResponse(rsp)
+}
+
+// GetDeskConversationWithResponse Show a Desk conversation with its messages
+//
+// One of the tenant's Desk conversations and all its messages, oldest first, with their attributes as the Desk API shows them (redacted once anonymized). `404` for an unknown tenant or conversation.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/conversations/{conversationId} (the `GetDeskConversation` operationId).
+func (c *ClientWithResponses) GetDeskConversationWithResponse(ctx context.Context, tenantId TenantId, conversationId int64, reqEditors ...RequestEditorFn) (*GetDeskConversationResponse, error) {
+	rsp, err := c.GetDeskConversation(ctx, tenantId, conversationId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeskConversationResponse(rsp)
+}
+
+// GetDeskSettingsWithResponse Get a tenant's Desk API settings
+//
+// The tenant's Desk API settings; without a `rateLimit` the tokens are not limited (the default).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/settings (the `GetDeskSettings` operationId).
+func (c *ClientWithResponses) GetDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetDeskSettingsResponse, error) {
+	rsp, err := c.GetDeskSettings(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeskSettingsResponse(rsp)
+}
+
+// UpdateDeskSettingsWithBodyWithResponse Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *ClientWithResponses) UpdateDeskSettingsWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error) {
+	rsp, err := c.UpdateDeskSettingsWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateDeskSettingsResponse(rsp)
+}
+
+// UpdateDeskSettingsWithResponse Replace a tenant's Desk API settings
+//
+// Replaces the settings; they apply from the next request. `rateLimit` limits each token of the tenant separately (a token bucket on the server's clock: `perSecond` on average, `burst` at once; Dixa's own limit is 10 and 4); leave it out for no limit. A token over its limit gets `429 {"message":"Too many requests"}` with `Retry-After`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/tenants/{tenantId}/desk/settings (the `UpdateDeskSettings` operationId).
+func (c *ClientWithResponses) UpdateDeskSettingsWithResponse(ctx context.Context, tenantId TenantId, body UpdateDeskSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDeskSettingsResponse, error) {
+	rsp, err := c.UpdateDeskSettings(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateDeskSettingsResponse(rsp)
+}
+
+// ListDeskTokensWithResponse List a tenant's Desk API tokens
+//
+// The tenant's live (not revoked) Desk API tokens, oldest first, without the tokens themselves.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/desk/tokens (the `ListDeskTokens` operationId).
+func (c *ClientWithResponses) ListDeskTokensWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListDeskTokensResponse, error) {
+	rsp, err := c.ListDeskTokens(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDeskTokensResponse(rsp)
+}
+
+// CreateDeskTokenWithBodyWithResponse Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *ClientWithResponses) CreateDeskTokenWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error) {
+	rsp, err := c.CreateDeskTokenWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDeskTokenResponse(rsp)
+}
+
+// CreateDeskTokenWithResponse Issue a Desk API token
+//
+// Issues a token for the Desk API (`Authorization: <token>`). A tenant may hold several. `ownerId` is the user the token acts for: the `requestedBy` of the anonymization requests it starts (a new UUID when absent). The token is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/desk/tokens (the `CreateDeskToken` operationId).
+func (c *ClientWithResponses) CreateDeskTokenWithResponse(ctx context.Context, tenantId TenantId, body CreateDeskTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDeskTokenResponse, error) {
+	rsp, err := c.CreateDeskToken(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDeskTokenResponse(rsp)
+}
+
+// RevokeDeskTokenWithResponse Revoke a Desk API token
+//
+// The token is refused (`401`) from the next request on. Revoking it again changes nothing. `404` for an unknown tenant or token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId} (the `RevokeDeskToken` operationId).
+func (c *ClientWithResponses) RevokeDeskTokenWithResponse(ctx context.Context, tenantId TenantId, tokenId openapi_types.UUID, reqEditors ...RequestEditorFn) (*RevokeDeskTokenResponse, error) {
+	rsp, err := c.RevokeDeskToken(ctx, tenantId, tokenId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeDeskTokenResponse(rsp)
+}
+
 // ListTenantEventsWithResponse List a tenant's events
 //
 // The tenant's event log by ascending `seq`, named after the vendor's webhook event types. Follow it by passing the previous page's `nextAfter` as `after`.
@@ -9327,6 +10749,380 @@ func ParseRedeliverDeliveryResponse(rsp *http.Response) (*RedeliverDeliveryRespo
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest DeliveryNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListDeskConversationsResponse parses an HTTP response from a ListDeskConversationsWithResponse call
+func ParseListDeskConversationsResponse(rsp *http.Response) (*ListDeskConversationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDeskConversationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskConversationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDeskConversationResponse parses an HTTP response from a GetDeskConversationWithResponse call
+func ParseGetDeskConversationResponse(rsp *http.Response) (*GetDeskConversationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeskConversationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskConversationDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDeskSettingsResponse parses an HTTP response from a GetDeskSettingsWithResponse call
+func ParseGetDeskSettingsResponse(rsp *http.Response) (*GetDeskSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeskSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateDeskSettingsResponse parses an HTTP response from a UpdateDeskSettingsWithResponse call
+func ParseUpdateDeskSettingsResponse(rsp *http.Response) (*UpdateDeskSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateDeskSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListDeskTokensResponse parses an HTTP response from a ListDeskTokensWithResponse call
+func ParseListDeskTokensResponse(rsp *http.Response) (*ListDeskTokensResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDeskTokensResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeskTokenList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateDeskTokenResponse parses an HTTP response from a CreateDeskTokenWithResponse call
+func ParseCreateDeskTokenResponse(rsp *http.Response) (*CreateDeskTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateDeskTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest DeskTokenSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRevokeDeskTokenResponse parses an HTTP response from a RevokeDeskTokenWithResponse call
+func ParseRevokeDeskTokenResponse(rsp *http.Response) (*RevokeDeskTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeDeskTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10986,6 +12782,27 @@ type ServerInterface interface {
 	// RedeliverDelivery Redeliver a webhook
 	// (POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver)
 	RedeliverDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId)
+	// ListDeskConversations List a tenant's Desk conversations
+	// (GET /v1/tenants/{tenantId}/desk/conversations)
+	ListDeskConversations(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeskConversationsParams)
+	// GetDeskConversation Show a Desk conversation with its messages
+	// (GET /v1/tenants/{tenantId}/desk/conversations/{conversationId})
+	GetDeskConversation(w http.ResponseWriter, r *http.Request, tenantId TenantId, conversationId int64)
+	// GetDeskSettings Get a tenant's Desk API settings
+	// (GET /v1/tenants/{tenantId}/desk/settings)
+	GetDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// UpdateDeskSettings Replace a tenant's Desk API settings
+	// (PUT /v1/tenants/{tenantId}/desk/settings)
+	UpdateDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// ListDeskTokens List a tenant's Desk API tokens
+	// (GET /v1/tenants/{tenantId}/desk/tokens)
+	ListDeskTokens(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// CreateDeskToken Issue a Desk API token
+	// (POST /v1/tenants/{tenantId}/desk/tokens)
+	CreateDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// RevokeDeskToken Revoke a Desk API token
+	// (DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId})
+	RevokeDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId, tokenId openapi_types.UUID)
 	// ListTenantEvents List a tenant's events
 	// (GET /v1/tenants/{tenantId}/events)
 	ListTenantEvents(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListTenantEventsParams)
@@ -11130,6 +12947,48 @@ func (_ Unimplemented) GetDelivery(w http.ResponseWriter, r *http.Request, tenan
 // RedeliverDelivery Redeliver a webhook
 // (POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver)
 func (_ Unimplemented) RedeliverDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListDeskConversations List a tenant's Desk conversations
+// (GET /v1/tenants/{tenantId}/desk/conversations)
+func (_ Unimplemented) ListDeskConversations(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeskConversationsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetDeskConversation Show a Desk conversation with its messages
+// (GET /v1/tenants/{tenantId}/desk/conversations/{conversationId})
+func (_ Unimplemented) GetDeskConversation(w http.ResponseWriter, r *http.Request, tenantId TenantId, conversationId int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetDeskSettings Get a tenant's Desk API settings
+// (GET /v1/tenants/{tenantId}/desk/settings)
+func (_ Unimplemented) GetDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateDeskSettings Replace a tenant's Desk API settings
+// (PUT /v1/tenants/{tenantId}/desk/settings)
+func (_ Unimplemented) UpdateDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListDeskTokens List a tenant's Desk API tokens
+// (GET /v1/tenants/{tenantId}/desk/tokens)
+func (_ Unimplemented) ListDeskTokens(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateDeskToken Issue a Desk API token
+// (POST /v1/tenants/{tenantId}/desk/tokens)
+func (_ Unimplemented) CreateDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RevokeDeskToken Revoke a Desk API token
+// (DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId})
+func (_ Unimplemented) RevokeDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId, tokenId openapi_types.UUID) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -11541,6 +13400,235 @@ func (siw *ServerInterfaceWrapper) RedeliverDelivery(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RedeliverDelivery(w, r, tenantId, deliveryId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListDeskConversations operation middleware
+func (siw *ServerInterfaceWrapper) ListDeskConversations(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDeskConversationsParams
+
+	// ------------- Optional query parameter "before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "before", r.URL.Query(), &params.Before, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "before"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "before", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDeskConversations(w, r, tenantId, params)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDeskConversation operation middleware
+func (siw *ServerInterfaceWrapper) GetDeskConversation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "conversationId" -------------
+	var conversationId int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "conversationId", chi.URLParam(r, "conversationId"), &conversationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "conversationId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDeskConversation(w, r, tenantId, conversationId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDeskSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetDeskSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDeskSettings(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateDeskSettings operation middleware
+func (siw *ServerInterfaceWrapper) UpdateDeskSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateDeskSettings(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListDeskTokens operation middleware
+func (siw *ServerInterfaceWrapper) ListDeskTokens(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDeskTokens(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateDeskToken operation middleware
+func (siw *ServerInterfaceWrapper) CreateDeskToken(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateDeskToken(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RevokeDeskToken operation middleware
+func (siw *ServerInterfaceWrapper) RevokeDeskToken(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "tokenId" -------------
+	var tokenId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tokenId", chi.URLParam(r, "tokenId"), &tokenId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tokenId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RevokeDeskToken(w, r, tenantId, tokenId)
 	}))
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -12836,6 +14924,27 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Post(options.BaseURL+"/v1/clock/advance", wrapper.AdvanceClock)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/tokens", wrapper.ListDeskTokens)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/desk/tokens", wrapper.CreateDeskToken)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/tenants/{tenantId}/desk/tokens/{tokenId}", wrapper.RevokeDeskToken)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/settings", wrapper.GetDeskSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/tenants/{tenantId}/desk/settings", wrapper.UpdateDeskSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/conversations", wrapper.ListDeskConversations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/desk/conversations/{conversationId}", wrapper.GetDeskConversation)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/hub-clients", wrapper.ListHubClients)
 	})
 	r.Group(func(r chi.Router) {
@@ -13539,6 +15648,551 @@ func (response RedeliverDelivery404JSONResponse) VisitRedeliverDeliveryResponse(
 type RedeliverDelivery500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RedeliverDelivery500JSONResponse) VisitRedeliverDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversationsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Params   ListDeskConversationsParams
+}
+
+type ListDeskConversationsResponseObject interface {
+	VisitListDeskConversationsResponse(w http.ResponseWriter) error
+}
+
+type ListDeskConversations200JSONResponse DeskConversationList
+
+func (response ListDeskConversations200JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListDeskConversations400JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListDeskConversations401JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListDeskConversations404JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskConversations500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListDeskConversations500JSONResponse) VisitListDeskConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversationRequestObject struct {
+	TenantId       TenantId `json:"tenantId"`
+	ConversationId int64    `json:"conversationId"`
+}
+
+type GetDeskConversationResponseObject interface {
+	VisitGetDeskConversationResponse(w http.ResponseWriter) error
+}
+
+type GetDeskConversation200JSONResponse DeskConversationDetail
+
+func (response GetDeskConversation200JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetDeskConversation400JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetDeskConversation401JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetDeskConversation404JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskConversation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetDeskConversation500JSONResponse) VisitGetDeskConversationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettingsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+}
+
+type GetDeskSettingsResponseObject interface {
+	VisitGetDeskSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetDeskSettings200JSONResponse DeskSettings
+
+func (response GetDeskSettings200JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetDeskSettings400JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetDeskSettings401JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetDeskSettings404JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeskSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetDeskSettings500JSONResponse) VisitGetDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettingsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Body     *UpdateDeskSettingsJSONRequestBody
+}
+
+type UpdateDeskSettingsResponseObject interface {
+	VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error
+}
+
+type UpdateDeskSettings200JSONResponse DeskSettings
+
+func (response UpdateDeskSettings200JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateDeskSettings400JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateDeskSettings401JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateDeskSettings404JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeskSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateDeskSettings500JSONResponse) VisitUpdateDeskSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokensRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+}
+
+type ListDeskTokensResponseObject interface {
+	VisitListDeskTokensResponse(w http.ResponseWriter) error
+}
+
+type ListDeskTokens200JSONResponse DeskTokenList
+
+func (response ListDeskTokens200JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListDeskTokens400JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListDeskTokens401JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListDeskTokens404JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeskTokens500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListDeskTokens500JSONResponse) VisitListDeskTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskTokenRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Body     *CreateDeskTokenJSONRequestBody
+}
+
+type CreateDeskTokenResponseObject interface {
+	VisitCreateDeskTokenResponse(w http.ResponseWriter) error
+}
+
+type CreateDeskToken201JSONResponse DeskTokenSecret
+
+func (response CreateDeskToken201JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateDeskToken400JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateDeskToken401JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateDeskToken404JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeskToken500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateDeskToken500JSONResponse) VisitCreateDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskTokenRequestObject struct {
+	TenantId TenantId           `json:"tenantId"`
+	TokenId  openapi_types.UUID `json:"tokenId"`
+}
+
+type RevokeDeskTokenResponseObject interface {
+	VisitRevokeDeskTokenResponse(w http.ResponseWriter) error
+}
+
+type RevokeDeskToken204Response struct {
+}
+
+func (response RevokeDeskToken204Response) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeDeskToken400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RevokeDeskToken400JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskToken401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RevokeDeskToken401JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskToken404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RevokeDeskToken404JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDeskToken500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RevokeDeskToken500JSONResponse) VisitRevokeDeskTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -15977,6 +18631,27 @@ type StrictServerInterface interface {
 	// RedeliverDelivery Redeliver a webhook
 	// (POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver)
 	RedeliverDelivery(ctx context.Context, request RedeliverDeliveryRequestObject) (RedeliverDeliveryResponseObject, error)
+	// ListDeskConversations List a tenant's Desk conversations
+	// (GET /v1/tenants/{tenantId}/desk/conversations)
+	ListDeskConversations(ctx context.Context, request ListDeskConversationsRequestObject) (ListDeskConversationsResponseObject, error)
+	// GetDeskConversation Show a Desk conversation with its messages
+	// (GET /v1/tenants/{tenantId}/desk/conversations/{conversationId})
+	GetDeskConversation(ctx context.Context, request GetDeskConversationRequestObject) (GetDeskConversationResponseObject, error)
+	// GetDeskSettings Get a tenant's Desk API settings
+	// (GET /v1/tenants/{tenantId}/desk/settings)
+	GetDeskSettings(ctx context.Context, request GetDeskSettingsRequestObject) (GetDeskSettingsResponseObject, error)
+	// UpdateDeskSettings Replace a tenant's Desk API settings
+	// (PUT /v1/tenants/{tenantId}/desk/settings)
+	UpdateDeskSettings(ctx context.Context, request UpdateDeskSettingsRequestObject) (UpdateDeskSettingsResponseObject, error)
+	// ListDeskTokens List a tenant's Desk API tokens
+	// (GET /v1/tenants/{tenantId}/desk/tokens)
+	ListDeskTokens(ctx context.Context, request ListDeskTokensRequestObject) (ListDeskTokensResponseObject, error)
+	// CreateDeskToken Issue a Desk API token
+	// (POST /v1/tenants/{tenantId}/desk/tokens)
+	CreateDeskToken(ctx context.Context, request CreateDeskTokenRequestObject) (CreateDeskTokenResponseObject, error)
+	// RevokeDeskToken Revoke a Desk API token
+	// (DELETE /v1/tenants/{tenantId}/desk/tokens/{tokenId})
+	RevokeDeskToken(ctx context.Context, request RevokeDeskTokenRequestObject) (RevokeDeskTokenResponseObject, error)
 	// ListTenantEvents List a tenant's events
 	// (GET /v1/tenants/{tenantId}/events)
 	ListTenantEvents(ctx context.Context, request ListTenantEventsRequestObject) (ListTenantEventsResponseObject, error)
@@ -16346,6 +19021,205 @@ func (sh *strictHandler) RedeliverDelivery(w http.ResponseWriter, r *http.Reques
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RedeliverDeliveryResponseObject); ok {
 		if err := validResponse.VisitRedeliverDeliveryResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListDeskConversations operation middleware
+func (sh *strictHandler) ListDeskConversations(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeskConversationsParams) {
+	var request ListDeskConversationsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeskConversations(ctx, request.(ListDeskConversationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeskConversations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDeskConversationsResponseObject); ok {
+		if err := validResponse.VisitListDeskConversationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDeskConversation operation middleware
+func (sh *strictHandler) GetDeskConversation(w http.ResponseWriter, r *http.Request, tenantId TenantId, conversationId int64) {
+	var request GetDeskConversationRequestObject
+
+	request.TenantId = tenantId
+	request.ConversationId = conversationId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDeskConversation(ctx, request.(GetDeskConversationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDeskConversation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDeskConversationResponseObject); ok {
+		if err := validResponse.VisitGetDeskConversationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDeskSettings operation middleware
+func (sh *strictHandler) GetDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request GetDeskSettingsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDeskSettings(ctx, request.(GetDeskSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDeskSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDeskSettingsResponseObject); ok {
+		if err := validResponse.VisitGetDeskSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateDeskSettings operation middleware
+func (sh *strictHandler) UpdateDeskSettings(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request UpdateDeskSettingsRequestObject
+
+	request.TenantId = tenantId
+
+	var body UpdateDeskSettingsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateDeskSettings(ctx, request.(UpdateDeskSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateDeskSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateDeskSettingsResponseObject); ok {
+		if err := validResponse.VisitUpdateDeskSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListDeskTokens operation middleware
+func (sh *strictHandler) ListDeskTokens(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request ListDeskTokensRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeskTokens(ctx, request.(ListDeskTokensRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeskTokens")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDeskTokensResponseObject); ok {
+		if err := validResponse.VisitListDeskTokensResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateDeskToken operation middleware
+func (sh *strictHandler) CreateDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request CreateDeskTokenRequestObject
+
+	request.TenantId = tenantId
+
+	var body CreateDeskTokenJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateDeskToken(ctx, request.(CreateDeskTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateDeskToken")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateDeskTokenResponseObject); ok {
+		if err := validResponse.VisitCreateDeskTokenResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RevokeDeskToken operation middleware
+func (sh *strictHandler) RevokeDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId, tokenId openapi_types.UUID) {
+	var request RevokeDeskTokenRequestObject
+
+	request.TenantId = tenantId
+	request.TokenId = tokenId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeDeskToken(ctx, request.(RevokeDeskTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeDeskToken")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RevokeDeskTokenResponseObject); ok {
+		if err := validResponse.VisitRevokeDeskTokenResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -17219,329 +20093,369 @@ func (sh *strictHandler) UpdateSettings(w http.ResponseWriter, r *http.Request, 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3bcttItjb4Krn57whLO0AKPOhERUX/tC1Xqcuy1BLd1b1L/o0kkBTRAjNZyIRotscR+3Ku52YeYCL2",
-	"K8wD/PfzEP0kE7kyE0iAAAnqZLtKO3Z0WcQpDyvXeX3rc8Nn0xmjhAre6H9uzHCMp0SQGP56FYWEipNA",
-	"/jsg3I/DmQgZbfQbwwlBZ4NETJAP97zgyFP/+hgGXqvhNMgnPJ1FpNFv8NHH3vgw6OB9v00ORt3xHnaD",
-	"Xf+QdEb7uD3uBQd+w2mE8rUzLCYNp0HxVD7om887jZj8loQxCRp9ESfEaXB/QqZYjVgIEsuH/9evg+Z/",
-	"4uY/3ebhx+aHz21nr/fl3xtOQyxmMAwRh/S68eWL03hNovCWxIuqmQX6+guOwiA3mV67dKRB9sJVYx2z",
-	"eIpFo98IqdjrNZzGNKThNJk2+u10mCEV5JrEMM7jTzMSV64/gasvOEqSwigbe6M26fjdoNkb7+Jmb7Tn",
-	"Nw+CfdI8HLu4PZJXeqR8zYn5ZK15yC+XrvBPyWg18fyUjNDg/KQG+UySERckbhF6HVLSwrOw1R23/fb4",
-	"gOzhvW5vdEAOx+1RZ+wGe+PuaC9o4/KpTawx1aQo/e2rq9bWjMUCR/+HGsX21ZUcyNVV61e3eYib4w+f",
-	"u50KYvtLQric+Hu5VqVr8Zu+o3QrO6N9cui3cbMXdMfNHjnAzUO5n+1xh3SDnr872quY72/2h++3nUNC",
-	"cfVeCri6fFgaZp+acqOacqeacqua6/dKmA/eZ9xf5MN8xignwM5e4uCCwKrIv3xGBaHwTzybRaGP5ZR2",
-	"/sHlvD5ns/jcIHHMYvVIID9w8u6vg7cnrz+eDy4Gp8fD4wt5kgnn+FpelTPoo2nCBaJMoBFBowjTG1jH",
-	"bOz/HpNxo9/4HzsZ/91RV/nOMXwPxp9f7AGahpyH9BqxGIX0FkdhgFKWLX8csWCBxiGJglbji9N4FTH/",
-	"5iX2b+Y4DvijzprN+6jjdvaa7Xaz0xm6h33X7bvuf6KQI4LjKCQxEhNMkZgQdBvGIsER8uX40Jb1XNvt",
-	"u/vyue0juFPdwWi0QFN2Szgas1hO5tGWM1tBR/6MkQinZM0MXnC12oyOo9C/J3W9Onv35u3Jq2FueXky",
-	"CtgUhxRdNbA/JVcNua4C3xD6ECshT3GsjgbyI8wnhKN5KCaIfAq5kCsUYIEdxBN/gjBHGGUDwlFMcLBQ",
-	"g4F1MOL1NRE4jM5+3mw95AY0+o3PV5JhnwRXjf5Vwx3tjdt+hzS7QU/Ks10pz/ZIc3984B62cWfU9XtX",
-	"jS8NJ5XE8CEhyHQmFRvXafgxwYIEA8kvCvS2K+lN8qFACfgIc6GWqt9oqD8vBRaJetEUfxqkL95zGpR8",
-	"EvqHVS/nAgu5kzNCA8meHLmn/yCSWuTi3JKYw5KgzqFLDrrjcdPFpN3s4b1OE5MD0nTb+7uHONjvjscB",
-	"IreECtTeP9zt9tqHrtvudJFg6CUTCBSIWL1rX0v7Zo/sjuW7Rs0Dfz9oHhJ3rJcNGCebhb6SkC3si/A2",
-	"FIuG00jiSP4oxIz3d3ZGTLT0NrV8Nt3RslFu+ITgwKiMap+bQ8WLi3t9hPwJjjkRPyRi3DxoOI1PTf2i",
-	"Jg+vKRZJDJLjU296HnUv29fveuJ93P1L56/J+05ER9M3bvC3P0cXf5tMRn97yf9z6P4gR3CvZ2udnTxR",
-	"Vx0iQ36OOj7zCRYoFIgTGvDc2XjHxBuW0OB+vOLd2fDjm7P3714XeHE6DtRrS46pRTSqJZAfgJ+8Y4pV",
-	"qM8CI7UHBWsjYG0CFFIUClgbpe6+YfEoDAJC77c0b84uXp68fn38Lrc0wlK3JAf1IxxOSYBGC4QpExMS",
-	"a7X6obiqehua4gVoAwFDYhJyBOJSZNdDjkIKR4+A1BHIxzPsh2IBi1cc9oREJWO2FvGRyUuPupaZ8Wjk",
-	"BD+Z9UuJKLU8HnkJJCkXrBh0dRdj5arxeEtUNsiKw3dCpdGDo+NsAe6uKQ6PL94N3n48vrg4y6uJof4K",
-	"gmfQllE6wgAdjl1/P+iSZmckrR1/N2gekL1xcx8fjA59N2iTznj7IZbqkk2JmEilJqGSfHxBAjTGYUQC",
-	"xJR2x0l8S2KlgQbA8DnCMUERu74mgQNHOSYiiSkJ9OqB9nhJhNSWHlXTlvoZJ/zX9oeWMjWuGqMwikJ6",
-	"rZTChJMAiXnokyfQkfsIo1scJQSxRCA2RjGm18RBmKKE3lA2p0hyNUYdhEGz5PI9PhbkmsULJCdgDRie",
-	"89SRllYr9xChIl5ocuWw7lgZyegdU5voT+QneW4blK5Vdw9gu/Tczo01JX/jyXSKpS7ZGKARtufdcBow",
-	"7c23T5BPotw8/OKYQaTjzwYgZQmokFKcj8KAA22qta0zmMvhYHi8UhReHF+cvR8evz5CqdEMNA+2F44i",
-	"NicBmk/CiKD37y6OL8/e/vX4tRz209q1aMtbWmBvW9lqhthy8vIFR34Sx5L15RcwexEsjrddTlOPLEe+",
-	"qmYGEwQ/7pPITNtjjOq4hR9XMOaGsywW0RZGMbllNyAXCAqpHyUBCbbVqo3HJCaB8e495sqlp7SOLxDN",
-	"seKTTA1QmoVfWV3Tn2dxeiaXlVoYNbmVpz0bd6Ygw5I/xVpThjZa7kdWbzMGnSpqF5o7P+YqGAmADoIu",
-	"BnfLHtkfN3v4YNSUulhTKmPqyl4A1DaWQ5GjBPPGDPvhV2eJijwzVqkweJmSkE6BjXOUBmv4nuJETFgc",
-	"/pPcc/3evxu8H/50dnHyn8evC5quEmM4mMpVYQ/kqXvH7DdqF+U8ZlJ2UgKT+wVHETh+H8EPmSnHKE4o",
-	"N/ryHEfaFXokhWwMTg/gqM0m/PyD8ZcKBn5c8Ko+lI290YC8wog8OSROgLBwcIuprwbXskYHCuLA98lM",
-	"DPirhAs2JbEVSsBBEMrx4Og8ZpJdhVKnHOOIE6cxs3763LCptTyakhKuYAjDN/NBlTpHsuHUCOpkgZVf",
-	"88P6kN7NlIfyi9MYSKI7NXSwZspL2p16zkFYqa3yASxYjDghHPhacZnU8XwHwSCLShunOA4xestm5J/L",
-	"c3L0Y8r3uJqgBtmd6XPVe5ILtYJDDdPsRz29I0QiThBNouhO0djijskX4ZF8gwp8Lc1Wecrt5blkcbxA",
-	"eCSNManL/Bs6QRN8K4lqnNBASlU4Lz6jAXhi5ahDactif0I4WrAklkTHEq0RhRTtolHCQ0o4RwFe8FbZ",
-	"ulvOdXs4ZXEde6IBFqQJnKDknSG/ILhiPxJO4hdcDjtQSv0RwtEcLziSSwUbJG9BmAaIL7ggU7NJPLc1",
-	"ml71t0eMRQTThhU3rCYJMYGvy/XUr1ZOvCMgAIRFJrsjckuiBznEa0lC1CB9fYoN7Sd6itngDokaQHN/",
-	"fCDp9VDSa5s0s6Htk405TGKi0NbC6mdy5zZ3GB2bEWiCTynDJrtKlmV0xg3ZtPrsupU0L1fMBA6C9mzk",
-	"F1T7Z0pPzgRTSqJ1X3qlb6t91tyNztqERLPXhN+URfjPY8KlgSQP1U8kmiF5Y0rc+fPUaHe6vd29/YPD",
-	"0hOdp7NO+6Db7jjLWTHFTBi548dRKMgZjfIrW3l+Q37MfRzJhar3QITpdaJlWzYdQsvmEWEu3s+CpZeX",
-	"7EG7/h5MicABFriaUtWZz+/O8S2JF8ppIVmRHfyTu+agCcRSwI8WSmGrjVhH6eoEsTiQuhPxSXhL8vkb",
-	"nxsvYzbnJJaSBY9xHGYsxpwzp/Gpec2a+kepVrYu8NwoCl9U3DPhdU+SjrN+saKj9gJz+EfGWZVvlgTI",
-	"XpQytkg+PdCbICa6dESSURT6CAdBLMUkGyNcclQKaU06rIr9KWkFYUx8ES0gsDqD35pqhE3zdNOMsGl9",
-	"u6nOUOlAl9h6u9Ml8nA2ycHhqNnuBN0m7u3uNXudvb3d3V7PdV13PVt3GrchD0cROb0TvUrROZP6OBsj",
-	"z5C8p3UpLhXCJ6LMcvEE/2N4ckaEmoIsNmEkU8Pi+Xk+ZZ3o5TVLz0WeVdncPc9nKgWccQdsrJQbSVyp",
-	"laOtUKTKrfIFh0uuVc9c97YfWIuvqY1rfUvr5DgRbCoXLJ3e06jij6MAK5OzIGVyI8iJvFMc35BgwC8I",
-	"Z9FtXcknpQW9XsegL9RdwEu5CKeMhjgq3x5fG8gvOLLu1fukAggUfBX2xvwlCf0b0NfHcUhoEC0cSLa6",
-	"kTbJvz2U6msOS7Xu+yjWdVKi7Jbpt9aOl+5nuln5XVivCINbA3xCd/NaKIuRL+/3T2yOxjjO3Dppyt4W",
-	"FmjKuEBt10ULgmO+ndvxzsGB65Yof1P8SaVEd9u73T0pk1wrT9otzZO219oMtXQhcu4BQuUbf228v4QQ",
-	"3fHfzo8vhg2n8fJM/u/l3y+Hx6fyNRlxpLcsEd8rLQPsAPBG3DhVRIw0aaFBFidVnqtcYBTc5JJNZ95W",
-	"rmJ14Dhn3PBJfgTOiulMLFAUcmnsy3H7AjylUnNcZtzWl8rPOHzICG0ShddSuqlMI0kBetwvrLEd6SH8",
-	"gChLh1DUin6tx6A/OI1QkCmvkQSc/oDjGC/k33RJHM3wYgoFEGVqFMWUz0lMgmE4JSwRl1VHYZifOJtT",
-	"lD0MLkWWCM0Ff1DLxKYzTBcv8jaUJPpKdldF9VQxEHvfVoy97GwUKfiEzhLxjZKxlPUjMEq/IkG30Gsy",
-	"xkkk1KCelo7l5oa/JeREPS5pxCLt/PTew53GnSfShP28ALYOwRR/ekvotZg0+m3NfdO/Has84tf/dXWV",
-	"uK572FT/fQ3/6bjwn4Nd+M9A/tXeO5D/6biu21T/HcB/Ogfqz86h+s8b+M+u/E/XdeUjb47fvPnwdOcy",
-	"I6z1J3RJUFliau+OJ7j0YGYeouWJDc5PEM5HUbUugMQkZsn15Mi+HnKkLRF9xtQ9Ku49OD+BaWqxOCHR",
-	"LCD8Jo3/yJXPiUPrjmWBGGHOB7DKGzIROS2txkubGl6hTGqVP7TlpVfV+7nnIE/HuTwHdEgPbg3HOtzl",
-	"IUYR5jclJorxoRcM+gjLo0I+qWisVMQCSTjzCVEnyJvqnzzEFcOUa1u08S/A686Ve72Wcx2d0FsW+trc",
-	"Sqi0gAf6EXmcugS9VM7EVv6gdlJF6Zs7qiIUUUHimoXBEDNWM16az7c4m8KhVVPTjunSw2visBso2/9g",
-	"I36R0GWq/DMbcRVf93EUoRjTI+RK0v7xeJjXrVdrzE5jCiHeNS5nOfRTeaOULGxezoBU7NXKsVKxU6fS",
-	"CO7ubmAEF3kkmzf04J10mSqX/VRPMj9ob46jyFPJ1zHBEQz4CHkmHNwHQyZQ/HG0QB4nAl7nKc6CLWPK",
-	"s/mlfC94euA9eU5pfixjlMCuVdb23Ywzkymu5goqCWx7ft6n0hbLEvcsbUvk09QnLAoQFohRn0j6+gEl",
-	"NAqnoSj44HbXEZkWunqUhTQGPCXcpGZkN9pj8dktiddoWanSYmtS34P6UkOZC/kA6gFy21rmUj0xhQNG",
-	"fb0mQhpZWrWWVGvKD7Cf1/qqfUngx8x9ulRYw23ph3HEGXydyJ+bcITKA0VVHzb+1RKSObk8Q3vdw2Yb",
-	"+SzIk4pSElT01ViZmC6QedtqIoIgD8nTkF1Vjpv//PC5tLp3I6W8yv35XZArm4V+yZ68iQlBN2QxZ3HA",
-	"0RQLf0IChDmaT1hEkPoZX+OQcpHP95O61eptUSkLUB4MCsLv74zXtgBARFhpuneTE+XW4QBFeESi1NQ1",
-	"UYCs2LMYV0wgUzss2I8Df0qQL+2IeRhcE/GdUDb32cxwG83oJOlBesE8ljzwQ5mBAp5NrJLwlBiDYjLI",
-	"JJbM1sdxvMjoe8TEZIm8899ISXuVTgY0cCmHDFpcSDU5tR+c2lTF//0IrUAcl8lsxmLxXej5TlZxvXxk",
-	"3rI5iX3MCYqIHCp3UBBeh8LYM5TEaLKYTQjlR0hthCSFOJR65ThmU+TJJfKUOakcDvnDhH3Qhq112utW",
-	"LxOIKLd5+GFL/6P54T/MT9t/+vf1anUVKby2i6k3cQPOyWjC2E1a8VkSGkxLqJcYkr6CpjggRbOmRMus",
-	"FXnb3SjyNg5pyCfmpfnh/SL3LBTgatHTk9ZCbCrIJB+9ZixYZQO125sFAvMxql67Vs5MhLldl/5gYUmr",
-	"On55bRYgLeQtSO+wXhejmI3ImMUqTjQOY+s2eXTwWJAYwAV8n/BCatFPw+E52nW7fXRJ4tvQJ+g9xbc4",
-	"VE62ioFeptknyzzcHuULjuD9KiovzZ7KgbJYnVvKqDRdpgSNsH+TN43cbqnVbSMHLJE9zB3kyFTqrpqc",
-	"zDnRpYi6gHqC+Up62yv7fAGooJSw5VfkfelsQ46ChOTrIk2ET8VyNaDB9gMSPDf1b8a2zkAT0iMnXwYr",
-	"kLe0szvLOLrJKCrOXFXph1ylzuZn8tXBGUqV8YpZ3IQ0kPqIYcBbno3p4G0vQSvZeA/1kp0g+RXH10SU",
-	"JzRV4USsk0JhhkRhJ97IMRiKcDKxkT9NucNus6gi1a8LlRdQHjbTe8p9yXK9oHwR4gqMSvKIF+kB23o/",
-	"fNM8AHuosDt3REBZ2kUbEqUOwkUB0aN8AT6Xfac4bf2W8pk7KAXtSLMSC0leXwlMZIkqrJdV7e4Lnk0H",
-	"MqpgzlC1xfU6oK2rxlVDCY+EyruhljAHmLXJSNcdqHTfs+1MU6izGa06BW/DjXV//VH9Vy2jxqa7fLC+",
-	"fEIhKY9gp0rJBsNNi57WFh+luC/5MakXVA7nTnzE145rI/3KCsqLdd2FOjQb/cQu8bOKuk6Phz+dvf4o",
-	"rw7evj37BZ67GAyPP749OT0Zwp8FJIecpC0bVUlSc1oxVCKt5lB4GzN67SCKpyaJWdV5s1gjC/iM+kQh",
-	"Ldjfr8JZW3cszJActc6lW3drSuY22LRadsjeRnrQ5um1rzVYBQR0AyK1IaO7ybdnTp182aSDPJVZ5qmC",
-	"wpjELBFE3oU5o94RODVGpMRRVyxpq5dBt3keeZbBsSopNCOWNN/QqOohf5pU0N8KeI8bQzmuzQTh5LeS",
-	"kDXjoakUFjYoY8Suj5BKkIkWUtLKPdUB5MymrFeHUSfHEg6PSrBcSs37LcuCLKBTWtur6X6dqgbfuYOE",
-	"Au28vnRSvKAsj0wqlmONFLJMjx4nv3kmwgWmpjILDGxMWgKvIXBecOSB/etZNDvH/AjNMId0bJzdIVSY",
-	"BUIgMB114Mcsitg8v7HdGhtblGm3OhEom2LlBphkyuUFuCU0YPELntoiav7yNdxBsyjhUEMHBdqX81D4",
-	"kxHDcaBSdProL++PL4cnZ+8+nh5fXg5+PP745uLs9OP7y+MLp+Kays4ER0J6w1D+9/Ts3cngrR2rTa+/",
-	"ujgeKFGX/fR2cHKa/+ni+O3x4DL/25uTi8vhx4vjy/Ozd5fH+buXfzsdXPx8/Prj4PJjipySf2L5t+K4",
-	"ji9fDd7KHz++/PvHNBO1/PLw5PS48uKr95fDs1OQ19kNfzs/uSiuw9mlfuDs9Hzw7u+5+RQ3pfLi8kit",
-	"PclrFCVbsMT7VKD8XhFym1BXhrfXhbTXBaLXpqLW0xnaG1cNmLDxJnHeBwzNVgRh10dd75C7u6aUhM0I",
-	"fcvKyojXpUJMWBQATl9u3O1SqZhGR+uGL9dONFFlPw9KGcvFDndUgWoVO+iM5IxqcqcnXbSMBi3SdbIT",
-	"a21hvjgqW6FS2QSbeBftQKUy1FcPNFrkGtPVvLZ6rIAndIdUScjyUOJ/lhSC7AaOJS2Y+i0hCbE1YzEh",
-	"MVGgKaoip6je5ldHY/M8aLAllkbb6jqvWYT9tPhM3g9QYeMsT1svr4Pa6Ac0IlwUD+0qoH0IAlf5dtIx",
-	"SINIfhbuTaPl6VJvcUKQF4VcmFJW2FBecLm6rcN2Z9deGpao8EWaTtwuzauiyXSkuU1YpnK66ZBMMk6K",
-	"o2QPEwuVHwzoOUJSQNtBHfSv//rvtAoQ6GkeBqSQsrNZGQ6MUm+uWWDHop/qg1C7Yr+y9gDzDJ7DFDP2",
-	"EWWITHEYOfJfXkzGJ4HOFtZKuinXNKnRBAk2awJ4Q1o+PYeKBOWXCDl4bZXFDIUI8kXkk+DrKiFX1swF",
-	"IZ9FWGEj5i3WPzOC3vMyV3oV8MCqypY7IA8osNyXi9PSWaSMRsvOsF6u2WMEcMuQBro1kQZeqVmWROho",
-	"fn55VKn6WXX1UQweA5Rgf0NQAlXdu7wa5pjqA2JuhOptw2JUCbdcm1qydAiQKpbPp6gVMSMj10tkJU6L",
-	"HSBKsBOsOui7j1x9U42/bOAPCoKgkudVxTNS8kNj+dSDPjhRZSLwhAZehZdNF+gUx/7EZOS30E9sjgKG",
-	"TsDZgDWI0J/q6ZYP5eyqjTbwucEoORs3+r8u69efa6veH0oDWalo2Bin4DzCCkSFfS2EAl1bXIlSsBKa",
-	"wDDDPPM3J7EarsA+dxYXWSn1E7Khrp7abRtq66mGsU5rzz5QPXB96O+KvqBSxgTXeFJOqfLyYMgKTwhT",
-	"sAKa5244BSE/DSlZg5kX8rzFU0suVws5C+hrSTgcWblBFgKYyEH4kU/i4cTfd4ZwUBvUQO9snpus5Bk/",
-	"abyqIcBqbsY1Qs6TB4bPEmYYeerpuShKU0Un5BPIXOwLKGu5nLA5VaYGo35B03dTHC088gMyrvq7kU8D",
-	"Nb3Ieu6X9VmfatBOth6lC52MBkkQEuqXlVKpnmge2pokI5P8muY38W2AZ1WdEDy0ZedRgZooSKzgurmD",
-	"XgMA0rbto1cvhx/kG/KuYv1byV6k/R82RnzLprnqgNkrAjZR1uXuvj3r7siuO3cvqLM6LKbzXxd3Sxf4",
-	"Dt419b368jrbzHWi2rx55YgviR+TzUENKJmXNtEIQRGUr3QQXz7OD05fJUHGrGkiAGqdn10O0c4kGe34",
-	"jFLiix045Q/SUXGZOgtrWj08tUhejulNSEyO7KTSG0JmGvoBcqYwnxTcH5+6N+eHv110bocH87/v/nPQ",
-	"Hr3qBcf74x/dycneP35uvp2+Y+e/XfBh8rUPU25pNjhbJ5IXp+R6t+qLOxFaYSrpO8oGaeOHlvtMI3JL",
-	"aAF41QR+ASN3PmFoHjNBbPxUm/m/vzy+MHHEFJvH+mHwfnh2CgHN7Ld3Z8OTN38/efejjjleflQYPvZj",
-	"r14dn8unTIx2+ZZiSHTFHTpCWn2DaamxfAvkWVUPwoRozRs+nl+cnZ4PSyb0+rUdTy294XjdLbAoK0Zz",
-	"Orj42Q5dp5dKwJGsx5ZOoFXBdie5UZMLKs/tDaFQJn+XXsRPwDucqiqpfAndinq1h60lqyFcT6ywnh7G",
-	"On5m7fgTaAs2fd1HX7Decw+NYbm7yEb6wlcn+U2le8k4fmfy/ns9swVt5A5HWH1y2QCUk/BUcyiOfjwe",
-	"wnYeIQ9mpZpxEBLoKiWV/S9VVFvSF9chW1p9ZVmM3CFSfkYzsIA8XFLWbqYKNWxjL1s+VfWh0y2cJ4zC",
-	"nz9V4H0l0cvpXsKdK8LfTxbZzmWqWhTiFGLe2S6ZeZYeL3nXHWSjAveoLxpNOGwlz9AvrRznpdmuDXNU",
-	"8rkTxuOdDdNBAJDltlpttBUz3amCoR4KiB9OccS3j5AnGDibtI91SjBNAWTSN6E5Ca8nQnV0VcJGwRm+",
-	"QJ4exS9wB/dKTHTwU2JtO1k5G/v3y9gojc237/XK0sjwPV+p0+SseR/c64UZsPCDvRJIoPDGeybULHlF",
-	"ldPRCpfZEbWMQiwsXli5skNzzrgw7YK01Xw3m36508twgukN/zf0SxhF0GF6wua6MzuZ4RgLgqKQQuHu",
-	"dKF6pEwJFX/6blDj6ndgYWjGuADwnxS88RF6r6x2/lQiwEkaUJHCB6cA09ZH/ofEhPoQgLp405SaQLvd",
-	"6TRdt9dReQ2YEwVAOML0BmF+w78XAMG6C11oxrJh2udUl+ll65twEv9Pq5C5nj1QnaNVgdgLH141nzso",
-	"BytKU84x5xWVJFD3P4NGVvoc6coxqF6ZFVO4N2jfsnmgPt+7535x+kJajY38/c6qvLD+qRx7yu+oyyKM",
-	"Ky9vouResEQdF6kAXJnwp+QIQJxS3fHN6l+Qw81PqOTsgW0/vTv+cTA8+evxx92G03h3/H54MXj7sfRH",
-	"+9/nZ5cn6Q32H/JjuSnm7lxd/JbPZ7HWQVUT3r91Hi52LWycoDlLokCu4YTESODoBvrmUYSvNapOHoXK",
-	"LTuXSySjR/xycR9cxmy85SgpqYy6ZoSbdqcp4jASBE/zgsumGzCseZqUhfCI3RI0n2CR5ihN8QJdx7hi",
-	"Fb55Rq+X70P19gQvF2Wry0z5aj73OXeQwrSduLm3GH2wOwIMT06Pz94PS05HestdT4Y85MGQGR51N0oz",
-	"OX7ViTFHaER8NtWwiUpzesHz2St5YnuiVoLfoQYCq11OllbuzbKzTPESr5/rHam24gh5A9O5RmPTKrBr",
-	"DX+NhcAKWjHzctgEq6tQoMOFekshNmOuL5OlfEXzFsdSH+HyXfYs0ufsH61vyEnnrOoNnQPqKfAoYX+i",
-	"/QOpOtBCA2ul1EVt/admfoUbYCt1KGz30f/3/+j70f/+v7Ob0P/+f7MrDuIsy/uHBBaORkTMiQZFUrcB",
-	"xqUg8RHCUYT+SWKGpviGcO3bVEN013kWqtZA2PUmfMqYgC1Pn0Vg1i33YEp7LeQrTdoP57VYNeK0uwPA",
-	"f/ZRO0NJLxkjgCxNmUZ6MLPVYWFpwwL4VXExVLHYMoIo8hkVOCz681rd3QfzrqyaurlPTT1HL1kxCg3y",
-	"c0kr4gpjvmdZUFRa5VhBXOOYyI1TNXYOaqN//Z//FzKFdjvmAtpqG7QaXSG7/bAkFlcoyOuOBBx6rTbX",
-	"Pw4P5yR6EOfQpcYVvyPGZhUgOyVzDWkutRuC4yhU9YFqnUwfboBwK+THPjBSe8Wk79YfKYWz0Apy6tgt",
-	"YbZS8z+j0eJnDUxcslDkEziggXmEqne6JjdO0FaGXuxACbOPOdkGOxmcyGTIlGDkHoLhFkqbIzznSSi+",
-	"b8DiNQDuQ5vHZTceQdkaT1FPU1BBqI/TKjdUhzulPTJVoBxn4oIyjaIlH46JpCMSoK2e627XTqxeas5V",
-	"NlepblVNVF9MI9xS8hAazFhIRXHKtbO9yScBTVIqR5O2LxlOYsInLCrh728J5sKqSTVNUgRDSvMGl7AS",
-	"TykwjD36ApO8Hz83TVGWx3lBoJWJyQUbsSAkHG15IxYsfhLTyNuWI037rBhzXnKtWdqL5QjFeI5+Gp6+",
-	"RVzgBcRu67XzhsDWkM1+LikC09byDLrMQC11qCq/sn4/9hLk+vyUBjXhLb/gcEVLonCq+jFJ4wq2LJwi",
-	"FpsIdVYbApig80noT5YimMZhAF67pSGv7VBUOnJtC5/HbDpTDsSaU0gLVsATz0OprIqsTzs4EEM6k7da",
-	"U6rIcpMnHdJj8rHkgzpNl0rmtGSfrCyfyN9tcvuHIqpcibfhmEiZKLnDqWmUpBozAYqtSoiRxE4+zcKY",
-	"8I8hLVSF97qdu01uqQvWwDel06tm+b7isc36ask5A5p1Whdjby7O8/Q8mWQFMiH0ASlgrurekJuuR7Em",
-	"pWoq1eu26gjYXKTkkC9R2jLpWAyymsVnosgp0WRyQrlMwVK47Y+CXefepwS7YTLMm3t4r9vsjQ5I83Dc",
-	"HjULWeZrk1/WgsuvRnJfwlivAUprEqbS96zLmVKbcIfAjdJy64dJ9G6vi4+Y11aP1fgfa+JVLidX5RU4",
-	"ku9Kb2f89TOIR1CoADMjPwjuOcYFFk4dXVEHx9LRjpZc9aT6yXJilpVK1q291tHDp0ZUWIlpKPmCWcol",
-	"bzZAxQG+cMAI/5a6XW+WgDbRJX1lGa/nMYF4pNRwl22GwqTTUrlHBIZ4eKgHuwv8amNrjnkW4NiSNJEt",
-	"yeD85AVHnvWygqbxXUJNHNsH3CnkdmgHW0xwwNGUxNckuA+SAwSeV9TgTtfiEJTBsh7n+aGNAi8J20GT",
-	"MAgITWFmDB72o2MMpArPRUWwUgWR5DV0Hd4Szd8tlryEsyrpE27NH8sakdq1fMeQ/cr2BaUHpTz4t8r7",
-	"1Vup7tQe6svF+ort9M6ngisBIjchnT8mXklZZ4PzZBSFPsJBEEu7DXrOLoub8q4HUptsBVDFHC2g78EM",
-	"fmtyuLNpnm4GoGGRoGl9u6lyab5RYJUyhibZwgzH4KP3DE/0vkd4lFXQKNMME2UlSkomuiswUxo5hpBj",
-	"ZEUO/CCYKplzcVM/u3Ifakdnzp3xghddh2gAv6Sx2bRbOrxDR2r5BMfgGwkFYJuJkPoi6xk4ZgnABmSu",
-	"yS0fc9IMKSeUhyK8JY7dTbCkhTNOu0yvbmebNaT+4jRurNiA5bo3YJ1Oht+pWdX35syvbg5X2SheF3Xl",
-	"O2cD1p1pY7auifxI9ab+Lnr/ledj3mSeFk1XpecrB9Wy6RkzXvC7QP3Uhg508rFT9ROLkXcJZdkFSIA1",
-	"FU1qDMMa+DOD7M4vziNlLd/RHj3YDNOlxmTtSvhSWX1IVDp5c398IA3wQ2mAt0kzSzTfJw+CtTMsAd7R",
-	"rV5Wu6reV3uQSxp2gE8/fQK8tywR4HkAZT5TvrkIpb5d6fntI097/T2pj5dmP6ItL5OaHtJZeApWRmXm",
-	"egZkUudB6Vemmbv5LKjs6tJuKxm7WbZnoRWu8mgJJjVVaiVRa1fXDSEzOcdQtzUpqfitRCl/8N7dB0/T",
-	"u/uP2az7K6Gub9QQ+7kD9rfRAfsP2PJ6WQQB7zXJGXfjvubpWvzXT+JYXqngwzXyhy4IQJKrMwf3q2b3",
-	"hhCyzs8GV/0Plh6ULpAKzhgLu5geZK8S2lKpVjrxxxTC3D3N54TOErFRrk9x1PK+VUP+dpJ9gPFkg3Nb",
-	"u181scfK5ckGtZwq94D5OulXut9+6k422D3X/R2m7aTTax+4Ltrqumga0u3fVTZPNkfI3UFb7Q6aPCf1",
-	"FJN60lWCjB60dVBcpLtn+hTUCGiL5ydxKBaXckEUe4dAx0uC46oubVLuYwFtyrC8V21vCyA75FskW1KP",
-	"p1+cCDFrfJEfDOmYLb92qZcZUM8Y2oYzKVhQnGjLTeVF9LUrjatorrKBJRdNuAkYql5q8kV827miWo2J",
-	"SUCoCHGksFdNRrTt+UE8DExmM/oL6Ap7A/hu6GsXkeU/gpvBi0u44M4VxVR3bYvYtZOWMthdwFtX9Ir+",
-	"x38MEjGRY1EyrPUf/wEFTRMWh/+EX/pI7QKSQ+j61lrDD8RrIbkd1u+SnaiIo/YN6K+OFlfUazbhzqZC",
-	"t0Q7yLv85WT46qeXZ4OL1x8Hr09P3n0cnv18/M4Dn9c1oQQKZ01Fs6p74wLHqvH8LJakFSgoLjUjLWfk",
-	"VIzIwTFBMfFBpYfgkHaBIgX4lbXdsVGF1GYU8HLQlHFxRaPwhkQLeVOs0JBRKFTcJJTWW3VPmaNcDRl0",
-	"9YEM63yJDL+i+XFMVZ8gOQ/ln2EzQltIBRaN6eirfjY6+SYmEcGcOPp0B04Wh5dKwRXVIw8cE2vd1gqT",
-	"RYS6DfIMi4lK/7H3eYqlsqcylakZhiIH9e8rehuSOaJwdqSE4UW61X1ddFMXueOUcEiPUHH17RTAX2+u",
-	"KUSG7YUv0QCknnJlUQbrgMQkZsn1pHgEoVjM+9d//fdOutI7n+1+ll92zOB2/vVf/+1d0YjIrZGHykzV",
-	"ngGCMqGF1UwI5DHOllopw9kSO1ZcksWZoNLTuxRYEJjbAAGw1lKJjLaAABdEnvhRGHC0pfcYuA5DGJmi",
-	"9/RRM5KQXl9RbKo/s5C0ohb5vCUpdHqSapryr//6722Vyj9OOAlUOoHXc12U62jsyWN5RZUpBxsykdOD",
-	"vYqTiKjDWBKjcoB/ZQ4yNkYkhIyDwfmJ2X1gXHLnwymcs2WXZrrUaAZalWMrcCG9djTxQkrvYhtGEyQx",
-	"lmf8H2zEr2icUMNtFOeSyw4fRme6pBBHug5HMf5AycpteXEhhYRKqggScqSXqdmE23/QRTweSAL9Ci4w",
-	"Dbg+1wkVYYQ8rkuM4Eh4OLjF1Cf6lym7hYCDo0U7CCVl9/yDjXQ/URxF/IoGScoU45ipQ/MGh1ESk7RC",
-	"VQ3w85VqiH3V6H++MiFK6F/farWuGs4V9FzOfvjyxWuhl0TKHS0RIahK5EeJH2G5I6Dog5hWBEgXwEhS",
-	"H5fXc3so7XHtmYq1GypFr2TuXs/dRcvdrr0ruqWqTSjyBlHE5p5u1L6trCv5loD5yZRQVWkqJiww8k5/",
-	"HFQlyMEaDs+NiAoFJ9FYHb8xmZsOr4pmU0obkbFCw1ooYGkWENgER9fAXFGofGhCUBROUEi5IDjtVwUr",
-	"jZRV11dn6CUOkHageNpEnOJI3gKIEnBB4wLFpjv/Fd3CaBpyOLbeT4wLz0EcL7Yd5PXa+yD9fKF0wTeQ",
-	"uuCZ9fHUNQ+xrFzDa7tu02dUhDQhnnNFvV63bQaFflKd8LWzfMgYeovja+JlNaO5Ucrt08NE5JNPSID2",
-	"eujn8KV8767bRu+YQCdSlVSbZCbtDWNM+ZjEzWPqs0A1trbG6E8SekNM/y9v191N5wQbeUtiDmk18hl5",
-	"yjBF7dYnKelhJ1QbMP0WNI5V7/KQo1Es2YKjjg+RB1Jvs5R/mFKWUJ8EKALfjr4tlJZWfJ1+SKR6Kajf",
-	"AK6ouwWD8I5DeXI5tBZQ84El2eGgvsCXlH7TdpGiOXZLYgcqb4FMvCtqOgOquL5NSZmapyHEtUbjR4yT",
-	"oIWGkhwxXcxV50AKeTZqy7bkuYT8vHjhXFG5UtuqQfsIeqaFAXo/fNM8SG2Hd+/foi1PebJc0GrQny/P",
-	"3mlql1uOoWk1o0RdUB67K8hKDAW4ks+0Bi+n0nAaeuca/Ua75bZc0wMUz8JGv9Ftua2u6pkwAftg57a9",
-	"A+xT/nFdBXSa8W8tNsFAlMukWO+UBaSFPMn3LxIKCHU4muMFRy7AnrZUF0u1oSdBo9/4UTPmRiHhq+O6",
-	"EAliVBiQ5Nks0lr1zj+K8CefG/qbCsOQBXJBtHBoOKpGtLy5yxdt4OD1aRNymGDulNXFSXkmX9Zz21Vv",
-	"SicoLVRtExDokrWrZrv6oRMqSExxBKJH2XnJdIrjBTif8LJFImkDXwOUgRr8hy9OY5aIsrDarRY7uapY",
-	"eRDmOAal2aNSLMitrpSPUkAbST/HizJtghfVCb5GnwAjAN4bB/LoApqBZBVCWZTyknx3C2lnp9YnbfK8",
-	"xiFVo55rLiOfwgqtw9aqoPYeknnkc+sqhuWLeq57lE0502IoW9ZRtlHPPUTeq7N3b96evBp6y4fh0j4M",
-	"wEle6rSB+uegjNR1/XJtUi8WZH/JB951MOuBzmun5nnddBLrz6t26ACGJoPsKpPRq/y9Ur2Qw5S0o892",
-	"jWMK332J/Rt5cvidWULPPVz/0C84ivQ8H4CJXGr4sxydlzCRL04mLna0Lg2BUsbvwFtGC6megxfum+Yv",
-	"ZpB95HrL3ISyeak5czdGMLAMlPswA268m+BdrH107M8/CQ9o1+IBB98ND3iJg3Tdvp/zr7d9Ex5glemV",
-	"Ko3KoabuchCLAqkdg06+TPRv0/I3fm9tMB3Xr7mazqpCzjCoX5epcjiKtZZWaaWqp4T+mfWo1CqSrCBV",
-	"PZ2vqGDK0ZlhWORg9gs0y1L2/wpWXxpcOqVNua7S9UKjJDQ9hGeq7CD1l72/eJumV+VKu9CWZ8oNPqdv",
-	"+lKsOmi1WtKUAoNap0CogpeASMsxyHwWpsN0niDV0HVl6X1UspoUU5urWePaiD23Nxv3Vzo4mx2bqiMD",
-	"6D9pYrZ2nchXvmVqxiVtrbNyF7H0hixlawd89hb326m5ANm0immtX5xGFNIbw0ez0vU8QWaXpOUe4ykR",
-	"elJqJHDTv5tNb41YsPgfO2HQUO9fKi5e/kDZTZt/KmYCC7LUmTL/qbKbNv3Ul29NHr9idByFKpnr3ixX",
-	"HfM0uFbKdfNieOezWbEvlkRecrhYHO0+Mva7Zg/mYD8pBfXWP/SOiTcsoQ8jtH+E4r8V5JM/cL+Wfyu7",
-	"Ra/pSaC0m3LK2wlIFN4Skw1X6UtMcczmZDRh7AZlz6EtZf6BT3bbkZw41Rv7SOD4mggHYSGIsvAgPUcF",
-	"TBQOglwLRwEC6btaaGA+AA5Vb0ao8oarCBHU8cCL03BK59MntOXph0jgQbq9tAvhc/q9aIzDiKMtb6wC",
-	"Ao6Oi+tOP1l50HYLDfSA0ZhFEZsv+ev6KJxOSRBiQaKFbt3ScVDPQXsOOoCZtSGDKAGFCgwXsFfHKgTV",
-	"Quf4mugAlPK2eyqgBiP2wsBDnBCVgLSse7/O9m2JLoowF9HC3i7jQ4cgal5YqmWBRN5GvwEO8eysw/05",
-	"wZi2vFW705BHV69/wzEv+1BSF7JuiGl8Sy7CiKjlDzk41LdymO+F3KVO+dDV8ubGvgSdsCpXbXnEAwG5",
-	"EGpYgP25peOgaNfND2rXLR8UFDjkxpSmE+2uS5778uG+8sA+979+bpjjCR6+FbJi15IVvbYq9NQnpex2",
-	"05Jd3qZ4Xr8Bkapdt9tHlyqfB72n+BaHqjBd3Wsw73ddlQk5SIe356g2AZXfbLf1NxW99i3qTMu8G3ZT",
-	"Z9Q5dMlBdzxuupi0mz2812lickCabnt/9xAH+93xOND5RO39w91ur33ouu1OFwmGXgLOXwaLsK8BSpo9",
-	"sjuW7xo1D/z9oHlI3HEbd0ZdvwdFUGwW+qqlbQv7IrwNBSSex5FVmz1iomU1ctjR/W83MVY1l1isMlcz",
-	"SvidC1iwivEqUWaJXYu/Prrk3flshF1eF1yGK0qFInBI5dIUiEPEllHth9Vn2UGjhcqSUf/YMhFpKZog",
-	"yFka4DMkU6Fxrl5+87DCYzr7+ZsjKDPAR9DcCuS0eHhictbe+zqlo7uQ3k5M9F+qkupJRlnlijoFgHIx",
-	"sYheu+7z+UlKG3PgMBCdxqJ0G8s9zPGUqPA8ZJyG1xSLJCZHCGdvh9AFJHdh6E3FU50VXROhlI8pk4rb",
-	"gKYKZUjROALU55AjPMI0YJQEaEs+HhMu9YG0YYPSNEtO3YVZ9uezd4dYul677ARWHbzq8wDCvaYBlCYW",
-	"o9ECYe4r7QJ5nPzmOeCbDKwwhUq/tISNehyairfQG2VahEK+a4Z5mjg9i8ltyBIOOu4Ljry0NZJndUFa",
-	"5ZU/vtVwbyttgwsiklgnS3OdHgQzgTRmUAPTkHqYL4ztVai1MLScWqsVY0j2qFa73TpqN5hMPPxn3m6B",
-	"Cpl6KnY6lnYuf3+9wl1us0A+m1o88EOGvAJvpyb6Tdkk7AzdchOmovz+3jaCORarwzLGJNBoPIVGsjSJ",
-	"Iic/h9qrwclvysrQM8s62F8cD4bHr0HWrBjZ3sqR1YUZvM/YOyVjfzs4OV0/9v382At9Bes1A/wKE+4u",
-	"T/jNycVl1qYfJL7V6K3XrW3MAEursmQGwCohbxqo9g9myxDD7o3k0/z/kWwXXQ+yJpKsyyhS+HkVVwZ7",
-	"FzJ5KasVZtZ1LPd2gaeD/tUGrdjNVwTn8R5WHFDjZsggFBQWQoqSoP60gBBygAWauecRBUwrEyWCdOl+",
-	"eX19otC1Vo0s2eDUAzdK18QtrMm6leiuXgldL1tcimwVLvEUvZrA6mRL4JYuAU9GGaGtW4euvQ77fmcs",
-	"59rcxXujZk95ZQ7GzWwVdseb+FYUWa7yrGiC+6OxovS4prxI/3IvZlRlJw6CwMaj0pVrpsTtnVXgppPK",
-	"CyVu6jFILtC2JaQgpKVvW4pfHclftDsF/qWQE9J3H0EhG0kx4QwggFTeMyHMrYqBFDJggjniCZSpyncc",
-	"aY+3OY7bKs8OQ87+JLyeIEJZcj2pSoFIm5/dOQWiJnO8D6dbxdw2TK3Iox89SmrFNy4s3CcXFhuxyFVJ",
-	"H7ps8h5JH9kb7pv0YbSanZp6cu0MEb0MZRki6WHN51KokZTmUhhjL5dtAbTfmmExaaUXTB6J+sRfEpKQ",
-	"8hwS+4bHGkhiAZUtjyJ39XGG8OV3LYNN9okRg6XCd606v/PZrPXKjBRLwNwrI+VZBX8Mrmr44bdG72rU",
-	"Dx93WUnyjxlrOTZ8CXRTLPxJST6tLlmyeofMdFMIrSdKRrYOc1HVNkIrOn2HgnQA1KdA9UoD3LYWek1A",
-	"XVU9JjOteMszZ6Sv8Iy8bSRMgGWKWAJWukapUTESwWZcD0JhK3C01XO720d5GEcN3sgFXqAJiQKdoaPx",
-	"F4JlJfV9ntc/gJJ6UPvklMFlPkaphDW23xdra2fZgl+NtVnRFVUR+IfgdYqTPKCErwQBqXTqDbJc/5wR",
-	"HRqbH8qzoMmpCr9qFqe37TYk8z6izMCeUGaQTxykYepTvBPoad1C1hcVjEq58W5yAHturzSlIVVwedot",
-	"7T6n20a2bvyZEfSekxwef67dUtpdSeNKqFSkFGL/ND3LNbOuTO8fq7FPjjWo3j0Fl5vpiZNrgVPV9ybr",
-	"aPPrB40tB3qgWvtV44sxvQHuAmB/jb7bOmx3dp2GCOUr3Dxf/bWwknlmVSM0InmjAltM5xvyUxzfkGDA",
-	"LzS+j30ppOliW3NcOQwbQbxx/Lfz44uhgajuNy5ZHC8QHknxKSZY/Bs6QRN8a5DCiSnyBrQZhcd/hEKB",
-	"YoL9CeEKIhz7quOphqjfRaOEh1QauQFeQMi1xlIIe4AfT48vLwc/HmdMuhaet1R5ciuhENeLi3D598vh",
-	"8Wm2CK/DQPGAFEdNQULB5GYxG0Vk+id0DuqAhuHR6Nf15zV49er4PIshfVRjWJ4ndtVcmgfjQzlP7DcP",
-	"SWfczGZ5MAZ1zayXYaXJJlG1D1mjmUaGbp3LL1zdOwZaxTxEf5hkowhdSeeU1+Q29JX2EJ5PGJXDC89V",
-	"52+7x8mGAjxltRWCPIMcW5IQ354wP1N8z8zpETLHsqb7JZ0VvqJds/7ev9ih4hoBwzr6xw7IxsfNQLvH",
-	"HKviEJaCmlpW6c72kZfKaw+NiM8Aak6KIikQIoJN2b2C+9HL9UJh5KmUTaYSTlJtCxDoNPSZKtNM6ciA",
-	"11jY+/INlAllo40WCFP7S2iLRJygnusiLw9otn2kwGJ1t3kNDanwYxVWxxLY2UCeax3lNSHgGNLnsEij",
-	"Giqnrud2S8IY8uXP2toabW3vibW1Z6n3YFLPMmAVWuV9xOAJBYgqwE68hyDs1rVq3wDqYkDoNyFAXylG",
-	"lK7t45nFO3ajz+9KMpkIuZc3Dzy0ldCY4Kz2LeEk3s7b1prfZxjJ0EGqhQB4kAS6M2XGDwDwTf2Yip40",
-	"4p2+Mn2dbrZmQPOlkDiyYMrT+wx0oHYzsNh4GpQQ0/6GEvFVKo3CCsFzzkwwzLTIuod/UptH928cVZsL",
-	"LQ3/MWPiv1exevDsBHl2gvwBnCDO3Xf8IXrhrZj2Qb3tHLXVVJqH2B01e/4oaB6Mu3LCZpKH7rOv5xvS",
-	"ejOsLjLPIMKfVd+7A4AFGdb6ktamFLVHVId1hPe79NMoxSOGRg15Rw1KZuW+GhCg4EUB2SWSmHKz6NpJ",
-	"k1NSubxPHvosZHWU9XGfYA6RsGIHEutxHBNEmQjHIQmUp6WF0pojMwHlAlJiRUfnMS1ruZhDs3eMP4Yy",
-	"FDF6TeKcBq+QUpc06ZKyRfjwt+up0UrP3XXKVGu6t6+mW1Qq76Rm/EIysliARy6JM4IBFQxErV2DtrI+",
-	"qmtL2ndnw5M3fz959+NHJXMvK1WMoCt1C3fUbPudoNkjwbh5AKJUyV3sjtodOILP7qjvyh2Vdk15lsp3",
-	"r0fWSr7m0cFTuKY0iu73HDNRGBY5UTzC/s1yh2U2p9Bl2fSbkIYkZ7RvIKVM8xfoq5N1YVYszUFpWWLa",
-	"JAYH0kjdwhZoZToEqUNxqQ8ccx9Hko/2IWrjbbfQiYF/OrIFLkRpqqMpuZyW8lgMSGe85LVyKt1WF2qa",
-	"Lxf3T6pTa1no0I4oIQFPeZ4UNLdEgY+kfaHwAl3HBqOtHpcqDPsx8/GeNYt1msXQLl0H9XRECAVMAt1+",
-	"jIGywRXWH5zAzbSLpYNXqV2QHmgQfrMTdEmzN8Zu8xD8Nka38DvdJ9QuzHifdYt76hZw3J91i/voFgos",
-	"38oYWRKP8mA+qqYBjs3vWdOY4vjGZLbnYlumJSA4AIou9HzWBjgCTgcXP38cXH5MZX9s+jAXXLWK5LHQ",
-	"ThkHYX5jkF6ge59gyGd0HMZTUAdMr7pWUbFwskSQ7GDlnAigyqzI5ZCThxT/8tSN3NnlAi+4PYQMfBNG",
-	"rcbJNwqxyWVNoxLPqR3lQv3w9xmDMqvzHIJ6jBBUgcORYkAKc83g5PHPe4lMYKqMB60PUx3m517kisur",
-	"4HeUJtcEJa8X+KR5iHujZhq3wW77OXLzTSpxkrKeNbi7a3CSKVakwuTOp+0HeVxtLhO/319OU+lC9tMO",
-	"n7HwsuVV2HaqwaSJmYUcefKYe2irJD3KQWXpUdrtVKrh6S4UOkXqjJLs87Ms1Vb+02zD13cdgdI4ZLkg",
-	"zh2dR5pjPok03sDLVJjhc1LUc2XYc1LUc1LUc2XY95MtlHXqf1Y97+48BEGIBHvodHmFK1SJnJzBRZRX",
-	"jZv+4BuVKwlQ5yxSgMQWFFI/SgISbKe4kqqfKOh95dRTjThpEJHu56T6LWvg9evvORK1u6wjfAs5Lrt5",
-	"eVE/x2U3UP06ip08DkgGbfGc4/Lg4uTD5gIlIasBQ15wlaH3h8AJUWictDD1rwmOVC1OJiSaBYTfNIXp",
-	"Ovjg6KAnnCc6xTMFKM03J4VvOzp2o9CPFhn+ftpxKgXyv2r8SKgUGNral49fNbb7edx+1bZagSjNmY65",
-	"CMSoPGbQTwBuAOVYJDElOqwzITE5srtb3BAy4+paKDiaYF4C/HlR2p7xfnIrlCu3sl+g3rWG2+50e7t7",
-	"+weHeOQHZFz1d32jPT+TVT1D5Q2/c3xdIGHEYqSacJb01xV6w9O2zzEJCBUhjlarc5Nk1PSjsH7viyi8",
-	"JeinZARf1U+iLax7ocmzMmOxwJEOUxJE6HVIib5V+86kBOfEj4ng5drXT8nolR7VvYG4zOxAFwlCAs3v",
-	"G2pYoErJ6/Bl3V2rpa618CxsGdDQPbzX7Y2k4G+PCn0wV2geHdX9vL5AS+e9ClNaz+gPhildoLlKWnee",
-	"SILkhqO0L4oMgfWRpy58DAMPeYaw1NEAwrpKXLfrq9fBv4mHtvTRGZyf9JF8RhUbZL3lOLS09ErotPR1",
-	"+ujB6+x2d9yBl8Ya1O8IjZiYgIwyfZVeQ2NuNMNiwrdVygHWJ9aBuXrnZ5dDJNnHjs8oJb7YARbktdBA",
-	"LxKkkLH06IPTO1sfKVuyLIQ0bSIU6ms5Sao+rCsvtGDlIFnLBau+/4EkK+x+ejDv4x1fZj+1GUN+EI/r",
-	"wH4MHgkvuIR9kVbvp+7N+eFvF53b4cH877v/HLRHr3rB8f74R3dysvePn5tvp+/Y+W8XfJjUYrAbs1c9",
-	"kpUMVod5oJeYIqgtPmFzaqGwSJKDZl4p1HNMbtmNRS3LbbQLNxShjifmSinacboRz4jHRivCBVZ8PyVo",
-	"57O1AV90l1QiyLJQuICN5LoWSz5wtI47oa2e2zYsFvrX+jiKSrvBFYmkcKZ7VeMJvj2tIJ3GA/sy5XTr",
-	"7/5jWro/WWd2lbHL5OrdQd3eUs0DYX+30anxA8K0zwaJmBilKN9Kp6auDW94DG3bkhp89LE3Pgw6eN9v",
-	"k4NRd7yH3WDXPySd0T5uj3vBgV+H0eebzvsTLNA8DOQqgjttRjSaLVS9zuNQkMaHDbRvayWe9e+i/p0j",
-	"tK+gfWNbpd4x/1aU7aEZDuM0SyN3Ql5wo6zC8dNqKtrSWqmfDV+Vr2y30FCxcOX+SPOr9f0Ywrra3pUM",
-	"31OU5/WRJynPQziK2JyjH4+HOmPXA1KEhoqUENNqXnXqlUN7DK1VtQOwKPo+iusdTt1mDVyscT5qF5eN",
-	"OdKj6q3OYy6staSrtV1K5vfReKOiCCltMFIQMnmdt17/ECUAbYquUK7zRJ//lP+sW2+iW9Mc27+Dap1T",
-	"eXY++3fTrMH0V/zSOM0Naw5FX/Ug2EThRpkYN8CbXpFKvSOlcqkEaO2nWAkzflFCfd+x3m5N5FE095q0",
-	"9ZiKey2t3Yre19HYs1wHaCinqHZwfuLkm0XTZEri0EdhoLku3Ag1OMuyfmsCSSQZNr5xkZn63BdcQepn",
-	"2Q8tBI2S4dW6VzT6YV1j6VXdpP+SLsOahtJnuaZ4SEtBJCYxS64nSowMzk/y7bpMHLCiAbLJgqitVej7",
-	"q5o2Z8MLVV9rhR+YH1Mu3l42Kh2Zrzsos4KX6rHava13N29tvWt3tu5s3tlaNwXPlknlTmdEu745eO3e",
-	"4Jv1A793R2ur8TCkwnSc0vwceEoeqUa/kXAS/0/9ipbPptls0vSdL7n8nVzejkXaKzRCE1Gd6LgnnL40",
-	"imrn7nTKM3UsgIK7Ze+4afZOlrMxUPmn8p+gqIeMotdYQDtzt73XdOX/o3a73+31XbfhNH5hsZjIkbvw",
-	"f3JdXsZsLpeo37jEYxyHDadxpngMvUY6IajfCM8u0UGrDb7cNQkvHDYiyxMMiMBhRAJk03Ca+lLz7iSG",
-	"vRJixvs7O9ifklYAQZBoIbd8Zwa/NdXbmuZtTfO2pvW2ptqmLGem3ekSuY9NcnA4arY7QbeJe7t7zV5n",
-	"b293t9eDlSrNmdlw7TbwdRhmtL6Zdno6/mAOj98sgWdUk0wIPlJX7Y078pxRYvfkgdSVwfnJWp2ir9A7",
-	"QO0tCHgPSauPO2gWJdzGqM7V8CvFJs3r3oIPxjjtHibk26aMhjjatvR3U3izBXU1IHVTpcVBHEja3MSR",
-	"YGxbYUga7sPigMSlLX7ys3igyuJ7iYH6aZz1O/M/RiHIvUXH/trEzzqFE+rX9xs0FfsGiy1CfkFwtoyG",
-	"Bt9vUEPwdSo27NWnSRQ9TQ2HWS5FnPdarQevA6lQhEpUnLqprXKGwD4vNMiSWmgDUiUXKv+L5Azml5q1",
-	"UXc5RQ9eT6XkgBm7JQrSn55rbB6nxiYvBV+Derqu0ubbU+werdMSo6DTPoma94C9k6obJWkH0I5ivI9b",
-	"xL0JvK4BjtMIMVYnh34B4k9j6mTgs4qRH7/OSqul+ngxGB5bv8REo/blgXVaaJDCVuTaSmRF9mWwN0dW",
-	"JwktwhhFGC2B6JryaiPnKHr19uxSjvr4b+cnF8ev5fUMf7Aujq4a9IC/0st2PwC/zYVobfZSHOjjQ/Y9",
-	"a+A1NPC2+6yB/3418L+zJGNkOVV89ZK03cfSsi3mXKlnu3sjX8M37rrN3qjdaR6aZg1tuNLbfbg10vZH",
-	"rMojvuoS5SRV5fK09325BOPmrrvXbvb8TlcaJG4Tm8UZ7+49myGrzJAUTOzrWyHPNsh9bRALYUqxuicv",
-	"6q9hllzofz1sEw+lSuIcDpQd3K0wTO5jLTxNI7uNmtMh7/3l8UXWmQ6i57al8IIjtWUOwiKjm4jckki3",
-	"g4MKHbADpJHn2VzcayEgEDTFIg4/9YsvKHaxUxaBfllJizvThsOSy9at2VuqsJxa6Jxxha4nDQ39tFhC",
-	"8DOIpCihAdNJMfLSke2NR7OYTWcCXTPCy3vaGX39IbvaYXrD/w39EkaRVOT4hM2hezHiRNKAICgKpbVN",
-	"JTMDR79Uxf/UcB7XQimZ7ePjPT0bKXdsrPdspDyHCb7nMIFTjeeSWz8p21at3j24aY0+eg+4fLaQzhZr",
-	"vKvMliZYND3sttUxTNH6g27v2Zh5jqn8geyZsl6HfxibRiphVmfCxzdonqT90Z3iH/yGp4VJyy2M1vUs",
-	"kuz2ITsWbYI1K+cBHQNN4b2negN5EH1hMF0cVTYjeqhohm5HdILmLIkCFGOI0ggcQWcoTBG+JnfpOlQa",
-	"xPjeghaK8z8K9FtO3Veawybafs+9LxrcCmXpoTsV9eq4gXNStn4vo85BQMAFvtfe70hp1mseSgVpZNy8",
-	"7t7+U+lG609RXnOqWiZblzK67XPzpCfwjeqF/xYViafqd/RoygSAN1ZX+RxD/qoCE9V9frOsgJCaK3FA",
-	"YrQlQhJDwixFMaY32300nzAHzSeEZgA3gACJRjHBNwEoBBMs4HZiewJbaBiSGLng3UMsEQiLNB/2CBHs",
-	"T5AHH/8Fh+ISnBfcS2v/dRdKnbdQbDeMDYg+VMep1wzZ7Gcvw9u0rstZtaDgOSYtwQSOoKgZfJIEU7Ms",
-	"2S6jLRie22q1t9GchNcTQQDMVflZhLRo+AvkyU0O6fUvcAevqEMy23um9um+ktps96/yVwBhLDP91KXN",
-	"TL87oIB+biiXCAbkHbe1v2urBG1b9Mo/mJRRbusgswrhD9gSAyn6xcIULUzxEk/RqwmI8Nz89v3OWM6h",
-	"uYv3Rs2evx+okG02u93xJvPrVM4vNz34s2SCbXt6u9b09q25bVARLYe9CthBUcQfJBsOyh3mExsKutCs",
-	"/LtMiHuSnvR1DUF8U+wtj+d4kYW2LOBqVWbsZG4DjqcEkfGY+BkTThFdVdM6mGmrzHoDQZP/cgjJbjkD",
-	"MM61hNfe2JUN3l8uVPkRixvPhtKDxUXu3cG10lJ6pG7xta2kR+gn/816kJ89qI9o9ShW98exekwHeSv5",
-	"QanxWhKwjA1vZv0YpbsemIF2WKaquin7G4ckCtAsJpxQ0UdY/0DlVXlzKlE40jXpCkJb/8GBK6kGDtpm",
-	"8BLgjpf6Q55+ozU2vl1a9meeuL9AuiZUSMb+M1nMWRzAokZ4zhOoslcncoT9G3kKtBQKiW1ASAYIT9W0",
-	"E2qp2x9SKWiJu4QqJBISDMMpYYkx+xr97p5r6ftmRNlLrgG5PFr5DsnbJKv1I8zT6Bjca+V/KF7GVWy8",
-	"VmQcnSjOpXY/odJQ1hwcKcxa9DKMopBey40WoQAUBvMdBYWrXiAP2Y21S/p3IAF5d7pd1uqN1Ksb6cTC",
-	"sSaG4SQmXBKsNjOmOAZ7PBXmqVXc6Hf1X5ap3ejvuW4qHM4hEwcABtLr7QO4IWfjLptE7YJN1M0ZRW6r",
-	"s5sZfvLezDRqf9FI7EMRpR/tdQH3YWmXB77BeFB+uZWU0Dk4kORUk8unR7GCsxsu8jsvJP+R5OrIecag",
-	"DKtOF+q+gHlJCQN/pUtbJFcFJsoNozYpcvIEHyE8gt/0LTeEzHRHbD+JY3nlFkcJaSHdTiJADNQY88BW",
-	"0WnjIE8zDPnPJW4K11Ou6W0DE9C4z4FKdZhPWERa6K/yu4pJ+BPi3+QuoxEZs5ggTHVhO2C3sJgEfdX2",
-	"EAS/GrujnF+cS1PHHC0k+QFKuFGuTEWPZ3FMDxEq4oVyyGnDCSOpVsm/MFhcWKUI5ZtnDzQ+lO3e0iJ7",
-	"oTXxkn5D73Oi7z7Rsm9eLBWkECj0KbtV5kQ1x1IlVvUDffl1fdRSpWfd4Vl3yOsOiph/n6qDPohPrzlY",
-	"NqHivZubhOmXvht9Qgn0+ioFPE38JA7FAs7fIJiG9CXBsTyEv36AXC+AgimDb4Pg+uU8FP5kxHAcaNSY",
-	"FCJpB8u3qUaZ6ttLCggYjSHh6lEd78m/1VFxqxRvlM0pSpHtLEzeVuYEVJoPbyyjlQH8t4XjaxV496t6",
-	"5TilSME5kOM0TqchxsEGV9DPSEGqKm5kMFJ9Ak8obUSl12AFz0vsedjwhiVzqTa++0iEUxJzB2l+4Gg0",
-	"zCgcE3nJQaea/aCYSBYJ92TiJos8au7sIMMJVYsPrb1ok7y4OIJ8EojQYMZCKuwZWWdqpTchdTwaNKAU",
-	"mmiBAtbX6id0K5NjMJGI1NfvGCAi7Q9ydBwzcEymmQO1EVnRhPxSGjJPx2v6n5UP17hWXnBoD1kFF+Cg",
-	"IiijgTHqm/3RASUn57GBPuV6+CUwjronizXazK+zbnlvAc+UXTug4wYWs0xbl83JaMLYjb5XLGY50jy+",
-	"JbRyXTR6lB8xXzWwV9SI4kQS/xGQKR5FRFF+GoDQj8UJ5RqNstmEd/xwG8YiwZFnnw15oeT7xwZF8wVE",
-	"wK+ZXF09F95XvASjIIlhAAGJQvmAg7AQZArlOSw3GjWJhIowUlORAl+kB6Dz6RNUFElaVW/Q00x0exp5",
-	"hOEb8nvW+F+rX6Vq9+XDl/8/AAD//w==",
+	"7L3bcttItjb4Ktn8d4SlPQAFniSKio7etC1Xqcuy1BLd1d0l/0YSSIpogUgWMiGa7XHEvpzruZkHmIj9",
+	"CvMA//08xH6SP3JlJpAAARLUyXaVduzosohTHlau8/rW54ZHZ3MakYizxuBzY45jPCOcxPDXqzAgET/x",
+	"xb99wrw4mPOARo1BYzQl6GyY8Cny4J4XDLnyXx8D3202rAb5hGfzkDQGDTb+2J0c+m184LVIf9yZ7GPH",
+	"73mHpD0+wK1J1+97DasRiNfOMZ82rEaEZ+JBT3/easTk1ySIid8Y8DghVoN5UzLDcsSck1g8/D9/Gdr/",
+	"wPa/HPvwo/3hc8va7375t4bV4Ms5DIPHQXTd+PLFarwmYXBL4mXVzHx1/QVDgZ+bTLdVOlI/e+G6sU5o",
+	"PMO8MWgEEd/vNqzGLIiCWTJrDFrpMIOIk2sSwziPP81JXLn+BK6+YChJCqNs7I9bpO11fLs76WG7O973",
+	"7L5/QOzDiYNbY3GlS8rXnOhP1pqH+HLpCv+YjNcTz4/JGA3PT2qQzzQZM07iJomug4g08TxodiYtrzXp",
+	"k3283+mO++Rw0hq3J46/P+mM9/0WLp/a1BhTTYpS3766au7Macxx+H/KUexeXYmBXF01f3HsQ2xPPnzu",
+	"tCuI7S8JYWLi78Vala7Fr+qO0q1sjw/IodfCdtfvTOwu6WP7UOxna9ImHb/r9cb7FfP91fzw/bZzRCJc",
+	"vZccrq4elobeJ1tslC12yhZbZW/eK64/eJ9xfxEPszmNGAF29hL7FwRWRfzl0YiTCP6J5/Mw8LCY0t4/",
+	"mZjX52wWnxskjmksH/HFB07e/XX49uT1x/PhxfD0eHR8IU4yYQxfi6tiBgM0SxhHEeVoTNA4xNENrGM2",
+	"9n+LyaQxaPyPvYz/7smrbO8Yvgfjzy/2EM0CxoLoGtEYBdEtDgMfpSxb/Dim/hJNAhL6zcYXq/EqpN7N",
+	"S+zdLHDss0edNV0MUNtp79utlt1uj5zDgeMMHOcfKGCI4DgMSIz4FEeITwm6DWKe4BB5Ynxox3iu5Qyc",
+	"A/Hc7hHcKe+gUbhEM3pLGJrQWEzm0ZYzW0FL/IwRD2ZkwwxeMLnaNJqEgXdP6np19u7N25NXo9zysmTs",
+	"0xkOInTVwN6MXDXEunJ8Q6KHWAlximN5NJAXYjYlDC0CPkXkU8C4WCEfc2whlnhThBnCKBsQDmOC/aUc",
+	"DKyDFq+vCcdBePbTdushNqAxaHy+Egz7xL9qDK4aznh/0vLaxO74XSHPekKe7RP7YNJ3Dlu4Pe543avG",
+	"l4aVSmL4EOdkNheKjWM1vJhgTvyh4BcFeusJehN8yJcCPsSMy6UaNBryz0uOeSJfNMOfhumL961GRD5x",
+	"9cO6lzOOudjJOYl8wZ4ssaf/JIJaxOLckpjBkqD2oUP6ncnEdjBp2V2837Yx6RPbaR30DrF/0JlMfERu",
+	"ScRR6+Cw1+m2Dh2n1e4gTtFLyhEoELF814GS9naX9CbiXWO77x349iFxJmrZgHHSeeBJCdnEHg9uA75s",
+	"WI0kDsWPnM/ZYG9vTHlTbVPTo7M9JRvFhk8J9rXKKPfZHkleXNzrI+RNccwI/2PCJ3a/YTU+2epFNguu",
+	"I8yTGCTHp+7sPOxctq7fdfn7uPOX9l+T9+0wGs/eOP7f/hxe/G06Hf/tJfvHyPmjGMG9nq11dvJEXXWI",
+	"NPlZ8vgsppijgCNGIp/lzsY7yt/QJPLvxyvenY0+vjl7/+51gRen40DdluCYSkSjWgL5AfjJOypZhfws",
+	"MFJzULA2HNbGR0GEAg5rI9XdNzQeB75PovstzZuzi5cnr18fv8stDTfULcFBvRAHM+Kj8RLhiPIpiZVa",
+	"/VBcVb4NzfAStAGfIj4NGAJxybPrAUNBBEePgNThyMNz7AV8CYtXHPaUhCVjNhbxkclLjbqWmfFo5AQ/",
+	"6fVLiSi1PB55CQQpF6wYdHUXY+Wq8XhLVDbIisN3EgmjB4fH2QLcXVMcHV+8G779eHxxcZZXEwP1FQTP",
+	"oB2tdAQ+Opw43oHfIXZ7LKwdr+fbfbI/sQ9wf3zoOX6LtCe7D7FUl3RG+FQoNUkkyMfjxEcTHITER1Rq",
+	"d4zEtySWGqgPDJ8hHBMU0utr4ltwlGPCkzgivlo90B4vCRfa0qNq2kI/Y4T90vrQlKbGVWMchGEQXUul",
+	"MGHER3wReOQJdOQBwugWhwlBNOGITlCMo2tiIRyhJLqJ6CJCgqvRyEIYNEsm3uNhTq5pvERiAsaA4TlX",
+	"HmlhtTIXkYjHS0WuDNYdSyMZvaNyE72p+CTLbYPUteruAWyXmtu5tqbEbyyZzbDQJRtDNMbmvBtWA6a9",
+	"/fZx8omXm4dfLD2IdPzZAIQsARVSiPNx4DOgTbm2dQZzORqOjteKwovji7P3o+PXRyg1moHmwfbCYUgX",
+	"xEeLaRAS9P7dxfHl2du/Hr8Ww35auxbtuCsL7O5KW00TW05evmDIS+JYsL78AmYvgsVxd8tp6pHlyFfV",
+	"zGCC4Md9EplpeoxRHbfw4wrG3HBWxSLawSgmt/QG5AJBQeSFiU/8XblqkwmJia+9e4+5cukpreMLRAss",
+	"+SSVAxRm4VdW19TnaZyeyVWlFkZNbsVpz8adKciw5E+x1hFFWy33I6u3GYNOFbULxZ0fcxW0BEB9v4PB",
+	"3bJPDiZ2F/fHttDFbKGMySv7PlDbRAxFjBLMGz3sh1+dFSpy9ViFwuBmSkI6BTrJURqs4fsIJ3xK4+Bf",
+	"5J7r9/7d8P3ox7OLk38cvy5oulKMYX8mVoU+kKfuHTXfqFyUi5gK2RkRmNzPOAzB8fsIfshMOUZxEjGt",
+	"Ly9wqFyhR0LIxuD0AI5q2/DzH7W/lFPw44JX9aFs7K0G5BZG5IohMQKEhf1bHHlycE1jdKAgDj2PzPmQ",
+	"vUoYpzMSG6EE7PuBGA8Oz2Mq2FUgdMoJDhmxGnPjp88Nk1rLoykp4XKKMHwzH1SpcyQbVo2gThZY+SU/",
+	"rA/p3VR6KL9YjaEgulNNBxumvKLdyecshKXaKh7AnMaIEcKArxWXSR7PdxAMMqi0cYrjAKO3dE7+tTon",
+	"Sz0mfY/rCWqY3Zk+V70nuVArONRwlP2opneESMgIipIwvFM0trhj4kV4LN4gA18rs5WecnN5LmkcLxEe",
+	"C2NM6DJ/QCdoim8FUU2SyBdSFc6LRyMfPLFi1IGwZbE3JQwtaRILoqOJ0oiCCPXQOGFBRBhDPl6yZtm6",
+	"G851czhlcR1zoj7mxAZOUPLOgF0QXLEfCSPxCyaG7Uul/gjhcIGXDImlgg0StyAc+YgtGSczvUkstzWK",
+	"XtW3x5SGBEcNI25YTRJ8Cl8X66leLZ14R0AACPNMdofkloQPcog3kgSvQfrqFGvaT9QUs8EdEjkA+2DS",
+	"F/R6KOi1RexsaAdkaw6T6Ci0sbDqmdy5zR1Gy2QEiuBTyjDJrpJlaZ1xSzYtP7tpJfXLJTOBg6A8G/kF",
+	"Vf6Z0pMzxVFEwk1feqVuq33WnK3O2pSE89eE3ZRF+M9jwoSBJA7VjyScI3FjStz589RotTvd3v5B/7D0",
+	"ROfprN3qd1ptazUrppgJI3b8OAw4OYvC/MpWnt+AHTMPh2Kh6j0Q4ug6UbItmw6JyuYRYsbfz/2Vl5fs",
+	"Qav+HswIxz7muJpS5ZnP787xLYmX0mkhWJEZ/BO7ZqEpxFLAjxYIYauMWEvq6gTR2Be6E/FIcEvy+Ruf",
+	"Gy9jumAkFpIFT3AcZCxGnzOr8cm+prb6UaiVzQu80IrCFxn3TFjdk6TirF+M6Ki5wAz+kXFW6ZslPjIX",
+	"pYwtkk8P9CaIia4ckWQcBh7Cvh8LMUknCJcclUJakwqrYm9Gmn4QE4+HSwiszuE3W47Q1k/beoS28W1b",
+	"nqHSga6w9Va7Q8ThtEn/cGy32n7Hxt3evt1t7+/3et2u4zjOZrZuNW4DFoxDcnonehWicy70cTpBriZ5",
+	"V+lSTCiET0SZ5eIJ/kfz5IwIFQUZbEJLpobB8/N8yjjRq2uWnos8qzK5e57PVAo47Q7YWinXkrhSK0c7",
+	"AU+VW+kLDlZcq66+7u4+sBZfUxtX+pbSyXHC6UwsWDq9p1HFH0cBliZnQcrkRpATeac4viH+kF0QRsPb",
+	"upJPSIvoehODvpB3AS9lPJjRKMBh+fZ4ykB+wZBxr9onGUCIwFdhbsxfksC7AX19Egck8sOlBclWN8Im",
+	"+cNDqb76sFTrvo9iXSclym6ZfmvseOl+ppuV34XNijC4NcAndDevhbQY2ep+/0gXaILjzK2TpuztYI5m",
+	"lHHUchy0JDhmu7kdb/f7jlOi/M3wJ5kS3Wn1OvtCJjlGnrRTmidtrrUeaulC5NwDJBJv/KXx/hJCdMd/",
+	"Oz++GDWsxssz8b+Xf78cHZ+K12TEkd6yQnyvlAwwA8BbceNUEdHSpImGWZxUeq5ygVFwkws2nXlbmYzV",
+	"geOcMs0n2RE4K2ZzvkRhwISxL8btcfCUCs1xlXEbXyo/4/AhLbRJGFwL6SYzjQQFqHG/MMZ2pIbwRxTR",
+	"dAhFreiXegz6g9UIOJmxGknA6Q84jvFS/B2tiKM5Xs6gAKJMjYpwxBYkJv4omBGa8MuqozDKT5wuIpQ9",
+	"DC5FmnDFBf8ol4nO5jhavsjbUILoK9ldFdVHkoGY+7Zm7GVno0jBJ9E84d8oGQtZPwaj9CsSdBO9JhOc",
+	"hFwO6mnpWGxu8GtCTuTjgkYM0s5P7z3cqd15PE3Yzwtg4xDM8Ke3JLrm08agpbhv+rdllEf88j+vrhLH",
+	"cQ5t+d/X8J+2A//p9+A/Q/FXa78v/tN2HMeW/x3Cf9p9+Wf7UP7nDfynJ/7TcRzxyJvjN28+PN25zAhr",
+	"8wldEVSGmNq/4wkuPZiZh2h1YsPzE4TzUVSlCyA+jWlyPT0yrwcMKUtEnTF5j4x7D89PYJpKLE5JOPcJ",
+	"u0njP2Llc+LQuGNVIIaYsSGs8pZMRExLqfHCpoZXSJNa5g/tuOlV+X7mWshVcS7XAh3ShVuDiQp3uYhG",
+	"CLObEhNF+9ALBn2IxVEhn2Q0VihiviCcxZTIE+TO1E8uYpJhirUt2vgX4HVn0r1ey7mOTqJbGnjK3Eoi",
+	"YQEP1SPiOHUIeimdic38QW2nitI3d1R5wMOCxNULgyFmLGe8Mp9vcTaFQyunphzTpYdXx2G3ULb/Scfs",
+	"IolWqfLPdMxkfN3DYYhiHB0hR5D2D8ejvG69XmO2GjMI8W5wOYuhn4obhWShi3IGJGOvRo6VjJ1alUZw",
+	"p7eFEVzkkXTRUIO30mWqXPZTNcn8oN0FDkNXJl/HBIcw4CPk6nDwAAwZX/LH8RK5jHB4nSs5CzaMKdfk",
+	"l+K94OmB9+Q5pf6xjFECu35N2M2I3pDobvZZueAfohCPSZhqMdrBk9+eVxeniC0jr+T8rQyWLiISn6wJ",
+	"ykn1QkwEYaGQiU/vuCrLl/gvl0LjA20PRzRazoJ/SV+1uoPtZloVRhFZoPfvT17nx9v1DvCkc9iyxwcT",
+	"3+729h370O+37XGnu98lZNI/ONivZaGvUg1shUygv9s+6KR9uUAwDziB+cU6FWZxlkNpKL48XzEwpaGP",
+	"MEc08og46n9ESRQGs4AX3KG9Tedd6T9qlIWMEjwjTGfJZDeaY/HoLYk3KLyp/mgqtd+DJllDrw7YEEoz",
+	"ctta5t0+0TUc2pK4JlzYu8rKEQxEV4JgL6+AV7v1wKWc+3Sp3gS3pR/GIaPwdSJ+toGblcfsqj6sXd0l",
+	"JHNyeYb2O4d2C3nUz5OK1NdkIFwb/DhaIv229UQE8TaSpyGzwB/b//rwubTQeiv7qMoT/V2QK50HXsme",
+	"vIkJQTdkuaCxz9AMc29KfIQZWkxpSJD8GV/jIGI8n3op1Nz12yKzR6BSG3S1394Zr22MgYgwMqafQl5n",
+	"dbfFEG8CSfNBwZQfejOCPGHSLQL/mvDvhLKZR+ea2yhGJ0gPMj0WseCBH8psRXAyY6V0gBiDuj5I6hbM",
+	"1sNxvMzoe0z5dIW8899ISXudegw0cCmGDAp1EClyaj04tUnwhfsRWoE4LpP5nMb8uzC5rKz4ffXIvKUL",
+	"EnuYERQSMVRmIT+4lvqlMC0jEqPpcj4lETtCciMEKcSBUPEnMZ0hVyyRKy176fvJHybsgWFirNN+p3qZ",
+	"QEQ59uGHHfUP+8O/6592//Rvmy2cKlJ4bda1b+ORXZDxlNKbtPi2JEqbVrOvMCR1Bc2wT4oWZomWWSsI",
+	"2tsqCDoJooBN9Uvzw/tZ7FnAweulpicMt1gX8wk+ek2pv84cbbW2i8nmw4XdVq30pRAzEyLgwSLEBlDB",
+	"6tosQVqIW5DaYbUuWjEbkwmNZchuEsTGbeLo4AknMeA8eB5hhSyvH0ejc9RzOgN0SeLbwCPofYRvcSD9",
+	"nRUDvUwTgVZ5uDnKFwzB+2WChDB7KgdKY3luIxoJ02VG0Bh7N3nTyOmUOkBMEIcVsoe5gxyZCd1VkZM+",
+	"J6oqVNWyTzFbS2/7ZZ8vYEaUErb4irgvnW3AkJ+QfImqDrbKsLrClth9QIJnuhRRuzky/Ir0yImXwQrk",
+	"nR7ZnWUcXSd3FWcuARMCJrOY8zP56jgZpcp4xSxugsgX+ohmwDuuCa/h7q6gXJnQG/XyziAPGcfXhJfn",
+	"llVBdmySQkEGCmLmQIkxaIqwMrGRP025w26yqCLVb8paKABubKf3lLv1xXpBJSmEeGgkyCNepgds5/3o",
+	"jd0He6iwO3cEo1nZRROdpg7YSAFcpXwBPpd9pzht9ZbymVsoxU9JE0QL+XZfCddlhSqMl1Xt7guWTQeS",
+	"22DOUEDH1DqgnavGVUMKjyQSd0NZZw67bJuRbjpQ6b5n25lms2czWncK3gZb6/7qo+qvWkaNSXf5vIny",
+	"CQWEVYya3bwymPWdzrDJ7TcPPP/BS1U4/yUtXttmEdiNShP9a0AWG9ciN07je3UW5g7ban5uu0lVLNBK",
+	"ggz5xF+CylUSGMWMiSPlSp3MTX0VoKnMoQpKRdCVngKqnbhQtB826s1rlrne4uo5bln6oQITawyZDujq",
+	"7YHjNFvtLZQpo9jDSCqbiaNx55zS7Uchk82DQgFo4yQaU+nlWzXCYjqTw8w98U8ckf/Q+gWNr6sefZfM",
+	"xjINIHv2/+j2dK1InVKRelUimUZXMlomfR7/AQn3RFxv+sEn3AxoucVSvx5Eh7dUZMwopPLJ+LCzP7Z7",
+	"bdKzu163a/fbfd/uen2/258Qx6tTSGUq4emrz+blY4FbVdL4g1NOaU3Gz1MSQ+3bbClT9v9UrilXUMGB",
+	"I/+vsSald1XOQ2HF8PzkBUPuR3Gbm0awDAaQl+hAE6/yzLqOHiyzdrOiAHO7zdOUqcaFTdis6eYFzpb8",
+	"ivM4GCecsO0rMZSsesFQ9hZEPmGPh0vtb9ZLDbl28NOsoBt+VDN6NcVCv9ejgbiZzsdXgy9T6WQK9GOd",
+	"nW+Hi5JPEvuqONOhfXBQgwc2Wq3xYa9/2LGdXqtrd/edfRv3/L7d6ved1kF73MG9Xp0ViYmPPVVVUEkS",
+	"4FTLRGGdqtmyw5Pubf6gmFUu6XAsk5SrzskF5uRtMAu2T02VAYJx4t0QjuYkzggbrpSkhiUxK3FRKEc8",
+	"04H5PD64kRfYcorZ660yqTUnscxdXPMpMVxVtU0jhG9JXFSoWo74wwsTFtySU/1Bee4zgqaJdNCtGWOW",
+	"PxBJhl3c12y8llqiqr2qnQxfgEgwt3iTTpvRQ2lKR5pXs62SXZtr3Nl33Ojjjtfy28TuTfax3R0fePah",
+	"7xC7NWnjzrjr9fz9WhxuNcZjpPSsS+F5hJyaFQagEtP1V+uIQtivOxhGcIy3s4gkaWwy8NSL1473kngx",
+	"4c9U9vhUZsn9qPCGiktHgLeLAg6W6lAh/ahMYAUrpZl/E11O6SLS6dCQxFvg6Y0/f+rcnB/+etG+HfUX",
+	"f+/9a9gav+r6xweTH5zpyf4/f7Lfzt7R818v2Cip61q9Ae19y8ORhnq2ILEU1Wcjuk4KbJwfsHxB5XDu",
+	"6NnxczGFMsTEInBhAWjJhPc1MawM1KLT49GPZ68/iqvDt2/PfobnLoaj449vT05PRvBnAao0F78oG1VJ",
+	"1X4KiVMSA1gAslxMo2sLRXimq/QlkCGNFXSmJ0hOQoma369qJLCJxPSQLLnOpVt3qzGhHppZ7W/FrLav",
+	"H3+t0FihYsEncxKloK3i7VmqTB4XzEKuLJ10JWJWTGKacCLuwoxG7hGkioxJSfpTEbOpXono9kAJWYnS",
+	"uqrnjFjSglodAA3Y09Q6/1poaLJ1r5LN/g7ya4nrkbJAQ+Fxs+tISK+PkKwAC5coiAShMlUhkSnm9VxI",
+	"dYqI4fDICuKV2tNfM4dBof2Ksb2K7jeye/GdO+hBEPOsrwdJXlDhB4ZQeDk9uoz8mnpdwMsrg60aFznF",
+	"eFT+khcMuZBV4Bo0u8DsCM0xY1paqzu4TF6FxFKYjjzwExqGdJHf2M72rmS1QuYUKzdgVOmDuiWRT+MX",
+	"LI3wyvmL1zALzcOEAUgUIBBeLgLuTccUx76sQRugv7w/vhydnL37eHp8eTn84fjjm4uz04/vL48vrIpr",
+	"svwY0jPSG0biv6dn706Gb81ihPT6q4vjoRR12U9vhyen+Z8ujt8eDy/zv705ubgcfbw4vjw/e3d5nL97",
+	"9bfT4cVPx68/Di8/ptDA+SdWfyuO6/jy1fCt+PHjy79/TEutyy+PTk6PKy++en85OjsFeZ3d8Lfzk4vi",
+	"OpxdqgfOTs+H7/6em09xUyovro7U2JO8RlGyBSu8T5Yf3KvuwCTUtUUDmwoFNqX3b6y1rqcztLaGxdDJ",
+	"+Ntkzz9gwntFavvmXPY7FKdvwEqhcxK9pWU4eZsKTKY09KERRd6PVCoV05zzuknhGyea1ApRbEcZq2ge",
+	"d1SBaqF5KOMto5rc6UkXLaNBg3St7MQaW5j3i2YrVCqbYBPvoh3IApH66oFqh7LBR6JfWz1WAMy+Qy0w",
+	"1M5I8T9PCqULGm84RQT6NSEJMTVjrqNTGnKmqN7mV0eBTz9oCmssjLb1QEbzEHspupK4H7DwJxkQgVpe",
+	"C7XQH9GYMF48tOt9zMyjVRkz6RiEQSQ+C/emcf10qXcYIcgNA8Y1VhtsKCsksjnNw1a7t97nvNbbbDV4",
+	"UKZyOumQdIlTChRuDhNzWQAP8NBcUEDLQm303//5XynMFdDTIvBJoRBqO5wZGKXaXL3AlkE/1QehNiRl",
+	"JbgGhGY0H1doXQMUUQRhbUv8y43J5MRX5fBKSdd4ZNrZRRCncxvQSVN8wAVAbki/RMAgF05azIC0IV5E",
+	"PnG2CeprLSiUH7B5iGXzj4KjjRL0npUlKFYha66DbrkDtKbsBvVyeVo6i5TRKNkZ1Kvge4y0+DIozU5N",
+	"KM1XcpYlec9Rfn552PT6tYr1YTofA3XzYEvUzSw7LL8a+piqA6JvBHhCzWJkwoNYm1qydASYwYbPp6gV",
+	"US0jN0tkKU6LLU5LwEENoL+7j1x+U46/bOAPivIp0SEkpB+S8kOBVdfD9jyROCjwhOosBC+bLdEpjr2p",
+	"hpxooh/pAvkUnYCzASuU7D/V0y0fytlVG07zc4NG5GzSGPyyql9/rq16f/hSngiiRMPWQJznIZYowfRr",
+	"QXAq8LxKGM612JuaGeaZvz6J1Xic5rnbkPOZSv2EbKmrp3bbltp6qmFs0tqzD1QPXB36u8KLykI8zhRg",
+	"ulWqvDwYdOgT4nCuwZ6+GxBnwE6DiGxoChGwvMVTSy5XCzkDyX5FOBwZFVcGxD3P9aggn/jDib/vDMKz",
+	"Nmqn2tk8N1nLM35UgOx3yV0JGEseGB++IuLedVCYFuBOySeQudjjABZixNVXQ+pOChSPx55PJlV/N/LF",
+	"tbrZftf5srmWVkfZ0/UoXehkPEz8gEReGVaQbPrvop1pMtYlxWmOMduF/kOy1aeLdnIJ6hbcGct+dMxC",
+	"ryH7bdf00cuXww/iDXlXsfqtZC/SBqdbtzTIprnugJkrAjaR+FYxleMOfU7vl5x5R8SodPRWNv9Ncbd0",
+	"ge9SnAEP1pfX2WZurDJRb1474ppZSEVZHZFFaZfYABRB8UoLsdXj/OD0VRJklJc/Bj6EGt3zs8sR2psm",
+	"4z2PRhHx+B6ccnelmPJBqLOwptXDk4vk5pjelMTkyCzVvSFkrrBNoRINs+kD5hk97WHKLc0WZ+tE8OKU",
+	"XO+GaXEnQitMJX1H2SDNBjnlPtOQ3JKo0FlIB36hCdRiStEippyYDYJM5v/+8vhCxxFT8Gnjh+H70dkp",
+	"BDSz396djU7e/P3k3Q8q5nj5UYJUm4+9enV8Lp7SMdrVW4oh0TV3qAhp9Q26Z+zqLZBnVT0IHaLVb/h4",
+	"fnF2ej4qmdDr12Y8tfSG4023wKKsGc3p8OInM3SdXipB/zYeWzmBBi7QneRGTS6YYex5uNhrrE5X1Sfh",
+	"HVYV9kwemGgNCtDDIvTUEK4nRlhPDWMTPzN2/Am0BZO+7qMvGO+5h8aw2j53K33hq5P8ttK9ZBy/MXn/",
+	"vZ7ZgjZyhyMsP7lqAIpJuLL7OUM/HI9gO4+QC7OS3WYJ8RX2i8RUECqqKemL65AtrbqyKkbuECk/izII",
+	"xjweeNZPuQoWf2svWz5V9aHTLawnjMKfP1XgfS3Ri+lewp1rwt9PFtnOZaoaFGIVYt7ZLul5lh4vcdcd",
+	"ZKOETK0vGnU4bC3PUC+tHOel3q4tc1TyuRPa450N00KAAO80my20E1PVipWiLvKJF8xwyHaPkMspOJuU",
+	"j3VGcJQVNes3oQUJrqec+Gi8VMJGFtm9QK4axc9wB3NLTHTwU2JlOxk5Gwf3y9gojc237vXK0sjwPV+p",
+	"0uSMeffv9cKsc9aDvRJIoPDGeybUrHhFpdPRCJeZEbWMQoxmU7ByZYfmnDKu+2Erq/luNv1qK+PRFEc3",
+	"7A/o5yAMUcBBn4TYEWJkjmPMCQqDCODQZkvZBHhGIv6n76YtQv0WwxTNKeMAqZx2J3mE5sLrnT+VLQ4E",
+	"DchI4YNTgO5bLf5DYhJ5EIC6eGMLTaDVardtx+m2ZV4DZkR22Bjj6AZhdsO+lw4ZdRe60G14y7TPVUCU",
+	"hJH4Pwx4uHr2QHWOVkVLKvjwuvncQTlYU5qSIhStVpJsi1FUvz/x9oH6fHPq+8XpC2k1Zmu7d0blhfFP",
+	"6diTfkdVFqFdeXkTJfeCFeq4SAXg2oQ/KUegh0+EsIqVpjHkXGPIJBKc3Tftp3fHPwxHJ389/thrWI13",
+	"x+9HF8O3H0t/NP99fnZ5kt5g/iE+lpti7s71xW/5fBZjHWQ14ZBpWXg3FihrEVdymWgS+mINpyRGHIc3",
+	"gqTFQl4rrOI8trdTq9WFGvHL5X26XWTjLceeTWXUNSVMF16nLbUQJziPJJOjGzCsWZqUhfCY3hK0mGKe",
+	"5ijN8BJdx7hiFb55Rq+W70P19vgvl2WrS3X5aj73OXeQJIZqRHl6bzH6YLa8HJ2cHp+9H5WcjvSWu54M",
+	"ccj9EdU86m6UpnP8qhNjjtCYeHSmmlFIzekFy2ev5IntksbxUqLMQnXBH9AJmuJbrXOoxVWoKzKZ8Egs",
+	"KzTzIqxWO6/vUwOB1S4nSyP3ZtVZJnmJO8jyu17otK8jwGGQUFCq+ZLs5qb6u2HOsWxYkXk5TIJVVSjQ",
+	"wlUBSuXJVF9fJUvxCvsWx0IfYeJd5izS58wfjW+ISees6i2dA/Ip8Chhb6r8A6k60ERDY6XkRWX9p2Z+",
+	"hRtgJ3Uo7A7Q////qvvR//p/spvQ//r/sisWYjTL+4cEFobGhC+IgpqWt0HnEE7iI4TDEP2LxBTN8A1h",
+	"yrcph+hs8ixUrQE3603YjFIOW54+i8CsW20ynjYTzVeatB7Oa7FuxGn7UmiqMkCtrA1gyRgBunpGFdKD",
+	"nq0KCwsbFiDFi4shi8VW+7Igj0YcB0V/XrPTezDvyrqp6/vk1HP0khWjRH5+LmlFXGHM9ywLCkurHCuI",
+	"axITsXGyxs5CLfTf/9f/jXSh3Z6+gHZaGgNYVcjuPiyJxRUK8qYjAYdeqc31j8PDOYkexDl0qRrn3bFz",
+	"SVXHwYgsVM8+od0QHIeBrA+U66Ra7Ulg/EJ+7AO3IqyY9N0agKdwFkpBTh27JcxWaP5nUbj8SbV7Klko",
+	"8gkc0MA8wPiKiCI3RtBO1hPKghJmDzOyC3YyOJHJiErByFwEwy2UNod4wZKAf99toDa0xRuZPC678QjK",
+	"1ljaSyZt1QD1cUrlhupwC2H0IwnnEmoqC8kFfIpwJi4iqrDJxcMxEXREfLTTdZzd2onVK93ny+Yq1K2q",
+	"iaqLaYRbSB4S+XMaRLw45drZ3uQThy7AlaNJ+/OOpjFhUxqW8Pe3BDNu1KTqLsCcIql5g0tYiqcUGMYc",
+	"fYFJ3o+f666/ZVCN0KtX54KNqR8QhnbcMfWXP/JZ6O6KkaaNhLU5L7jWPG02fIRivEA/jk7fIsbxEmK3",
+	"dZA3VSxuROc/lRSBKWt5Dm2UoZY6IPkeoJ08IuSmoCa85WccrOm5Hcxkw3FhXMGWBTNEYx2hzmpDoNPK",
+	"Yhp405UIpnYYgNduZcgbW3CXjlzZwucxnc2lA7HmFNKCFfDEs0Aoq1z1PAWVB/zzc3GrMaWKLDdx0iE9",
+	"Jh9L7tfpKl4ypxX7ZG35RP5unds/4mHlSrwNJkTIRMEdTnUncNl5HHoDyYQYQezk0zyICfsYRIWq8G6n",
+	"fbfJrbR5H3p12gG8r3hsu8bxYs7QIyytizE3F+d5ep5MsgKZALqrFjrZtPt32uxiTUrVVKrXbd0RMLlI",
+	"ySFfobRV0jEYZDWLz0SRVaLJ5IRymYIlu+E9Cnadcy+gTZ1hbu/j/Y7dHfeJfThpje1ClvkdgDYLLfvW",
+	"98db6VxXH6Q1e8+mnCm5CXfBaIUH64dJ1G5vRGhVr60eq/Y/1sSrXE2uyitw4A7hUw3oaGb8DTKIR1Co",
+	"ADMjPwjmWtoFFswsVVEHx9JSjpZc9aT8yXBilpVK1q29VtHDp0ZUWItpKPiCXsoVbzZAxUHXJp+SJ4I4",
+	"fAzIhqkq6SvLeD2PCcQjhYa7ajMUJp2Wyj0iMMTDQz0E7Jh5OMSVwPO5pMU0wLEjaCJbEtXywXhZQdP4",
+	"LqEmjs0DbhVyO5SDLSbYZ2hG4mvi3wfJAQLPa2pwZxtxCMpgWY/z/NDsrScI20LTwPdJlMLM6C5jj44x",
+	"kCo8FxXBShlEEtfQdXBLFH83WPIKzqqgT7g1fyxrRGo38h1N9mubQpYelPLg3zrvV3etulN7qC+Xmyu2",
+	"0zufCq4EiFyHdH6feCVl/SLPk3EYeAj7fizsNjopdVGV95KEtkmyh0e4hG6Sc/jNZnCnrZ+2fdCwiG8b",
+	"37ZlLs03CqxS1R1njmPw0buaJ7rfIzzKOmiUWYaJshYlJRPdFZgpjRxDyDGyIgd+EEyVzLm4rZ9dug+V",
+	"ozPnznjBiq5DNIRf0tisRqCT71CRWjbFMfhGAg7YZjyIPI5ulEGLJjQB2IDMNbnjYUbsIGIkYgEPbomF",
+	"Mn882y1R8MGU36h1i0EN5a1frMaNERswXPcarNPK8DsVq/renPnVLfcNI7q0qMv0S7gS6043h9eJHBnA",
+	"eJ4bjoMwlGGvb3+JyvMxbzJPi6Kr0vOVg2rZ9oxpL/hdoH5qQwda+dip/InGyL2EsuwCJMCGiiY5hlEN",
+	"/JlhducX65Gylu9oj/a3w3SpMVmzEr5UVh8SmU5uH0z6wgA/FAZ4i9hZovkBeRCsnVEJ8I5qoLveVfW+",
+	"2oNc0rADfPrpE+C9pQkHzwMo85nyzXgg9O1Kz+8Aucrr7wp9vDT7Ee24mdR0kcrCk7AyMjPX1SCTKg9K",
+	"vTLN3M1nQWVXV3Zbytjtsj3z6/NGerQ4FZpqZCRRK1fXDSFzMcdAtTUpqfitRCk/pYyjTYDVM7wET5Fu",
+	"vHaEqsHN++sr3taHft9BuDOf/ROQ3Fg8ektiVgiLl2Kkf3dxcashRaESrkI5/jZQ1831lyeUQU3MHbHY",
+	"TVwpbP/rw+d2GaZUrcXZhNr+XdBAivFeOPYxIZk2C4F24gvJbuisCF/jIGJ8NX+tsA9rMeN/EyelLNle",
+	"8l6dnHE37qufrsV/vSSOxZUKPlwjf+iCACS5PHNwvw3Jo5oQmug1meAk5Cmu+u8sPShdIBmc0RZ2MT3I",
+	"XCW0I1OtVOKPLoS5e5rPSTRP+Fa5PsVRi/vWDfnbSfYBxpMNzmn2vmpij5HLkw1qNVXuAfN10q90vv3U",
+	"nWyw+47zG0zbSafX6jsO2uk4aBZEu7+pbJ5sjpC7g3ZabTR9TuopJvWkqwQZPWinX1yku2f6FNQIaIvn",
+	"JXHAl5diQSR7h0DHS4Ljqi5tQu5jDm3KsLg3a3YNywpsST6efnHK+bzxRXwwiCZ09bUrvcyAegS/Xkyp",
+	"ECwoTpTlJvMiBsqVxmQ0V9rAgosmTAcMZS818SK2a11FSo2JiU8iHuBQYq/qjGjT84NY4OvMZvQX0BX2",
+	"h/DdwFMuIsN/BDeDF5cwzqyrSGwudG0L6bWVljKodA5IIW9eRVfRv//7MOFTMRYpw5r//u+FxrIDJHcB",
+	"iSF0PGOt4QfiNpHYDuN3wU5kxFH5BtRXx8uryLVtuNOW6JZoD7mXP5+MXv348mx48frj8PXpybuPo7Of",
+	"jt+54PO6JhGBwlld0Szr3hjHYCv5aB4L0vIlFJeckZIzYipa5OCYoJh4oNJDcEi5QJEE/Mra7pioQnIz",
+	"Cng5aEYZv4rC4IaES3FTLNGQUcBl3CQQ1lt1T5mjXA0ZdPWBDOt8iQy7ivLjmMk+QWIe0j9D5yRqIhlY",
+	"1KajJ/vZqOSbmIQEM2Kp0+1bWRxeKAVXkRq5b+lY665SmAwihARuhuaYT2X6j7nPMyyUPZmpHOlhSHKQ",
+	"/76KbgOyQBGcHSFhWJFuVV8X1dRF7HhEGKRHyLj6bgrgrzZXFyLD9sKXIh+knnRlRRTWAfFpTJPrafEI",
+	"QrGY+9//+V976UrvfTb7WX7Z04Pb++///C/3KgqJ2BrZFl9O1ZwBNK2PlkYzIZDHOFtqqQxnS2wZcUka",
+	"Z4JKTe+SY05gbkMEwForJTLKAgJcEHHix4HP0I7aY+A6FGGki97TR/VIguj6KsK6+jMLSUtqEc8bkkKl",
+	"J8mmKf/9n/+1K1P5JwkjvkwncLuOg3IdjV1xLK8iacrBhkzF9GCv4iQk8jCWxKgs4F+Zg4xOEAkg42B4",
+	"fqJ3HxiX2PlgBuds1aWZLjWag1ZlmQpcEF1binghpXe5C6PxkxiLM/5POmZXUZxEmttIziWWHT6MzlRJ",
+	"IQ5VHY5k/L6Ulbvi4lIICZlU4SfkSC2TbcPtf1RFPC5IAvUKxnHkM3Wuk4gHIXKZKjGCI+Fi/xZHHlG/",
+	"zOgtBBwsJdpBKEm75590rPqJ4jBkV5GfpEwxjqk8NG9wECYxSStU5QA/X8mG2FeNwecrHaK8agyuGs1m",
+	"86phXUHP5eyHL1/cJnpJhNxREhGCqkR8lHghFjsCij6IaUmA0RIYSerjcrtOF6U9rl1dsXYTCdErmLvb",
+	"dXpotdu1exXtyGqTCLnDMKQLF00J9km8K60r8RafesmMRLLSlE+pr+Wd+jioSpCDNRqdaxEVcEbCiTx+",
+	"E7LQHV4lzaaUNiYTiYa1lMDS1CewCZaqgbmKoPLBhqAonKAgYpzgtF8VrDSSVt1AnqGX2EfKgeIqE3GG",
+	"Q3ELIErABYULFKvJsqtoB6NZwODYuj9Sxl0LMbzctZDbbR2A9PO41AXfQOqCq9fHlddcRLNyDbflOLZH",
+	"Ix5ECXGtq8jtdlp6UOhH+CZSzvIRpegtjq+Jm9WM5kYptk8NE5FPHiE+2u+in4KX4r09p4XeUY5OhCop",
+	"N0lP2h3FOGITEtvHkUd92djaGKM3TaIbovt/uT2nl84JNvKWxAzSasQz4pThCLWan4Skh52QbcDUW9Ak",
+	"lr3LA4bGsWALljw+RBxItc1C/uEooknkER+F4NtRtwXC0oqv0w/xVC8F9RvAFVW3YBDecSBOLoPWAnI+",
+	"sCR7sjc/fEnqNy0HSZqjtyS2oPIWyMS9inRnQBnXNykpU/MUhLjSaLyQMuI30UiQI46WC9k5MII8G7ll",
+	"O+JcQn5evLSuIrFSu7JB+xh6pgU+ej96Y/dT2+Hd+7dox5WeLAe0GvTny7N3itrFlmNoWk0jIi9Ij90V",
+	"ZCUGHFzJZ0qDF1NpWA21c41Bo9V0mo7uAYrnQWPQ6DSdZkf2TJiCfbB329oD9in+uK4COs34txKbYCCK",
+	"ZZKsd0Z90kSu4PsXSQQIdThc4CVDDsCeNmUXS7mhJ35j0PhBMeZGIeGr7TgQCaIR1yDJ83motOq9fxbh",
+	"Tz431DclhiH1xYIo4dCwZI1oeXOXL8rAwZvTJsQwwdwpq4sT8ky8rOu0qt6UTlBYqMomINAlqydnu/6h",
+	"k4iTOMIhiB5p5yWzGY6X4HzCqxaJoA18DVAGcvAfvliNecLLwmq3SuzkqmLFQVjgGJRmNxJiQWx1pXwU",
+	"AlpL+gVelmkTrKhOsA36BBgB8N7YF0cX0AwEq+DSohSXxLubSDk7lT5pkuc1DiI56oXiMuIpLNE6TK0K",
+	"au8hmUc8t6liWLyo6zhH2ZQzLSaiqzrKLuo6h8h9dfbuzduTVyN39TBcmocBOMlLlTZQ/xyUkbqqX65N",
+	"6sWC7C/5wLsKZj3QeW3XPK/bTmLzeVUOHcDQpJBdpTN6pb9XqBdimIJ21NmucUzhuy+xdyNODrszS+g6",
+	"h5sf+hmHoZrnAzCRSwV/lqPzEibyxcrExZ7SpSFQStkdeMt4KdRz8MJ90/xFD3KAHHeVm0R0UWrO3I0R",
+	"DA0D5T7MgGnvJngXax8d8/NPwgNatXhA/7vhAS+xn67b93P+1bZvwwOMMr1SpVE61ORdFqKhL7Rj0MlX",
+	"if5tWv7G7q0NpuP6JVfTWVXIGfj16zJlDkex1tIorZT1lNA/sx6VGkWSFaSqpvMVFUwxOj0Mgxz0foFm",
+	"Wcr+X8HqC4NLpbRJ11W6XmicBLqH8FyWHaT+svcXb9P0qlxpF9pxdbnB5/RNX4pVB81mU5hSYFCrFAhZ",
+	"8OITYTn6mc9Cd5jOE6QcuqosvY9KVpNianM1Y1xbsefWduP+Sgdnu2NTdWQA/SdNzFauE/HKt1TOuKSt",
+	"dVbuwlfekKVs7YHP3uB+ezUXIJtWMa31i9UIg+hG89GsdD1PkNklYbnHeEa4mpQcCdz0b3rTm2PqL//H",
+	"XuA35PtXiotXP1B20/afiinHnKx0psx/quymbT/15VuTx69oNAkDmcx1b5Yrj3kaXCvlunkxvPdZr9gX",
+	"QyKvOFwMjnYfGftdswd9sJ+UgrqbH3pH+RuaRA8jtH+A4r815JM/cL+Ufyu7Ra3piS+1m3LK2/NJGNwS",
+	"nQ1X6UtMccwWZDyl9AZlz6Edaf6BT3bXEpw41RsHiOP4mnALYc6JtPAgPUcGTCQOglgLSwICqbuaaKg/",
+	"AA5Vd04i6Q2XESKo44EXp+GU9qdPaMdVDxHfhXR7YRfC59R70QQHIUM77kQGBCwVF1edfrLyoN0mGqoB",
+	"owkNQ7pY8dcNUDCbET/AnIRL1bqlbaGuhfYt1IeZtSCDKAGFCgwXsFcnMgTVROf4mqgAlPS2uzKgBiN2",
+	"A99FjBCZgLSqe7/O9m2FLoowF+HS3C7tQ4cgal5YymWBRN7GoAEO8eysw/05wZi2vJW70xBHV61/w9Iv",
+	"+1BSF7JpiGl8SyzCmMjlDxg41HdymO+F3KV2+dDl8ubGvgKdsC5XbXXEQw65EHJYgP25o+KgqOfkB9Vz",
+	"ygcFBQ65MaXpRL1NyXNfPtxXHpjn/pfPDX08wcO3Rlb0DFnRbclCT3VSym7XLdnFbZLnDRoQqeo5nQG6",
+	"lPk86H2Eb3EgC9PlvRrzvufITMhhOrx9S7YJqPxmq6W+Kel1YFBnWubdMJs6o/ahQ/qdycR2MGnZXbzf",
+	"tjHpE9tpHfQOsX/QmUx8lU/UOjjsdbqtQ8dptTuIU/QScP4yWIQDBVBid0lvIt41tvvegW8fEmfSwu1x",
+	"x+tCERSdB55sadvEHg9uAw6J53Fo1GaPKW8ajRz2VP/bbYxVxSWW68zVjBJ+4wIWrGK8TpQZYtfgr48u",
+	"efc+a2GX1wVX4YpSoQgcUro0OWIQsaWR8sOqs2yh8VJmych/7OiItBBNEOQsDfBpkqnQONcvv35Y4jGd",
+	"/fTNEZQe4CNobgVyWj48MVkb732d0tFdSG8vJuovWUn1JKOsckWdAkA5nxpEr1z3+fwkqY1ZcBiISmOR",
+	"uo3hHmZ4RmR4HjJOg+sI8yQmRwhnb4fQBSR3YehNxVKdFV0TLpWPGRWK2zBKFcogQpMQUJ8DhvAYRz6N",
+	"iI92xOMxYUIfSBs2SE2z5NRd6GV/Pnt3iKWrtctOYNXBW3ce2M2eqRPUNIZSD2fu2bwJZCEXND0XYZA+",
+	"wYyYuqKwjKQq2Xac3SM0h8qYqU64esGQK/Sdl8pAwCwzFrTJkirDVZYCu3mVm9sGg0F6j2UmTfZUqpQH",
+	"fkElz1dIOM7X08HzA35Ijbz9+Bp5gf5++ZwB8zWOod3WWs28PXCcZqsNqq90raty22hMZXXmJKYz+aJB",
+	"4584ImmXMBpfK5Ue7KdUm9U3M+ng+Q8AC4Kk5aYffMLNgGaOdhIDwR36ZHzY2R/bvTbp2V2v27X77b5v",
+	"d72+3+1PiOMBcoDWzc/m4EiEPxVezKa5ZUr8zzKVi6HZUgaEDcgkGLpJ9SBpspPUGLS3UKLzB2idMp3b",
+	"xN+ZPg3c0CtwmowTs5vH06SL7Hvvs/nnJq06xUevnAioDVot0BBG+RBppm0E0PgmDsbS8yPZeSoq0kqA",
+	"GdqJiY89XcCBcESj5Uzs524T0oPdLKFXpgXLESIa50ZXocbnibbxkOwJ/n5mTg/InEwcSemOUfQjlvqj",
+	"+dwwu6TaML7K9lDfeUGukxADSNjqxZGEFIOkVKFoqwGiKVYlJLEMuC4Jb0o+JznNNmt4L1qAQESrNT7s",
+	"9Q87ttNrde3uvrNv457ft1v9vtM6aI87uNeDHZZHSFXlbuUbyZ8QhSFcg7GnraD1nv3GGf0lNOldZYuS",
+	"45kL8ZAM3ypTvVfG8IKhIA8So33Ac8ynmW6XlweNYvh9rVq6quttkEXMaBezhRWhHzsyKrXdGHPyVhoQ",
+	"IKQkKj+OCZxVhZKTr8SpFAhpJ5H7CoN0UNDjN4mFAd+1GnNdwi3sgC9bncSsyUn5+cv65vxugoBlpPGg",
+	"GlVFfnkOJSSjSSjvEnSxNFJxhOmphGwzR6tAmExGvGQOZ07LStt9h0u0g9Ud48S7Iby8/GyA3JS6XKg8",
+	"vCUxFBm6QH9uhh/1OviEVQkzjEJI4ZYDTLu7e4RCgqFiFYkDJhSsiMr7IJdcDlX7keTz4P5xu+1DVKgO",
+	"G1EqDU9dKnXV+OKqkN4F4fHSBliDkpxRqU+snMk75iw99nF84EzSr8c9hDbOOI2J/xvnI+oMb8lLNog1",
+	"KXvqCbUwuCVoRzo+b+kN8XezAcj3lJlPsmtrKuWElcRIeCsbBJS7tkZyUPfOQVVzW5+C2jZTZfq447X8",
+	"NrF7k31sd8cHnn3oO8RuTdq4M+56PX+fZArIq4tTxJaRJyayiJRF0vUO8KRz2LLHBxPf7vb2HfvQ77ft",
+	"cae73yVk0j842G9sqdPCgqzNT5VQIL9D50RGfA8tR0tDGCeMJZBMK6WK9tcaebEFsAmJMmHiS+xKtGIQ",
+	"mSlSIiNC9oVN5CpKcjVqMWABpAcIYQ/yV2KJXuBqaxhgKZU41k4HqdCnJb+BgplgQjpHZIHevz95bSbn",
+	"7srM4BTzIiY8iSNwZYRLKB88WumhIq8JuTrFbFqVwmtmGN43i/ceh267/N500F8pxferMCaFS9QYNP78",
+	"qXNzfvjrRft21F/8vfevYWv8qusfH0x+cKYn+//8yX47e0fPf71go6SxPTO7JF5M1ucOAxnuAI6T7occ",
+	"yMJisIbSfF0pjNZluhZuWJ/lKhVfYWk20wtqVb6VRNinZrzA9LS3IGW4d9Q19j6rtfyicpYIr4CTNhiR",
+	"ROjYcbtOy90tt1UQjZroQmw1FMBzVXa6gtuxwQuboi4V47lFGiqc+26Z0QVa0m9eLRWzrEEdD+w2gq+A",
+	"q0jqpKmIzAcG63LOEv+SPvO1HEsVeNlr3EqQflZT9U6hr9B4iTDzZP4bchn51bWgesY3CukkQJCRDiUf",
+	"F2NjTfRGJr8GXLxrjlkK7TWPyW1AEwaBZx2lltYuBKlxheGb1Y0d36qGZGuD0RegV8hBMQVgATMBoC0Q",
+	"iGnRd5CHbu5WhHlhaLkwr3KcARxBdVDaqROUhqReFvyrZlR8NeScjqWVQ5jbnBJanlULiCty8UDjC1hF",
+	"R5ia/VnKJmFiSDW2Ivj7Wm36WKy32nTSquoX80VMe05iDuMdREkYWvk51F4NRn6VebBqZn95f3w5Ojl7",
+	"9/HVxfFwdPwa2NGake2vHVndRnj3GXu7ZOxvhyenm8d+kB97upNqFH1f9gqw98nBxO7i/tg+9BzfbpGs",
+	"i0DjK0y4szrhNycXl6OPF8eX52fvLo/TTAHgZuKJ2horsLQq03sIrBKQvYBqf2cGONHsXkt6xf8fKSdA",
+	"IRZuqHVWQH8517QFWIK3gDUV0VqF0App8d5OqHTQv5htFXp5zOp8R4I1B1Qnwmcg/1IhSXH85Z8GVH8O",
+	"Ul8x9zzmPZ2T6C3FvhRBCly+HAE+qQ6Z65ElW5x64EbpmjiFNdm0Ep31K6EQnYtLka3CJZ6hV1NYnWwJ",
+	"nNIlYMk4I7RN69Ax1+HAa0/EXO0e3h/bXVk30J/Y2Sr0Jtt4AyVZrnMFKoL7vbGi9LimvEj98ihuwKHv",
+	"mx2TFLaqBmF9Z0CwKtizAgirfAzsWJX9DH64FJx1R/KrI/GLSviHf0ls//TdRwC1StKuZRqyXijvmRBm",
+	"BqZdCmo/xQyxBICUxTuOVAKoPo67EgkGA6rcNLieIhLR5LrSwydX+z7uvZrM8T6cbh1z29I5mO/P8yie",
+	"wW9cWDhPLiy2YpHrXIsK2PcesATZG+4LS6C1mr2aenJtDAO1DGUYBulhzftB5UhKnZza2NvoKdVIB/IT",
+	"f0lIQspRDswbHmsgidFKa3UUuauPM4TftltY4yNoMVgqfDeq83uf9VqvxUwwBMy9Ul6fVfDH4KqaH35r",
+	"9C5H/fDpXGtJ/jGrAY81XwLdFHNvWoL4pEIesr0AwBvPYyLhl6QWKBjZpq6AEn1XsGp9h2w6AEko0FcM",
+	"y85iTfSagLqKAf4z04p3XH1GBrLjjruLuC4BnEGuFp0g1UdFVvFxOmc6395TJT9dp7N7lG80qIPmHC/R",
+	"lIS+wpBQHQL8qtysh1RS+7VPTllDx8dIwTLG9ttiba0Mz+arsTYjuiIjir8LXic5yQNK+Mo2FZVOvWGG",
+	"RpczogNt8wOAKI6WukBYsTi1bbcBWQxQRHVjjojq3hwWUo3U044ckGXQRMYXZaOPcuNdo9R0nW5pcnaq",
+	"4LIHqdUxey83/kwJes9IrmP8IDvlllHJM9NNKcwm8KfpWa6JC9Ju9TutjtlSPs8aoEt90eXWGEjuYHaO",
+	"Lws5tP7RyNXKfFDdz0APlGu/bnwxjm6Au0A7usbAaR622j2rwQPxCifPV38prGSeWdUIjQjeKNsBpvMN",
+	"2CmOb4g/ZBeqA415KYjSxc7XA1UPw+xx3Tj+2/nxxUg3UR40LmkcLxEey7xKzP+ATtAU3+pe1kTDkEM/",
+	"FNkx/ggFHMUEe1PCZBNr7Hk0ibhuot5D44QFkTByfbyEkGuNpeDmAD+eHl9eDn84zph0rY7TQuXJrYTs",
+	"CV5chMu/X46OT7NFeB34kgeknb5k0yKY3Dym45DM/oTOQR1QjWJUf+b68xq+enV8nsWQPsoxrM4TO3Iu",
+	"dn9yKOaJPfuQtCd2Nsv+BNQ1vV6alSbbRNU+yKq1hAltJu2/nKtPu5DNzGXfCdlZUREAmKufxD0naIGZ",
+	"+tVHfBF40rs4W6JTHHtTpORxE/1IF8in6AQBJJeirj9lw64ZoVNM9lTxWHGmX5PbwJPaQ3A+pRGkX5xj",
+	"wJU6DzGE3GPa+LKlAE9ZbYUgz5pirUiIb0+Yn0m+p+f0CAUp6XKU9f7/inbN5nv/YoaKawQM6+gfeyAb",
+	"Hxcj5R5zrIpDGApqalmlOztAbiqvXTQmHoVmaEIUCYEARTPyCdmQRi3XC9nFTRZIZ4mXRm931ZxLpgun",
+	"dKTbqxjd4cUbIsqljTZeIhyZX0I7JGQEdR0HufmWW7tHsp2psAtpRFTlj+xwWpHWNxTnWkV5dQg4BoAX",
+	"zNOohiz76TqdkjCGePmztrZBW9t/Ym3tWeo9mNQzDFjZT/E+YvAkgiZK0N3vHoKwU9eqfQN9AX0SfRMC",
+	"9JVkROnaPp5ZvJcdtO9MMukIuZs3D1y0k0QxwRk6a8JIvJu3rRW/z7r4TsUTTQSt8YiPFtMgNOUMtCST",
+	"P6aiJ414p69MX6cKa3RbdyEkzPLs9D7d3E65GWisPQ1SiCl/Q4n4KpVGQYXgOac6GCb7R5L7+CeVeQS9",
+	"KSVfjIk4B9CNjaGLN7Zgy61Wu207TrcNTMATNhIYTmMc3SDMbmTySD0utDL8x4yJ/1bFav/ZCfLsBPkd",
+	"OEGsu+/4/Vna2mn3623nuCWnYh9iZ2x3vbFv9ycdMWE9yUPn2dfzDWm9WTcpssiaWD+rvndvUeVn3cBX",
+	"tDapqD2iOqwivN+ln0YqHjG6Dm4LjhqUzMt9NSBAFTSVKsdmetGVkyanpEKRtzj0WcjqSCnGAVdgYJrq",
+	"De06e1xhEAWTgPjS09JEac2RnoB0AUmxoqLzODLdPqX91i3tj4koCml0TeKcBi97ea5o0iWFmPDhb9dT",
+	"o5Seu+uUqdZ0b19Np6hU3knN+JlkZLEEj1wSZwQDKhiIWrMGbW19VMeUtO/ORidv/n7y7oePUuZeVqoY",
+	"fkfoFs7Ybnlt3+4Sf2L3QZRKuYudcasNR/DZHfVduaMUK3mWyvepwVZKvuLR/lO4plSf1+85ZiK7LORE",
+	"8Rh7N1rEqoaJyh3FCZ4pRFhxEjGj0UA3Pbo4vjh7PxJyzFXLAoAskqVZKC1L1Pch7AsjdQcbbRXTIQgd",
+	"igl94Jh5OBR8dABRG3e3iU50g6IjU+BClKY6mpLLaSmPxYB0xiteK6vSbXUhp/lyef+kOrmWWktKGKdC",
+	"y4gI8VnK84SguSWyPYaWPUIPuY51F7F6XKow7MfMx3vWLDZpFiOzdB3U0zEhEWASgFtWnEOhWSg8YDiB",
+	"22kXKwevUrsgXdAgPLvtd4jdnWDHPgS/jdYtvHbnCbULPd5n3eKeugUc92fd4j66hWznbmSMrIhHcTAf",
+	"VdMAx+b3rGnMcHyjM9tzsS01Nx8cAEUXej5rAxwBp8OLnz4OLz+msj/W0K4FV60kecyVU8ZCmN1opBeJ",
+	"KUeRR6NJEM9AHQD/MKRSFBQLK0sEyQ5WzokAqsyaXA4xeUjxL0/dyJ1dxvGSmUPI2kPCqOU42VYhNrGs",
+	"aVTiObWjXKgf/jZjUHp1nkNQjxGCKnA4UgxIYaYYnDj+eS+RDkyV8aDNYarD/NyLXHF1Fby21ORsUPK6",
+	"vkfsQ9wd22ncBjut58jNN6nECcp61uDursEJpliRCpM7n6Yf5HG1uUz8fn85TaULOZCpTvCzmy2vxLYD",
+	"lKE0ZhYw5Ipj7qKdkvQoC5WlRym3U6mGp9BSVYrUWUSyz8+zVFvxT70NX991BErjiOaCOHd0HimO+STS",
+	"eAsvU2GGz0lRz5Vhz0lRz0lRz5Vh30+2kCagZ9XzPs5DEISI04dOl5e4QpXIyRlcRHnVuHSN4XirciUO",
+	"6pxBCpDYgoLICxOf+LspriR8UzdBKaOeasRJjYh0PydVOv1VgfKbikT1VnWEbyHHpZeXF/VzXHp+C7fH",
+	"Hc/ukp7g+Ptju+8d+HafZNAWzzkuDy5OPmwvUBKyHjDkBZMZer8LnBCJxhkVpv41wZGqxcmUhHOfsBub",
+	"624hj9UkKNeAOMvzSFskWCp2I9GPlhn+Po2I7P6YAvlfNX4gkRAYRm+Uq8buII/bLxtmSBClBVUxF9lC",
+	"7xFa+1xQodOIea1pi7Gl3ArEypUyM40ApNvTOK12p9vbP+gf4rHnk0nV3/WN9vxMNnWm+Y3j68qWLzRG",
+	"MewyEEcJCRtH/FVMfBLxAIfr1blpMra9MKjf+wLazv2YjOGr6km0gzmaUej6QtCcxhyHKkxJEImug4io",
+	"W3ezLnQMeg5V9J37MRm/UqO6NxCXnh3oIn5AIk9qM2JYoEqJ6/DlaTJmnMRNea2J50FTg4bu4/1OdywE",
+	"f2tsAoZu7sT8j20ApdN5r22BL2f0O8OULtBcJa1bTyRBcsPRHYw0gQ2QKy98DHwXuZqw5NEAwlKd6OB1",
+	"qhUd2lFHZ3h+MkDiGVlskLVkZ7uCCbgldFr6OnX04HW5bvsWvDRWoH5HaEz5FGSUbg37GtqGoznmU7Yr",
+	"Uw6wOrEWzNU9P7scIcE+9jwaRcTjsqGUa7TTm2IpPNUSzUlsrI+QLVkWQpo2EXD5tZwklR9Om4Kr3pVC",
+	"spYLVnX/A0lW2P30YN7HO77KfmozhvwgHteB/Rg8El6g2sxt182uDoPdmr2ub3gnR2tl3dcVQdVuf5dR",
+	"S0X7O5Oc8lDHU32lFO043YhnxOOsEV6eFd9PCdr7bGzA2p54stMaU7VY4oGjTdwJ7XSdlmax0C3Pw2G4",
+	"W9XfLs9zvtv+duk0HqfRXc3df0xL90fjzK4zdqlYvTuo2/kuz6faDwjTPhsmfKqVoqqOz2t1bXjDY2jb",
+	"htRg44/dyaHfxgdei/THnck+dvyed0ja4wPcmnT9vleH0aeotkNvBk4ujhaBL1YR3GlzotBsoep1EQec",
+	"ND5soX0bK/Gsfxf17xyhfQXtG5sq9Z7+t6RsF81xEKdZGrkT8oJpZRWOn1JT0Y7SSr1s+LJ8ZbeJZMdz",
+	"JN0faX61uh9DWFfZu4Lhu5Ly3AFyBeW5CIchXTD0w/FIZey6QIrQUDEixCfSWUugQZYY2mNorbIdgEHR",
+	"D9DseZtTt10DF2Ocj9rFZWuO9Kh6q/WYC2ss6eb2zvfQeMOiCCltMFIQMtu2fJa0IASgSdEVynWe6POf",
+	"8p5162106yjH9u+gWudUnr3P3t00azD9Jb/UTnPNmgM+kD0ItlG4USbGNfCmW6RS90iqXLn+1Wthxi9K",
+	"qO871tuNiTyK5l6Tth5Tca+ltRvR+zoae5brAA3lJNUOz0+sfLPoKJmROPBQ4CuuCzdCDc6qrN+ZQhJJ",
+	"ho2vXWS6PvcFk5D6WfZDE0GjZHi16hWN/ripsfS6btJ/SZdhQ0Pps1xTPKSkIOLTmCbXUylGhucn+XZd",
+	"Og5Y0QBZZ0HU1irU/VVNm7PhBbKvtcQPzI8pF28vG5WKzNcdlF7BS/lY7d7Wve1bW/fMztbt7Ttbq6bg",
+	"2TLJ3OmMaDc3B6/dG3y7fuD37mhtNB6GVJi2VZqfA0+JI9UYNBJG4v9Qr2h6dJbNJk3f+ZLL38nl7Rik",
+	"vUYj1BHVqYp7wulLo6hm7k67PFPHACi4W/aOk2bvZDkbQ5l/Kv4JinpAI/Qac2hn7rT2bUf8P2q1Bp3u",
+	"wHEaVuNnGvOpGLkD/yfW5WVMF2KJBo1LPMFx0LAaZ5LHRNdIJQQNGsHZJeo3W+DL3ZDwwmAjsjxBn3Ac",
+	"hMRHJg2nqS81705i2CvO52ywt4e9GWn6EAQJl2LL9+bwmy3fZuu32fpttvE2W25TljPTaneI2Eeb9A/H",
+	"dqvtd2zc7e3b3fb+fq/X7cJKlebMbLl2W/g6NDPa3Ew7PR2/M4fHr4bA06pJJgQfqav21h15ziJi9uSB",
+	"1JXh+clGnWIg0TtA7S0IeBcJq49ZaB4mzMSoztXwS8UmzevegQ/GOO0exsXbZjQKcLhr6O+68GYH6mpA",
+	"6qZKi4UYkLS+iSFO6a7EkNTch8Y+iUtb/ORn8UCVxfcSA/XTOOt35n+MQpB7i46DjYmfdQon5K/vt2gq",
+	"9g0WWwTsguBsGTUNvt+ihuDrVGyYqx8lYfg0NRx6uSRx3mu1HrwOpEIRKlFx6qa2ihkC+7xQIEtyoTVI",
+	"lVio/C+CM+hfatZG3eUUPXg9lZQDeuyGKEh/eq6xeZwam7wUfA3q6aZKm29PsXu0Tks0Ap32SdS8B+yd",
+	"VN0oSTmA9iTjfdwi7m3gdTVwnEKIMTo5DAoQfwpTJwOflYz8+HVWWi3Ux4vh6Nj4JSYKtS8PrNNEwxS2",
+	"ItdWIiuyL4O9OTI6SSgRRiOE0QqIri6v1nIuQq/enl2KUR//7fzk4vi1uJ7hD9bF0ZWDHrJXatnuB+C3",
+	"vRCtzV6KA318yL5nDbyGBt5ynjXw364G/neaZIwsp4qvX5KW81hatsGcK/VsZ3/sKfjGnmN3x622faib",
+	"NbTgSrf3cGuk7I9Ylkd81SXKSarK5WkdeGIJJnbP2W/ZXa/dEQaJY2O9OJPe/rMZss4MScHEvr4V8myD",
+	"3NcGMRCmJKt78qL+GmbJhfrXwzbxkKokzuFAmcHdCsPkPtbC0zSy26o5HXLfXx5fZJ3pIHpuWgovGJJb",
+	"ZiHMM7oJyS0JVTs4qNABO0AYea7Jxd0mAgJBM8zj4NOg+IJiFztpEaiXlbS40204DLls3Jq9pQrLqYnO",
+	"KZPoesLQUE/zFQQ/jUiKksinKilGXDoyvfFoHtPZnKNrSlh5Tzutrz9kVzsc3bA/oJ+DMBSKHJvSBXQv",
+	"RowIGuAEhYGwtiPBzMDRL1TxPzWsx7VQSmb7+HhPz0bKHRvrPRspz2GC7zlMYFXjueTWT8i2dat3D25a",
+	"o4/eAy6fKaSzxZr0pNlig0XTxU5LHsMUrd/vdJ+NmeeYyu/Ininrdfi7sWmEEmZ0Jnx8g+ZJ2h/dKf7B",
+	"blhamLTawmhTzyLBbh+yY9E2WLNiHtAxUBfeu7I3kAvRFwrTxWFlM6KHimaodkQnaEGT0EcxhigNxyF0",
+	"hsIRwtfkLl2HSoMY31vQQnL+R4F+y6n7UnPYRtvvOvdFg1ujLD10p6JuHTdwTsrW72XU7vsEXOD7rYO2",
+	"kGZd+1AoSGPt5nX2D55KN9p8ivKaU9UymbqU1m2fmyc9gW9ULfy3qEg8Vb+jR1MmALyxusrnGPJXJZio",
+	"6vObZQUEkb4S+yRGOzwgMSTMRijG0c3uAC2m1EKLKYkygBtAgETjmOAbHxSCKeZwOzE9gU00CkiMHPDu",
+	"IZpwhHmaD3uECPamyIWP/4wDfgnOC+amtf+qC6XKWyi2G8YaRB+q4+RrRnT+k5vhbRrXxayaUPAckyan",
+	"HIdQ1Aw+SYIjvSzZLqMdGJ7TbLZ20YIE11NOAMxV+lm4sGjYC+SKTQ6i65/hDlZRh6S390zu030ltd7u",
+	"X8SvAMJYZvrJS9uZfndAAf3ckC4RDMg7TvOgZ6oELVP0ij+okFFOs59ZhfAHbImGFP1iYIoWpniJZ+jV",
+	"FER4bn4HXnsi5mD38P7Y7noHvgzZZrPrTbaZX7tyfrnpwZ8lE2yZ0+sZ0zsw5rZFRbQY9jpgB0kRv5Ns",
+	"OCh3WExNKOhCs/LvMiHuSXrS1zUE8U2xtzxe4GUW2jKAq2WZsZW5DRieEUQmE+JlTDhFdJVN62CmzTLr",
+	"DQRN/ssBJLvlDMA41xJeeWPXNnh/uZTlRzRuPBtKDxYXuXcH10pL6ZG6xde2kh6hn/w360F+9qA+otUj",
+	"Wd3vx+rRHeSN5AepxitJQDM2vJ31o5XuemAGymGZquq67G8SkNBH85gwEvEBwuqHSFwVN6cShSFVky4h",
+	"tNUfDLiSbOCgbAY3Ae54qT7kqjcaY2O7pWV/+on7C6RrEnHB2H8iywWNfVjUEC9YAlX28kSOsXcjToGS",
+	"QgExDQjBAOGpmnZCLXX7QyoFDXGXRBKJhPijYEZoos2+xqCz7xj6vh5R9pJrQC4P175D8DbBar0QszQ6",
+	"Bvca+R+SlzEZG68VGUcnknPJ3U8iYSgrDo4kZi16GYRhEF2LjeYBBxQG/R0JhStfIA7ZjbFL6ncgAXF3",
+	"ul3G6o3lqxvpxIKJIobRNCZMEKwyM2Y4Bns8FeapVdwYdNRfhqndGOw7TiocziETBwAG0uutPtyQs3FX",
+	"TaJWwSbq5Iwip9nuZYafuDczjVpfFBL7iIfpR7sdwH1Y2eWhpzEepF9uLSW0+31BTjW5fHoUKzi75iK/",
+	"8ULyH0iujpxlDEqz6nSh7guYl5Qw8FeqtEVwVWCiTDNqnSInTvARwmP4Td1yQ8hcdcT2kjgWV25xmJAm",
+	"Uu0kfERBjdEP7BSdNhZyFcMQ/1zhpnA95ZruLjABhfvsy1SHxZSGpIn+Kr4rmYQ3Jd5N7jIakwmNCcKR",
+	"KmwH7BYaE38g2x6C4Jdjt6TzizFh6uijhQQ/QAnTypWu6HENjukiEvF4KR1yynDCSKhV4i8MFheWKUL5",
+	"5tlDhQ9lureUyF4qTbyk39D7nOi7T7TsmxdLBSkECn3KbqU5Uc2xZIlV/UBffl0ftVTpWXd41h3yuoMk",
+	"5t+m6qAO4tNrDoZNKHnv9iZh+qXvRp+QAr2+SgFPEy+JA76E8zf0Z0H0kuBYHMJfPkCuF0DBlMG3QXD9",
+	"chFwbzqmOPYVakwKkbSHxdtko0z57RUFBIzGgDD5qIr35N9qybhVijdKFxFKke0MTN5m5gSUmg9rrKKV",
+	"Afy3geNrFHgPqnrlWKVIwTmQ4zROpyDGwQaX0M9IQqpKbqQxUj0CT0htRKbXYAnPS8x5mPCGJXOpNr4H",
+	"iAczEjMLKX5gKTTMMJgQcclCp4r9oJgIFgn3ZOImizwq7mwhzQlliw+lvSiTvLg4nHziiET+nAYRN2dk",
+	"nKm13oTU8ajRgFJooiXy6UCpn9CtTIxBRyJSX7+lgYiUP8hScUzf0plmFtRGZEUT4ktpyDwdr+5/Vj5c",
+	"7Vp5waA9ZBVcgIWKoIwaxmig90cFlKycxwb6lKvhl8A4qp4sxmgzv86m5b0FPFN6bYGO6xvMMm1dtiDj",
+	"KaU36l6+nOdI8/iWRJXrotCjvJB6soG9pEYUJ4L4j4BM8TgkkvLTAIR6LE4iptAobRve8cfbIOYJDl3z",
+	"bIgL609Feox3XgefMPzrtrU7MHsv7DBBXTiEljPyQZPf4EiwG2jkLqGOlWzZUWnWs4CnPW9ign0bJqRp",
+	"QQa4jWY6cGeKWCXeaHbsQUyl1agZiuGXTPBYw4S+gBD/NRXkozaLDeTgMfKTGFbYJ2EgHrAQ5pzMoP6I",
+	"5pZb7lIS8SCUeyU0Gp6e8PanT1AyJQ6jfIPax0T13xE8Cr4hvpcbPvwqdNcvH7787wAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -12,6 +12,7 @@ import (
 	gen "github.com/switchboard-dev/switchboard/gen/admin"
 	"github.com/switchboard-dev/switchboard/server/apierr"
 	"github.com/switchboard-dev/switchboard/server/credential"
+	"github.com/switchboard-dev/switchboard/server/deskservice"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
 	"github.com/switchboard-dev/switchboard/server/hubservice"
 	"github.com/switchboard-dev/switchboard/server/outbox"
@@ -24,17 +25,21 @@ const Prefix = "/admin"
 // Handler implements the generated strict server interface.
 type Handler struct {
 	svc    *service.Service
-	hub    *hubservice.Service // the Hub API's clients
-	outbox *outbox.Worker      // every API's webhook deliveries
+	desk   *deskservice.Service // the Desk API's operator side (WithDesk)
+	hub    *hubservice.Service  // the Hub API's clients (WithHub)
+	outbox *outbox.Worker       // every API's webhook deliveries (WithHub)
 }
-
-// Option adds a part of the operator API that needs more than the service.
-type Option func(*Handler)
 
 // WithHub gives the operator API the Hub API's clients and the webhook deliveries.
 func WithHub(hub *hubservice.Service, ob *outbox.Worker) Option {
 	return func(h *Handler) { h.hub, h.outbox = hub, ob }
 }
+
+// Option adds a vendor domain's operator side to the API.
+type Option func(*Handler)
+
+// WithDesk serves the Desk API's tokens, settings and conversations from d.
+func WithDesk(d *deskservice.Service) Option { return func(h *Handler) { h.desk = d } }
 
 var _ gen.StrictServerInterface = (*Handler)(nil)
 

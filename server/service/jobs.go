@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -240,8 +241,13 @@ type Scheduler interface {
 	RunDue(ctx context.Context) (int, error)
 }
 
-// AddScheduler makes the virtual clock run sc's work too. Call it before serving.
-func (s *Service) AddScheduler(sc Scheduler) { s.schedulers = append(s.schedulers, sc) }
+// AddScheduler makes the virtual clock run sc's work too (once, however often it is added). Call
+// it before serving.
+func (s *Service) AddScheduler(sc Scheduler) {
+	if !slices.Contains(s.schedulers, sc) {
+		s.schedulers = append(s.schedulers, sc)
+	}
+}
 
 // nextDue is the earliest due time of the timers and of every scheduler's work.
 func (s *Service) nextDue(ctx context.Context) (time.Time, bool, error) {
