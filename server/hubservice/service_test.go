@@ -424,3 +424,33 @@ func urls(ds []store.OutboxDelivery) []string {
 	}
 	return out
 }
+
+// TestSendIsOneWriteTransaction: an accepted activity, its history row, the conversation's
+// eventId and takeover, and its webhooks cost one write transaction.
+func TestSendIsOneWriteTransaction(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		bot := e.integration(`{"channelId":"Direct","name":"bot","configuration":{"integrationType":"Bot","webhookUrl":"http://127.0.0.1:9/bot"}}`)
+		e.integration(`{"channelId":"System","name":"audit","configuration":{"webhookUrl":"http://127.0.0.1:9/audit","events":["message"]}}`)
+		c := e.establish("u")
+		for _, a := range []struct {
+			body     string
+			business bool
+		}{
+			{`{"message":{"type":"text","text":"hello"}}`, false},
+			{`{"sender":{"integrationId":"` + bot.ID.String() + `"},"message":{"type":"text","text":"hi"}}`, true},
+			{`{"event":{"type":"payload","payloadType":"p","payload":{"a":1}}}`, false},
+		} {
+			before := st.WriteTransactions()
+			if _, err := e.send(c.ID, a.body, a.business); err != nil {
+				t.Fatal(err)
+			}
+			if n := st.WriteTransactions() - before; n != 1 {
+				t.Errorf("%s: %d write transactions, want 1", a.body, n)
+			}
+		}
+		if n := len(e.deliveries()); n != 5 {
+			t.Errorf("%d deliveries queued, want 5 (the customer's message: bot and System; the bot's: customer and System; the event: bot)", n)
+		}
+	})
+}
