@@ -42,7 +42,8 @@ func TestSwitchboard(t *testing.T) {
 			if err := svc.UseVirtualClock(ctx); err != nil {
 				t.Fatal(err)
 			}
-			srv, err := server.New(server.Config{Service: svc, AdminTokenHash: credential.Hash(adminToken)})
+			ob := loopbackOutbox(st.Store, svc)
+			srv, err := server.New(server.Config{Service: svc, AdminTokenHash: credential.Hash(adminToken), Outbox: ob})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,6 +59,13 @@ func TestSwitchboard(t *testing.T) {
 			results, err = conformance.RunScenarios(ctx, suite, wallTarget, conformance.ClockScenarios())
 			report(t, results, err)
 
+			// The Hub API's 408 and 503: servers whose deadline has passed, and that drain.
+			hubReqs, err := conformance.HubRequests(ctx, suite, target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hubLimits(t, ctx, suite, st.Store, adminToken, hubReqs)
+
 			// Attachment downloads: a server with downloads on and a loopback file server allow-listed.
 			files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/ok.pdf" {
@@ -67,7 +75,7 @@ func TestSwitchboard(t *testing.T) {
 				http.NotFound(w, r)
 			}))
 			defer files.Close()
-			dl, err := server.New(server.Config{Service: svc, AdminTokenHash: credential.Hash(adminToken),
+			dl, err := server.New(server.Config{Service: svc, AdminTokenHash: credential.Hash(adminToken), Outbox: ob,
 				Desk: deskservice.Config{DownloadAttachments: true, DownloadAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}})
 			if err != nil {
 				t.Fatal(err)
@@ -81,6 +89,7 @@ func TestSwitchboard(t *testing.T) {
 			st.Store.Close()
 			internalErrors(t, ctx, suite, target)
 			internalError(t, ctx, suite, target, call{http.MethodGet, "/admin/v1/clock", "", "", ""}, "the virtual clock's database is gone")
+			hubStatuses(t, ctx, suite, srv, adminToken, hubReqs, http.StatusInternalServerError, "the database closed")
 
 			suite.Check(t) // logs the coverage matrix
 		})
@@ -149,6 +158,12 @@ func internalErrors(t *testing.T, ctx context.Context, suite *conformance.Suite,
 		{http.MethodPost, tn + "/questions/" + q + "/customer/accept", "application/json", `{"responseUuid":"` + uuid.NewString() + `"}`, auth},
 		{http.MethodPost, tn + "/questions/" + q + "/customer/reroute", "application/json", `{}`, auth},
 		{http.MethodGet, tn + "/events", "", "", auth},
+		{http.MethodGet, tn + "/hub-clients", "", "", auth},
+		{http.MethodPost, tn + "/hub-clients", "application/json", `{"audience":"engine"}`, auth},
+		{http.MethodDelete, tn + "/hub-clients/hubster.engine.api." + strings.Repeat("a", 32), "", "", auth},
+		{http.MethodGet, tn + "/deliveries", "", "", auth},
+		{http.MethodGet, tn + "/deliveries/1", "", "", auth},
+		{http.MethodPost, tn + "/deliveries/1/redeliver", "", "", auth},
 		{http.MethodPut, "/admin/v1/clock", "application/json", `{"now":"` + time.Now().AddDate(10, 0, 0).UTC().Format(time.RFC3339) + `"}`, auth},
 		{http.MethodPost, "/admin/v1/clock/advance", "application/json", `{"seconds":1}`, auth},
 

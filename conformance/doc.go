@@ -21,7 +21,8 @@
 // stripped, with a gorillamux router built on the spec (servers dropped). A path under one of
 // Config.Aliases is checked, and counted, as the operation it aliases (the Messaging API answers
 // /messaging/questions/… like /messaging/v1/questions/…). Requests outside every prefix, and
-// Config.Unchecked paths, pass through untouched and are only counted.
+// Config.Unchecked paths, pass through untouched and are only counted; so do CORS preflights
+// (OPTIONS with Origin and Access-Control-Request-Method), which no spec describes.
 //
 // The request is validated with openapi3filter.ValidateRequest (MultiError, SkipSettingDefaults,
 // and an AuthenticationFunc that only checks that the credential is present where the security

@@ -43,7 +43,7 @@ func Scenarios() []Scenario {
 		{"routing: offers in score order, tiers of K", routingOrder},
 		{"timers on the virtual clock", timers},
 		{"helpdesk: tickets on the expert side", helpDeskExpertSide},
-	}, deskScenarios()...)
+	}, append(hubScenarios(), deskScenarios()...)...)
 }
 
 // ClockScenarios returns the scenarios that depend on the clock mode alone. The in-process test

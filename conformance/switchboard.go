@@ -404,6 +404,13 @@ func Run(ctx context.Context, t Target, out io.Writer) error {
 	if err := s.addExclusions("clock mode "+mode, clockExclusions(mode)); err != nil {
 		return err
 	}
+	hubEx, err := hubRemoteExclusions()
+	if err != nil {
+		return err
+	}
+	if err := s.addExclusions("hub", append(hubEx, hubClockExclusions(mode)...)); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "target %s runs the %s clock\n\n", t.BaseURL, mode)
 	results, err := RunScenarios(ctx, s, t, Scenarios())
 	if err != nil {

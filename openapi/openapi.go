@@ -21,6 +21,7 @@ type API struct {
 var APIs = []API{
 	{Name: "messaging", Prefix: "/messaging"},
 	{Name: "helpdesk", Prefix: "/helpdesk"},
+	{Name: "hub", Prefix: "/hub"},
 	{Name: "desk", Prefix: "/desk"},
 	{Name: "admin", Prefix: "/admin"},
 }

@@ -19,7 +19,11 @@ import (
 	"github.com/switchboard-dev/switchboard/server/docs"
 	"github.com/switchboard-dev/switchboard/server/helpdesk"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/hub"
+	"github.com/switchboard-dev/switchboard/server/hubservice"
 	"github.com/switchboard-dev/switchboard/server/messaging"
+	"github.com/switchboard-dev/switchboard/server/netguard"
+	"github.com/switchboard-dev/switchboard/server/outbox"
 	"github.com/switchboard-dev/switchboard/server/service"
 )
 
@@ -33,6 +37,15 @@ type Config struct {
 	// AuthGuard slows down repeated failed authentication per client address (cmd/switchboard
 	// sets httpkit.NewAuthGuard); nil: none, for tests that fail authentication on purpose.
 	AuthGuard *httpkit.AuthGuard
+
+	// Outbox delivers every API's webhooks; nil makes one on Service's store and clock whose
+	// client reaches public addresses only. New registers it with Service so that moving the
+	// virtual clock runs due deliveries; running its background loop is the caller's job.
+	Outbox *outbox.Worker
+	// Hub is the Hub Direct API's service; nil makes one on Service's store and clock.
+	Hub *hubservice.Service
+	// HubConfig sets the Hub API's limits (rate, deadline); its Service and Draining are set here.
+	HubConfig hub.Config
 }
 
 // Server is the composed HTTP handler.
@@ -73,12 +86,28 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash, admin.WithDesk(deskSvc))
+	if cfg.Outbox == nil {
+		cfg.Outbox = outbox.NewWorker(cfg.Service.Store, cfg.Service.Clock,
+			netguard.Policy{}.Client(netguard.ClientOptions{Timeout: outbox.AttemptTimeout}), cfg.Logger)
+	}
+	cfg.Service.AddScheduler(cfg.Outbox)
+	if cfg.Hub == nil {
+		cfg.Hub = hubservice.New(cfg.Service.Store, cfg.Service.Clock)
+		cfg.Hub.Outbox = cfg.Outbox
+	}
+	hc := cfg.HubConfig
+	hc.Service, hc.Draining = cfg.Hub, s.draining.Load
+	hb, err := hub.New(hc)
+	if err != nil {
+		return nil, err
+	}
+	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash, admin.WithDesk(deskSvc), admin.WithHub(cfg.Hub, cfg.Outbox))
 	if err != nil {
 		return nil, err
 	}
 	r.Mount(helpdesk.Prefix, hd)
 	r.Mount(messaging.Prefix, ms)
+	r.Mount(hub.Prefix, hb)
 	r.Mount(desk.Prefix, dk)
 	r.Mount(admin.Prefix, ad)
 
@@ -93,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 	})
 	r.Get("/readyz", s.ready)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk, /desk and /admin, the docs at /docs/",
+		writeError(w, r, apierr.NotFoundf("no route for %s %s: the APIs are under /messaging, /helpdesk, /desk, /hub and /admin, the docs at /docs/",
 			httpkit.Cap(r.Method, 20), httpkit.Cap(r.URL.Path, 200)))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
@@ -147,6 +176,7 @@ var rootCodes = map[apierr.Kind]string{
 	apierr.Invalid: "INVALID_PARAMETER", apierr.Unauthorized: "UNAUTHORIZED", apierr.Forbidden: "FORBIDDEN",
 	apierr.NotFound: "NOT_FOUND", apierr.MethodNotAllowed: "METHOD_NOT_ALLOWED", apierr.Conflict: "CONFLICT",
 	apierr.RateLimited: "RATE_LIMITED", apierr.Internal: "INTERNAL_ERROR", apierr.State: "INVALID_STATE",
+	apierr.Gone: "GONE", apierr.Timeout: "TIMEOUT", apierr.Unavailable: "UNAVAILABLE", apierr.NotImplemented: "NOT_IMPLEMENTED",
 }
 
 // writeError answers outside any API (unknown top-level paths, health) in the same

@@ -24,6 +24,7 @@ var migrations = []migration{
 	{name: "0003_pg_id_sequences", up: migrateV3},
 	{name: "0004_tenant_numbers_file_chunks", up: migrateV4},
 	{name: "0005_desk", up: execDDL(schemaDesk)},
+	{name: "0006_hub", up: execDDL(schemaHub)},
 }
 
 // migrateV3 moves PostgreSQL's server-wide question and response ids from the counters table to
@@ -481,4 +482,127 @@ var schemaDesk = []string{
 		processed_at {TS},
 		PRIMARY KEY (tenant_id, id)
 	)`,
+}
+
+// 0006_hub: Hubster's Direct API (hub API clients, hubs, integrations with their signing keys,
+// conversations, activities) and the webhook outbox every API may use.
+//
+// hubs, hub_integrations and hub_conversations have a {SERIAL} key for creation order ("oldest
+// first") and a unique (tenant_id, id), the target of the composite foreign keys. Deleting a hub
+// deletes its integrations, their conversations and the activities (ON DELETE CASCADE); queued
+// deliveries stay (they copied what they send).
+var schemaHub = []string{
+	`CREATE TABLE IF NOT EXISTS hub_clients (
+		seq {SERIAL},
+		tenant_id {UUID} NOT NULL REFERENCES tenants (id),
+		client_id TEXT NOT NULL,
+		audience TEXT NOT NULL,
+		secret_hash {BYTES} NOT NULL,
+		created_at {TS} NOT NULL,
+		revoked_at {TS}
+	)`,
+	// A client id names one live client server-wide (the token endpoint learns the tenant from it).
+	`CREATE UNIQUE INDEX IF NOT EXISTS hub_clients_live_uq ON hub_clients (client_id) WHERE revoked_at IS NULL`,
+	`CREATE INDEX IF NOT EXISTS hub_clients_tenant_idx ON hub_clients (tenant_id, seq)`,
+
+	`CREATE TABLE IF NOT EXISTS hubs (
+		seq {SERIAL},
+		tenant_id {UUID} NOT NULL REFERENCES tenants (id),
+		id {UUID} NOT NULL,
+		name TEXT NOT NULL,
+		description TEXT NOT NULL,
+		close_dormant_days INTEGER NOT NULL,
+		status_id INTEGER NOT NULL,
+		created_at {TS} NOT NULL,
+		modified_at {TS} NOT NULL
+	)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS hubs_id_uq ON hubs (tenant_id, id)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS hubs_name_uq ON hubs (tenant_id, name)`,
+
+	`CREATE TABLE IF NOT EXISTS hub_integrations (
+		seq {SERIAL},
+		tenant_id {UUID} NOT NULL REFERENCES tenants (id),
+		id {UUID} NOT NULL,
+		hub_id {UUID} NOT NULL,
+		kind TEXT NOT NULL,
+		channel TEXT NOT NULL,
+		name TEXT NOT NULL,
+		status_id INTEGER NOT NULL,
+		echo BOOLEAN NOT NULL,
+		webhook_url TEXT NOT NULL,
+		events TEXT NOT NULL,
+		start TEXT NOT NULL,
+		public_key TEXT NOT NULL,
+		private_key TEXT NOT NULL,
+		created_at {TS} NOT NULL,
+		modified_at {TS} NOT NULL,
+		FOREIGN KEY (tenant_id, hub_id) REFERENCES hubs (tenant_id, id) ON DELETE CASCADE
+	)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS hub_integrations_id_uq ON hub_integrations (tenant_id, id)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS hub_integrations_name_uq ON hub_integrations (tenant_id, hub_id, name)`,
+
+	`CREATE TABLE IF NOT EXISTS hub_conversations (
+		seq {SERIAL},
+		tenant_id {UUID} NOT NULL REFERENCES tenants (id),
+		id {UUID} NOT NULL,
+		hub_id {UUID} NOT NULL,
+		integration_id {UUID} NOT NULL,
+		binding TEXT NOT NULL,
+		token_id TEXT NOT NULL,
+		profile TEXT NOT NULL,
+		additional TEXT NOT NULL,
+		opened_at {TS} NOT NULL,
+		closed_at {TS},
+		last_activity_at {TS} NOT NULL,
+		last_event_id BIGINT NOT NULL,
+		active_business_id {UUID},
+		FOREIGN KEY (tenant_id, hub_id) REFERENCES hubs (tenant_id, id) ON DELETE CASCADE,
+		FOREIGN KEY (tenant_id, integration_id) REFERENCES hub_integrations (tenant_id, id) ON DELETE CASCADE
+	)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS hub_conversations_id_uq ON hub_conversations (tenant_id, id)`,
+	// At most one open conversation per (customer integration, binding).
+	`CREATE UNIQUE INDEX IF NOT EXISTS hub_conversations_open_uq ON hub_conversations (tenant_id, integration_id, binding)
+		WHERE closed_at IS NULL`,
+	`CREATE INDEX IF NOT EXISTS hub_conversations_hub_idx ON hub_conversations (tenant_id, hub_id, seq)`,
+
+	`CREATE TABLE IF NOT EXISTS hub_activities (
+		tenant_id {UUID} NOT NULL REFERENCES tenants (id),
+		conversation_id {UUID} NOT NULL,
+		event_id BIGINT NOT NULL,
+		type TEXT NOT NULL,
+		sender_id {UUID} NOT NULL,
+		sender_kind TEXT NOT NULL,
+		recipient_id {UUID} NOT NULL,
+		recipient_kind TEXT NOT NULL,
+		body TEXT NOT NULL,
+		created_at {TS} NOT NULL,
+		PRIMARY KEY (tenant_id, conversation_id, event_id),
+		FOREIGN KEY (tenant_id, conversation_id) REFERENCES hub_conversations (tenant_id, id) ON DELETE CASCADE
+	)`,
+
+	// The webhook outbox: one row per delivery, written in the transaction that decided it. The
+	// body and its signature are fixed at that moment; every attempt sends the same bytes.
+	`CREATE TABLE IF NOT EXISTS outbox_deliveries (
+		id {SERIAL},
+		tenant_id {UUID} NOT NULL REFERENCES tenants (id),
+		topic TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		target_url TEXT NOT NULL,
+		headers TEXT NOT NULL,
+		body {BYTES} NOT NULL,
+		signature TEXT NOT NULL,
+		state TEXT NOT NULL,
+		attempts INTEGER NOT NULL,
+		max_attempts INTEGER NOT NULL,
+		next_attempt_at {TS} NOT NULL,
+		lease_until {TS},
+		lease_token TEXT NOT NULL,
+		last_attempt_at {TS},
+		last_status INTEGER NOT NULL,
+		last_error TEXT NOT NULL,
+		created_at {TS} NOT NULL,
+		finished_at {TS}
+	)`,
+	`CREATE INDEX IF NOT EXISTS outbox_deliveries_due_idx ON outbox_deliveries (next_attempt_at, id) WHERE state = 'pending'`,
+	`CREATE INDEX IF NOT EXISTS outbox_deliveries_tenant_idx ON outbox_deliveries (tenant_id, id)`,
 }

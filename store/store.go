@@ -98,10 +98,14 @@ type Store struct {
 	// could lose the race again and again until busy_timeout ("database is locked"). Waiting
 	// here instead is first come, first served, and honours the context.
 	writers chan struct{}
+
+	// writeTxs counts the write transactions begun (WriteTransactions).
+	writeTxs atomic.Int64
 }
 
 // beginWrite waits for this process's turn to write (SQLite) and returns its release.
 func (s *Store) beginWrite(ctx context.Context) (func(), error) {
+	s.writeTxs.Add(1)
 	if s.writers == nil {
 		return func() {}, nil
 	}
@@ -112,6 +116,10 @@ func (s *Store) beginWrite(ctx context.Context) (func(), error) {
 		return nil, ctx.Err()
 	}
 }
+
+// WriteTransactions is how many write transactions (InTenantTx and the job, outbox and migration
+// writers that queue like it) this handle has begun: a measure of what a use case costs.
+func (s *Store) WriteTransactions() int64 { return s.writeTxs.Load() }
 
 // Open connects to the database named by url:
 //
@@ -265,6 +273,18 @@ func mapRows[R, T any](rows []R, conv func(*R) T) []T {
 		out[i] = conv(&rows[i])
 	}
 	return out
+}
+
+// mapRowsErr is mapRows for conversions that can fail (a JSON column).
+func mapRowsErr[R, T any](rows []R, conv func(*R) (T, error)) ([]T, error) {
+	out := make([]T, len(rows))
+	for i := range rows {
+		var err error
+		if out[i], err = conv(&rows[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // fillNew applies the defaults of the Insert methods in place: a new random

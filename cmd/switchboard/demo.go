@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/server/credential"
 	"github.com/switchboard-dev/switchboard/server/deskservice"
+	"github.com/switchboard-dev/switchboard/server/hubservice"
 	"github.com/switchboard-dev/switchboard/server/service"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -26,12 +27,20 @@ import (
 // file that no longer works (another database, a rotation through the operator API) is replaced,
 // and the file rewritten.
 type demoCredentials struct {
-	TenantID      string `json:"tenantId"`
-	HelpDeskToken string `json:"helpDeskToken"`
-	ClientID      string `json:"clientId"`
-	ClientSecret  string `json:"clientSecret"`
-	DeskToken     string `json:"deskToken"`
-	AdminToken    string `json:"adminToken,omitempty"` // only when generated for the demo (no --admin-token)
+	TenantID      string        `json:"tenantId"`
+	HelpDeskToken string        `json:"helpDeskToken"`
+	ClientID      string        `json:"clientId"`
+	ClientSecret  string        `json:"clientSecret"`
+	DeskToken     string        `json:"deskToken"`
+	HubPortal     hubDemoClient `json:"hubPortal"`
+	HubEngine     hubDemoClient `json:"hubEngine"`
+	AdminToken    string        `json:"adminToken,omitempty"` // only when generated for the demo (no --admin-token)
+}
+
+// hubDemoClient is a Hub API client (one per audience and tenant).
+type hubDemoClient struct {
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
 }
 
 const demoClientName = "demo"
@@ -48,7 +57,7 @@ func demoFile(st *store.Store, databaseURL string) string {
 
 // demo makes sure the demo tenant and its credentials exist and work, prints them, and returns
 // the operator token's stored hash when the demo owns the operator token (configured == "").
-func demo(ctx context.Context, svc *service.Service, st *store.Store, c serveConfig, base string, out io.Writer) ([]byte, error) {
+func demo(ctx context.Context, svc *service.Service, hubSvc *hubservice.Service, st *store.Store, c serveConfig, base string, out io.Writer) ([]byte, error) {
 	path := demoFile(st, c.databaseURL)
 	var creds demoCredentials
 	if b, err := os.ReadFile(path); err == nil {
@@ -77,6 +86,18 @@ func demo(ctx context.Context, svc *service.Service, st *store.Store, c serveCon
 	if p, err := desk.Authenticate(ctx, creds.DeskToken); err != nil || p.TenantID != t.ID {
 		if creds.DeskToken, _, err = desk.IssueToken(ctx, t.ID, demoClientName, uuid.Nil); err != nil {
 			return nil, err
+		}
+	}
+	for _, h := range []struct {
+		client   *hubDemoClient
+		audience string
+	}{{&creds.HubPortal, hubservice.AudiencePortal}, {&creds.HubEngine, hubservice.AudienceEngine}} {
+		if !hubClientWorks(ctx, st, t.ID, *h.client) {
+			issued, secret, err := hubSvc.IssueClient(ctx, t.ID, h.audience)
+			if err != nil {
+				return nil, err
+			}
+			*h.client = hubDemoClient{ClientID: issued.ClientID, ClientSecret: secret}
 		}
 	}
 	var adminHash []byte
@@ -126,6 +147,14 @@ func demoClientWorks(ctx context.Context, st *store.Store, tenant uuid.UUID, id,
 	return err == nil && c.TenantID == tenant && c.RevokedAt == nil && credential.Matches(secret, c.SecretHash)
 }
 
+func hubClientWorks(ctx context.Context, st *store.Store, tenant uuid.UUID, c hubDemoClient) bool {
+	if c.ClientID == "" {
+		return false
+	}
+	hc, err := st.HubClientByID(ctx, c.ClientID)
+	return err == nil && hc.TenantID == tenant && hc.RevokedAt == nil && credential.Matches(c.ClientSecret, hc.SecretHash)
+}
+
 // writePrivate writes v as JSON to path, readable by its owner only, replacing it atomically.
 func writePrivate(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -168,10 +197,18 @@ func printDemo(out io.Writer, base, path string, c demoCredentials) {
   Messaging API client_id:      %s
   Messaging API client_secret:  %s
   Desk API token:               %s
+  Hub API portal client_id:     %s
+  Hub API portal client_secret: %s
+  Hub API engine client_id:     %s
+  Hub API engine client_secret: %s
 Try it:
   curl %s/messaging/oauth/token -d grant_type=client_credentials -d client_id=%s -d client_secret=%s
   curl %s/helpdesk/helpDesk/saveQuestion --header ApiToken:%s --data "text=My first question" --data emailAddress=user@example.com --data helpDeskId=%s
   curl %s/desk/v1/endusers --header "Authorization: %s"
-`, c.HelpDeskToken, c.ClientID, c.ClientSecret, c.DeskToken, base, c.ClientID, c.ClientSecret, base, c.HelpDeskToken, tryItHelpDeskID, base, c.DeskToken)
+  curl %s/hub/connect/token -d grant_type=client_credentials -d client_id=%s --data-urlencode client_secret=%s
+`, c.HelpDeskToken, c.ClientID, c.ClientSecret, c.DeskToken,
+		c.HubPortal.ClientID, c.HubPortal.ClientSecret, c.HubEngine.ClientID, c.HubEngine.ClientSecret,
+		base, c.ClientID, c.ClientSecret, base, c.HelpDeskToken, tryItHelpDeskID, base, c.DeskToken,
+		base, c.HubEngine.ClientID, c.HubEngine.ClientSecret)
 	io.WriteString(out, b.String())
 }

@@ -6,6 +6,7 @@
 //	switchboard docs DIR     write the docs site as static files
 //	switchboard conformance  check a running server against the specs
 //	switchboard load         measure a running server (poll, ask, message, respond) beside a bare chi handler
+//	switchboard load-hub     measure a running server's Hub API activity POST and webhook deliveries
 //
 // Every flag can also be set by an environment variable: --database-url is SWITCHBOARD_DATABASE_URL.
 package main
@@ -29,7 +30,10 @@ import (
 	"github.com/switchboard-dev/switchboard/server/credential"
 	"github.com/switchboard-dev/switchboard/server/deskservice"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/hub"
+	"github.com/switchboard-dev/switchboard/server/hubservice"
 	"github.com/switchboard-dev/switchboard/server/netguard"
+	"github.com/switchboard-dev/switchboard/server/outbox"
 	"github.com/switchboard-dev/switchboard/server/service"
 	"github.com/switchboard-dev/switchboard/store"
 )
@@ -67,11 +71,13 @@ func runCommand(ctx context.Context, args []string, out io.Writer) error {
 		return runConformance(ctx, args, out)
 	case "load":
 		return load(ctx, args, out)
+	case "load-hub":
+		return loadHub(ctx, args, out)
 	case "help", "-h", "--help":
-		fmt.Fprintln(out, "usage: switchboard [serve|migrate|docs DIR|conformance|load] [flags]; see `switchboard serve -h`")
+		fmt.Fprintln(out, "usage: switchboard [serve|migrate|docs DIR|conformance|load|load-hub] [flags]; see `switchboard serve -h`")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, docs, conformance, load)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, docs, conformance, load, load-hub)", cmd)
 }
 
 // newFlags returns a flag set whose flags default to SWITCHBOARD_* environment variables.
@@ -105,7 +111,12 @@ type serveConfig struct {
 	demo                                                         bool
 	shutdownTimeout, timerInterval                               time.Duration
 	deskDownloads                                                bool
-	deskDownloadAllow                                            string
+
+	outboundAllow                  string        // CIDRs outbound requests may reach although not public
+	deliveryInterval, hubTimeout   time.Duration // outbox poll; Hub API request deadline
+	deliveryTimeout, deliveryLease time.Duration // one webhook attempt; a worker's hold on it
+	hubRatePerSecond               float64
+	hubRateBurst                   int
 }
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
@@ -122,13 +133,22 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&c.clock, "clock", service.ClockWall, "wall, or virtual: the operator API sets and advances time (/admin/v1/clock) and due timers run then")
 	fs.DurationVar(&c.timerInterval, "timer-interval", time.Second, "how often due timers (timeouts, reroute prompts, offer widening, token expiry) are looked for")
 	fs.BoolVar(&c.deskDownloads, "desk-download-attachments", false, "Desk API: download every attachment of a new message (public addresses only, ports 80 and 443) and refuse the message when that fails")
-	fs.StringVar(&c.deskDownloadAllow, "desk-download-allow", "", "Desk API: comma-separated address ranges (CIDR) attachment downloads may reach although not public, e.g. 127.0.0.1/32 for a local file server")
+	fs.StringVar(&c.outboundAllow, "outbound-allow", "", "comma-separated IPs or CIDR prefixes that outbound requests (webhooks, Desk attachment downloads) may reach although private, loopback or link-local (e.g. 127.0.0.1/32 for a local receiver), on any port; everything else non-public is refused")
+	fs.DurationVar(&c.deliveryInterval, "delivery-interval", time.Second, "how often due webhook deliveries are looked for (new ones go out at once)")
+	fs.DurationVar(&c.deliveryTimeout, "delivery-timeout", outbox.AttemptTimeout, "how long one webhook attempt may take")
+	fs.DurationVar(&c.deliveryLease, "delivery-lease", outbox.AttemptTimeout+20*time.Second, "how long a worker holds a webhook it attempts; a delivery held by an instance that died is attempted again after it (must exceed --delivery-timeout)")
+	fs.DurationVar(&c.hubTimeout, "hub-timeout", hub.DefaultTimeout, "Hub API request deadline; past it the answer is 408")
+	fs.Float64Var(&c.hubRatePerSecond, "hub-rate", hub.DefaultRatePerSecond, "Hub API requests per second per API client (negative: no limit)")
+	fs.IntVar(&c.hubRateBurst, "hub-burst", hub.DefaultRateBurst, "Hub API burst per API client")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	allow, err := netguard.ParsePrefixes(c.deskDownloadAllow)
+	outAllow, err := netguard.ParsePrefixes(c.outboundAllow)
 	if err != nil {
-		return fmt.Errorf("--desk-download-allow: %w", err)
+		return fmt.Errorf("--outbound-allow: %w", err)
+	}
+	if c.deliveryTimeout <= 0 || c.deliveryLease <= c.deliveryTimeout {
+		return fmt.Errorf("--delivery-lease (%s) must exceed --delivery-timeout (%s), which must be positive", c.deliveryLease, c.deliveryTimeout)
 	}
 	if c.clock != service.ClockWall && c.clock != service.ClockVirtual {
 		return fmt.Errorf("--clock=%q: must be wall or virtual", c.clock)
@@ -174,6 +194,11 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 
+	worker := outbox.NewWorker(st, svc.Clock, netguard.Policy{Allow: outAllow}.Client(netguard.ClientOptions{Timeout: c.deliveryTimeout}), logger)
+	worker.Timeout, worker.Lease = c.deliveryTimeout, c.deliveryLease
+	hubSvc := hubservice.New(st, svc.Clock)
+	hubSvc.Outbox = worker
+
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
@@ -181,7 +206,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	base := "http://" + ln.Addr().String()
 	var adminHash []byte
 	if c.demo {
-		adminHash, err = demo(ctx, svc, st, c, base, out)
+		adminHash, err = demo(ctx, svc, hubSvc, st, c, base, out)
 	}
 	if err == nil && adminHash == nil {
 		adminHash, err = adminTokenHash(ctx, st, c, out)
@@ -191,19 +216,25 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	srv, err := server.New(server.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, AuthGuard: httpkit.NewAuthGuard(nil, nil),
-		Desk: deskservice.Config{DownloadAttachments: c.deskDownloads, DownloadAllow: allow}})
+		Desk:   deskservice.Config{DownloadAttachments: c.deskDownloads, DownloadAllow: outAllow},
+		Outbox: worker, Hub: hubSvc,
+		HubConfig: hub.Config{RatePerSecond: c.hubRatePerSecond, RateBurst: c.hubRateBurst, Timeout: c.hubTimeout}})
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	fmt.Fprintf(out, "Switchboard is listening on %s (%s clock)\n  Messaging API  %s/messaging\n  Help Desk API  %s/helpdesk\n  Desk API       %s/desk\n  Operator API   %s/admin\n  Docs           %s/docs/\n",
-		base, c.clock, base, base, base, base, base)
+	fmt.Fprintf(out, "Switchboard is listening on %s (%s clock)\n  Messaging API  %s/messaging\n  Help Desk API  %s/helpdesk\n  Desk API       %s/desk\n  Hub API        %s/hub\n  Operator API   %s/admin\n  Docs           %s/docs/\n",
+		base, c.clock, base, base, base, base, base, base)
 
 	// Timers run in the background until shutdown begins.
 	tctx, stopTimers := context.WithCancel(context.Background())
 	timersDone := make(chan struct{})
 	go func() { defer close(timersDone); svc.RunTimers(tctx, c.timerInterval) }()
 	defer func() { stopTimers(); <-timersDone }()
+	// Webhook deliveries too; an attempt in flight at shutdown finishes first (within its timeout).
+	deliveriesDone := make(chan struct{})
+	go func() { defer close(deliveriesDone); worker.Run(tctx, c.deliveryInterval) }()
+	defer func() { stopTimers(); <-deliveriesDone }()
 
 	hs := &http.Server{Handler: srv, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	srv.Configure(hs)

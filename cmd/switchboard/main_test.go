@@ -500,7 +500,7 @@ func TestDemoCredentialsAreStable(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("credentials file: %v %v", info, err)
 	}
-	clientLine := regexp.MustCompile(`client_id: +(\S+)\n(?s:.*)client_secret: +(\S+)\n`)
+	clientLine := regexp.MustCompile(`Messaging API client_id: +(\S+)\n +Messaging API client_secret: +(\S+)\n`)
 	ca := clientLine.FindStringSubmatch(a.out.String())
 
 	b := startServer(t, "--addr", "127.0.0.1:0", "--database-url", db, "--demo")

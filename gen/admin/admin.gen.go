@@ -84,6 +84,27 @@ func (e ClockMode) Valid() bool {
 	}
 }
 
+// Defines values for DeliveryState.
+const (
+	DeliveryStateDelivered DeliveryState = "delivered"
+	DeliveryStateFailed    DeliveryState = "failed"
+	DeliveryStatePending   DeliveryState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryState enum.
+func (e DeliveryState) Valid() bool {
+	switch e {
+	case DeliveryStateDelivered:
+		return true
+	case DeliveryStateFailed:
+		return true
+	case DeliveryStatePending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorDetailCode.
 const (
 	CONFLICT         ErrorDetailCode = "CONFLICT"
@@ -177,6 +198,24 @@ func (e EventType) Valid() bool {
 	case QUESTIONRESPONSE:
 		return true
 	case QUESTIONTESTIMONIAL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HubAudience.
+const (
+	Engine HubAudience = "engine"
+	Portal HubAudience = "portal"
+)
+
+// Valid indicates whether the value is a known member of the HubAudience enum.
+func (e HubAudience) Valid() bool {
+	switch e {
+	case Engine:
+		return true
+	case Portal:
 		return true
 	default:
 		return false
@@ -312,6 +351,27 @@ func (e UnansweredTimeoutAction) Valid() bool {
 	case EXPIRE:
 		return true
 	case REROUTE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDeliveriesParamsState.
+const (
+	ListDeliveriesParamsStateDelivered ListDeliveriesParamsState = "delivered"
+	ListDeliveriesParamsStateFailed    ListDeliveriesParamsState = "failed"
+	ListDeliveriesParamsStatePending   ListDeliveriesParamsState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ListDeliveriesParamsState enum.
+func (e ListDeliveriesParamsState) Valid() bool {
+	switch e {
+	case ListDeliveriesParamsStateDelivered:
+		return true
+	case ListDeliveriesParamsStateFailed:
+		return true
+	case ListDeliveriesParamsStatePending:
 		return true
 	default:
 		return false
@@ -620,6 +680,95 @@ type CreateTenantRequest struct {
 	//
 	// Example: acme
 	Subdomain *string `json:"subdomain,omitempty"`
+}
+
+// Delivery A webhook delivery.
+type Delivery struct {
+	// Attempts Attempts made.
+	//
+	// Example: 2
+	Attempts int `json:"attempts"`
+
+	// CreatedAt Example: 2026-11-22T10:05:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// FinishedAt When it was delivered or failed for good.
+	//
+	// Example: 2026-11-22T10:11:00Z
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+
+	// Id Example: 41
+	Id int64 `json:"id"`
+
+	// LastAttemptAt Example: 2026-11-22T10:07:00Z
+	LastAttemptAt *time.Time `json:"lastAttemptAt,omitempty"`
+
+	// LastError Why the last attempt failed; empty before the first attempt and after a success.
+	//
+	// Example: HTTP 503: Service Unavailable
+	LastError string `json:"lastError"`
+
+	// LastStatus The last attempt's HTTP status; 0 before the first attempt or when none came back.
+	//
+	// Example: 503
+	LastStatus int `json:"lastStatus"`
+
+	// MaxAttempts After this many failed attempts the delivery has failed for good.
+	//
+	// Example: 6
+	MaxAttempts int `json:"maxAttempts"`
+
+	// NextAttemptAt When the next attempt is due on the server clock (while pending).
+	//
+	// Example: 2026-11-22T10:11:00Z
+	NextAttemptAt time.Time `json:"nextAttemptAt"`
+
+	// State Example: pending
+	State DeliveryState `json:"state"`
+
+	// Subject What it is about.
+	//
+	// Example: conversation 290e83ff-0ae1-4a62-ae8e-01759ad73ffd event 1795341900123 to Bot integration 7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+	Subject string `json:"subject"`
+
+	// Topic What kind of webhook (`hub.activity`).
+	//
+	// Example: hub.activity
+	Topic string `json:"topic"`
+
+	// Url The target.
+	//
+	// Example: https://bot.example.com/hubster
+	Url string `json:"url"`
+}
+
+// DeliveryState Example: pending
+type DeliveryState string
+
+// DeliveryDetail defines model for DeliveryDetail.
+type DeliveryDetail struct {
+	// Body The body sent on every attempt (UTF-8 text).
+	//
+	// Example: {"hubId":"0b6f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4"}
+	Body string `json:"body"`
+
+	// Delivery A webhook delivery.
+	Delivery Delivery `json:"delivery"`
+
+	// Headers The headers sent on every attempt, signature included.
+	//
+	// Example: {"Content-Type":"application/json; charset=utf-8","x-hubster-signature":"3x4mPl3S1gN4tUr3Q2VuU2lnbmF0dXJlRXhhbXBsZT0="}
+	Headers map[string]string `json:"headers"`
+
+	// Signature The body's signature, as sent in its header ("" when unsigned).
+	//
+	// Example: 3x4mPl3S1gN4tUr3Q2VuU2lnbmF0dXJlRXhhbXBsZT0=
+	Signature string `json:"signature"`
+}
+
+// DeliveryList defines model for DeliveryList.
+type DeliveryList struct {
+	Deliveries []Delivery `json:"deliveries"`
 }
 
 // DeskConversationDetail defines model for DeskConversationDetail.
@@ -1018,6 +1167,59 @@ type HelpDeskToken struct {
 	//
 	// Example: 0123456789abcdef0123456789abcdef01234567
 	Token string `json:"token"`
+}
+
+// HubAudience `portal` (hubs and integrations) or `engine` (conversations, interactions, Direct).
+//
+// Example: engine
+type HubAudience string
+
+// HubClient defines model for HubClient.
+type HubClient struct {
+	// Audience `portal` (hubs and integrations) or `engine` (conversations, interactions, Direct).
+	//
+	// Example: engine
+	Audience HubAudience `json:"audience"`
+
+	// ClientId Example: hubster.engine.api.3f1c1f8e6a634b8e9f1b2f0d6f3b6d1a
+	ClientId string `json:"clientId"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// HubClientList defines model for HubClientList.
+type HubClientList struct {
+	Clients []HubClient `json:"clients"`
+}
+
+// HubClientSecret A new Hub API client with its secret, shown only once.
+type HubClientSecret struct {
+	// Audience `portal` (hubs and integrations) or `engine` (conversations, interactions, Direct).
+	//
+	// Example: engine
+	Audience HubAudience `json:"audience"`
+
+	// ClientId The `client_id` of `POST /hub/connect/token`.
+	//
+	// Example: hubster.engine.api.3f1c1f8e6a634b8e9f1b2f0d6f3b6d1a
+	ClientId string `json:"clientId"`
+
+	// ClientSecret The `client_secret`. Shown only here; the server keeps only its hash.
+	//
+	// Example: Jx3kP9qR2vT8wY5zA1bC4dE7fG0hI6jK-LmNoPqRsTu
+	ClientSecret string `json:"clientSecret"`
+
+	// CreatedAt Example: 2026-11-22T10:02:00Z
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// IssueHubClientRequest defines model for IssueHubClientRequest.
+type IssueHubClientRequest struct {
+	// Audience `portal` (hubs and integrations) or `engine` (conversations, interactions, Direct).
+	//
+	// Example: engine
+	Audience HubAudience `json:"audience"`
 }
 
 // MessageType The eleven system message types, else who wrote the message.
@@ -1576,8 +1778,14 @@ type UpdateSettingsRequest struct {
 // ClientId defines model for ClientId.
 type ClientId = string
 
+// DeliveryId defines model for DeliveryId.
+type DeliveryId = int64
+
 // ExpertId defines model for ExpertId.
 type ExpertId = openapi_types.UUID
+
+// HubClientId defines model for HubClientId.
+type HubClientId = string
 
 // QuestionUuid defines model for QuestionUuid.
 type QuestionUuid = openapi_types.UUID
@@ -1594,11 +1802,20 @@ type ClockBackwards = Error
 // Conflict defines model for Conflict.
 type Conflict = Error
 
+// DeliveryDetailOK defines model for DeliveryDetailOK.
+type DeliveryDetailOK = DeliveryDetail
+
+// DeliveryNotFound defines model for DeliveryNotFound.
+type DeliveryNotFound = Error
+
 // ExpertForbidden defines model for ExpertForbidden.
 type ExpertForbidden = Error
 
 // ExpertNotFound defines model for ExpertNotFound.
 type ExpertNotFound = Error
+
+// HubClientNotFound defines model for HubClientNotFound.
+type HubClientNotFound = Error
 
 // InternalError defines model for InternalError.
 type InternalError = Error
@@ -1629,6 +1846,21 @@ type Unauthorized = Error
 
 // WallClock defines model for WallClock.
 type WallClock = Error
+
+// ListDeliveriesParams defines parameters for ListDeliveries.
+type ListDeliveriesParams struct {
+	// State Only deliveries in this state.
+	State *ListDeliveriesParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Before Only deliveries with an `id` below this one (the next page).
+	Before *int64 `form:"before,omitempty" json:"before,omitempty"`
+
+	// Limit At most this many (default 50).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListDeliveriesParamsState defines parameters for ListDeliveries.
+type ListDeliveriesParamsState string
 
 // ListDeskConversationsParams defines parameters for ListDeskConversations.
 type ListDeskConversationsParams struct {
@@ -1695,6 +1927,9 @@ type RerouteByExpertJSONRequestBody = RerouteByExpertRequest
 
 // RespondToQuestionJSONRequestBody defines body for RespondToQuestion for application/json ContentType.
 type RespondToQuestionJSONRequestBody = RespondToQuestionRequest
+
+// IssueHubClientJSONRequestBody defines body for IssueHubClient for application/json ContentType.
+type IssueHubClientJSONRequestBody = IssueHubClientRequest
 
 // CreateOAuthClientJSONRequestBody defines body for CreateOAuthClient for application/json ContentType.
 type CreateOAuthClientJSONRequestBody = CreateOAuthClientRequest
@@ -1864,6 +2099,27 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 	GetTenant(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDeliveries List a tenant's webhook deliveries
+	//
+	// The tenant's webhook deliveries (every API's), newest first: target, attempts, last status and error, next attempt. A delivery is `pending` until the target answers 2xx (`delivered`) or its last attempt fails (`failed`, recorded for the tenant). Attempts follow the server clock: immediately, then 2, 4, 6, 8 and 10 minutes after each failure. Page with `before` (the last `id` seen).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/deliveries (the `ListDeliveries` operationId).
+	ListDeliveries(ctx context.Context, tenantId TenantId, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDelivery Get a webhook delivery
+	//
+	// One delivery with what it sends on every attempt, byte for byte (headers and body).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/deliveries/{deliveryId} (the `GetDelivery` operationId).
+	GetDelivery(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RedeliverDelivery Redeliver a webhook
+	//
+	// Makes the delivery due now on the server clock, whatever its state, with the same body and signature; a delivery that used all its attempts gets one more. An attempt in flight is abandoned (its result is not recorded).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver (the `RedeliverDelivery` operationId).
+	RedeliverDelivery(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDeskConversations List a tenant's Desk conversations
 	//
@@ -2086,6 +2342,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/tenants/{tenantId}/helpdesk-token (the `RotateHelpDeskToken` operationId).
 	RotateHelpDeskToken(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListHubClients List a tenant's Hub API clients
+	//
+	// The tenant's live Hub API clients (at most one portal and one engine client), without secrets.
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/hub-clients (the `ListHubClients` operationId).
+	ListHubClients(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IssueHubClientWithBody Issue a Hub API client
+	//
+	// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+	IssueHubClientWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IssueHubClient Issue a Hub API client
+	//
+	// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+	IssueHubClient(ctx context.Context, tenantId TenantId, body IssueHubClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeHubClient Revoke a Hub API client
+	//
+	// Revokes the client; its tokens stop working at once (401 on the next call).
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId} (the `RevokeHubClient` operationId).
+	RevokeHubClient(ctx context.Context, tenantId TenantId, hubClientId HubClientId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListOAuthClients List a tenant's OAuth clients
 	//
@@ -2397,6 +2685,57 @@ func (c *Client) CreateTenant(ctx context.Context, body CreateTenantJSONRequestB
 // Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 func (c *Client) GetTenant(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetTenantRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDeliveries List a tenant's webhook deliveries
+//
+// The tenant's webhook deliveries (every API's), newest first: target, attempts, last status and error, next attempt. A delivery is `pending` until the target answers 2xx (`delivered`) or its last attempt fails (`failed`, recorded for the tenant). Attempts follow the server clock: immediately, then 2, 4, 6, 8 and 10 minutes after each failure. Page with `before` (the last `id` seen).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/deliveries (the `ListDeliveries` operationId).
+func (c *Client) ListDeliveries(ctx context.Context, tenantId TenantId, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDeliveriesRequest(c.Server, tenantId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDelivery Get a webhook delivery
+//
+// One delivery with what it sends on every attempt, byte for byte (headers and body).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/deliveries/{deliveryId} (the `GetDelivery` operationId).
+func (c *Client) GetDelivery(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeliveryRequest(c.Server, tenantId, deliveryId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RedeliverDelivery Redeliver a webhook
+//
+// Makes the delivery due now on the server clock, whatever its state, with the same body and signature; a delivery that used all its attempts gets one more. An attempt in flight is abandoned (its result is not recorded).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver (the `RedeliverDelivery` operationId).
+func (c *Client) RedeliverDelivery(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRedeliverDeliveryRequest(c.Server, tenantId, deliveryId)
 	if err != nil {
 		return nil, err
 	}
@@ -2899,6 +3238,78 @@ func (c *Client) ListExpertQueue(ctx context.Context, tenantId TenantId, expertI
 // Corresponds with POST /v1/tenants/{tenantId}/helpdesk-token (the `RotateHelpDeskToken` operationId).
 func (c *Client) RotateHelpDeskToken(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateHelpDeskTokenRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListHubClients List a tenant's Hub API clients
+//
+// The tenant's live Hub API clients (at most one portal and one engine client), without secrets.
+//
+// Corresponds with GET /v1/tenants/{tenantId}/hub-clients (the `ListHubClients` operationId).
+func (c *Client) ListHubClients(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListHubClientsRequest(c.Server, tenantId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssueHubClientWithBody Issue a Hub API client
+//
+// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+func (c *Client) IssueHubClientWithBody(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueHubClientRequestWithBody(c.Server, tenantId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssueHubClient Issue a Hub API client
+//
+// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+func (c *Client) IssueHubClient(ctx context.Context, tenantId TenantId, body IssueHubClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueHubClientRequest(c.Server, tenantId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeHubClient Revoke a Hub API client
+//
+// Revokes the client; its tokens stop working at once (401 on the next call).
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId} (the `RevokeHubClient` operationId).
+func (c *Client) RevokeHubClient(ctx context.Context, tenantId TenantId, hubClientId HubClientId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeHubClientRequest(c.Server, tenantId, hubClientId)
 	if err != nil {
 		return nil, err
 	}
@@ -3446,6 +3857,173 @@ func NewGetTenantRequest(server string, tenantId TenantId) (*http.Request, error
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListDeliveriesRequest constructs an http.Request for the ListDeliveries method
+func NewListDeliveriesRequest(server string, tenantId TenantId, params *ListDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Before != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "before", *params.Before, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDeliveryRequest constructs an http.Request for the GetDelivery method
+func NewGetDeliveryRequest(server string, tenantId TenantId, deliveryId DeliveryId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "deliveryId", deliveryId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/deliveries/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRedeliverDeliveryRequest constructs an http.Request for the RedeliverDelivery method
+func NewRedeliverDeliveryRequest(server string, tenantId TenantId, deliveryId DeliveryId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "deliveryId", deliveryId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/deliveries/%s/redeliver", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4481,6 +5059,128 @@ func NewRotateHelpDeskTokenRequest(server string, tenantId TenantId) (*http.Requ
 	return req, nil
 }
 
+// NewListHubClientsRequest constructs an http.Request for the ListHubClients method
+func NewListHubClientsRequest(server string, tenantId TenantId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/hub-clients", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewIssueHubClientRequest calls the generic IssueHubClient builder with application/json body
+func NewIssueHubClientRequest(server string, tenantId TenantId, body IssueHubClientJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewIssueHubClientRequestWithBody(server, tenantId, "application/json", bodyReader)
+}
+
+// NewIssueHubClientRequestWithBody constructs an http.Request for the IssueHubClient method, with any body, and a specified content type
+func NewIssueHubClientRequestWithBody(server string, tenantId TenantId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/hub-clients", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeHubClientRequest constructs an http.Request for the RevokeHubClient method
+func NewRevokeHubClientRequest(server string, tenantId TenantId, hubClientId HubClientId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "tenantId", tenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "hubClientId", hubClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tenants/%s/hub-clients/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListOAuthClientsRequest constructs an http.Request for the ListOAuthClients method
 func NewListOAuthClientsRequest(server string, tenantId TenantId) (*http.Request, error) {
 	var err error
@@ -5198,6 +5898,33 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/tenants/{tenantId} (the `GetTenant` operationId).
 	GetTenantWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*GetTenantResponse, error)
 
+	// ListDeliveriesWithResponse List a tenant's webhook deliveries
+	//
+	// The tenant's webhook deliveries (every API's), newest first: target, attempts, last status and error, next attempt. A delivery is `pending` until the target answers 2xx (`delivered`) or its last attempt fails (`failed`, recorded for the tenant). Attempts follow the server clock: immediately, then 2, 4, 6, 8 and 10 minutes after each failure. Page with `before` (the last `id` seen).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/deliveries (the `ListDeliveries` operationId).
+	ListDeliveriesWithResponse(ctx context.Context, tenantId TenantId, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*ListDeliveriesResponse, error)
+
+	// GetDeliveryWithResponse Get a webhook delivery
+	//
+	// One delivery with what it sends on every attempt, byte for byte (headers and body).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/deliveries/{deliveryId} (the `GetDelivery` operationId).
+	GetDeliveryWithResponse(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*GetDeliveryResponse, error)
+
+	// RedeliverDeliveryWithResponse Redeliver a webhook
+	//
+	// Makes the delivery due now on the server clock, whatever its state, with the same body and signature; a delivery that used all its attempts gets one more. An attempt in flight is abandoned (its result is not recorded).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver (the `RedeliverDelivery` operationId).
+	RedeliverDeliveryWithResponse(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*RedeliverDeliveryResponse, error)
+
 	// ListDeskConversationsWithResponse List a tenant's Desk conversations
 	//
 	// The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
@@ -5447,6 +6174,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/tenants/{tenantId}/helpdesk-token (the `RotateHelpDeskToken` operationId).
 	RotateHelpDeskTokenWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*RotateHelpDeskTokenResponse, error)
+
+	// ListHubClientsWithResponse List a tenant's Hub API clients
+	//
+	// The tenant's live Hub API clients (at most one portal and one engine client), without secrets.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/tenants/{tenantId}/hub-clients (the `ListHubClients` operationId).
+	ListHubClientsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListHubClientsResponse, error)
+
+	// IssueHubClientWithBodyWithResponse Issue a Hub API client
+	//
+	// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+	IssueHubClientWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueHubClientResponse, error)
+
+	// IssueHubClientWithResponse Issue a Hub API client
+	//
+	// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+	IssueHubClientWithResponse(ctx context.Context, tenantId TenantId, body IssueHubClientJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueHubClientResponse, error)
+
+	// RevokeHubClientWithResponse Revoke a Hub API client
+	//
+	// Revokes the client; its tokens stop working at once (401 on the next call).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId} (the `RevokeHubClient` operationId).
+	RevokeHubClientWithResponse(ctx context.Context, tenantId TenantId, hubClientId HubClientId, reqEditors ...RequestEditorFn) (*RevokeHubClientResponse, error)
 
 	// ListOAuthClientsWithResponse List a tenant's OAuth clients
 	//
@@ -6037,6 +6800,213 @@ func (r GetTenantResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetTenantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeliveryList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDeliveriesResponse) GetJSON200() *DeliveryList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeliveryDetailOK
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *DeliveryNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeliveryResponse) GetJSON200() *DeliveryDetailOK {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDeliveryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDeliveryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDeliveryResponse) GetJSON404() *DeliveryNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDeliveryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeliveryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RedeliverDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeliveryDetailOK
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *DeliveryNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RedeliverDeliveryResponse) GetJSON200() *DeliveryDetailOK {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RedeliverDeliveryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RedeliverDeliveryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RedeliverDeliveryResponse) GetJSON404() *DeliveryNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RedeliverDeliveryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RedeliverDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RedeliverDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RedeliverDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RedeliverDeliveryResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7534,6 +8504,206 @@ func (r RotateHelpDeskTokenResponse) ContentType() string {
 	return ""
 }
 
+type ListHubClientsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *HubClientList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListHubClientsResponse) GetJSON200() *HubClientList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListHubClientsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListHubClientsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListHubClientsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListHubClientsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListHubClientsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListHubClientsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListHubClientsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListHubClientsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type IssueHubClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *HubClientSecret
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r IssueHubClientResponse) GetJSON201() *HubClientSecret {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IssueHubClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IssueHubClientResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r IssueHubClientResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IssueHubClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r IssueHubClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IssueHubClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IssueHubClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IssueHubClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RevokeHubClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *HubClientNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeHubClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeHubClientResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeHubClientResponse) GetJSON404() *HubClientNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeHubClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeHubClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeHubClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeHubClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeHubClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListOAuthClientsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8503,6 +9673,51 @@ func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, tenantI
 	return ParseGetTenantResponse(rsp)
 }
 
+// ListDeliveriesWithResponse List a tenant's webhook deliveries
+//
+// The tenant's webhook deliveries (every API's), newest first: target, attempts, last status and error, next attempt. A delivery is `pending` until the target answers 2xx (`delivered`) or its last attempt fails (`failed`, recorded for the tenant). Attempts follow the server clock: immediately, then 2, 4, 6, 8 and 10 minutes after each failure. Page with `before` (the last `id` seen).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/deliveries (the `ListDeliveries` operationId).
+func (c *ClientWithResponses) ListDeliveriesWithResponse(ctx context.Context, tenantId TenantId, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*ListDeliveriesResponse, error) {
+	rsp, err := c.ListDeliveries(ctx, tenantId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDeliveriesResponse(rsp)
+}
+
+// GetDeliveryWithResponse Get a webhook delivery
+//
+// One delivery with what it sends on every attempt, byte for byte (headers and body).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/deliveries/{deliveryId} (the `GetDelivery` operationId).
+func (c *ClientWithResponses) GetDeliveryWithResponse(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*GetDeliveryResponse, error) {
+	rsp, err := c.GetDelivery(ctx, tenantId, deliveryId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeliveryResponse(rsp)
+}
+
+// RedeliverDeliveryWithResponse Redeliver a webhook
+//
+// Makes the delivery due now on the server clock, whatever its state, with the same body and signature; a delivery that used all its attempts gets one more. An attempt in flight is abandoned (its result is not recorded).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver (the `RedeliverDelivery` operationId).
+func (c *ClientWithResponses) RedeliverDeliveryWithResponse(ctx context.Context, tenantId TenantId, deliveryId DeliveryId, reqEditors ...RequestEditorFn) (*RedeliverDeliveryResponse, error) {
+	rsp, err := c.RedeliverDelivery(ctx, tenantId, deliveryId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRedeliverDeliveryResponse(rsp)
+}
+
 // ListDeskConversationsWithResponse List a tenant's Desk conversations
 //
 // The tenant's Desk API conversations, newest first, `limit` at a time (default 50, at most 200); pass the answer's `nextBefore` as `before` for the next page.
@@ -8919,6 +10134,66 @@ func (c *ClientWithResponses) RotateHelpDeskTokenWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateHelpDeskTokenResponse(rsp)
+}
+
+// ListHubClientsWithResponse List a tenant's Hub API clients
+//
+// The tenant's live Hub API clients (at most one portal and one engine client), without secrets.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/tenants/{tenantId}/hub-clients (the `ListHubClients` operationId).
+func (c *ClientWithResponses) ListHubClientsWithResponse(ctx context.Context, tenantId TenantId, reqEditors ...RequestEditorFn) (*ListHubClientsResponse, error) {
+	rsp, err := c.ListHubClients(ctx, tenantId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListHubClientsResponse(rsp)
+}
+
+// IssueHubClientWithBodyWithResponse Issue a Hub API client
+//
+// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+func (c *ClientWithResponses) IssueHubClientWithBodyWithResponse(ctx context.Context, tenantId TenantId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueHubClientResponse, error) {
+	rsp, err := c.IssueHubClientWithBody(ctx, tenantId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueHubClientResponse(rsp)
+}
+
+// IssueHubClientWithResponse Issue a Hub API client
+//
+// Issues the tenant's Hub API client for an audience: `client_id` `hubster.portal.api.<tenant>` (portal API: hubs and integrations) or `hubster.engine.api.<tenant>` (engine API: conversations, interactions; both work on the Direct paths), and a secret, for `POST /hub/connect/token`. A tenant has one client per audience: issuing again replaces it, and the previous secret and its tokens stop working at once. The secret is returned only here; the server keeps only its hash.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tenants/{tenantId}/hub-clients (the `IssueHubClient` operationId).
+func (c *ClientWithResponses) IssueHubClientWithResponse(ctx context.Context, tenantId TenantId, body IssueHubClientJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueHubClientResponse, error) {
+	rsp, err := c.IssueHubClient(ctx, tenantId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueHubClientResponse(rsp)
+}
+
+// RevokeHubClientWithResponse Revoke a Hub API client
+//
+// Revokes the client; its tokens stop working at once (401 on the next call).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId} (the `RevokeHubClient` operationId).
+func (c *ClientWithResponses) RevokeHubClientWithResponse(ctx context.Context, tenantId TenantId, hubClientId HubClientId, reqEditors ...RequestEditorFn) (*RevokeHubClientResponse, error) {
+	rsp, err := c.RevokeHubClient(ctx, tenantId, hubClientId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeHubClientResponse(rsp)
 }
 
 // ListOAuthClientsWithResponse List a tenant's OAuth clients
@@ -9501,6 +10776,168 @@ func ParseGetTenantResponse(rsp *http.Response) (*GetTenantResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListDeliveriesResponse parses an HTTP response from a ListDeliveriesWithResponse call
+func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeliveryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDeliveryResponse parses an HTTP response from a GetDeliveryWithResponse call
+func ParseGetDeliveryResponse(rsp *http.Response) (*GetDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeliveryDetailOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DeliveryNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRedeliverDeliveryResponse parses an HTTP response from a RedeliverDeliveryWithResponse call
+func ParseRedeliverDeliveryResponse(rsp *http.Response) (*RedeliverDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RedeliverDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeliveryDetailOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DeliveryNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10703,6 +12140,164 @@ func ParseRotateHelpDeskTokenResponse(rsp *http.Response) (*RotateHelpDeskTokenR
 	return response, nil
 }
 
+// ParseListHubClientsResponse parses an HTTP response from a ListHubClientsWithResponse call
+func ParseListHubClientsResponse(rsp *http.Response) (*ListHubClientsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListHubClientsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HubClientList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseIssueHubClientResponse parses an HTTP response from a IssueHubClientWithResponse call
+func ParseIssueHubClientResponse(rsp *http.Response) (*IssueHubClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IssueHubClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest HubClientSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRevokeHubClientResponse parses an HTTP response from a RevokeHubClientWithResponse call
+func ParseRevokeHubClientResponse(rsp *http.Response) (*RevokeHubClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeHubClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest HubClientNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListOAuthClientsResponse parses an HTTP response from a ListOAuthClientsWithResponse call
 func ParseListOAuthClientsResponse(rsp *http.Response) (*ListOAuthClientsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -11370,6 +12965,15 @@ type ServerInterface interface {
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenantId})
 	GetTenant(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// ListDeliveries List a tenant's webhook deliveries
+	// (GET /v1/tenants/{tenantId}/deliveries)
+	ListDeliveries(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeliveriesParams)
+	// GetDelivery Get a webhook delivery
+	// (GET /v1/tenants/{tenantId}/deliveries/{deliveryId})
+	GetDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId)
+	// RedeliverDelivery Redeliver a webhook
+	// (POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver)
+	RedeliverDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId)
 	// ListDeskConversations List a tenant's Desk conversations
 	// (GET /v1/tenants/{tenantId}/desk/conversations)
 	ListDeskConversations(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeskConversationsParams)
@@ -11433,6 +13037,15 @@ type ServerInterface interface {
 	// RotateHelpDeskToken Issue or rotate the Help Desk API token
 	// (POST /v1/tenants/{tenantId}/helpdesk-token)
 	RotateHelpDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// ListHubClients List a tenant's Hub API clients
+	// (GET /v1/tenants/{tenantId}/hub-clients)
+	ListHubClients(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// IssueHubClient Issue a Hub API client
+	// (POST /v1/tenants/{tenantId}/hub-clients)
+	IssueHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId)
+	// RevokeHubClient Revoke a Hub API client
+	// (DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId})
+	RevokeHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId, hubClientId HubClientId)
 	// ListOAuthClients List a tenant's OAuth clients
 	// (GET /v1/tenants/{tenantId}/oauth-clients)
 	ListOAuthClients(w http.ResponseWriter, r *http.Request, tenantId TenantId)
@@ -11514,6 +13127,24 @@ func (_ Unimplemented) CreateTenant(w http.ResponseWriter, r *http.Request) {
 // GetTenant Get a tenant
 // (GET /v1/tenants/{tenantId})
 func (_ Unimplemented) GetTenant(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListDeliveries List a tenant's webhook deliveries
+// (GET /v1/tenants/{tenantId}/deliveries)
+func (_ Unimplemented) ListDeliveries(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeliveriesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetDelivery Get a webhook delivery
+// (GET /v1/tenants/{tenantId}/deliveries/{deliveryId})
+func (_ Unimplemented) GetDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RedeliverDelivery Redeliver a webhook
+// (POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver)
+func (_ Unimplemented) RedeliverDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -11640,6 +13271,24 @@ func (_ Unimplemented) ListExpertQueue(w http.ResponseWriter, r *http.Request, t
 // RotateHelpDeskToken Issue or rotate the Help Desk API token
 // (POST /v1/tenants/{tenantId}/helpdesk-token)
 func (_ Unimplemented) RotateHelpDeskToken(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListHubClients List a tenant's Hub API clients
+// (GET /v1/tenants/{tenantId}/hub-clients)
+func (_ Unimplemented) ListHubClients(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// IssueHubClient Issue a Hub API client
+// (POST /v1/tenants/{tenantId}/hub-clients)
+func (_ Unimplemented) IssueHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RevokeHubClient Revoke a Hub API client
+// (DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId})
+func (_ Unimplemented) RevokeHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId, hubClientId HubClientId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -11825,6 +13474,144 @@ func (siw *ServerInterfaceWrapper) GetTenant(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetTenant(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDeliveriesParams
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", r.URL.Query(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "state", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "before", r.URL.Query(), &params.Before, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "before"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "before", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDeliveries(w, r, tenantId, params)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDelivery operation middleware
+func (siw *ServerInterfaceWrapper) GetDelivery(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "deliveryId" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "deliveryId", chi.URLParam(r, "deliveryId"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deliveryId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDelivery(w, r, tenantId, deliveryId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RedeliverDelivery operation middleware
+func (siw *ServerInterfaceWrapper) RedeliverDelivery(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "deliveryId" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "deliveryId", chi.URLParam(r, "deliveryId"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deliveryId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RedeliverDelivery(w, r, tenantId, deliveryId)
 	}))
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -12622,6 +14409,93 @@ func (siw *ServerInterfaceWrapper) RotateHelpDeskToken(w http.ResponseWriter, r 
 	handler.ServeHTTP(w, r)
 }
 
+// ListHubClients operation middleware
+func (siw *ServerInterfaceWrapper) ListHubClients(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListHubClients(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// IssueHubClient operation middleware
+func (siw *ServerInterfaceWrapper) IssueHubClient(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.IssueHubClient(w, r, tenantId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RevokeHubClient operation middleware
+func (siw *ServerInterfaceWrapper) RevokeHubClient(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenantId" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", chi.URLParam(r, "tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "hubClientId" -------------
+	var hubClientId HubClientId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "hubClientId", chi.URLParam(r, "hubClientId"), &hubClientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hubClientId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RevokeHubClient(w, r, tenantId, hubClientId)
+	}))
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		handler = siw.HandlerMiddlewares[i](handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListOAuthClients operation middleware
 func (siw *ServerInterfaceWrapper) ListOAuthClients(w http.ResponseWriter, r *http.Request) {
 
@@ -13285,6 +15159,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/runtime", wrapper.GetRuntime)
 	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/hub-clients", wrapper.ListHubClients)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/hub-clients", wrapper.IssueHubClient)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/tenants/{tenantId}/hub-clients/{hubClientId}", wrapper.RevokeHubClient)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/deliveries", wrapper.ListDeliveries)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/tenants/{tenantId}/deliveries/{deliveryId}", wrapper.GetDelivery)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver", wrapper.RedeliverDelivery)
+	})
 
 	return r
 }
@@ -13295,9 +15187,15 @@ type ClockBackwardsJSONResponse Error
 
 type ConflictJSONResponse Error
 
+type DeliveryDetailOKJSONResponse DeliveryDetail
+
+type DeliveryNotFoundJSONResponse Error
+
 type ExpertForbiddenJSONResponse Error
 
 type ExpertNotFoundJSONResponse Error
+
+type HubClientNotFoundJSONResponse Error
 
 type InternalErrorJSONResponse Error
 
@@ -13763,6 +15661,243 @@ func (response GetTenant404JSONResponse) VisitGetTenantResponse(w http.ResponseW
 type GetTenant500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response GetTenant500JSONResponse) VisitGetTenantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeliveriesRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Params   ListDeliveriesParams
+}
+
+type ListDeliveriesResponseObject interface {
+	VisitListDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListDeliveries200JSONResponse DeliveryList
+
+func (response ListDeliveries200JSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListDeliveries400JSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListDeliveries401JSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListDeliveries404JSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListDeliveries500JSONResponse) VisitListDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeliveryRequestObject struct {
+	TenantId   TenantId   `json:"tenantId"`
+	DeliveryId DeliveryId `json:"deliveryId"`
+}
+
+type GetDeliveryResponseObject interface {
+	VisitGetDeliveryResponse(w http.ResponseWriter) error
+}
+
+type GetDelivery200JSONResponse struct{ DeliveryDetailOKJSONResponse }
+
+func (response GetDelivery200JSONResponse) VisitGetDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDelivery400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetDelivery400JSONResponse) VisitGetDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDelivery401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetDelivery401JSONResponse) VisitGetDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDelivery404JSONResponse struct{ DeliveryNotFoundJSONResponse }
+
+func (response GetDelivery404JSONResponse) VisitGetDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDelivery500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetDelivery500JSONResponse) VisitGetDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverDeliveryRequestObject struct {
+	TenantId   TenantId   `json:"tenantId"`
+	DeliveryId DeliveryId `json:"deliveryId"`
+}
+
+type RedeliverDeliveryResponseObject interface {
+	VisitRedeliverDeliveryResponse(w http.ResponseWriter) error
+}
+
+type RedeliverDelivery200JSONResponse struct{ DeliveryDetailOKJSONResponse }
+
+func (response RedeliverDelivery200JSONResponse) VisitRedeliverDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverDelivery400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RedeliverDelivery400JSONResponse) VisitRedeliverDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverDelivery401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RedeliverDelivery401JSONResponse) VisitRedeliverDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverDelivery404JSONResponse struct{ DeliveryNotFoundJSONResponse }
+
+func (response RedeliverDelivery404JSONResponse) VisitRedeliverDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverDelivery500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RedeliverDelivery500JSONResponse) VisitRedeliverDeliveryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -15542,6 +17677,236 @@ func (response RotateHelpDeskToken500JSONResponse) VisitRotateHelpDeskTokenRespo
 	return err
 }
 
+type ListHubClientsRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+}
+
+type ListHubClientsResponseObject interface {
+	VisitListHubClientsResponse(w http.ResponseWriter) error
+}
+
+type ListHubClients200JSONResponse HubClientList
+
+func (response ListHubClients200JSONResponse) VisitListHubClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHubClients400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListHubClients400JSONResponse) VisitListHubClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHubClients401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListHubClients401JSONResponse) VisitListHubClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHubClients404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListHubClients404JSONResponse) VisitListHubClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListHubClients500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListHubClients500JSONResponse) VisitListHubClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueHubClientRequestObject struct {
+	TenantId TenantId `json:"tenantId"`
+	Body     *IssueHubClientJSONRequestBody
+}
+
+type IssueHubClientResponseObject interface {
+	VisitIssueHubClientResponse(w http.ResponseWriter) error
+}
+
+type IssueHubClient201JSONResponse HubClientSecret
+
+func (response IssueHubClient201JSONResponse) VisitIssueHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueHubClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response IssueHubClient400JSONResponse) VisitIssueHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueHubClient401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response IssueHubClient401JSONResponse) VisitIssueHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueHubClient404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response IssueHubClient404JSONResponse) VisitIssueHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueHubClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response IssueHubClient500JSONResponse) VisitIssueHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeHubClientRequestObject struct {
+	TenantId    TenantId    `json:"tenantId"`
+	HubClientId HubClientId `json:"hubClientId"`
+}
+
+type RevokeHubClientResponseObject interface {
+	VisitRevokeHubClientResponse(w http.ResponseWriter) error
+}
+
+type RevokeHubClient204Response struct {
+}
+
+func (response RevokeHubClient204Response) VisitRevokeHubClientResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeHubClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RevokeHubClient400JSONResponse) VisitRevokeHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeHubClient401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RevokeHubClient401JSONResponse) VisitRevokeHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeHubClient404JSONResponse struct{ HubClientNotFoundJSONResponse }
+
+func (response RevokeHubClient404JSONResponse) VisitRevokeHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeHubClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RevokeHubClient500JSONResponse) VisitRevokeHubClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOAuthClientsRequestObject struct {
 	TenantId TenantId `json:"tenantId"`
 }
@@ -16510,6 +18875,15 @@ type StrictServerInterface interface {
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenantId})
 	GetTenant(ctx context.Context, request GetTenantRequestObject) (GetTenantResponseObject, error)
+	// ListDeliveries List a tenant's webhook deliveries
+	// (GET /v1/tenants/{tenantId}/deliveries)
+	ListDeliveries(ctx context.Context, request ListDeliveriesRequestObject) (ListDeliveriesResponseObject, error)
+	// GetDelivery Get a webhook delivery
+	// (GET /v1/tenants/{tenantId}/deliveries/{deliveryId})
+	GetDelivery(ctx context.Context, request GetDeliveryRequestObject) (GetDeliveryResponseObject, error)
+	// RedeliverDelivery Redeliver a webhook
+	// (POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/redeliver)
+	RedeliverDelivery(ctx context.Context, request RedeliverDeliveryRequestObject) (RedeliverDeliveryResponseObject, error)
 	// ListDeskConversations List a tenant's Desk conversations
 	// (GET /v1/tenants/{tenantId}/desk/conversations)
 	ListDeskConversations(ctx context.Context, request ListDeskConversationsRequestObject) (ListDeskConversationsResponseObject, error)
@@ -16573,6 +18947,15 @@ type StrictServerInterface interface {
 	// RotateHelpDeskToken Issue or rotate the Help Desk API token
 	// (POST /v1/tenants/{tenantId}/helpdesk-token)
 	RotateHelpDeskToken(ctx context.Context, request RotateHelpDeskTokenRequestObject) (RotateHelpDeskTokenResponseObject, error)
+	// ListHubClients List a tenant's Hub API clients
+	// (GET /v1/tenants/{tenantId}/hub-clients)
+	ListHubClients(ctx context.Context, request ListHubClientsRequestObject) (ListHubClientsResponseObject, error)
+	// IssueHubClient Issue a Hub API client
+	// (POST /v1/tenants/{tenantId}/hub-clients)
+	IssueHubClient(ctx context.Context, request IssueHubClientRequestObject) (IssueHubClientResponseObject, error)
+	// RevokeHubClient Revoke a Hub API client
+	// (DELETE /v1/tenants/{tenantId}/hub-clients/{hubClientId})
+	RevokeHubClient(ctx context.Context, request RevokeHubClientRequestObject) (RevokeHubClientResponseObject, error)
 	// ListOAuthClients List a tenant's OAuth clients
 	// (GET /v1/tenants/{tenantId}/oauth-clients)
 	ListOAuthClients(ctx context.Context, request ListOAuthClientsRequestObject) (ListOAuthClientsResponseObject, error)
@@ -16834,6 +19217,87 @@ func (sh *strictHandler) GetTenant(w http.ResponseWriter, r *http.Request, tenan
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetTenantResponseObject); ok {
 		if err := validResponse.VisitGetTenantResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListDeliveries operation middleware
+func (sh *strictHandler) ListDeliveries(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListDeliveriesParams) {
+	var request ListDeliveriesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeliveries(ctx, request.(ListDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListDeliveriesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDelivery operation middleware
+func (sh *strictHandler) GetDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId) {
+	var request GetDeliveryRequestObject
+
+	request.TenantId = tenantId
+	request.DeliveryId = deliveryId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDelivery(ctx, request.(GetDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDelivery")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDeliveryResponseObject); ok {
+		if err := validResponse.VisitGetDeliveryResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RedeliverDelivery operation middleware
+func (sh *strictHandler) RedeliverDelivery(w http.ResponseWriter, r *http.Request, tenantId TenantId, deliveryId DeliveryId) {
+	var request RedeliverDeliveryRequestObject
+
+	request.TenantId = tenantId
+	request.DeliveryId = deliveryId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RedeliverDelivery(ctx, request.(RedeliverDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RedeliverDelivery")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RedeliverDeliveryResponseObject); ok {
+		if err := validResponse.VisitRedeliverDeliveryResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -17457,6 +19921,92 @@ func (sh *strictHandler) RotateHelpDeskToken(w http.ResponseWriter, r *http.Requ
 	}
 }
 
+// ListHubClients operation middleware
+func (sh *strictHandler) ListHubClients(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request ListHubClientsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListHubClients(ctx, request.(ListHubClientsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListHubClients")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListHubClientsResponseObject); ok {
+		if err := validResponse.VisitListHubClientsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// IssueHubClient operation middleware
+func (sh *strictHandler) IssueHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
+	var request IssueHubClientRequestObject
+
+	request.TenantId = tenantId
+
+	var body IssueHubClientJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueHubClient(ctx, request.(IssueHubClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueHubClient")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(IssueHubClientResponseObject); ok {
+		if err := validResponse.VisitIssueHubClientResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RevokeHubClient operation middleware
+func (sh *strictHandler) RevokeHubClient(w http.ResponseWriter, r *http.Request, tenantId TenantId, hubClientId HubClientId) {
+	var request RevokeHubClientRequestObject
+
+	request.TenantId = tenantId
+	request.HubClientId = hubClientId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeHubClient(ctx, request.(RevokeHubClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeHubClient")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RevokeHubClientResponseObject); ok {
+		if err := validResponse.VisitRevokeHubClientResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListOAuthClients operation middleware
 func (sh *strictHandler) ListOAuthClients(w http.ResponseWriter, r *http.Request, tenantId TenantId) {
 	var request ListOAuthClientsRequestObject
@@ -17820,335 +20370,378 @@ func (sh *strictHandler) UpdateSettings(w http.ResponseWriter, r *http.Request, 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rcttIlj/4Ktn8T4SlXoACbxJFRUcPLctV6rIslUR3TU/ZfyMJJEWUQCQLmRDNdjhiPu7n/bIPsBHz",
-	"CvsA830fop9kI09mAgkQIEHdyq7SxESXRdzycvLcz+98bnh0NqcRiThrDD435jjGM8JJDH8dhwGJ+Kkv",
-	"/u0T5sXBnAc0agwaoylB58OET5EH97xgyJX/+hj4brNhNcgnPJuHpDFosPHH7uTQb+MDr0X6485kHzt+",
-	"zzsk7fEBbk26ft9rWI1AvHaO+bRhNSI8Ew96+vNWIya/JkFM/MaAxwmxGsybkhmWI+acxOLh//3z0P5P",
-	"bP/TsQ8/2h8+t6z97pd/a1gNvpzDMHgcRNeNL1+sxsmnOYkr50Xg6guGkiTw81PZH7dI2+v4dnfSw3Z3",
-	"vO/Zff+A2IcTB7fG4kqXlM+F6E+um8uExjPMG4OG+HLpyH9MCBNDfSduKB39r+qO0vG3xwfk0Gthu+t3",
-	"JnaX9LF9KCbRmrRJx+96vfE+Lh//r+aH7zeHEYlwNVVxuPqCoeLYO5OW15r0ib2P9zt2d9wXy94a2+2J",
-	"4+9POuN9v1Uxdq4/eJ9xfxEPszmNGIGz8RL7lwRWRfzl0YiTCP6J5/Mw8LCY0t4vTMzrczaLzw0SxzSW",
-	"j/jiA6dv/z58c/rq48Xwcnh2Mjq5bFiNGWEMX4urYgYDNEsYRxHlaEzQOMTRDaxjNvZ/i8mkMWj8r73s",
-	"MO/Jq2zvBL4H488v9hDNAsaC6BrRGAXRLQ4DH6XnX/w4pv4STQIS+s3GF6txHFLv5iX2bhY49tmjzpou",
-	"BqjttPftVstut0fO4cBxBo7znyhgiOA4DEiM+BRHiE8Jug1inuAQeWJ8aMd4ruUMnAPx3O4R3CnvoFG4",
-	"RDN6Sxia0FhM5tGWM1tBS/yMEQ9mZMMMXjC52jSahIF3T+o6Pn/7+s3p8Si3vCwZ+3SGgwi9b2BvRt43",
-	"xLpyfEOih1gJcYpjeTSQF2I2JQwtAj5F5FPAuFghH3NsIZZ4U4QZwigbEA5jgv2lHAysg+TVr2k8Dnyf",
-	"RPdbjtfnly9PX706eZtbD26wTbESXoiDGfHReIlwRPmUxEomPNTqyLehGV7CqfYp4tOAISB7nl0PGAoi",
-	"7PHglgD1cOThOfYCvgRqKg57SsKSMRuL+Jby1zSJ/Put4dvz0cfX5+/eviocWT3qWjLyARbyLZUUJLk7",
-	"rEikftLrF6FAzv80EjoCDk+yudydc41OLt8O33w8ubw8z7OtQH0FwTNoRx+CwEeHE8c78DvEbo+F9PV6",
-	"vt0n+xP7APfHh57jt0h7svsQq3JFZ4RPxSFLIrEMHic+muAgJD6iktswEt+SWHJEn3AchAzhmKCQXl8T",
-	"3wKSjAlP4oj4avWAm10RLk7vo3J+wS8YYT+3PjSl6HvfGAdhGETXkkkljPiILwKPPAHPHiCMbnGYEEQT",
-	"jugExTi6JhbCEUqim4guIiROJ40shIHTMfEeD3NyTeMlEhMwBgzPuZI0hRbFXEQiHi+FGICzLtYdS6UN",
-	"vaVyE72p+CTLbQPHnNTfA9guNbcLLd3FbyyZzXC8hGUYY3PeDasB095++zj5xMvVlS+WHkQ6/mwAgicy",
-	"8bMQyOPAZ0Cbcm3rDOZqNBydrGXplyeX5+9GJ6+OUKrEAc2DLoDDkC6IjxbTICTo3dvLk6vzN38/eSWG",
-	"/bR6FtpxVxbY3ZW6gya2HN9/wZCXxDGJeGEBsxfB4ri75TT1yCJB8mZUS3V/cJEAEwQjVdqxjzxX0xxG",
-	"dWzeR5OBoVAYcsMB9UvyGV+KRbSDUUxu6Q3IBYKCyAsTn/i7ctUmExITX1ubj7ly6SmtY5uiBZZ8ksoB",
-	"Iv6bqx3q8zROz+SqcgajJrfitGfjzhQ9WPKnWOuIoq2W+5HVtIxBp4rapeLOj7kKWgKgvt/B3XHPs/fJ",
-	"wcTu4v7YFrqYLZQxeWXfB2qbiKGIUYKarof98KuzQkWuHqtQGNxMSUinQCc5SoM1fBfhhE9pHPyT3HP9",
-	"3r0dvht9f355+p8nrwqarhRj2J+JVaEPZDm+peYblcm8iKmQnRGByf2EwxAcEY9gF2fKMYqTiGl9eYFD",
-	"ZZofCSErDAvFUW0bfv6Ltt85Bb8CWPkPZStuNSC3MCJXDIkRICzs3+LIk4NrGqMDBXHoeWTOh+w4YZzO",
-	"SGy4trDvB2I8OLyIqWBXgdApJzhkxGrMjZ8+N0xqLffupYTLKcLwzbyTr86RbFg1nIyZo+/n/LA+pHfT",
-	"8S/E44KohoLozjQdbJjyinYnn7MQlmqreABzGiNGCAO+VlwmeTzfgnPSoNLGGY4DjN7QOfnn6pws9dgI",
-	"fl5PUMPszvS56j3J+buFAil0zfRHNb0jREJGUJSE4Z1c4sUdEy/CY/EG6Yhdma1QivPLc0XjeInwWBhj",
-	"Qpf5EzpFU3wriGqSRL6QqnBePBr5QsmNxagDYctib0oYWtIkFkRHE6URBRHqoXHCgogwhny8ZM2ydfdi",
-	"gjnxhzw/nDI/ozlRH3NiAycoeWfALgmu2I+EkfgFE8P2pVJ/hHC4wEuGxFLBBolbEI58xJaMk5neJJbb",
-	"GkWv6ttjSkOCo4bhx64mCT6Fr4v1VK+WzqgjIACEeSa7Q3JLwgc5xBtJgtcgfXWKNe0naorZ4A6JHIB9",
-	"MOkLej0U9Noidja0A7I1h0l0VMRYWPVM7tzmDqNlMgJF8CllmGRXybK0zrglm5af3bSS+uWSmcBBUJ6N",
-	"/IIq/0zpyZniKCLhpi8dq9tqnzVnq7M2JeH8FWE3ZRGni5gwYSCJQ/U9CedI3JgSd/48NVrtTre3f9A/",
-	"LD3ReTprt/qdVtsYYhDx/W72YBBxck1iyQtOwoCT8yjMr2zl+Q3YCfNwKBaq3gMhjq4TJduy6ZCobB4h",
-	"Zvzd3F95ecketOrvwYxw7GOOqylVnvn87pzckngpnRaCFcGaxaDjIbFrFppCTAD8aIEQtsqItaSuThCN",
-	"faE7EY8EtyQfT/zceBnTBSOxkCx4guMgYzH6nFmNT/Y1tdWPQq1sXuKFVhSEBsUxT1jdk3Ql7xbPJfID",
-	"uQVm8I+Ms0rfLPGRuShlbJF8eqA3JXFYckSScRh4CPt+LMQknSBcclTyJ2XK+ZwN9vawNyNNP4iJx8Nl",
-	"06OzvTn8ZssR2vppW4/QNr5tyzNUOtAVtt5qd4g4nDbpH47tVtvv2Ljb27e77f39Xq/bdRzH2czWrcZt",
-	"wIJxSM7uRK9CdM6FPk4nyNUk7ypdigmF8Ikos1w8wf9onpwRoaIgg01oydQweH6eTxknenXN0nORZ1Um",
-	"d8/zmUoBp90BWyvlWhJXauVoJ+Cpcit9wcGKa9XV193dB9bia2rjSt9SOjlOOJ2JBUun9zSq+OMowNLk",
-	"LEiZ3AhyIu8MxzfEH7JLwmh4W1fyCWkRXW9i0JfyLuCljAczGgU4LN8eTxnILxgy7lX7JAMIEfgqzI35",
-	"MQm8G9DXJ3FAIj9cWhD8vxE2yZ8eSvXVh6Va930U6zopUXbL9Ftjx0v3M92s/C5sVoTBrQE+obt5LaTF",
-	"yFb3+3u6QBMcZ26dNIVkB3M0o4yjluOgJcEx283teLvfd5wS5W+GPwWzZNYYdFq9zr6QSY7VmAWR/NFZ",
-	"1Q4La62HWroQOfcAicQbf268u4IQ3cl/XJxcjhpW4+W5+N+rf1yNTs7EazLiSG9ZIb5jJQPMAPBW3DhV",
-	"RLQ0aaJhFieVnqtcYBTc5IJNZ95WJmN14DinTPNJdgTOitmcL1EYMGHsi3F7HDylQnNcZdzGl8rPOHxI",
-	"C20SBtdCugETBgpQ435hjO1IDeEvKKLpEIpa0c/1GPQHqxFwMmM1ktLSH3Ac46X4O1oRR3O8nEF2Z5ka",
-	"FeGILUhM/FEwIzThV1VHYZSfOF1EKHsYXIo04YoL/kUuE53NcbR8kbehBNFXsrsqqo8kAzH3bc3Yy85G",
-	"kYJPo3nCv1IyFrJ+DEbpb0jQTfSKTHAScjmop6VjsbnBrwk5lY8LGjFIOz+9d3CndufxNIE0L4CNQzDD",
-	"n96Q6JpPG4OW4r7p35aRTfzz/37/PnEc59CW/30F/2k78J9+D/4zFH+19vviP23HcWz53yH8p92Xf7YP",
-	"5X9ew3964j8dxxGPvD55/frD053LjLA2n9AVQWWIqf07nuDSg5l5iFYnNrw4RTgfRVW6AOLTmCbX0yPz",
-	"esCQskTUGZP3yLj38OIUpqnE4pSEc5+wmzT+I1Y+Jw6NO1YFYogZG8Iqb8lExLSUGi9saniFNKll/tCO",
-	"m16V72euhVwV53It0CFduDWYqHCXi2iEMLspMVG0D71g0IdYHBXySUZjhSLmC8JZTIk8Qe5M/eQiJhmm",
-	"WNuijX8JXncm3eu1nOvoNLqlgafMrSQSFvBQPSKOU4egl9KZ2Mwf1HaqKH11R5UHPCxIXL0wGGLGcsYr",
-	"8/kaZ1M4tHJqyjFdenh1HHYLZfsXOmaXSbRKlX+jYybj6x4OQxTj6Ag5grS/Oxnldev1GrPVmEGId4PL",
-	"WQz9TNwoJAtdlDMgGXs1cqxk7NSqNII7vS2M4CKPpIuGGryVLlPlsp+pSeYH7S5wGLoyiTgmOIQBHyFX",
-	"h4MHYMj4kj+Ol8hlhMPrXMlZsGFMuSa/FO8FTw+8J88p9Y9ljBLY9SvCbkb0hkR3s8/KBf8QhXhMwlSL",
-	"0Q6e/PYcX54htoy8kvO3Mli6iEh8uiYoJ9ULMRGEhUImPr3jqixf4r9cCo0PtD0c0Wg5C/4pfdXqDrab",
-	"aVUYRWSB3r07fZUfb9c7wJPOYcseH0x8u9vbd+xDv9+2x53ufpeQSf/gYL+Whb5KNbAVMhH8bvugk8/l",
-	"AsE84ATmF+tMmMVZDqWh+PJ85vuUhj7CHNHII+Ko/wUlURjMAl5wh/Y2nXel/6hRFjJK8IwwnSWT3WiO",
-	"xaO3JN6g8Kb6o6nUfguaZA29OmBDKDHIbWuZd/tU1yJoS+KacGHvKitHMBBd0YC9vAJe7dYDl3Lu06V6",
-	"E9yWfhiHjMLXifjZBm5WHrOr+rB2dZeQzOnVOdrvHNot5FE/TypSX5OBcG3w42iJ9NvWExHE20iehszq",
-	"RWz/88PndlnJ4lb2UZUn+psgVzoPvJI9eR0Tgm7IckFjn6EZ5t6U+AgztJjSkCD5M77GQcR4PvVSqLnr",
-	"t0Vmj0DlIOhqv78zXtsYAxFhZEw/hbzO6sCKId4EkuaDgik/9GYEecKkWwT+NeHfCGUzj841t1GMTpAe",
-	"ZHosYsEDP5TZiuBkxkrpADEG9WmQ1C2YrYfjeJnR95jy6Qp557+RkvY69Rho4EoMGRTqIFLk1HpwapPF",
-	"wPcjtAJxXCXzOY35N2FyWVkx5uqReUMXJPYwIygkYqjMQn5wLfVLYVpGJEbT5XxKInaE5EYIUogDoeJP",
-	"YjpDrlgiV1r20veTP0zYA8PEWKf9TvUygYhy7MMPO+of9oc/6592//pvmy2cKlIQBsIxjYQeBkf/FWQD",
-	"bKueGi/YRN/FD16pUqQvaTqwLJuqc1bEu1Tg/e8BWax65QurkBun8b06C/Mm2F5rNx7fblIVC7QSciCf",
-	"+EsyoXEJ07/AjAnW7o7hBjfl/uIhNIe8UuWTVLnNIWbyQtHm35hItWaZ6y2unuOWyXTK1FsTH+9AfLw9",
-	"cJxmq71FjNxInzPCdDNxNO4cpd9+FDJ9Jyik1DdOozGVetPKE4L1yGHmnvgFR+Tf1Z9NGl9XPfo2mY2l",
-	"YzV79v/o9nT2XZ3ku3p5d5muUTJaJqXIv0MKExHXm37wCTcDWp41Vz/DTjsMlK/BSE31yfiwsz+2e23S",
-	"s7tet2v3233f7np9v9ufEMerk5oqs28KIzmfl48FblVpOA9OOaVZbj9NSQzZxLOlTIL6a7khUEEFB478",
-	"v8aaJIlVNQpS1YYXpy8Ycj+K29zUJ2AwgLxsBJo4zjPr9fLNzIPI0qzM7TZPk96nlU3YlPFQFDhb8ivO",
-	"42CccMK2z21TsuoFQ9lbEPmEPR4utQavlxqil/DTrJDd9lHN6HiK+TAbDXgidIaTGnyZI0smlTzW2fl6",
-	"uCj5JNEEijMd2gcHNXhgo9UaH/b6hx3b6bW6dnff2bdxz+/brX7faR20xx3c69VZkZj42FN5WpUkAcG5",
-	"TBTWqUMoOzzp3uYPipk3mA7HMkm56pxcYk7eBLNg+2C/NLnGiXdDOJqTOCNsuFISbEtiqZzl36RMG6Zd",
-	"nbml6RqR1pZTzAdqlUmtOYllNHjNp8RwVR0MjRC+JXFRoWo54g8vTFhwS870B+W5zwiaJuOQNNaOMfPI",
-	"RpJhF/c1G6+llqhqr2qnFxWKzswt3qTTZvRQ6iRPIxXbKtm1ucYWGZLF5D3c8Vp+m9i9yT62u+MDzz70",
-	"HWK3Jm3cGXe9nr9fi8OtWs1GkGRdUOQRohQrDECl+uiv1hGFsF93MIzgGG9nEUnS2GTgqRevHe8V8WLC",
-	"n6ns8anMkvtRUecmLh0hRiIfBRws1aGqnVa5FapQXzP/Jrqa0kWkE0wgLaLA0xt/+9S5uTj89bJ9O+ov",
-	"/tH757A1Pu76JweT75zp6f4vP9hvZm/pxa+XbJTUVClhAlsfjhTsaAsSS+ukN9YrKx9NccDyBZXDuaNn",
-	"x8/ltJZh0BShYAql6ybwl4kKYNSBn52Mvj9/9VFcHb55c/4TPHc5HJ18fHN6djqCPwvgT7kweNmoSuqg",
-	"0iLjPDX+BB5twOqIaXRtoQjPdN2ThIahsQIj8gTJSXAm8/tVUIGbSEwPyZLrXLp1t7rK/qGZ1f5WzGr7",
-	"ipxXCt8KcsB8MidRCoMl3p4FH/JICxZyZTK6KzEIYhLThBNxF2Y0co/A+T4mJQGlYhV8vaT77UvPsqTP",
-	"dXUkGbGkJQokggoFFLCnqR75tQBZujUa6WZ/B/m1xPVIWaDBRbiJKxrS6yMkc2rDJQoiQahM5Zxlink9",
-	"F1Kdsgw4PLImYyWb/9fMYVAAWDW2V9H9RnYvvnMHPYjcavDfWnqQ5AUVfuDhRIGLrdKjy8ivqdcFvLzw",
-	"4RRpLkXNUf6SFwy5WLzONWh2gdkRmmPGtLRWd3CZDgChepiOPPATGoZ0kd/YzvauZLVC5hQrN2BU6YO6",
-	"JZFP4xcMLch4SumNmr94DbPQPEwYlN0DpsvVIuDedExx7Mus3gH68d3J1ej0/O3Hs5Orq+F3Jx9fX56f",
-	"fXx3dXJpVVyTBR0QK0pvGIn/np2/PR2+MdO70uvHlydDKeqyn94MT8/yP12evDkZXuV/e316eTX6eHly",
-	"dXH+9uokf/fqb2fDyx9OXn0cXn1MwdbyT6z+VhzXydXx8I348ePLf3xMi1fKL49Oz04qLx6/uxqdn4G8",
-	"zm74j4vTy+I6nF+pB87PLoZv/5GbT3FTKi+ujtTYk7xGUbIFK7xPJnTdK5PLJNS1aVibUq82JUxtrF6p",
-	"pzO0ti401OlN2+QjPWAKUUWy0ObsoDuU+2yoPqVzEr2hZcgjm1L2pjT0AaI270cqlYppFk/dNJuNE01q",
-	"hSi2o4zV+sg7qkC16iOV8ZZRTe70pIuW0aBBulZ2Yo0tzPtFsxUqlU2wiXfRDmTKXX31QAElb/CR6NdW",
-	"jxUgCO9QXQHZiFL8z5NCMphGcEtrrH9NSEJMzZjr6JQu4i2qt/nVUXB+G8iytxVZxsJoW18aPg+xl9ar",
-	"i/sBXXSSlXap5bVQC/0FjQnjxUO73sfMvNJofm4MwiASn4V707h+utQ7jBDkhgHjGv0CNlRV0qdDcZqH",
-	"rXZvvc95rbfZavCgTOV00iHppNEUetEcJuaypAgA97iggJaF2uhf//XfKXAA0NMi8EkhtXS7yl0Ypdpc",
-	"vcCWQT/VB6E2yE9luSKEZjQfV/gHAxRRBGFtS/zLjcnk1FcFRkpJ1wgP2tlFEKdzG/CeUsSVBRQxSr9E",
-	"wCDbUlrMULsoXkQ+cbYJPGFtmb0fsHmIJZxywdFGCXrHYF1X43ilWEXrimHvAFYkceJfLs9KZ5EyGiU7",
-	"g3o50fWUoN59vLwArNKpCU50LGdZktEZ5eeXB6Ksn/1dH/joMXCMDrbEMcqyw/KroY+pOiD6RgB80SxG",
-	"JjyItaklS0eAwmb4fIpaEdUycrNEluK02MSkBG7JgE65+8jlN+X4ywb+oLhJst5OgqQgKT8U/F89tKRT",
-	"WVkKTyisdnjZbInOcOxNdRFfE31PF8in6BScDVjhDv61nm75UM6u2gBFnxs0IueTxuDnVf36c23V+8OX",
-	"8kQQJRq2hja6CLHEXaO/FaiRgiOpBDZai2akmWGe+euTWI1wZJ67DTmfqdRPyJa6emq3bamtpxrGJq09",
-	"+0D1wNWhvytgk0xt5kxBUFqlysuDgTE9IbLRGjS/u0EbBewsiMgGmN2A5S2eWnK5WsgZ2KArwuFIxapi",
-	"xk3QUJ5D/SWf+MOJv28MFKk2DpLa2Tw3WcszvlcQl3fJXQkYSx4YcbMi4t51UJiWNEzJJ5C52ONQfmnE",
-	"1VdD6k4KvYnHnk8mVX838uUKjn2I7cmHz13ny+bqBB1lT9ejbKFNeNly+1iof1EBl1c7+QFCeTGlaBFT",
-	"Tkx4XdMZ/+7q5FL7jFPoJuOH4bvR+Rk4r7Pf3p6PTl//4/Ttd8q/fPVRQjyZjx0fn1yIp7Q/fvWWovt7",
-	"zR3KG159g+64snoLxNSrB6Hd8foNHy8uz88uRiUTevXK9J2X3nCy6RZYlDWjORte/mCGKdJLJdhZxmMr",
-	"R8KoqtvWWb+2CafRdVPb7TJz0cNFpO56fTjvkRFbn0FUVG7ly/rW1NA9bH3b+nKdrAmpcuGqYWyKxxo7",
-	"fpeyHXiwviZn0le9KbFNo66Zo1bU5CKyKGk+E4CRIF5oIbbK6r8yki/Mv3oMckpl4zAF2pTE5MjovYZu",
-	"CJkrJDCxMFPMpg+YQ/Z8ZrMzm9vKOx1h+clVqBUxCVf2DmPou5MRbOcRcmFWslcLIT6RjgkCrpWL86uR",
-	"KemL65AtrbqyKkbuEBU5jzIAgzyaVtaNqApUbmuLKp+W9NChNesJIy4XTxVkWUv0YrpXcOeaUMeTRTFy",
-	"WUkGhViF+Ea2S3qepcdL3HUH2SgBR+qLRu36XMsz1Esrx3mlt2vLeGQ+Tqa9G9kwLQT4aU6z2UI7MVWN",
-	"TCjqIp94wQyHbPcIuZxyHLranp4RHGUFbPpNaEGC6ymXjWulsJEFFS+Qq0bxE9zB3BIHCtikOPLyx91p",
-	"HtwvOlcah2nd65WlUYB7vlKlRBjz7t/rhRnu9IO9Ekig8MZ7Bk9XLGAuAZcz16jpPc0oxIBqhpUrOzQX",
-	"lHHdTUpZzXdDeVhtBDSa4uiG/Qn9FIQhCjjok6qRNJnjGHOCwiAiiEZotpQtdGYk4n/9ZkAF6zfooWhO",
-	"GQdAohTb8xFa86z3nFQCBAoakF7hB6cA3fVJ/IfEJPLA2Xj52haaQKvVbtuO023LGBZmROJTjnF0gzC7",
-	"Yd8KvmTdhS706tkyxWe1+D1hJE5L9T06q2cPVMfjKwCd4cPr5nMH5WBNGnKKRrGaNbwtHkX97j7bB2Xy",
-	"rZ3uF5MphFBNYPi3Rpat8U/p2JN+R5UCq115eRMl94IV6rhMBeDa5A4pRwABN1INAY32Frm2CkkkOLtv",
-	"2k9vT74bjk7/fvKx17Aab0/ejS6Hbz6W/mj+++L86jS9wfxDfCw3xdyd6wsd8rFLYx1k5cj9OytitlI7",
-	"jhY0CX2xhlMSI47DG2irGCF8rZB+8shYTi2gSDXil8v7YEVm4y2WOS3zCVjXlDBdZJcCUiNOcB41IEc3",
-	"YFizNACP8JjeErSYYp7Go2d4ia5jXLEKXz2jV8v3oXp7/JfLstWlulQpn+eWO0hB2m1e31uMPpgNI0an",
-	"Zyfn70YlpyO95a4nQxxyf0Q1j7obpel8juog6BEaE4/OFJSj1JxesHykMk9sT9Rp8hvUQGC1y8nSiLOu",
-	"OsskL3EHudaiciuOoOZWwn4o6GKJha7Q0THnWMI9Zl4Ok2BVxjE0QFHgIXky1ddXyVK8wr7FsdBHmHiX",
-	"OYv0OfNH4xti0jmrekvngHwKPErYmyr/QKoONNHQWCl5UVn/qZlf4QbYSR0KuwP0//0/6n70P/93dhP6",
-	"n/83u2IhRrMcTwBEYmhM+IIoPHh5G+BuchIfIRyG6J8kpmiGbwhTvk05RGeTZ6FqDbiZW8xmlHLY8vRZ",
-	"BGbdaouutBVHPqu49XBei3UjTpt/ACTpALUyEP2SMYoNxDOqqnr1bFVYWNiwMxwtVxZDFgasopoij0Yc",
-	"B0V/XrPTezDvyrqp6/vk1HP0kiUeR35+Lmn1Q2HM90wBD0srWiqIaxITsXGynsJCLfSv//P/QrqoYk9f",
-	"QDtqL9NqqN2HJbG4QkHedCTg0Cu1uf5xeDgn0YM4hy6TCJzxW0MZRhITqCQ1ScYskXEPbCraCfyQQMDN",
-	"xmFwSxCNjE6h+U3tbIIav6bSkVqWG/Vdek1v3jymHmF5Wm93N31jSvD85ZKXfwKJq2Lfk0Lzv8Nu56DV",
-	"75b1HFv7tZixio9dEhb4gDNLZoJ55SeFdhxxPmKZxaLSXXyhzAvFkpMwLCxtq9s7aPedLQe4CuqYUkBu",
-	"N8xlMyZVRntXquXBHTFnq3pFRGShui2IBSA4DgNZhyTPqGqSIPvHFfLwHriJRMWk79a6LS2bV8ZZGlQo",
-	"EfTC6jyPwuUPCqi7ZKHIJwh+gOACwz8iirAYQTsZmrcFpZIeZmQXfDQQwCAjKpUy5iIYbqGEMsQLlgT8",
-	"2wbw3tDQYGTK1+zGIyiPYSkK8E9aDYE6HGXuQRWqVdq+VyZp4ExVEfcHkbIVYyLoiPhop+s4u7UTOFf6",
-	"BpbNVaj6VRNVF9PsCqH1kMif0yDixSnXziolnzj0b6ocTdpZaTSNCZvSsES3eEMw40btm+7fxCmSVh+E",
-	"I6RqlAJQmKMvCOj76RK6X1MZE4cuSzoPcUz9gDC0446pv/yez0J3V4w0bQGlXUmCa83TNlFHKMYL9P3o",
-	"7A1iHC8hb6AOwp+KA4/o/IeSYhPlqZlDAyyo2QxIvCKODeS5TQF1eMtPOFjTLS2YyVZxwrCHLQtmiMY6",
-	"OyLLQZ9wEqPFNPCmK9Fz7awCj/HKkDc2TysdufLDXMR0NpfO65pTSBPjIQrEAmEocdWtBtRtiA3Nxa3G",
-	"lCoyLMVJh9SsfB5Dv04/uJI5rdjGa9O083frHOIRDytX4k0wIUImCu5wpnu4yZ5xHmgoEocN7bjk0zyI",
-	"CfsYRIXq026nfbfJ8VjKr9dBSH5MKMcVOtT32qgbi+tFJ6d6CZoEoTiU+Um4yVyozyPjS+5u1jhHHE3K",
-	"cQiNI+WtsuhZ+oQ1Rgow70nCFO9Gbg4nq7AcLafb7x3sO2uVtFICXmlYOPTqwLC/q3hsuxaIggYA7T6t",
-	"RzCJHedlXP7YZIUJAfQJSnhZG99t6aNYC1A1lep1W8cSTK5awvRWTt7qUTIERrXIy0SzVaLZFcELys9D",
-	"mSYqGz48CpiYcy/kw86k5bUmfWLv4/2O3R33iX04aY3t9sTx9yed8b7fwndDPix0pVjfAmKlOUN91Mzs",
-	"PZsSG+Um3AU0Ex6sH8tUu70RMlO9tnqsOkhQE0BwNQMyr+mCzxLa6a6k5Q4yzD3QPAHEID8I5lraTx3M",
-	"LFXiBOfVUt7QXDmb/MmINJTVrtUthlUh/qcucV8LMicYhl7KlZATYHcJfRPcA0+DOfcYNfRTVWNVlpZ+",
-	"ERNIGhCmwKpxVZh0Wrv0iJX6D197H7AT5uEQVyKB5zKL0yjkjqCJbEkUBr/xsoIO8k3W/p+YB9wqJGAp",
-	"L3hMsM/QjMTXxL9PaT1kh6wpipxtLAwvw8k8yfNDsw2XIGwLTQPfJ1GK+6H9p49e9J1qQpcVGQUy0iuu",
-	"oevglij+brDkFeBLQZ9wa/5Y1kin2Mh3NNkPeVlwvhgeMQ9KeYR+nZuwu1bdqT1UydrXl9Cmdz4VfgQQ",
-	"uY67/jEBJOKSpugXyTgMPIR9PxYGLvQNXxU3eaKZcj5ng7096GMjmyqEy6ZHZ3tz+M1mcKetn7Z90LCI",
-	"bxvftmXC21eKdFHVrmSOYwikuZonut8iXsU6rIpZBlKxFrYiE90VIBaNHEPIMbIiB34QkIvMC7ttQEL6",
-	"WZVHOOcyecGKPlY0hF/SBAoNCSbfodIp2BTHRDdu9gPGg8jjWbPRCU0iP+fD3fEwI3YQMRKxgAe3xDLb",
-	"kJa04Zc2/uaW5Jgx2fRfrNCNEUQxYhwaPdHKABUVq/rWoh7VXSUNI7q08tJ0WLgSfEz3P9TZVhnic54b",
-	"joMwlLHpr3+JypOmbzIXjKKr0vOVw87Y9ozpcMFdsFdqY7lZ+QQH+RONkXsFwWQ3v3Ebyg7lGEY1AEGG",
-	"2Z1frEcqLbijPdrfDmSjxmRNuIpSWX1IZM2HfTDpCwP8UBjgLWJn1SAH5EHAT0YlSCiw+JtcVe+qXcsl",
-	"HRQg+JE+AW5dmnCZmCCU+Uz5ZjwQ+nalS3iAXBUecYU+XpqiDN3/tdR0kUqV3QUqlunzrkb9U8mK6pVp",
-	"en0+VTG7urLbUsZul5Jd6KEtPVqcCk01MiodlKvrhpC5mGOg+kyUlOVXwkY/eNP//tM0/f9jdvn/jWCw",
-	"t+qk/9w6/+tonf8H7JW/KoKA9+oslrtxX/10Lf7rJXEsrlTw4RqJVpcEMKLlmYP7bcjw1oSQtYzXQNd/",
-	"sDyqdIFkcEZb2MU8KnOV0I7MSVMZUrpa7e75UKfRPOFbJUUVRy3uWzfkrycrChhPNjin2ftNM6CMpKds",
-	"UKs5hQ+Y2JR+pfP15zhlg913nN9hflM6vVbfcdBOx0GzINr9XaU9ZXOEJCe002qj6RNnP11xGosz96u4",
-	"xyxUKst/Ansa0qSM7dEJSWin5TjoLHj5nLC0krCUrhZkK6GdfnGf757FVNCEoNWal8QBX16JBZF7DrGa",
-	"lwTHVZ2/hOqCObS+wuLerIEyLCtwVvl4+sUp5/PGly/QpH9CSyir2B8LDoAQOYspFbIRxYkyPmVqx0B5",
-	"A5kMSEsiFIIgYTrmKftziRexXet9pDSxmPgk4gEOGcRxdfa76bxCLPB1Fjv6EdSd/SF8N/CUl8twgcHN",
-	"4IgmjDPrfSQ2FzqBhfTaSkumVEYKlAs030fvoz//eZjwqRiLFMPNP/+50Kx0gOQuIDGEjmesNfxA3CYS",
-	"22H8LjiiDJoq94b66nj5PnJtG+604U4X7SH36qfT0fH3L8+Hl68+Dl+dnb79ODr/4eStC267axIRKNDX",
-	"yAmyvpZxDOaej+axIC1fQv7JGSlRKaaipSaOCYqJB1YJxLeUFxdJYMGslYuJXiY3o4DLhWaU8fdRGNyQ",
-	"cCluiiXCLgq4DP0EwgCt7lNylKtVhU4xWU/7zMPxPsqPYybTMMU8pIuJzknURDI2qq1fT/ZIUflDMQkJ",
-	"ZsRSp9u3slQCode8j9TIfUuHi3eVzmcQISTrMzTHfCozmMx9nmGhr8qs9EgPQ5KD/Pf76DYgCxTB2RFC",
-	"khXpVvUKUY1CxI5HhEGGh0wN2E1B4dXmasAD2F74UuSD4M7KhMSQ+DSmyfW0eAShKNX913/991660nuf",
-	"zR6JX/b04Pb+9V//7b6PQiK2RrZal1M1ZwCN0KOl0aAGVAqcLbXU57MltozQKo0zWaumd8WxkFV//jMa",
-	"IgDwWynFU0Yc4A+JEz8OfIZ21B4D16EIIw2ukT6qRxJE1+8jrKvMs6i6pBbxvCEpVIaVbMTxr//6710z",
-	"8xcyItyu46B89q84lu8jaY3ChkzF9GCv4iQk8jCWhNks4F+Zj49OEAkgaWJ4cap3HxiX2PlgBuds1Sub",
-	"LjWag2JomTpoEF1binghfXu5C6PxkxiLM/4LHbP3UZxEmttIziWWHT6MzlXpMg5VzZVk/L6Ulbvi4lII",
-	"CZkX4ifkSC2TbcPtf1EFWy5IAvUKxnHkM3Wuk4gHIXKZKieDI+Fi/xZHHlG/zOgtxEwsJdpBKEnT7Rc6",
-	"Vj0qcRiy95GfpEwxjqk8NK9xECYxSSvh5QA/v5dNlt83Bp/f6yjr+8bgfaPZbL5vWO+hj2/2w5cvbhO9",
-	"hGI+JREhLkzER4kXYrEjYKuAmJYEGC2BkaRuOrfrdFHaN9nVlbE3kRC9grm7XaeHVjsou++jHVlZFCF3",
-	"GIZ04aIpwT6Jd6WBKN7iUy+ZkUhWtPMp9bW8Ux8HVQnSyEajCy2iAs5IOJHHb0IWumuopNmU0sZkIlH3",
-	"lqAgiIWBTbBUvdP7CKpcbIjrwgkKIsYJTnsgwUojqVwO5Bl6iX2kfECusnJnOBS3AHINXFD4Y7GaLHsf",
-	"7WA0CxgcW/d7yrhrIYaXuxZyu60DkH4el7rga8i+cPX6uPKai2hWmuO2HMf2aMSDKCGu9T5yu52WHhT6",
-	"Hr6JlL9/RCl6g+Nr4ma16blRiu1Tw0Tkk0eIj/a76IfgpXhvz2mht5SjU6FKyk3Sk3ZHMY7YhMT2SeRR",
-	"XzZLNsboTZPohuieUm7P6aVzgo28JTGDzCDxjDhlOEKt5ich6WEnZGsp9RY0iWU/7IChcSzYgiWPDxEH",
-	"Um2zkH84imgSecRHIbin1G2BMBbj6/RDPNVLQf0GEFfVgRaEdxyIk8sArl7OB5ZkT/Z7hy9J/ablIElz",
-	"9JbEFlT4A5m47yPdbU6mJpiUlKl5WUGreNQLKSN+E40EOeJoKQtsgwhSheSW7YhzCSmG8dJ6H4mV2pVN",
-	"v8fQhyvw0bvRa7uf2g5v371BO650xjmg1aC/XZ2/VdQuthxDI2QaEXlBOh3fQ2JlwMEbfq40eDGVhtVQ",
-	"O9cYNFpNp+novpJ4HjQGjU7TaXYkDv8U7IO929YesE/xx3UVoHLGv5XYBBtXLJNkvTPqkyZyBd+/TCJA",
-	"wsThAi8ZcgBeuSk7I8oNPfUbg8Z3ijE3CjlrbcdRxeRcg7HP56HSqvd+KcIsfW6ob0qsVGhF31DCoWHJ",
-	"euDyhiFflIGDN2d+iGGCuVNWAynkmXhZ12lVvSmdoLBQlU1AoPNST852/UOnESdxhEMQPdLOS2YzHC/B",
-	"f4ZXLRJBG/gaIFPk4D98sRrzhJdFBm+V2MlVQIuDsMAxKM1uJMSC2OpK+SgEtJb0C7ws0yZYUZ1gG/QJ",
-	"MALgvbEvji6gpghWwaVFKS6JdzeR8tcqfdIkz2scRHLUC8VlxFNYogKZWhVgfEA+knhuU3W4eFHXcY6y",
-	"KWdaTERXdZRd1HUOkXt8/vb1m9Pjkbt6GK7MwwCc5KXKfKh/DspIXdWq1yb1YvH9l3zugIrHPdB5bdc8",
-	"r9tOYvN5VQ4dwOqlkCCmk5Kly1qoF2KYgnbU2a5xTOG7L7F3I04OuzNL6DqHmx/6CYehmucDMJErBbOY",
-	"o/MSJvLFysTFntKlIdZL2R14y3gp1HPwwn3V/EUPcoAcd5WbRHRRas7cjREMDQPlPsyAae8meBdrHx3z",
-	"80/CA1q1eED/m+EBL7Gfrtu3c/7Vtm/DA+IMIqhSaQSAH28F+MdCGTIMnPs8go1SZDSQjdT4la25I9Rg",
-	"YQOK4VrSYmKCY+BQJQpj5GOOx5iR3SZ6TeMUSgp5U+LdMMQScc6VqR3Sha0GCFpBOkh7ElLqy2cgR51l",
-	"Lm0UUuy7pRqtBk667/nIQSl18sBG7W4OhChFFsqggjSYT+3TooddcV7UVgAo43USE2bJRvN3o/Ac5aVZ",
-	"gYVdB0+ZQX1XcDkjP6PQtZT8pD9X3mUhGvrCOAOTcHXf3qQFpOzeG5eO6+dcVXRVKXTg169slllQxWpl",
-	"ozhZViRDS9B6226UGVfsvJrOb2jfiNHpYRj0oPcLDJtS7eMYVl/Y+yqkKT2n6XqhcRLotshzWbiTumvf",
-	"Xb5JExRzxZFox9UFO5/TN30p1u00m01hyQN3UklEsmTMJ3FwC94S5TLTTbPzBCmHrmqz72MR1KSY2kLV",
-	"GNdW2kFrS+732xyc7Y5N1ZEBoLG0tEF57sQr31A545JO3VnBGF95Q5b0uAchI4P77dVcgGxaxcTwL1Yj",
-	"DKIbzUcz8Ic8QWaXrMYcx3hGuJqUHAnc9G9605tj6i//114geX1Jef7qB8pu2v5TMeWYk5Vmm/lPld20",
-	"7ae+fG3q4DGNJmEg0yHvzXLlMU9ju6VcNy+G9z7rFftiSOQV7cjgaPdSjr5l9qAP9pNSUHfzQ28pf02T",
-	"6GGE9ndQPruGfPIH7ufyb2W3qDU99aV2U055ez5hN3sejW5JzHDKaCqtkxQ6MRXuuWctwYdTrdFCLtRB",
-	"uAjD1IIZQTsqWol6jiV+nlHGUdtxdo8kvhNE+cFwecGQG5FP/CUEQlxocjFW/9ZFj2mLi3IFVQzyODe3",
-	"lTUsJqKphPHcrJAO9wU+GpOQLmQMpJhkDKmOQPsQychOiRx1TqZsldr1xVoRfmrhYBwAxpUfsLHK+byp",
-	"XsUQYZ9yI0xTq9qbciG/fHgAy82kP2EGaFSXxgk0VLHWMbD2wHGarTYwMalVqlqNaExlar/QHeWLBo1f",
-	"cETSPjA0vlacr201DIQIfTOTvO3fodIc0kWafvAJNwOa6ZgkBoI79Mn4sLM/tntt0rO7Xrdr99t93+56",
-	"fb/bnxDHg7IzSJ2Q8adI/6mKjTfNLS30b/wkg2gMzZbSFWfU28PQTapviA3KTlJj0K7NlosHaJ3Zk9vE",
-	"3zmvBj6BC9zQK3AazcHFxadj33ufzT/zysUqglSKQlo5EfDxYGhKxnRiEct7BzI3YACtDeJgnHCZkC5e",
-	"noqKNAdrhnZi4mNPp84hHNFoORP7uduExAw3S6WQCRlyhIjGudGV+pOKRNt4SPYEfz8zpwdkTiYI0c+f",
-	"Gxn9iKX+aD43zC6pRlvH2R7qOy/JdRJiQJhYvTiSeBSQDtAYNM7UANEUq+S9WPoalkRom1/SIuxt1vBe",
-	"tAA6eKs1Puz1Dzu202t17e6+s2/jnt+3W/2+0zpojzu414MdlkdIlXRs4cMqnhAFQFeDsafNPvWe/c4Z",
-	"/RW0YVxli1kD8JR4H5DhW2Wq98oYXjAU5CuM20q5m2M+zXS7vDxoFD1Pa9XSVV1vgyxiBij7FlaEfuzI",
-	"KPNxY8zJG2lApI3IZWKSOKuqxDqfA1kpEFK87vsKg3RQ0MUxiRlvDLpWY67rf4Qd8GWrk5hBiZefvwyd",
-	"/g9j/5aRxoNqVBWZPbkS04wmIbFW0MXS8EIL01MJ2WaOVoEwmYyNy+h5TstKG7qGS7SD1R3jxLshvDzx",
-	"d4DclLpcyPm+JTGkd7tAf24GPvAq+IRV8QiMQkjhlgNMu7t7hEKCoVYAiQMmFKyIyvsgi0cOVSWiquev",
-	"CWfI7bYPUSEvd0SpNDx1kur7xhdXZfNeEh4vbaiJK4n4SX1i5Uze0V3/2MfxgWP4vx33ENo44zQm/u+c",
-	"j6gzvCUv2SDWpOypJ9SgI8+O7EV4S2+Iv5sNQL6nzHySfflSKSesJEbCW4kuW+7aGslB3Tv8qua2Pvra",
-	"Nr3EfdzxWn6b2L3JPra74wPPPvQdYrcmbdwZd72ev08yBeT48gyxZeSJiSwiZZF0vQM86Ry27PHBxLe7",
-	"vX3HPvT7bXvc6e53CZn0Dw72G1vqtLAga0Ozso70D+icyIjvoeVoaSD5lLEE4shSqmh/rRESLpT5yfo+",
-	"s7JvV0LdgchMYXZU3koTuYqSXA15B1VY6QFC2ONMfFbWjbnaGgZMIyWOtdNBKvRpsUWgCvyYkM4RWaB3",
-	"705fmXHpXRkUT6sNY8KTOAJXRriExO2jFQBueU3I1Slm06rotRlcu28A+x6HbrvQdjro3yi6/ZswJlXU",
-	"3hg0/vapc3Nx+Otl+3bUX/yj989ha3zc9U8OJt8509P9X36w38ze0otfL9koaWzPzK6IF5P1YXMgwx0A",
-	"AdAdLwNZ0gHWUBqqlsJoXZC3cMP6AK9UfIWl2UwvqFX5WmLAT814gelpb0HKcO+oa+x9Vmv5RXLXkPAK",
-	"LEKDEamuKG7Xabm75bYKolETXYqthtIjrhL+VyomN3hh03r3PA1drtBQ4dx3y4wu0JJ+92qpmGUN6nhg",
-	"txF8BVxFUidNRWQ+MFiXc5b4l/SZr+VYqgBbXONWAiCBmqp3CjqAxkuEmUdkUbLLyK+uBYljvpHCLEuz",
-	"XzC0IOMppTfqcTE21kSvaRjShTgh4yXEpnW5zDwmtwFNGASedZRaWrsQpMYVhm+WMnlyq7pZrA1GX4Je",
-	"IQfFVOkgzAQgDkAgpuU2QR73r1sR5oWh5cK8ynEGhWBbdrFcQfLG1wSx4J81o+KrIed0LK0ctkdvYwDa",
-	"Wg1tqc7PavFA4wtYBZx4TXDvskmY1fuNrQj+vlabPhbrrTbdDkSBjX8R056TmMN4B1EShlZ+DrVXg5Ff",
-	"G4Nuths/vju5Gp2ev/14fHkyHJ28Ana0ZmT7a0dWt4vKfcbeLhn7m+Hp2eaxH+THnu6kGkXfl0Cz9j45",
-	"mNhd3B/bh57j2y2SQdA2foMJd1Yn/Pr08mr08fLk6uL87dVJmikA3Ew8UVtjBZZWZXoPgVUCpgJQ7R/M",
-	"ACea3WtJr/j/I+UEKKyYDWn+CmIl55q2AMXlFqr8I1qrBkBh3NzbCZUO+mcTk7eXBzzMw9muOaAtbROm",
-	"CLFSIUlBYOWfBs5rDo9VMfc8YKpupy5FkEImLYcPTapD5npkyRanHrhRuiZOYU02rURn/UooOMDiUmSr",
-	"cIVn6HgKq5MtgVO6BCwZZ4S2aR065joceO2JmKvdw/tju+sd+PYh6U/sbBV6k228gZIs17kCFcH90VhR",
-	"elxTXqR+eRQ34ND3Tbh9hWql4a/eGuBXCnCiAH8lHwM7NqILRBW0TQqLtSP51ZH4RQISyX9JYNj03UcA",
-	"ckXSlhca71Qo75kQZgaaSIqIOsW6+g3ecaQSQPVx3JU1uBjwPKbB9RSRiCbXlR4+udr3ce/VZI734XTr",
-	"mNuWzsE8uPujeAa/cmHhPLmw2IpFrnMtKki1e1TkZG+4b0WO1mr2aurJtct31DKUle+khzXvB5UjKXVy",
-	"amNvo6dUF/nIT/yYkISUF/iYNzzWQBKjD8PqKHJXH2cIv2+3sC4N0mKwVPhuVOf3Puu1XlsuZAiYe6W8",
-	"Pqvgj8FVNT/82uhdjvrh07nWkvy9HN0b7j3RfAl0U8y9aUmxswp5GK2R56rnrdITBSPb1FJG4p4JVq3v",
-	"kHCvkIQCTSmwbEvRRK8IqKsYgJcyrXjH1WdkIOHa3V3E8Q1RqfI0AStdgXBLxF5O50zn23uq5KfrdHaP",
-	"8l1qdNCc4yWaktBX+I4Km9Wvys16SCW1X/vklHUDeowULGNsvy/W1spKOX8z1mZEV2RE8Q/B6yQneUAJ",
-	"XwkQXOnUG2ZADDkjOtA2P0A34WgpsXvTRqFq224DshigiGpI5IhqVGQLqS6cKRYyZBk0kfFFCbFcbrxr",
-	"FJqu0y1Nzk4VXPYgtTpm477G3yhB7xjJtRvNdZPPKnlmGg7Y7CB6lp7lGiEWqNNRrc2NvuU51iBbkxdc",
-	"brrld67Dd1Vbb6NW5oNqnQF6oFz7deOLcXQD3AV6mTQGTvOw1e5ZDR6IVzh5vvpzYSXzzKpGaETwRtlL",
-	"Jp1vwM5wfEP8IbtU2N/mpSBKFztfD1Q9DLNBYuPkPy5OLke6A9+gcUXjeInwWOZVYv4ndIqm+FY3QiQa",
-	"ABKQqGW70SMUcBQT7E0Jkx0QsefRJOK6A2cPjRMWRMLI9fESQq41loKbA/x4dnJ1NfzuJGPStdoVCpUn",
-	"txKyoWRxEa7+cTU6OcsW4VXgSx6Q9liQcPEwuXlMxyGZ/RVdgDqgILpVc7/68xoeH59cZDGkj3IMq/PE",
-	"jpyL3Z8cinlizz4k7YmdzbI/AXVNr5dmpck2UbUPWR/tRta8L1eftr41NnTCfoj218lWEbqSxtCvyG3g",
-	"Se0huJjSCNIvLrAvdACzhfOWAjxltRWCPGtHsCIhvj5hfi75np7TIxSkpMtR1jj2N7RrNt/7oxkqrhEw",
-	"rKN/7IFslK0Kv8I5VsUhDAU1tazSnR0gN5XXLhoTj0IbCiGKhECAohn5hIQCV8v1QvbPkAXSWeKl0RhU",
-	"tUWQ6cIpHWlga6O1qHhDRLm00cZLhCPzS2iHhIygruMgN9/sYPdI9sISdiGNiKr8ke2xKtL6huJcqyiv",
-	"DgHHAJSNeQb7B2U/XadTEsYQL3/W1jZoa/tPrK09S70Hk3qGASs72dxHDJ5GAF8PfVXuIQg7da3a19CR",
-	"xSfRVyFAjyUjStf28cziveygfWOSSUfI3bx54KKdJIoJ9tPSmYSReDdvWyt+n/VPgwb5TQRNSYiPFtMg",
-	"NOUMNIOQP6aiJ414p69MX6cKa3RPUCEkzPLs9D7dVkS5GWisPQ1SiCl/Q4n4KpVGQYXguaA6GKYawN/H",
-	"P6nMo/v3xa/NhVaG/5gx8d+rWO0/O0GenSB/ACeIdfcdvz9LWzvtfr3tHLfkVOxD7Iztrjf27f6kIyas",
-	"J3noPPt6viKtN8PxJ4usfeCz6nv35gB+1odxRWuTitojqsMqwvtN+mmk4hFDE9e8owYl83JfDQhQBU2l",
-	"yrGZXnTlpMkpqVDkLQ59FrI6UopxwBUY2Gp3YuNxhUEUTALiS09LE6U1R3oC0gUkxYqKzuPIdPuUdrq0",
-	"tD8moiik0TWJcxq87KK0okmXFGLCh79eT41Seu6uU6Za0719NZ2iUnknNeMnkpHFEjxySZwRDKhgIGrN",
-	"GrS19VEdU9K+PR+dvv7H6dvvPkqZe1WpYvgdoVs4Y7vltX27S/yJ3QdRKuUudsatNhzBZ3fUN+WOSjsq",
-	"P0vlu9dgKyVf8Wj/KVxTqsPWtxwzYdCRNCeKx9i70SJW9QpR7ihO8Ez3ohWGJKPRQPXnTRtDQ89tWBYA",
-	"ZJEszUJpWWLaQBr7wkjdwUZHkXQIQodiQh84YR4OBR8dQNTG3W2i09mM+AHm5MgUuBClqY6m5HJaymMx",
-	"IJ3xitfKqnRbXcppvlzeP6lOrqXWknQP8IgQn6U8TwiaWyJ7raU94/ESXccaQL9mc6P8sB8zH+9Zs9ik",
-	"WYzM0nVQT8eERIBJAG5ZcQ6FZqHwgOEEbqddrBy8Su2CdEGD8Oy23yF2d4Id+xD8Nlq38NqdJ9Qu9Hif",
-	"dYt76hZw3J91i/voFrKRppExsiIexcF8VE0DHJvfsqYxw/GNzmzPxbbU3HxwABRd6PmsDXAEnA0vf/g4",
-	"vPqYyv5YQ7sWXLWS5KGhnlAoLITZjUZ6kZhyFHk0mgTxDNQB8A9DKkVBsbCyRJDsYOWcCKDKrMnlEJOH",
-	"FP/y1I3c2WUcL5k5BJnan45ajpNtFWITy5pGJZ5TO8qF+uHvMwalV+c5BPUYIagChyPFgBRmisGJ45/3",
-	"EunAVBkP2hymOszPvcgVV1fBa0tNzgYlr+t7xD7E3bGdxm2w03qO3HyVSpygrGcN7u4anGCKFakwufNp",
-	"+kEeV5vLxO+3l9NUupADmeoEP7vZ8kpsO0AZSmNmAUOuOOYu2ilJj7JQWXqUcjuVangKLVWlSJ1HJPv8",
-	"PEu1Ff/U2/Dbu45AaRzRXBDnjs4jxTGfRBpv4WUqzPA5Keq5Muw5Keo5Keq5MuzbyRbSBPSset7HeQiC",
-	"EHH60OnyEleoEjk5g4sorxqXrjEcb1WuxEGdM0gBEltQEHlh4hN/N8WVhG/qJihl1FONOKkRke7npPo1",
-	"667+8+85EtVb1RG+hhyXXl5e1M9x6fkt3B53PLtLeoLj74/tvnfg232SQVs857g8uDj5sL1ASch6wJAX",
-	"TGbo/SFwQiQaZ1SY+m8JjlQtTqYknPuE3dhcdwt5rCZBuQbEWZ5H2iLBUrEbiX60zPD3aURk98cUyP99",
-	"4zsSCYFh9EZ539gd5HH7ZcMMCaK0oCrmIlvoPUJrn0sqdBoxrzVtMbaUW4FYuVJmphGAdHsap9XudHv7",
-	"B/1DPPZ8Mqn6u77Rnp/Jps40v3N8XdnyhcYohl0G4ighYeOIH8fEJxEPcLhenaNiarYXBvW7X5Q0njvT",
-	"qgmM5XyY8ClS76xqQseg5VBF2zl4w7Ea1L2RuPTkftb/hu+w8cfu5NBv4wOvRfrjzmQfO37POyTt8QFu",
-	"Tbp+39vcZvk/sx4NQ28GclcY675YRZDwc6IAtiARfxEHnDQ+bCHhjJVY2xVfzvEPBjOdI7RK4n/MvnOu",
-	"/PjHwHf39L8lZbtojoM4dRznTsgLhtyL86sRksdPtmJy0Y58AfKy4cuMut0mkk0YkeTIacqHuh+Dp4mj",
-	"GWUcRIQrKc8dIFdQnotwGNIFQ9+djFQSgQukCD1eIkJ8IvVHApj9YmhSQsmpPGz3OYOiH6D/3DanbjtM",
-	"aWOcjwosvTVHggdUx7btGsM9Fju7AzPb3HFOztPKWqArYqzRgy4sipBSzOOCkNm2C52kBSEATYquaHeX",
-	"J/r8pwwKKIIbp5eeAY7TvndRju3fV+XZ+6zXeG0DPNlWjZlcF0e+4pdaj9esOeADCYsqdP+i6o92uk5L",
-	"d+CGjnkeDkPV7FO9WmEBuUUqdY+kypVrqbcW+fCyhPq+4VZ5xkQepWteTdp6TKv5WB/5dVaz4VCso7Fn",
-	"7lfocSGpdnhxauX710XJjMSBhwJfcV24EdICV2X9zhT82hlcpzgP3CgZeMEkymfmkG0i6N0mu7fL9nXo",
-	"L5t63a1rcPdjugwbetyd5/p0ICUFEZ/GNLmeSjEyvDjNdxDQromKnmzaMVtbq1D3V/WRy4YXyFZ7EtIk",
-	"P6acC7BsVMpZWHdQegWv5GO12+31tu+21zOb7bW3b7an+hRmyyTTOTKiRTtRMhtDdGFOYkX9u5u7GNZu",
-	"Yrhd48J7t94zOqSBz75tlQYS4Clx0BqDRsJI/O/qFU2PzrLZpHGGL7lAQy7AYBD8Gj1Ru36mykEDZzJ1",
-	"95hBhnZ5SMGopLpbmMFJwwyZc3koA+Xin6C+BzRCrzCHvotOa992xP+jVmvQ6Q4cp2E1fqIxn4qRO/B/",
-	"Yl1exnQhlmjQuMITHAcNq3EuOU90jVTkYtAIzq9Qv9kCT9YGzzyDjcgCmj7hOAiJj0zKTn30Ne9OYtgr",
-	"zudssLeHvRlp+kFMPB4uxZbvzeE3W77N1m+z9dts42223KbMud9qd4jYR5v0D8d2q+13bNzt7dvd9v5+",
-	"r9ftwkqVOve3XLstPCCaRW3u+peejj+YG+RXQwxqhSUTjY/U/m9r6PDziJjg4eBjH16cbtQ0BrLMEJTh",
-	"gth3kbAFmYXmYcJMML1csZFUd9IElB34YIzTNgdcvG1GowCHu4ZWrzMEdyABEGRxqspYiAFJ65sY4pTu",
-	"SrAbzX1o7JO4FIs8P4sHKoG4lxioH2+u30L0MTLW7i06DjZGqOtkeMlft+uo+tVlhQXskuBsGe/SXPa3",
-	"SS0zV1+2Fn6KZDO9XJI477VaD56wVqEIlag4dWPwYobAPi9VNbhcaF1NLxYq/4vgDPqXmkmcdzlFD574",
-	"KeWAHrshCtKfnpMBHycZMC8FX4F6uikl8OtT7B4NEp5GoNM+iZr3gCDv1Yjuyi20Jxnv41abbIMDphEu",
-	"VCmrATk7KGCRqOLfDCVLMvKTV1kNiFAfL4ejE+OXmCh4kXwFcBMN0/q6HP5tVg1UVp97ZEDeKhFGI4TR",
-	"CtqXrgPRci5Cx2/Or8SoT/7j4vTy5JW4ngGl1AX8koMesmO1bPdDGrlTP/t67KU40MfHFnnWwGto4C3n",
-	"WQP//Wrg/6BJxshyqvj6JWk5j6VlG8y5Us929seewpnpOXZ33GrLrvAKaMbvkG7v4dZI2R+xzOP6TZco",
-	"J6kql6d14IklmNg9Z79ld712Rxgkjo314kx6+89myDozJEU9+O2tkGcb5L42iFEKL1ndk1cf1TBLLtW/",
-	"HhZtWKqSOFewboZ8KwyT+1gLT9NxY6suGsh9d3VymbXQgJi6aSm8YEhumYUwz+gmJLckVH0rIBkd7ABh",
-	"5LkmF3ebCAgEzTCPg0+D4guK7TakRaBeVtKLQ+MFG3LZuDV7S1XReRNdUCZhQIShoZ7mK1AjGjoJJZFP",
-	"VaqMuHRkeuPRPKazOUfXlLDy5htaX3/I9hs4umF/Qj8FYSgUOTalC9kwmRFBA5ygMBDWdiSYGTj6hSr+",
-	"14b1uBZKyWwfvzD92Ui5YweQZyPlOUzwLYcJrOrC09z6Cdm2bvXuwU1rNPx4wOUzhXS2WJOeNFtssGi6",
-	"2GnJY5jCivqd7rMx8xxT+QPZM2VNWf4wNo1QwowWKo9v0DwJTvud4h/shqXlSqtY65vA1QW7fUho9W1A",
-	"scQ8oLWJ7M3CoOqJ0ciF6AuF6eKwEjX9oaIZCjf9FC1oEvooxhCl4TgECHscIXxN7gKPXhrE+NaCFpLz",
-	"PwpGRU7dl5rDNtp+17kvbMUaZemhIdW7ddzAOSlbH3S93fcJuMD3WwdtIc269qFQkMbazevsHzyVbrT5",
-	"FOU1p6plMnUprds+o7w/gW9ULfzXqEg8FTD7oykTgDJTXftzAvmrEvVINSTLsgKCSF+JfRKjHR6QGBJm",
-	"IxTj6GZ3gBZTakHDXiut6QGoGjSOCb7xQSGYYg63E9MT2ESjgMTIAe8egva9PM2HPUIEe1Pkwsd/wgG/",
-	"AucFc41ev7KlvMxbKPZFwxrtE2rm5GtGdP6DmwEDGdfFrJpQBh2TJqcch65uNDwjONLLku0y2oHhOc1m",
-	"axctSHA95QRQp6SfhQuLhr1ArtjkILr+Ce5gFdVJenvP5T7dV1Lr7f5Z/ApoMWWmn7y0nel3B7iizw3p",
-	"EsGRB+BFBz1TJWiZolf8QYWMcpr9zCqEP2BLNPbRFwP8qDDFKzxDx1MQ4bn5HXjtiZiD3cP7Y7vrHfgy",
-	"ZJvNrjfZZn7tyvnlpgd/lkywZU6vZ0zvwJjbFnXSYtjr4B4kRfxBsuGg3GExNTHrCl0Vv8mEuCdpnlnX",
-	"EMQ3xSaYeIGXWWjLQNiTxcdW5jZgeEYQmUyIlzHhQud4mGmzzHrLOsOnXw4g2S1nAMa53pXKG7u2E+XL",
-	"pSw/onHj2VB6sLjIvVtNVVpKj9TWsraV9AiNL79aD/KzB/URrR7J6v44Vo9udWkkP0g1XkkCmrHh7awf",
-	"rXTXgzhQDstUVddlf5OAhD6ax4SRiA8QVj9E4qq4OZUoDKlKdYn1p/6QPZgl0qyyGdwEuOOV+pCr3miM",
-	"je2Wlv3pJ+4vkK5JxAVj/4EsFzT2YVFDvGAJ1N7LEznG3o04BUoKBcQ0IAQDhKdq2gm11O0PqRQ0xF0S",
-	"SXwS4o+CGaGJNvsag86+Y+j7ekTZS64BYjFc+w7B2wSr9ULM0ugY3Gvkf0hexmRsvFZkHJ1KziV3P4mE",
-	"oaw4OHqfOE6HoJdBGAbRtdhoHnDAZtDfASe0eoE4ZDfGLqnfgQTE3el2Gas3lq9upBMLJooYRtOYMEGw",
-	"ysyY4Rjs8VSYp1ZxY9BRfxmmdmOw7zipcLiATBwAGEivt/pwQ87GXTWJWgWbqJMzipxmu5cZfuLezDRq",
-	"fVGQkSMeph/tdgANgsc4iILo+nUQkh8TyvHLJRdb2nK6/d4BjHyFEIaeBoeQrru1xNLu9wXF1RQE6Wmt",
-	"YP6a0fzOa82/I7lSc5bxMM3N04W6L9JeUsLjj1X1i2C8wGeZ5uU6i04c8iOEx/CbuuWGkLnq7uclcSyu",
-	"3OIwIU2koHF9REHT0Q/sFP06FnIVTxH/XGG4cD1lrO4u8AnV+s+X2RCLKQ1JE/1dfFfyEW9KvJvcZTQm",
-	"ExoThCNV+w6gLzQm/kC2cAHdQI7dkv4xxoQ1pE8fEiwDJUzrX7roxzWYqotIxOOl9Nkp2wojoXmJvzAY",
-	"ZVhmEeUbAQ4VsJTpAVNSfamU9RLs9Hc56XifgNpXL7kKggp0/pQjS4ujmmPJKqz6scD8uj5qNdOzevGs",
-	"XuTVC0nMf1jtQp3Vp1cuDMtSsuftDcv0S9+MyiFlfn2tA54mXhIHfAlHdOjPguglwbE4pz9/gIwxAJQp",
-	"g4aDEP3VIuDedExx7CvsmRRoaQ+Lt8m+QPLbKzoKmJ4BYfJRFTXKv9WS0a8Uy5QuIpSi5hl4v83MlSiV",
-	"I9ZYRUIbXpzmMIKNMvFBFTR4GsorAhHnMJSbSOKySs6kgVY92etYaiaq9bDE+CXmgE2MxJJBV9vqA8SD",
-	"GYmZhRRvsNSYw2BCxCULnSlWhGIi2CXck4meLFCpOLWFNFeEKxoiU1nwxSXg5BNHJPLnNIi4OSPj8Kx1",
-	"PqR+Sg0elCIZLZFPB0oVhS4MYgw6cJGGBiyNW6TcR5bu5GzpxDQLSimyGgvxpTTCno5X93UoH672xLxg",
-	"0PamCl3AQkVkR416NND7o+JPVs7BA/0X1fBLsCCxp6C50tFmbqBNy3sLoKj02gJ91ze4YtqSYUHGU0pv",
-	"1L18Oc+R5sktiSrXRYFNeSH1ZGNOSY0oTgTxHwGZ4nFIJOWn8Qr1WJxETEFa2ja84y+3QcwTHLrm2RAX",
-	"1p+K9LzuvAo+YfjXbWt3AOyCS/TvHSaoC4cGvqHJWHAk+Ao0qJR4yUqI7Kis7FnAd+XeYEi9s2FCmhZk",
-	"PDwSbBJLgEVxZwpwJd4I4IaxuspUFo6aoRj++gWex9QTOlDAGQknuWMGHPfLhy//fwAAAP//",
+	"7L3bcttItjb4Ktn8d4SlHoACTxJFRUdv2par1GVZaonu6t4l/0YSSIpogUgWMiGa7XHEvpzruZkHmIj9",
+	"CvMA//08xH6SP3JlJpAAARLUyXaVduzosohTHlau8/rW54ZHZ3MakYizxuBzY45jPCOcxPDXqzAgET/x",
+	"xb99wrw4mPOARo1BYzQl6GyY8Cny4J4XDLnyXx8D3202rAb5hGfzkDQGDTb+2J0c+m184LVIf9yZ7GPH",
+	"73mHpD0+wK1J1+97DasRiNfOMZ82rEaEZ+JBT3/easTk1ySIid8Y8DghVoN5UzLDcsSck1g8/D9/Gdr/",
+	"ge1/OfbhR/vD55a13/3ybw2rwZdzGAaPg+i68eWL1XhNwuCWxMuqmfnq+guGAj83mW6rdKR+9sJ1Y53Q",
+	"eIZ5Y9AIIr7fbViNWRAFs2TWGLTSYQYRJ9ckhnEef5qTuHL9CVx9wVCSFEbZ2B+3SNvr+HZ30sN2d7zv",
+	"2X3/gNiHEwe3xuJKl5SvOdGfrDUP8eXSFf4xGa8nnh+TMRqen9Qgn2kyZpzETRJdBxFp4nnQ7ExaXmvS",
+	"J/t4v9Md98nhpDVuTxx/f9IZ7/stXD61qTGmmhSlvn111dyZ05jj8P+Uo9i9uhIDubpq/uLYh9iefPjc",
+	"aVcQ218TwsTE34u1Kl2LX9UdpVvZHh+QQ6+F7a7fmdhd0sf2odjP1qRNOn7X6433K+b7q/nh+23niES4",
+	"ei85XF09LA29T7bYKFvslC22yt68V1x/8D7j/iIeZnMaMQLs7CX2LwisivjLoxEnEfwTz+dh4GExpb1/",
+	"MjGvz9ksPjdIHNNYPuKLD5y8+9vw7cnrj+fDi+Hp8ej4Qpxkwhi+FlfFDAZoljCOIsrRmKBxiKMbWMds",
+	"7P8Wk0lj0Pgfexn/3ZNX2d4xfA/Gn1/sIZoFjAXRNaIxCqJbHAY+Slm2+HFM/SWaBCT0m40vVuNVSL2b",
+	"l9i7WeDYZ486a7oYoLbT3rdbLbvdHjmHA8cZOM5/oIAhguMwIDHiUxwhPiXoNoh5gkPkifGhHeO5ljNw",
+	"DsRzu0dwp7yDRuESzegtYWhCYzGZR1vObAUt8TNGPJiRDTN4weRq02gSBt49qevV2bs3b09ejXLLy5Kx",
+	"T2c4iNBVA3szctUQ68rxDYkeYiXEKY7l0UBeiNmUMLQI+BSRTwHjYoV8zLGFWOJNEWYIo2xAOIwJ9pdy",
+	"MLAOWry+JhwH4dlP262H2IDGoPH5SjDsE/+qMbhqOOP9SctrE7vjd4U86wl5tk/sg0nfOWzh9rjjda8a",
+	"XxpWKonhQ5yT2VwoNo7V8GKCOfGHgl8U6K0n6E3wIV8K+BAzLpdq0GjIPy855ol80Qx/GqYv3rcaEfnE",
+	"1Q/rXs445mIn5yTyBXuyxJ7+kwhqEYtzS2IGS4Lahw7pdyYT28GkZXfxftvGpE9sp3XQO8T+QWcy8RG5",
+	"JRFHrYPDXqfbOnScVruDOEUvKUegQMTyXQdK2ttd0puId43tvnfg24fEmahlA8ZJ54EnJWQTezy4Dfiy",
+	"YTWSOBQ/cj5ng729MeVNtU1Nj872lGwUGz4l2Ncqo9xneyR5cXGvj5A3xTEj/E8Jn9j9htX4ZKsX2Sy4",
+	"jjBPYpAcn7qz87Bz2bp+1+Xv485f239L3rfDaDx74/h//0t48ffpdPz3l+w/Rs6fxAju9Wyts5Mn6qpD",
+	"pMnPksdnMcUcBRwxEvksdzbeUf6GJpF/P17x7mz08c3Z+3evC7w4HQfqtgTHVCIa1RLID8BP3lHJKuRn",
+	"gZGag4K14bA2PgoiFHBYG6nuvqHxOPB9Et1vad6cXbw8ef36+F1uabihbgkO6oU4mBEfjZcIR5RPSazU",
+	"6ofiqvJtaIaXoA34FPFpwBCIS55dDxgKIjh6BKQORx6eYy/gS1i84rCnJCwZs7GIj0xeatS1zIxHIyf4",
+	"Sa9fSkSp5fHISyBIuWDFoKu7GCtXjcdborJBVhy+k0gYPTg8zhbg7pri6Pji3fDtx+OLi7O8mhioryB4",
+	"Bu1opSPw0eHE8Q78DrHbY2HteD3f7pP9iX2A++NDz/FbpD3ZfYiluqQzwqdCqUkiQT4eJz6a4CAkPqJS",
+	"u2MkviWx1EB9YPgM4ZigkF5fE9+CoxwTnsQR8dXqgfZ4SbjQlh5V0xb6GSPsl9aHpjQ1rhrjIAyD6Foq",
+	"hQkjPuKLwCNPoCMPEEa3OEwIoglHdIJiHF0TC+EIJdFNRBcRElyNRhbCoFky8R4Pc3JN4yUSEzAGDM+5",
+	"8kgLq5W5iEQ8XipyZbDuWBrJ6B2Vm+hNxSdZbhukrlV3D2C71NzOtTUlfmPJbIaFLtkYojE2592wGjDt",
+	"7bePk0+83Dz8YulBpOPPBiBkCaiQQpyPA58Bbcq1rTOYy9FwdLxWFF4cX5y9Hx2/PkKp0Qw0D7YXDkO6",
+	"ID5aTIOQoPfvLo4vz97+7fi1GPbT2rVox11ZYHdX2mqa2HLy8gVDXhLHgvXlFzB7ESyOu1tOU48sR76q",
+	"ZgYTBD/uk8hM02OM6riFH1cw5oazKhbRDkYxuaU3IBcICiIvTHzi78pVm0xITHzt3XvMlUtPaR1fIFpg",
+	"ySepHKAwC7+yuqY+T+P0TK4qtTBqcitOezbuTEGGJX+KtY4o2mq5H1m9zRh0qqhdKO78mKugJQDq+x0M",
+	"7pZ9cjCxu7g/toUuZgtlTF7Z94HaJmIoYpRg3uhhP/zqrFCRq8cqFAY3UxLSKdBJjtJgDd9HOOFTGgf/",
+	"Ivdcv/fvhu9HP55dnPzH8euCpivFGPZnYlXoA3nq3lHzjcpFuYipkJ0Rgcn9jMMQHL+P4IfMlGMUJxHT",
+	"+vICh8oVeiSEbAxOD+Cotg0//0n7SzkFPy54VR/Kxt5qQG5hRK4YEiNAWNi/xZEnB9c0RgcK4tDzyJwP",
+	"2auEcTojsRFKwL4fiPHg8Dymgl0FQqec4JARqzE3fvrcMKm1PJqSEi6nCMM380GVOkeyYdUI6mSBlV/y",
+	"w/qQ3k2lh/KL1RgKojvVdLBhyivanXzOQliqreIBzGmMGCEM+FpxmeTxfAfBIINKG6c4DjB6S+fkX6tz",
+	"stRj0ve4nqCG2Z3pc9V7kgu1gkMNR9mPanpHiISMoCgJwztFY4s7Jl6Ex+INMvC1MlvpKTeX55LG8RLh",
+	"sTDGhC7zB3SCpvhWENUkiXwhVeG8eDTywRMrRh0IWxZ7U8LQkiaxIDqaKI0oiFAPjRMWRIQx5OMla5at",
+	"u+FcN4dTFtcxJ+pjTmzgBCXvDNgFwRX7kTASv2Bi2L5U6o8QDhd4yZBYKtggcQvCkY/YknEy05vEcluj",
+	"6FV9e0xpSHDUMOKG1STBp/B1sZ7q1dKJdwQEgDDPZHdIbkn4IId4I0nwGqSvTrGm/URNMRvcIZEDsA8m",
+	"fUGvh4JeW8TOhnZAtuYwiY5CGwurnsmd29xhtExGoAg+pQyT7CpZltYZt2TT8rObVlK/XDITOAjKs5Ff",
+	"UOWfKT05UxxFJNz0pVfqttpnzdnqrE1JOH9N2E1ZhP88JkwYSOJQ/UjCORI3psSdP0+NVrvT7e0f9A9L",
+	"T3SeztqtfqfVtlazYoqZMGLHj8OAk7MozK9s5fkN2DHzcCgWqt4DIY6uEyXbsumQqGweIWb8/dxfeXnJ",
+	"HrTq78GMcOxjjqspVZ75/O4c35J4KZ0WghWZwT+xaxaaQiwF/GiBELbKiLWkrk4QjX2hOxGPBLckn7/x",
+	"ufEypgtGYiFZ8ATHQcZi9DmzGp/sa2qrH4Va2bzAC60ofJFxz4TVPUkqzvrFiI6aC8zgHxlnlb5Z4iNz",
+	"UcrYIvn0QG+CmOjKEUnGYeAh7PuxEJN0gnDJUSmkNamwKvZmpOkHMfF4uITA6hx+s+UIbf20rUdoG9+2",
+	"5RkqHegKW2+1O0QcTpv0D8d2q+13bNzt7dvd9v5+r9ftOo7jbGbrVuM2YME4JKd3olchOudCH6cT5GqS",
+	"d5UuxYRC+ESUWS6e4H80T86IUFGQwSa0ZGoYPD/Pp4wTvbpm6bnIsyqTu+f5TKWA0+6ArZVyLYkrtXK0",
+	"E/BUuZW+4GDFterq6+7uA2vxNbVxpW8pnRwnnM7EgqXTexpV/HEUYGlyFqRMbgQ5kXeK4xviD9kFYTS8",
+	"rSv5hLSIrjcx6At5F/BSxoMZjQIclm+PpwzkFwwZ96p9kgGECHwV5sb8NQm8G9DXJ3FAIj9cWpBsdSNs",
+	"kj88lOqrD0u17vso1nVSouyW6bfGjpfuZ7pZ+V3YrAiDWwN8QnfzWkiLka3u9490gSY4ztw6acreDuZo",
+	"RhlHLcdBS4Jjtpvb8Xa/7zglyt8Mf5Ip0Z1Wr7MvZJJj5Ek7pXnS5lrroZYuRM49QCLxxl8a7y8hRHf8",
+	"9/Pji1HDarw8E/97+Y/L0fGpeE1GHOktK8T3SskAMwC8FTdOFREtTZpomMVJpecqFxgFN7lg05m3lclY",
+	"HTjOKdN8kh2Bs2I250sUBkwY+2LcHgdPqdAcVxm38aXyMw4f0kKbhMG1kG4y00hQgBr3C2NsR2oIf0IR",
+	"TYdQ1Ip+qcegP1iNgJMZq5EEnP6A4xgvxd/Rijia4+UMCiDK1KgIR2xBYuKPghmhCb+sOgqj/MTpIkLZ",
+	"w+BSpAlXXPBPcpnobI6j5Yu8DSWIvpLdVVF9JBmIuW9rxl52NooUfBLNE/6NkrGQ9WMwSr8iQTfRazLB",
+	"ScjloJ6WjsXmBr8m5EQ+LmjEIO389N7Dndqdx9OE/bwANg7BDH96S6JrPm0MWor7pn9bRnnEL//z6ipx",
+	"HOfQlv99Df9pO/Cffg/+MxR/tfb74j9tx3Fs+d8h/Kfdl3+2D+V/3sB/euI/HccRj7w5fvPmw9Ody4yw",
+	"Np/QFUFliKn9O57g0oOZeYhWJzY8P0E4H0VVugDi05gm19Mj83rAkLJE1BmT98i49/D8BKapxOKUhHOf",
+	"sJs0/iNWPicOjTtWBWKIGRvCKm/JRMS0lBovbGp4hTSpZf7Qjptele9nroVcFedyLdAhXbg1mKhwl4to",
+	"hDC7KTFRtA+9YNCHWBwV8klGY4Ui5gvCWUyJPEHuTP3kIiYZpljboo1/AV53Jt3rtZzr6CS6pYGnzK0k",
+	"EhbwUD0ijlOHoJfSmdjMH9R2qih9c0eVBzwsSFy9MBhixnLGK/P5FmdTOLRyasoxXXp4dRx2C2X7n3TM",
+	"LpJolSr/QsdMxtc9HIYoxtERcgRp/3A8yuvW6zVmqzGDEO8Gl7MY+qm4UUgWuihnQDL2auRYydipVWkE",
+	"d3pbGMFFHkkXDTV4K12mymU/VZPMD9pd4DB0ZfJ1THAIAz5Crg4HD8CQ8SV/HC+RywiH17mSs2DDmHJN",
+	"fineC54eeE+eU+ofyxglsOvXhN2M6A2J7maflQv+IQrxmISpFqMdPPnteXVxitgy8krO38pg6SIi8cma",
+	"oJxUL8REEBYKmfj0jquyfIn/cik0PtD2cESj5Sz4l/RVqzvYbqZVYRSRBXr//uR1frxd7wBPOocte3ww",
+	"8e1ub9+xD/1+2x53uvtdQib9g4P9Whb6KtXAVsgE+rvtg07alwsE84ATmF+sU2EWZzmUhuLL8xUDUxr6",
+	"CHNEI4+Io/4nlERhMAt4wR3a23Telf6jRlnIKMEzwnSWTHajORaP3pJ4g8Kb6o+mUvs9aJI19OqADaE0",
+	"I7etZd7tE13DoS2Ja8KFvausHMFAdCUI9vIKeLVbD1zKuU+X6k1wW/phHDIKXyfiZxu4WXnMrurD2tVd",
+	"QjInl2dov3Not5BH/TypSH1NBsK1wY+jJdJvW09EEG8jeRoyC/yx/a8Pn0sLrbeyj6o80d8FudJ54JXs",
+	"yZuYEHRDlgsa+wzNMPemxEeYocWUhgTJn/E1DiLG86mXQs1dvy0yewQqtUFX++2d8drGGIgII2P6KeR1",
+	"VndbDPEmkDQfFEz5oTcjyBMm3SLwrwn/TiibeXSuuY1idIL0INNjEQse+KHMVgQnM1ZKB4gxqOuDpG7B",
+	"bD0cx8uMvseUT1fIO/+NlLTXqcdAA5diyKBQB5Eip9aDU5sEX7gfoRWI4zKZz2nMvwuTy8qK31ePzFu6",
+	"ILGHGUEhEUNlFvKDa6lfCtMyIjGaLudTErEjJDdCkEIcCBV/EtMZcsUSudKyl76f/GHCHhgmxjrtd6qX",
+	"CUSUYx9+2FH/sD/8Uf+0++d/22zhVJHCa7OufRuP7IKMp5TepMW3JVHatJp9hSGpK2iGfVK0MEu0zFpB",
+	"0N5WQdBJEAVsql+aH97PYs8CDl4vNT1huMW6mE/w0WtK/XXmaKu1XUw2Hy7stmqlL4WYmRABDxYhNoAK",
+	"VtdmCdJC3ILUDqt10YrZmExoLEN2kyA2bhNHB084iQHnwfMIK2R5/TganaOe0xmgSxLfBh5B7yN8iwPp",
+	"76wY6GWaCLTKw81RvmAI3i8TJITZUzlQGstzG9FImC4zgsbYu8mbRk6n1AFigjiskD3MHeTITOiuipz0",
+	"OVFVoaqWfYrZWnrbL/t8ATOilLDFV8R96WwDhvyE5EtUdbBVhtUVtsTuAxI806WI2s2R4VekR068DFYg",
+	"7/TI7izj6Dq5qzhzCZgQMJnFnJ/JV8fJKFXGK2ZxE0S+0Ec0A95xTXgNd3cF5cqE3qiXdwZ5yDi+Jrw8",
+	"t6wKsmOTFAoyUBAzB0qMQVOElYmN/GnKHXaTRRWpflPWQgFwYzu9p9ytL9YLKkkhxEMjQR7xMj1gO+9H",
+	"b+w+2EOF3bkjGM3KLproNHXARgrgKuUL8LnsO8Vpq7eUz9xCKX5KmiBayLf7SrguK1RhvKxqd1+wbDqQ",
+	"3AZzhgI6ptYB7Vw1rhpSeCSRuBvKOnPYZduMdNOBSvc92840mz2b0bpT8DbYWvdXH1V/1TJqTLrL502U",
+	"TyggrGLU7OaVwazvdIZNbr954PkPXqrC+S9p8do2i8BuVJro3wKy2LgWuXEa36uzMHfYVvNz202qYoFW",
+	"EmTIJ/4SVK6SwChmTBwpV+pkbuqrAE1lDlVQKoKu9BRQ7cSFov2wUW9es8z1FlfPccvSDxWYWGPIdEBX",
+	"bw8cp9lqb6FMGcUeRlLZTByNO+eUbj8KmWweFApAGyfRmEov36oRFtOZHGbuiX/iiPy71i9ofF316Ltk",
+	"NpZpANmz/0e3p2tF6pSK1KsSyTS6ktEy6fP4d0i4J+J60w8+4WZAyy2W+vUgOrylImNGIZVPxoed/bHd",
+	"a5Oe3fW6Xbvf7vt21+v73f6EOF6dQipTCU9ffTYvHwvcqpLGH5xySmsyfp6SGGrfZkuZsv/nck25ggoO",
+	"HPl/jTUpvatyHgorhucnLxhyP4rb3DSCZTCAvEQHmniVZ9Z19GCZtZsVBZjbbZ6mTDUubMJmTTcvcLbk",
+	"V5zHwTjhhG1fiaFk1QuGsrcg8gl7PFxqf7Neasi1g59mBd3wo5rRqykW+r0eDcTNdD6+GnyZSidToB/r",
+	"7Hw7XJR8kthXxZkO7YODGjyw0WqND3v9w47t9Fpdu7vv7Nu45/ftVr/vtA7a4w7u9eqsSEx87KmqgkqS",
+	"AKdaJgrrVM2WHZ50b/MHxaxySYdjmaRcdU4uMCdvg1mwfWqqDBCME++GcDQncUbYcKUkNSyJWYmLQjni",
+	"mQ7M5/HBjbzAllPMXm+VSa05iWXu4ppPieGqqm0aIXxL4qJC1XLEH16YsOCWnOoPynOfETRNpINuzRiz",
+	"/IFIMuzivmbjtdQSVe1V7WT4AkSCucWbdNqMHkpTOtK8mm2V7Npc486+40Yfd7yW3yZ2b7KP7e74wLMP",
+	"fYfYrUkbd8Zdr+fv1+JwqzEeI6VnXQrPI+TUrDAAlZiuv1pHFMJ+3cEwgmO8nUUkSWOTgadevHa8l8SL",
+	"CX+mssenMkvuR4U3VFw6ArxdFHCwVIcK6UdlAitYKc38m+hySheRToeGJN4CT2/85VPn5vzw14v27ai/",
+	"+EfvX8PW+FXXPz6Y/OBMT/b/+ZP9dvaOnv96wUZJXdfqDWjvWx6ONNSzBYmlqD4b0XVSYOP8gOULKodz",
+	"R8+On4splCEmFoELC0BLJryviWFloBadHo9+PHv9UVwdvn179jM8dzEcHX98e3J6MoI/C1ClufhF2ahK",
+	"qvZTSJySGMACkOViGl1bKMIzXaUvgQxprKAzPUFyEkrU/H5VI4FNJKaHZMl1Lt26W40J9dDMan8rZrV9",
+	"/fhrhcYKFQs+mZMoBW0Vb89SZfK4YBZyZemkKxGzYhLThBNxF2Y0co8gVWRMStKfiphN9UpEtwdKyEqU",
+	"1lU9Z8SSFtTqAGjAnqbW+ddCQ5Ote5Vs9neQX0tcj5QFGgqPm11HQnp9hGQFWLhEQSQIlakKiUwxr+dC",
+	"qlNEDIdHVhCv1J7+mjkMCu1XjO1VdL+R3Yvv3EEPgphnfT1I8oIKPzCEwsvp0WXk19TrAl5eGWzVuMgp",
+	"xqPyl7xgyIWsAteg2QVmR2iOGdPSWt3BZfIqJJbCdOSBn9AwpIv8xna2dyWrFTKnWLkBo0of1C2JfBq/",
+	"YGmEV85fvIZZaB4mDECiAIHwchFwbzqmOPZlDdoA/fX98eXo5Ozdx9Pjy8vhD8cf31ycnX58f3l8YVVc",
+	"k+XHkJ6R3jAS/z09e3cyfGsWI6TXX10cD6Woy356Ozw5zf90cfz2eHiZ/+3NycXl6OPF8eX52bvL4/zd",
+	"q7+dDi9+On79cXj5MYUGzj+x+ltxXMeXr4ZvxY8fX/7jY1pqXX55dHJ6XHnx1fvL0dkpyOvshr+fn1wU",
+	"1+HsUj1wdno+fPeP3HyKm1J5cXWkxp7kNYqSLVjhfbL84F51Byahri0a2FQosCm9f2OtdT2dobU1LIZO",
+	"xt8me/4BE94rUts357LfoTh9A1YKnZPoLS3DydtUYDKloQ+NKPJ+pFKpmOac100K3zjRpFaIYjvKWEXz",
+	"uKMKVAvNQxlvGdXkTk+6aBkNGqRrZSfW2MK8XzRboVLZBJt4F+1AFojUVw9UO5QNPhL92uqxAmD2HWqB",
+	"oXZGiv95Uihd0HjDKSLQrwlJiKkZcx2d0pAzRfU2vzoKfPpBU1hjYbStBzKah9hL0ZXE/YCFP8mACNTy",
+	"WqiF/oTGhPHioV3vY2YercqYSccgDCLxWbg3jeunS73DCEFuGDCusdpgQ1khkc1pHrbavfU+57XeZqvB",
+	"gzKV00mHpEucUqBwc5iYywJ4gIfmggJaFmqj//7P/0phroCeFoFPCoVQ2+HMwCjV5uoFtgz6qT4ItSEp",
+	"K8E1IDSj+bhC6xqgiCIIa1viX25MJie+KodXSrrGI9POLoI4nduATpriAy4AckP6JQIGuXDSYgakDfEi",
+	"8omzTVBfa0Gh/IDNQyybfxQcbZSg96wsQbEKWXMddMsdoDVlN6iXy9PSWaSMRsnOoF4F32OkxZdBaXZq",
+	"Qmm+krMsyXuO8vPLw6bXr1WsD9P5GKibB1uibmbZYfnV0MdUHRB9I8ATahYjEx7E2tSSpSPADDZ8PkWt",
+	"iGoZuVkiS3FabHFaAg5qAP3dfeTym3L8ZQN/UJRPiQ4hIf2QlB8KrLoetueJxEGBJ1RnIXjZbIlOcexN",
+	"NeREE/1IF8in6AScDVihZP+5nm75UM6u2nCanxs0ImeTxuCXVf36c23V+8OX8kQQJRq2BuI8D7FECaZf",
+	"C4JTgedVwnCuxd7UzDDP/PVJrMbjNM/dhpzPVOonZEtdPbXbttTWUw1jk9aefaB64OrQ3xVeVBbicaYA",
+	"061S5eXBoEOfEIdzDfb03YA4A3YaRGRDU4iA5S2eWnK5WsgZSPYrwuHIqLgyIO55rkcF+cQfTvx9ZxCe",
+	"tVE71c7muclanvGjAmS/S+5KwFjywPjwFRH3roPCtAB3Sj6BzMUeB7AQI66+GlJ3UqB4PPZ8Mqn6u5Ev",
+	"rtXN9rvOl821tDrKnq5H6UIn42HiByTyyrCCZNN/F+1Mk7EuKU5zjNku9B+SrT5dtJNLULfgzlj2o2MW",
+	"eg3Zb7umj16+HH4Qb8i7itVvJXuRNjjduqVBNs11B8xcEbCJxLeKqRx36HN6v+TMOyJGpaO3svlvirul",
+	"C3yX4gx4sL68zjZzY5WJevPaEdfMQirK6ogsSrvEBqAIildaiK0e5wenr5Igo7z8MfAh1Oien12O0N40",
+	"Ge95NIqIx/fglLsrxZQPQp2FNa0enlwkN8f0piQmR2ap7g0hc4VtCpVomE0fMM/oaQ9Tbmm2OFsnghen",
+	"5Ho3TIs7EVphKuk7ygZpNsgp95mG5JZEhc5COvALTaAWU4oWMeXEbBBkMv/3l8cXOo6Ygk8bPwzfj85O",
+	"IaCZ/fbubHTy5h8n735QMcfLjxKk2nzs1avjc/GUjtGu3lIMia65Q0VIq2/QPWNXb4E8q+pB6BCtfsPH",
+	"84uz0/NRyYRevzbjqaU3HG+6BRZlzWhOhxc/maHr9FIJ+rfx2MoJNHCB7iQ3anLBDGPPw8VeY3W6qj4J",
+	"77CqsGfywERrUIAeFqGnhnA9McJ6ahib+Jmx40+gLZj0dR99wXjPPTSG1fa5W+kLX53kt5XuJeP4jcn7",
+	"7/XMFrSROxxh+clVA1BMwpXdzxn64XgE23mEXJiV7DZLiK+wXySmglBRTUlfXIdsadWVVTFyh0j5WZRB",
+	"MObxwLN+ylWw+Ft72fKpqg+dbmE9YRT+/KkC72uJXkz3Eu5cE/5+ssh2LlPVoBCrEPPOdknPs/R4ibvu",
+	"IBslZGp90ajDYWt5hnpp5Tgv9XZtmaOSz53QHu9smBYCBHin2WyhnZiqVqwUdZFPvGCGQ7Z7hFxOwdmk",
+	"fKwzgqOsqFm/CS1IcD3lxEfjpRI2ssjuBXLVKH6GO5hbYqKDnxIr28nI2Ti4X8ZGaWy+da9XlkaG7/lK",
+	"lSZnzLt/rxdmnbMe7JVAAoU33jOhZsUrKp2ORrjMjKhlFGI0m4KVKzs055Rx3Q9bWc13s+lXWxmPpji6",
+	"YX9APwdhiAIO+iTEjhAjcxxjTlAYRACHNlvKJsAzEvE/fzdtEeq3GKZoThkHSOW0O8kjNBde7/ypbHEg",
+	"aEBGCh+cAnTfavEfEpPIgwDUxRtbaAKtVrttO063LfMaMCOyw8YYRzcIsxv2vXTIqLvQhW7DW6Z9rgKi",
+	"JIzE/27Aw9WzB6pztCpaUsGH183nDsrBmtKUFKFotZJkW4yi+v2Jtw/U55tT3y9OX0irMVvbvTMqL4x/",
+	"Ssee9DuqsgjtysubKLkXrFDHRSoA1yb8STkCPXwihFWsNI0h5xpDJpHg7L5pP707/mE4Ovnb8cdew2q8",
+	"O34/uhi+/Vj6o/nv87PLk/QG8w/xsdwUc3euL37L57MY6yCrCYdMy8K7sUBZi7iSy0ST0BdrOCUx4ji8",
+	"ESQtFvJaYRXnsb2dWq0u1IhfLu/T7SIbbzn2bCqjrilhuvA6bamFOMF5JJkc3YBhzdKkLITH9JagxRTz",
+	"NEdphpfoOsYVq/DNM3q1fB+qt8d/uSxbXarLV/O5z7mDJDFUI8rTe4vRB7Pl5ejk9Pjs/ajkdKS33PVk",
+	"iEPuj6jmUXejNJ3jV50Yc4TGxKMz1YxCak4vWD57JU9slzSOlxJlFqoL/oBO0BTfap1DLa5CXZHJhEdi",
+	"WaGZF2G12nl9nxoIrHY5WRq5N6vOMslL3EGW3/VCp30dAQ6DhIJSzZdkNzfV3w1zjmXDiszLYRKsqkKB",
+	"Fq4KUCpPpvr6KlmKV9i3OBb6CBPvMmeRPmf+aHxDTDpnVW/pHJBPgUcJe1PlH0jVgSYaGislLyrrPzXz",
+	"K9wAO6lDYXeA/v//V92P/tf/k92E/tf/l12xEKNZ3j8ksDA0JnxBFNS0vA06h3ASHyEchuhfJKZohm8I",
+	"U75NOURnk2ehag24WW/CZpRy2PL0WQRm3WqT8bSZaL7SpPVwXot1I07bl0JTlQFqZW0AS8YI0NUzqpAe",
+	"9GxVWFjYsAApXlwMWSy22pcFeTTiOCj685qd3oN5V9ZNXd8np56jl6wYJfLzc0kr4gpjvmdZUFha5VhB",
+	"XJOYiI2TNXYWaqH//r/+b6QL7fb0BbTT0hjAqkJ292FJLK5QkDcdCTj0Sm2ufxwezkn0IM6hiyQCZ/zW",
+	"8LaRxIkrSVeVMUtk3AObinYCPyQQcLNxGNwSRCPCUijr/KZ2NjVLu6bSkVqWL/tDek1v3jymKw0S2t1N",
+	"35gSPH+55OWfQOKq2PeE5XWWw27noNXvlnVNX/u1mLGKj10QFvjQKYfMBPPKTwrtOOJ8qN4LKt3FF8q8",
+	"UCw5CcPC0ra6vYN239lygKtAvykF5HbDXDZjUmW0d6maNt6xa05Vt8uILFS/SLEABMdhIGtT5RlVbR5l",
+	"U4ZCbvYDt8GsmPTdms+nUCrKOEuDCiWCXlidZ1G4/Em1GitZKPIJgh8guMDwj4giLEbQTtaPzILyeQ8z",
+	"sgs+GghgkBGVShlzEQy3UFYf4gVLAv59tyDb0JJxZMrX7MYjKJlkaR+jtE0I1GYqcw+QCSyE0Y8knEuY",
+	"sywcHPApwpmqElGFiy8ejomgI+Kjna7j7NZO6i/2jS+dq1D1qyaqLqbZFULrIZE/p0HEi1OuXWlAPnHo",
+	"QF05mrQ39GgaEzalYYlu8ZZgxo16aN2BmlMkrT4IR0jVKAUlMkdfEND30yV0x+kyJg59onUe4pj6AWFo",
+	"xx1Tf/kjn4Xurhhp2sRau5IE15qnja6PUIwX6MfR6VvEOF5C3kAd1FcVBx7R+U8lBYjKUzOHFt5Qxx+Q",
+	"eEUcG2ikmwLq8JafcbCm33swk83uhWEPWxbMEI11dkRWlwRdfhbTwJuuRM+1swo8xitD3tj+vXTkyg9z",
+	"HtPZXDqva04hLZaCKBALhKHEVb9dULchNjQXtxpTqsiwFCcdUrPyeQz9Oh3tS+a0YhuvLd3J363rSkY8",
+	"rFyJt8GECJkouMOp7kIvu95DXyqZjCWInXyaBzFhH4OogEjQ7bTvNjkeS/n1JgjJXxPKcYUO9aM26sbi",
+	"etHJqV6CJkEoDmV+Em4yF+rzyPiSu5u1/hVHk3IcHgkikLdKIAzpE9a4WcC8JwlTvBu5OezEwnK0nG6/",
+	"dwAkXK2klRJwEklnDfEFfdKED706rTneVzxW9sb1JwL69aU1aiax47yMyx+brFgtgE7Hha5S7f6diL9Y",
+	"H1Y1lep1W8cSTK5awvRWTt7qUTIERrXIy0SzVaLZFQFtys9DmSYqW1Y+CsCkcy80XF0GYu/j/Y7dHfeJ",
+	"fThpje1CKcgd0HALfTXXN7FcaS9ZH0k5e8+mxEa5CXcBUoYH68cy1W5vhFFWr60eqw4S1ASVXc2AzGu6",
+	"4LPkU426aqblDjIcVtA8AdgmPwjmWtpPHcwsVfYK59VS3tBcibP8yYg0lNUz1wVIUCH+p4Y9WQs8KhiG",
+	"XsqVkBPgOUJrNZ+SJ8IhfQxclamquy1LSz+PCSQNCFNg1bgqTDqtZ31E9JaHx2MJ2DHzcIgru0PkMovT",
+	"KOSOoIlsSVRfFuNlBR3ku8SDOTYPuFVIwFJe8Jhgn6EZia+Jfx+4FcgOWVMoP9sIFlKGnXyc54dmA0xB",
+	"2BaaBr5PohQLSvtPHx0IJNWELioyCmSkV1xD18EtUfzdYMkrYMiCPuHW/LGskU6xke9osl/bubX0oJRH",
+	"6Ne5Cbtr1Z3aQ3253AyrkN75VJhCQOQ67vr7BBUqa+p6nozDwEPY92Nh4NJJqS+vvOEr9DaTjXbCJbR8",
+	"ncNvNoM7bf207YOGRXzb+LYtE96+UfSjqhZWcxxDIM3VPNH9HjGM1uEXzTLgorVQRpnorgA2auQYQo6R",
+	"FTnwgwAfZV7YbQMS0s+qPMI5l8kLVvSxoiH8kiZQaJhI+Q6VTsGmOAYnUsABgJAHkcfRjbJ00YQmkZ/z",
+	"4e54mBE7iBiJWMCDW2KhLHDBdksUfLDxN2rdYlBDeesXq3FjBFGMGIdG1LUykF3Fqr63qMcsiE7keFvV",
+	"YMellZemw8KVgJRHKgygs62yLgB5bjgOwlDGpr/9JSpPmr7JXDCKrkrPVw5PadszpsMFd8Hjqo3vaeUT",
+	"HORPNEbuJQSTC7gdG8oO5RhGNUCihtmdX6xHKi24oz3a3w54qcZkTbiKUll9SGTNh30w6QsD/FAY4C1i",
+	"Z9UgB+RBALFGJehYqsv1elfV+2rXcklXHQh+pE+AW5cmXCYmCGU+U74ZD4S+XekSHiBXhUdcoY+Xpiij",
+	"HTeTmi5SqbIS+0mmz7saCVYlK6pXpun1+VTF7OrKbksZu11Kdn593kiPFqdCU42MSgfl6rohZC7mGKje",
+	"QyVl+ZWtBE4p42gTqnwau1DdEY9QdQeC/qa8lXUx8ncQF86n6AUkNxaP3pKYFfIHShsZfHcJBFZDikIl",
+	"XIVy/G20RjDXX55QBoVrd2yYYIK/YftfHz63y4Dfai3OptYK3wUNpI0YCsc+JiTTZiEjgfhCshs6K8LX",
+	"OIgYX00yLezD2sYOv4mTUlYRI3mvzmK5G/fVT9fiv14Sx+JKBR+ukWh1QaBvgDxzcL8NGd6aEJroNZng",
+	"JORp84PfWR5VukAyOKMt7GIelblKaEfmpKkMKV2tdvd8qJNonvCtkqKKoxb3rRvyt5MVBYwnG5zT7H3V",
+	"DCgj6Skb1GpO4QMmNqVf6Xz7OU7ZYPcd5zeY35ROr9V3HLTTcdAsiHZ/U2lP2RwhyQnttNpo+sTZT5ec",
+	"xuLM/SruMQuVyvKfwJ6GNClje3RCEtppOQ46DV4+JyytJCylqwXZSminX9znu2cxFTQhaL/pJXHAl5di",
+	"QeSeQ6zmJcFxVTdIobpgDu0Qsbg3a6oPywqcVT6efnHK+bzxRXwwiCa0hLKKPRPhAAiRs5hSIRtRnCjj",
+	"U6Z2DJQ3kMmAtCRCIQgSpmOesmejeBHbta4ipYnFxCcRD3AoMZ519rvpvEIs8HUWO/orqDv7Q/hu4Ckv",
+	"l+ECg5vBEU0YZ9ZVJDYXukOG9NpKS6ZURgqUCzSvoqvoj38cJnwqxiLFcPOPfyw0sB4guQtIDKHjGWsN",
+	"PxC3icR2GL8LjiiDpsq9ob46Xl5Frm3DnbZE0UV7yL38+WT06seXZ8OL1x+Hr09P3n0cnf10/M4Ft901",
+	"iQgU6GvkBFlfyzgGc89H81iQli8h/+SMlKgUU9FSE8cExcQDqwTiW8qLiySwYNbey0Qvk5tRwOVCM8r4",
+	"VRQGNyRciptiibqOAi5DP4EwQKt7Vx3lalWhexhk0+dL8dhVlB/HTKZhinlIFxOdk6iJZGxUW7+e7Jul",
+	"8odiEhLMiKVOt29lqQRCr7mK1Mh9S4eLd5XOZxAhJOszNMd8KjOYzH2eYaGvyqz0SA9DkoP891V0G5AF",
+	"iuDsCCHJinSr+kep5lFixyPCIMNDpgbspo1C1OZqwAPYXvhS5IPgzsqExJD4NKbJ9bR4BKEo1f3v//yv",
+	"vXSl9z6bfXO/7OnB7f33f/6XexWFRGyNOFR6quYMEJQjLo2mZaBS4GyppT6fLbFlhFZpnMlaNb1LjoWs",
+	"+uMf0RABgN9KKZ4y4gB/SJz4ceAztKP2GLgORRhpcI30UT2SILq+irCuMs+i6pJaxPOGpFAZVrI503//",
+	"53/tmpm/kBHhdh0H5bN/xbG8iqQ1ChsyFdODvYqTkMjDWBJms4B/ZT4+OkEkgKSJ4fmJ3n1gXGLngxmc",
+	"s1WvbLrUaA6KoWXqoEF0bSnihfTt5S6Mxk9iLM74P+mYXUVxEmluIzmXWHb4MDpTpcs4VDVXkvH7Ulbu",
+	"iotLISRkXoifkCO1TLYNt/9JFWy5IAnUKxjHkc/UuU4iHoTIZaqcDI6Ei/1bHHlE/TKjtxAzsZRoB6Ek",
+	"Tbd/0rHqW4zDkF1FfpIyxTim8tC8wUGYxCSthJcD/HwlG+9fNQafr3SU9aoxuGo0m82rhnUFvd2zH758",
+	"cZvoJRTzKYkIcWEiPkq8EIsdAVsFxLQkwGgJjCR107ldp4vSXvquroy9iYToFczd7To9tNpV372KdmRl",
+	"UYTcYRjShYumBPsk3pUGoniLT71kRiJZ0c6n1NfyTn0cVCVIIxuNzrWICjgj4UQevwlZ6E7SkmZTShuT",
+	"iUTdW0oAe+oT2ARL1TtdRVDlYkNcF05QEDFOcNoXD1YaSeVyIM/QS+wj5QNylZU7w6G4BZBr4ILCH4vV",
+	"ZNlVtIPRLGBwbN0fKeOuhRhe7lrI7bYOQPp5XOqCbyD7wtXr48prLqJZaY7bchzboxEPooS41lXkdjst",
+	"PSj0I3wTKX//iFL0FsfXxM1q03OjFNunhonIJ48QH+130U/BS/HentNC7yhHJ0KVlJukJ+2OYhyxCYnt",
+	"48ijvmygb4zRmybRDdF9Bt2e00vnBBt5S2IGmUHiGXHKcIRazU9C0sNOyHaD6i1oEuMZlDwzNI4FW7Dk",
+	"8SHiQKptFvIPRxFNIo/4KAT3lLotEMZifJ1+iKd6KajfAOKqupKD8I4DcXIZtDCR84El2WOgvsCXpH7T",
+	"cpCkOXpLYgsq/IFM3KtIdyCVqQkmJWVqXlbQKh71QsqI30QjQY44WsoC2yCCVCG5ZTviXEKKYby0riKx",
+	"UrtoljCOxtCbMfDR+9Ebu5/aDu/ev0U7rnTGOaDVoL9cnr1T1C62HENzfBoReUE6Ha8gsTLg4A0/Uxq8",
+	"mErDaqidawwarabTdHSvYTwPGoNGp+k0O7I3yxTsg73b1h6wT/HHdRWgcsa/ldgEG1csk2S9M+qTJnIF",
+	"379IIkDCxOECLxlyAF65Kbvlyg098RuDxg+KMTcKOWttx1HF5FyDsc/nodKq9/5ZhFn63FDflFip1BcL",
+	"ooRDw5L1wOVNpL4oAwdvzvwQwwRzp6wGUsgz8bKu06p6UzpBYaEqm4BAN76enO36h04iTuIIhyB6pJ2X",
+	"zGY4XoL/DK9aJII28DVApsjBf/hiNeYJL4sM3iqxk6uAFgdhgWNQmt1IiAWx1ZXyUQhoLekXeFmmTbCi",
+	"OsE26BNgBMB7Y18cXUBNEayCS4tSXBLvbiLlr1X6pEme1ziI5KgXisuIp7BEBTK1KsD4gHwk8dym6nDx",
+	"oq7jHGVTzrSYiK7qKLuo6xwi99XZuzdvT16N3NXDcGkeBuAkL1XmQ/1zUEbqqla9NqkXi++/5HMHVDzu",
+	"gc5ru+Z53XYSm8+rcugAVi+FBDGdlCxd1kK9EMMUtKPOdo1jCt99ib0bcXLYnVlC1znc/NDPOAzVPB+A",
+	"iVwqmMUcnZcwkS9WJi72lC4NsV7K7sBbxkuhnoMX7pvmL3qQA+S4q9wkootSc+ZujGBoGCj3YQZMezfB",
+	"u1j76JiffxIe0KrFA/rfDQ94if103b6f86+2fRseEGcQQZVKIwD8eCvAPxbKkGHg3OcRbJQio4FspMav",
+	"bM0doQYLG1AM15IWExMcA4cqURgjH3M8xozsNtEbGqdQUsibEu+GIZaIc65M7ZAubDVA0ArSQdqTkFJf",
+	"PgM56ixzaaOQYt8t1Wg1cNJ9z0cOSqmTBzZqd3MgRCmyUAYVpMF8ap8WPeyK86K2AkAZr5OYMAu43h0p",
+	"PEd5aVZgYdfBU2ZQ3yVczsjPKHQtJT/pz5V3WYiGvjDOwCRc3be3aQEpu/fGpeP6JVcVXVUKHfj1K5tl",
+	"FlSxWtkoTpYVydAmut62G2XGFTuvpvMV7RsxOj0Mgx70foFhU6p9vILVF/a+CmlKz2m6XmicBLpV/lwW",
+	"7qTu2vcXb9MExVxxJNpxdcHO5/RNX4p1O81mU1jywJ1UEpEsGfNJHNyCt0S5zMSerhKkHLqqzb6PRVCT",
+	"YmoLVWNcW2kHrS2539c5ONsdm6ojA0BjaWmD8tyJV76lcsarpDrMCsb4yhuypMc9CBkZ3G+v5gJk0yom",
+	"hn+xGmEQ3Wg+moE/5Akyu2Q15jjGM8LVpORI4KZ/05veHFN/+T/2AsnrS8rzVz9QdtP2n4opx5ysNGDO",
+	"f6rspm0/9eVbUwdf0WgSBjId8t4sVx7zNLZbynXzYnjvs16xL4ZEXtGODI52L+Xoe2YP+mA/KQV1Nz/0",
+	"jvI3NIkeRmj/AOWza8gnf+B+Kf9Wdota0xNfajfllLfnkzC4JTqftNIqSSETF2Q8pfQGZc+hHel9gJDA",
+	"riU4cao3DhDH8TXhFsKcE+lggAQ3Ga+TSCJiLSyJPabuaqKh/gD48905iWQwRgYooRIOXpwaOe1Pn9CO",
+	"qx4ivgsFKwFX+XTqvWiCg5ChHXci41GWSstQDe2yArvdJhqqAaMJDUO6WHEXD1AwmxE/wJyES9WhrG2h",
+	"roX2LdSHmbUgBy8BhQrsZnCXTGQEtInO8TVR8U8Z7HFlPBdG7Aa+ixghMoVvVfd+ne3bCl0UgWLCpbld",
+	"OoQDMfy8sJTLAqnwjUED4jHZWYf7c4Ix7ewud6chjq5a/4alX/ahpLJq0xDT8KpYhDGRyx8wiOfs5Fqb",
+	"FLL/2uVDl8ubG/tWuXWrIx5ySMWRwwI0tB0Vhkc9Jz+onlM+KCgRyo0pzWbrbUo//fLhvvLAPPe/fG7o",
+	"4wkO5jWyomfIim5Llkqrk1J2+4G6Xdwmed6gAYHSntMZoEuZTobeR/gWBxLaQd6rW7v0HJlLPEyHt2/J",
+	"bjiV32y11DclvQ4M6kyBEsQ63ZKYyUhp+9Ah/c5kYjuYtOwu3m/bmPSJ7bQOeofYP+hMJr5KZ2sdHPY6",
+	"3dah47TaHcQpegmQohmwyIGC+LG7pDcR7xrbfe/Atw+JM2nh9rjjdaGMkM4DT3Zub2KPB7cBh9KNODTQ",
+	"DcaUN41+RXuqzfs2xqriEst15mpGCb9xAQtWMV4nygyxa/DXR5e8e5+1sMvrgquAX6lQBA4pPeocMUgY",
+	"oJEKA6izbEHmMQg2+MeOTogQogli7KXeOE0yFRrn+uXXD0tEs7OfvjmC0gN8BM2tQE7Lhycma+O9r1M6",
+	"ugvp7cVE/SVrEZ9klFWuqFPow8GnBtGryFE+PU5qYxYcBqKyqKRuY0QnGJ4RmR0CCc/BdYR5EpMjhLO3",
+	"g88ccgsxtGBkqc6KrgmXyseMCsVtGKUKZRChSQjNDQKG8BhHPo2Ij3bE4zFhQh9I+xJJTbPk1F3oZX8+",
+	"e3dI5VBrl53AqoO37jywmz1TJ6hpDKUeztyzeRPIQi5oei7CIH2CGTF1RWEZSVWy7Ti7RxLkFlKdwbB5",
+	"wZAr9J2XykDALDMWtMmSKsNVlgK7eZWb2waDQXqPZSJX9lSqlAd+QSUvlK84X08Hzw/4ITXy9uNr5AX6",
+	"++VzBm3ZOIaukms18/bAcZqtNqi+0rWuCtajMZX1zZOYzuSLBo1/4oikzTBpfK1UerCfUm1W38ykg+ff",
+	"AW4LcuabfvAJNwOaOdpJDAR36JPxYWd/bPfapGd3vW7X7rf7vt31+n63PyGOB9gbWjc/m4MjEf5UiEub",
+	"5pYp8T/LTEKGZkuZj2CAjsHQTaoHSZOdpMagvYUSnT9A65Tp3Cb+zvRp4IZegdNknJjdPJ4mXWTfe5/N",
+	"Pzdp1WkrhsqJgNqg1QINApYPkWbaRgD93eJgLD0/kp2noiItRJmhnZj42NP1QwhHNFrOxH7uNiE73c3y",
+	"yWVWuhwhonFudBVqfJ5oGw/JnuDvZ+b0gMzJRGKV7hhFP2KpP5rPDbNLqtvwq2wP9Z0X5DoJMcDsrV4c",
+	"SVA+yIkWirYaIJpiVcEUy4DrkvCm5HOS02yzhveiBQhEtFrjw17/sGM7vVbX7u47+zbu+X271e87rYP2",
+	"uIN7PdhheYRUXftWvpH8CVEo3DUYO3ADkxP8xhn9JfSiX2WLkuOZC/GQDN8qU71XxvCCoSAPs6R9wHPM",
+	"p5lul5cHjWL4fa1auqrrbZBFzOhMtYUVoR87MrAO3Bhz8lYaECCkZAMQHBM4qwpnKl8IVikQ0qZF9xUG",
+	"6aCglX0SCwO+azXmGgRB2AFftjqJWT+l8vOXtej63QQBy0jjQTWqivKGHM5ORpNQXSjoYmmk4gjTUwnZ",
+	"Zo5WgTCZjHjJFOKcloUYEWPiJFyiHazuGCfeDeHl1Y8D5KbU5ULh6y2JocbVBfpzMwS218EnrCroYRRC",
+	"CrccYNrd3SMUEgwF00gcMKFgRVTeB6UMcqjajySfB/eP220fokJx4ohSaXjqSr2rxhdXhfQuCI+XNgCD",
+	"lKQ9Sn1i5UzeMWfpsY/jAycyfz3uIbRxxmlM/N84H1FneEteskGsSdlTT6hBW9Id6fi8pTfE380GIN9T",
+	"Zj7J5uSplBNWEiPhrWyxUe7aGslB3TsHVc1tfQpq20yV6eOO1/LbxO5N9rHdHR949qHvELs1aePOuOv1",
+	"/H2SKSCvLk4RW0aemMgiUhZJ1zvAk85hyx4fTHy729t37EO/37bHne5+l5BJ/+Bgv7GlTgsLsjY/VYLp",
+	"/A6dExnxPbQcLQ1hnDCWQDKtlCraX2vkxRawTiTIiQlvsivxvkFkplijKnm/iVxFSa7G/QYoivQAIexB",
+	"/koswTNcbQ0DsKsSx9rpIBX6tOI8UCgnTEjniCzQ+/cnr83k3F2ZGZxCrsSEJ3EEroxwCdWrRytdiOQ1",
+	"IVenmE2rUnjNDMP7ZvHe49Btl9+bDvorpfh+FcakkL0ag8ZfPnVuzg9/vWjfjvqLf/T+NWyNX3X944PJ",
+	"D870ZP+fP9lvZ+/o+a8XbJQ0tmdml8SLyfrcYSDDHUBC023/A1nXDtZQmq8rhdG6TNfCDeuzXKXiKyzN",
+	"ZnpBrcq3kgj71IwXmJ72FqQM9466xt5ntZZfVM4S4RWA7AYjUq0h3a7TcnfLbRVEoya6EFsN+AtcVT2v",
+	"wMZs8MKmoF/FeG6RhgrnvltmdIGW9JtXS8Usa1DHA7uN4CvgKpI6aSoi84HBupyzxL+kz3wtx1IF4vwa",
+	"txKkn9VUvVPkNTReIsw8mf+GXEZ+dS2onvGNOk6JT2WkQ8nHxdhYE72Rya8BF++aY5Yiy81jchvQhEHg",
+	"WUeppbULQWpcYfhmdWPHt6ql39pg9AXoFXJQTOGnwEwA5w0EYoo5EOTBz7sVYV4YWi7MqxxngIaxZSv/",
+	"lXZG+JogFvyrZlR8NeScjqWVAzjcnBJanlULgD9y8UDjC1hFT6WaHY7KJmFCmDW2Ivj7Wm36WKy32nTS",
+	"quq49EVMe05iDuMdREkYWvk51F4NRn6VebBqZn99f3w5Ojl79/HVxfFwdPwa2NGake2vHVndVpL3GXu7",
+	"ZOxvhyenm8d+kB97upNqFH1fdtuw98nBxO7i/tg+9BzfbpGsD0fjK0y4szrhNycXl6OPF8eX52fvLo/T",
+	"TAHgZuKJ2horsLQq03sIrBKA5YBqf2cGONHsXkt6xf8fKSdAAWZuqHVWOJM517QFUJa3AHUW0VqF0Aro",
+	"895OqHTQv5iNSXp51Pd8T481B1QnwmdtMqRCknbCkH8azS5yTSkUc893jaBzEr2l2JciSLVnKO+hkFSH",
+	"zPXIki1OPXCjdE2cwppsWonO+pVQmOjFpchW4RLP0KsprE62BE7pErBknBHapnXomOtw4LUnYq52D++P",
+	"7a6sG+hP7GwVepNtvIGSLNe5AhXB/d5YUXpcU16kfnkUN+DQ982eYwraV2MAvzMQgBXqXgEDWD4GdqzK",
+	"fgY/XIoNvCP51ZH4RSX8w79kd4z03UeA9EvSvn+66YNQ3jMhzAxIxbQtxBRrCBB4x5FKANXHcVcCEWEA",
+	"NZwG11NEIppcV3r45Grfx71Xkzneh9OtY25bOgfzHa4exTP4jQsL58mFxVYscp1rUeFK3wOWIHvDfWEJ",
+	"tFazV1NPro1hoJahDMMgPax5P6gcSamTUxt7Gz2lGulAfuKvCUlIOcqBecNjDSQxmtGtjiJ39XGG8Nt2",
+	"C2t8BC0GS4XvRnV+77Ne67WYCYaAuVfK67MK/hhcVfPDb43e5agfPp1rLck/ZjXgseZLoJti7k1LEJ9U",
+	"yEN2twB07XlMJPyS1AIFI9vUV1OCPwtWre+QPS8gCQU682HZm6+JXhNQVzGgz2Za8Y6rz8hA9qxydxHX",
+	"JYAzyNWiE6Q6EckqPk7nTOfbe6rkp+t0do/yrTp10JzjJZqS0FcYEqpBhV+Vm/WQSmq/9skpa4n6GClY",
+	"xth+W6ytleHZfDXWZkRXZETxd8HrJCd5QAlf2SWl0qk3zNDockZ0oG1+wK/F0VIXCCsWp7btNiCLAYqo",
+	"7gsTUd0axkK3AQNjWzeEgSyDJjK+KPvMlBvvGqWm63RLk7NTBZc9SK2O2b288RdK0HsGES9t0EP0Up1y",
+	"y6jkmemeKA1okBjMiP9yeZqe5Zq4IO1Wv9PqCE7wSr6jwBrOonC54nJrDCR3CDHjqtimNOTQEl8xamU+",
+	"qP6BoAfKtV83vhhHN8BdoKFjY+A0D1vtntXggXiFk+ervxRWMs+saoRGBG+UDTXT+QbsFMc3xB+yC9UA",
+	"ybwUROli5+uBqodhdolvHP/9/PhipNuQDxqXNI6XCI9lXiXmf0AnaIpvdTd4olHwoR2PN8XxNTlCAUcx",
+	"wd6UMNkGHnseTSIOCZpBhHponLAgEkauj5cQcq2xFNwc4MfT48vL4Q/HGZOu1bNdqDy5lZBd9YuLcPmP",
+	"y9HxabYIrwNf8oC00ZzsmQWTm8d0HJLZn9E5qAOqT5HqcF5/XsNXr47PsxjSRzmG1XliR87F7k8OxTyx",
+	"Zx+S9sTOZtmfgLqm10uz0mSbqNoHWbWWMKHNpB3Mc/VpF0AAqu2J7E2qCADM1U/inhO0wEz96iO+CDzp",
+	"XZwt0SmOvSlS8riJfqQL5FN0ggCSS1HXn7Nh14zQKSZ7qnisONOvyW3gSe0hOJ/SCNIvzjHgSp2HGELu",
+	"MW182VKAp6y2QpBnPdlWJMS3J8zPJN/Tc3qEgpR0ObDpyWYEOkF9Rbtm871/NUPFNQKGdfSPPZCNj4uR",
+	"co85VsUhDAU1tazSnR0gN5XXLhoTj0IvPiGKhECAohn5hOyHpJbrhWwiKAuks8RL9ZkZXur+fzJdOKUj",
+	"3d0n407whohyaaONlwhH5pfQDgkZQV3HQW6+49vukWwILOxCGhFV+SN7BFek9Q3FuVZRXh0CjgHgBfMM",
+	"+xzKfrpOpySMIV7+rK1t0Nb2n1hbe5Z6Dyb1DANWtvO8jxg8iaCHFzSXvIcg7NS1at9AW0qfRN+EAH0l",
+	"GVG6to9nFu9lB+07k0w6Qu7mzQMX7SRRTHCGzpowEu/mbWvF77Mm0lPxRBNBZ0bio8U0CE05Ax3x5I+p",
+	"6Ekj3ukr09epwhqs7DghJMzy7PQ+3VtRuRlorD0NUogpf0OJ+CqVRkGF4DmnOhgm25eS+/gnlXkErVEl",
+	"X4yJOAfQDJChize2YMutVrttO063DUzAEzYSGE5jHN0gzG5k8kg9LrQy/MeMif9WxWr/2Qny7AT5HThB",
+	"rLvv+P1Z2tpp9+tt57glp2IfYmdsd72xb/cnHTFhPclD59nX8w1pvVkzM7LIeqg/q75375DmZ83oV7Q2",
+	"qag9ojqsIrzfpZ9GKh4xug5uC44alMzLfTUgQBU0lSrHZnrRlZMmp6RCkbc49FnI6kgpxgFXYGCa6g3t",
+	"OntcYRAFk4D40tPSRGnNkZ6AdAFJsaKi8zgy3T6l7f4t7Y+JKAppdE3inAYvW8muaNIlhZjw4W/XU6OU",
+	"nrvrlKnWdG9fTaeoVN5JzfiZZGSxBI9cEmcEAyoYiFqzBm1tfVTHlLTvzkYnb/5x8u6Hj1LmXlaqGH5H",
+	"6BbO2G55bd/uEn9i90GUSrmLnXGrDUfw2R31XbmjFCt5lsr3qcFWSr7i0f5TuKZUm+HvOWYiuyzkRPEY",
+	"ezdaxKqGicodxQmeKURYcRIxo9FANz26OL44ez8ScsxVywKALJKlWSgtS9T3IewLI3UHG20V0yEIHYoJ",
+	"feCYeTgUfHQAURt3t4lOdIOiI1PgQpSmOpqSy2kpj8WAdMYrXiur0m11Iaf5cnn/pDq5llpLShinQsuI",
+	"CPFZyvOEoLklsj2Glj1CD7mOdRexmh1e88N+zHy8Z81ik2YxMkvXQT0dExIBJgG4ZcU5FJqFwgOGE7id",
+	"drFy8Cq1C9IFDcKz236H2N0JduxD8Nto3cJrd55Qu9DjfdYt7qlbwHF/1i3uo1vAEpoZIyviURzMR9U0",
+	"wLH5PWsaMxzf6Mz2XGxLzc0HB0DRhZ7P2gBHwOnw4qePw8uPqeyPNbRrwVUrSR66iguFwkKY3WikF4kp",
+	"R5FHo0kQz0AdAP8wpFIUFAsrSwTJDlbOiQCqzJpcDjF5SPEvT93InV3G8ZKZQ8jaQ8Ko5TjZViE2saxp",
+	"VOI5taNcqB/+NmNQenWeQ1CPEYIqcDhSDEhhphicOP55L5EOTJXxoM1hqsP83ItccXUVvLbU5GxQ8rq+",
+	"R+xD3B3badwGO63nyM03qcQJynrW4O6uwQmmWJEKkzufph/kcbW5TPx+fzlNpQs5kKlO8LObLa/EtgOU",
+	"oTRmFjDkimPuop2S9CgLlaVHKbdTqYan0FJVitRZRLLPz7NUW/FPvQ1f33UESuOI5oI4d3QeKY75JNJ4",
+	"Cy9TYYbPSVHPlWHPSVHPSVHPlWHfT7aQJqBn1fM+zkMQhIjTh06Xl7hClcjJGVxEedW4dI3heKtyJQ7q",
+	"nEEKkNiCgsgLE5/4uymuJHxTN0Epo55qxEmNiHQ/J1U6/VWB8puKRPVWdYRvIcell5cX9XNcen4Lt8cd",
+	"z+6SnuD4+2O77x34dp9k0BbPOS4PLk4+bC9QErIeMOQFkxl6vwucEInGGRWm/jXBkarFyZSEc5+wG5vr",
+	"biGP1SQo14A4y/NIWyRYKnYj0Y+WGf4+jYjs/pgC+V81fiCREBhGb5Srxu4gj9svG2ZIEKUFVTEX2ULv",
+	"EVr7XFCh04h5rWmLsaXcCsTKlTIzjQCk29M4rXan29s/6B/iseeTSdXf9Y32/Ew2dab5jePrypYvNEYx",
+	"7DIQRwkJG0f8VUx8EvEAh+vVuWkytr0wqN/7AtrO/ZiM4avqSbSDOZpR6PpC0JzGHIcqTEkQia6DiKhb",
+	"d7MudAx6DlX0nfsxGb9So7o3EJeeHegifkAiT2ozYligSonr8OVpMmacxE15rYnnQVODhu7j/U53LAR/",
+	"a2wChm7uxPwf2wBKp/Ne2wJfzuh3hildoLlKWreeSILkhqM7GGkCGyBXXvgY+C5yNWHJowGEpTrRwetU",
+	"Kzq0o47O8PxkgMQzstgga8nOdgUTcEvotPR16ujB63Ld9i14aaxA/Y7QmPIpyCjdGvY1tA1Hc8ynbFem",
+	"HGB1Yi2Yq3t+djlCgn3seTSKiMdlQynXaKc3xVJ4qiWak9hYHyFbsiyENG0i4PJrOUkqP5w2BVe9K4Vk",
+	"LRes6v4Hkqyw++nBvI93fJX91GYM+UE8rgP7MXgkvEC1mduum10dBrs1e13f8E6O1sq6ryuCqt3+LqOW",
+	"ivZ3JjnloY6n+kop2nG6Ec+Ix1kjvDwrvp8StPfZ2IC1PfFkpzWmarHEA0ebuBPa6TotzWKhW56Hw3C3",
+	"qr9dnud8t/3t0mk8TqO7mrv/mJbuj8aZXWfsUrF6d1C3812eT7UfEKZ9Nkz4VCtFVR2f1+ra8IbH0LYN",
+	"qcHGH7uTQ7+ND7wW6Y87k33s+D3vkLTHB7g16fp9rw6jT1Fth94MnFwcLQJfrCK40+ZEodlC1esiDjhp",
+	"fNhC+zZW4ln/LurfOUL7Cto3NlXqPf1vSdkumuMgTrM0cifkBdPKKhw/paaiHaWVetnwZfnKbhPJjudI",
+	"uj/S/Gp1P4awrrJ3BcN3JeW5A+QKynMRDkO6YOiH45HK2HWBFKGhYkSIT6SzlkCDLDG0x9BaZTsAg6If",
+	"oNnzNqduuwYuxjgftYvL1hzpUfVW6zEX1ljSze2d76HxhkURUtpgpCBktm35LGlBCECToiuU6zzR5z/l",
+	"PevW2+jWUY7t30G1zqk8e5+9u2nWYPpLfqmd5po1B3wgexBso3CjTIxr4E23SKXukVS5cv2r18KMX5RQ",
+	"33estxsTeRTNvSZtPabiXktrN6L3dTT2LNcBGspJqh2en1j5ZtFRMiNx4KHAV1wXboQanFVZvzOFJJIM",
+	"G1+7yHR97gsmIfWz7IcmgkbJ8GrVKxr9aVNj6XXdpP+aLsOGhtJnuaZ4SElBxKcxTa6nUowMz0/y7bp0",
+	"HLCiAbLOgqitVaj7q5o2Z8MLZF9riR+YH1Mu3l42KhWZrzsovYKX8rHava1727e27pmdrdvbd7ZWTcGz",
+	"ZZK50xnRop0omY0hlWdOYkX9u5tbhtfuGL5dl/B797k22hFDgkzbKs3agafEQWsMGgkj8b+rVzQ9Ostm",
+	"kyb1fMll9eSyeQyCX6Mn6jjrVEVD4UymsVUzo6ddnr9jwBbcLafHSXN6skyOocxKFf8E9T2gEXqNOTQ5",
+	"d1r7tiP+H7Vag0534DgNq/EzjflUjNyB/xPr8jKmC7FEg8YlnuA4aFiNM8l5omuk0oQGjeDsEvWbLfDw",
+	"bkiDYbARWfagTzgOQuIjk7LThJiadycx7BXnczbY28PejDR9CI2ES7Hle3P4zZZvs/XbbP0223ibLbcp",
+	"y6RptTtE7KNN+odju9X2Ozbu9vbtbnt/v9frdmGlSjNptly7LTwgmkVtbrGdno7fmRvkV0MMaoUlE42P",
+	"1Gt76z49ZxExO/VAQsvw/GSjpjGQmB6gDBfEvouELcgsNA8TZiJX5yr7pbqTZnvvwAdjnPYU4+JtMxoF",
+	"ONw1tHpdjrMD1TYgi1NVxkIMSFrfxBCndFciS2ruQ2OfxKWNf/KzeKB643uJgfrJnfX79T9Geci9RcfB",
+	"xnTQOuUU8tf3W7Qa+wZLMAJ2QXC2jJoG329RWfB16jjM1Y+SMHyayg69XJI477VaD14dUqEIlag4dRNe",
+	"xQyBfV4o6CW50Bq6SixU/hfBGfQvNSum7nKKHrzKSsoBPXZDFKQ/PVfePE7lTV4Kvgb1dFP9zben2D1a",
+	"/yUagU77JGreA3ZUqm6fpNxCe5LxPm5p9zaguxpOTuHGGP0dBgXgP4W0k0HSSkZ+/DoruBbq48VwdGz8",
+	"EhOF5ZeH22miYQpmkWs2kZXel4HhHBn9JZQIoxHCaAVaVxddazkXoVdvzy7FqI//fn5ycfxaXM9QCeui",
+	"68pBD9krtWz3g/XbXojWZi/FgT4+kN+zBl5DA285zxr4b1cD/wdNMkaWU8XXL0nLeSwt22DOlXq2sz/2",
+	"FKhjz7G741bbPtQtHFpwpdt7uDVS9kcsiya+6hLlJFXl8rQOPLEEE7vn7LfsrtfuCIPEsbFenElv/9kM",
+	"WWeGpBBjX98KebZB7muDGLhTktU9eal/DbPkQv3rYVt7SFUS59ChzJBvhWFyH2vhadrbbdWyDrnvL48v",
+	"sn51EFM3LYUXDMktsxDmGd2E5JaEqkkc1O2AHSCMPNfk4m4TAYGgGeZx8GlQfEGxt520CNTLShrf6eYc",
+	"hlw2bs3eUoXw1ETnlEnMPWFoqKf5Cq6fxilFSeRTlSojLh2Z3ng0j+lsztE1Jay8053W1x+y1x2Obtgf",
+	"0M9BGApFjk3pAnoaI0YEDXCCwkBY25FgZuDoF6r4nxvW41ooJbN9fBSoZyPlju32no2U5zDB9xwmsKpR",
+	"XnLrJ2TbutW7Bzet0V3vAZfPFNLZYk160myxwaLpYqclj2GK4e93us/GzHNM5Xdkz5R1QPzd2DRCCTP6",
+	"FT6+QfMkTZHuFP9gNywtV1ptbLSpk5Fgtw/Zx2gbBFoxD+gjqMvxXdkxyIXoC4Xp4rCyRdFDRTNUk6IT",
+	"tKBJ6KMYQ5SG4xD6ReEI4Wtyl15EpUGM7y1oITn/owDC5dR9qTlso+13nftixK1Rlh66f1G3jhs4J2Xr",
+	"dzhq930CLvD91kFbSLOufSgUpLF28zr7B0+lG20+RXnNqWqZTF1K67bPLZWewDeqFv5bVCSeqgvSoykT",
+	"AOlYXftzDPmrEmJUdf/NsgKCSF+JfRKjHR6QGBJmIxTj6GZ3gBZTaqHFlEQZ7A3gQqJxTPCNDwrBFHO4",
+	"nZiewCYaBSRGDnj3EE04wjzNhz1CBHtT5MLHf8YBvwTnBXNTRADVm1LlLRSbEGMNrQ81c/I1Izr/yc1Q",
+	"OI3rYlZNKIOOSZNTjkModQafJMGRXpZsl9EODM9pNlu7aEGC6yknAPEq/SxcWDTsBXLFJgfR9c9wB6uo",
+	"TtLbeyb36b6SWm/3L+JXgGYsM/3kpe1Mvztgg35uSJcIBjwep3nQM1WClil6xR9UyCin2c+sQvgDtkQD",
+	"jX4xkEYLU7zEM/RqCiI8N78Drz0Rc7B7eH9sd70DX4Zss9n1JtvMr105v9z04M+SCbbM6fWM6R0Yc9ui",
+	"TloMex3cg6SI30k2HJQ7LKYmQHShhfl3mRD3JJ3q6xqC+KbYcR4v8DILbRlw1rL42MrcBgzPCCKTCfEy",
+	"JpzivMpWdjDTZpn1BoIm/+UAkt1yBmCcaxSvvLFr276/XMryIxo3ng2lB4uL3Luva6Wl9Eg95GtbSY/Q",
+	"Zf6b9SA/e1Af0eqRrO73Y/XovvJG8oNU45UkoBkb3s760Up3PYgD5bBMVXVd9jcJSOijeUwYifgAYfVD",
+	"JK6Km1OJwpCqVJfA2uoPBlxJtnVQNoObAHe8VB9y1RuNsbHd0rI//cT9BdI1ibhg7D+R5YLGPixqiBcs",
+	"gdp7eSLH2LsRp0BJoYCYBoRggPBUTTuhlrr9IZWChrhLIolPQvxRMCM00WZfY9DZdwx9X48oe8k14JmH",
+	"a98heJtgtV6IWRodg3uN/A/Jy5iMjdeKjKMTybnk7ieRMJQVB0cSyRa9DMIwiK7FRvOAAzaD/o4EyJUv",
+	"EIfsxtgl9TuQgLg73S5j9cby1Y10YsFEEcNoGhMmCFaZGTMcgz2eCvPUKm4MOuovw9RuDPYdJxUO55CJ",
+	"AwAD6fVWH27I2birJlGrYBN1ckaR02z3MsNP3JuZRq0vCp99xMP0o90OoEHwGAdREF2/CULy14Ry/HLJ",
+	"xZa2nG6/dwAjXyGEoafBIaTrbi2xtPt9QXE1BUF6WiuYv2Y0v/Fa8x9IrtScZTxMc/N0oe6LtJeU8PhX",
+	"qvpFMF7gs0zzcp1FJw75EcJj+E3dckPIXLXS9pI4FlducZiQJlJ9KHxEQdPRD+wU/ToWchVPEf9cYbhw",
+	"PWWs7i7wCQUY7ctsiMWUhqSJ/ia+K/mINyXeTe4yGpMJjQnCkap9B9AXGhN/IPslgm4gx25J/xhjwhrS",
+	"pw8JloESpvUvXfTjGkzVRSTi8VL67JRthZHQvMRfGIwyLLOI8l23hwpYyvSAKam+VMp6SaOi9znpeJ+A",
+	"2jcvuQqCCnT+lCNLi6OaY8kqrPqxwPy6Pmo107N68axe5NULScy/W+1CndWnVy4My1Ky5+0Ny/RL343K",
+	"IWV+fa0DniZeEgd8CUd06M+C6CXBsTinv3yAjDEAlCmDhoMQ/eUi4N50THHsK+yZFGhpD4u3ySac8tsr",
+	"OgqYngFh8lEVNcq/1ZLRrxTLlC4ilKLmGXi/zcyVKJUj1lhFQgNocQMj2CgTH1T14bFKUYhzAMpptE/B",
+	"l4MlL2GlkYRrlQxL4696BJ6QCotM0sES+peY8zChE0vmUm3CDxAPZiRmFlIsw1JIm2EwIeKShU4Vh0Ix",
+	"EVwU7skkUha/VAzcQppZyvYhSsFRhn1xcTj5xBGJ/DkNIm7OyDhTa30SqftSYwqlAEdL5NOB0lChE5oY",
+	"g45npBEDS8MZKa+SpaKhvqXz1SyosMhKL8SX0sB7Ol7dW618uNpB84JB68kq0AELFQEfNRjSQO+PCktZ",
+	"Ob8P9EBXwy+BiFT9XozRZt6hTct7C1ip9NoCNdg3mGXaFm1BxlNKb9S9fDnPkebxLYkq10VhUHkh9WRz",
+	"fEmNKE4E8R8BmeJxSCTlp2EM9VicREwhXdo2vONPt0HMExy65tkQF9afivQY77wOPmH4121rd2D2ddhh",
+	"grpwaMAemvwGR4LdQJN4CaOsZMuOStaeBTztpxMT7NswIU0LMkxuNOqBO1PcK/FGsxsQYio5R81QDH/9",
+	"As9j6gnVKOCMhJPcMQNGvPrwscYvfQFZBtdU0J7aaTaQM8fIT2LYHp+EgXjAQphzMoMSKJrbK7nFScSD",
+	"UG600Jh4yh7anz5B1ZY4yfINiggS1RhIMDj4hvhebu7wq9CNv3z48r8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -15,6 +15,8 @@ import (
 	"github.com/switchboard-dev/switchboard/server/credential"
 	"github.com/switchboard-dev/switchboard/server/deskservice"
 	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/hubservice"
+	"github.com/switchboard-dev/switchboard/server/outbox"
 	"github.com/switchboard-dev/switchboard/server/service"
 )
 
@@ -23,8 +25,15 @@ const Prefix = "/admin"
 
 // Handler implements the generated strict server interface.
 type Handler struct {
-	svc  *service.Service
-	desk *deskservice.Service // the Desk API's operator side (WithDesk)
+	svc    *service.Service
+	desk   *deskservice.Service // the Desk API's operator side (WithDesk)
+	hub    *hubservice.Service  // the Hub API's clients (WithHub)
+	outbox *outbox.Worker       // every API's webhook deliveries (WithHub)
+}
+
+// WithHub gives the operator API the Hub API's clients and the webhook deliveries.
+func WithHub(hub *hubservice.Service, ob *outbox.Worker) Option {
+	return func(h *Handler) { h.hub, h.outbox = hub, ob }
 }
 
 // Option adds a vendor domain's operator side to the API.

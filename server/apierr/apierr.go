@@ -21,9 +21,13 @@ const (
 	Conflict                     // clashes with existing data
 	RateLimited                  // too many requests
 	State                        // the object's current state forbids the action (accept on a closed question)
+	Gone                         // the object existed but is no longer available (a closed conversation)
+	Timeout                      // the request did not complete within its deadline
+	Unavailable                  // the server cannot serve now (draining on shutdown); retry later
+	NotImplemented               // a documented feature this server does not implement
 )
 
-var kindNames = [...]string{"internal", "invalid", "unauthorized", "forbidden", "not found", "method not allowed", "conflict", "rate limited", "invalid state"}
+var kindNames = [...]string{"internal", "invalid", "unauthorized", "forbidden", "not found", "method not allowed", "conflict", "rate limited", "invalid state", "gone", "timeout", "unavailable", "not implemented"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

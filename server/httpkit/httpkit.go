@@ -193,6 +193,14 @@ func Status(k apierr.Kind) int {
 		return http.StatusConflict
 	case apierr.RateLimited:
 		return http.StatusTooManyRequests
+	case apierr.Gone:
+		return http.StatusGone
+	case apierr.Timeout:
+		return http.StatusRequestTimeout
+	case apierr.Unavailable:
+		return http.StatusServiceUnavailable
+	case apierr.NotImplemented:
+		return http.StatusNotImplemented
 	default:
 		return http.StatusInternalServerError
 	}

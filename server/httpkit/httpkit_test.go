@@ -399,7 +399,8 @@ func TestStatus(t *testing.T) {
 	}{
 		{apierr.Internal, 500}, {apierr.Invalid, 400}, {apierr.Unauthorized, 401}, {apierr.Forbidden, 403},
 		{apierr.NotFound, 404}, {apierr.MethodNotAllowed, 405}, {apierr.Conflict, 409}, {apierr.RateLimited, 429},
-		{apierr.Kind(99), 500},
+		{apierr.State, 400}, {apierr.Gone, 410}, {apierr.Timeout, 408}, {apierr.Unavailable, 503},
+		{apierr.NotImplemented, 501}, {apierr.Kind(99), 500},
 	}
 	for _, tt := range tests {
 		if got := httpkit.Status(tt.kind); got != tt.want {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -231,12 +232,48 @@ func (s *Service) AdvanceClock(ctx context.Context, d time.Duration) (ClockState
 	return s.stepTo(ctx, now, now.Add(d))
 }
 
-// stepTo moves the virtual clock from now to target, stopping at each due job's time so that
-// it runs "at" its due time (and other instances read that time meanwhile).
+// Scheduler is durable work on the server clock besides the timers (the webhook outbox): moving
+// the virtual clock runs what falls due on the way, at its own due time, as it runs the timers.
+type Scheduler interface {
+	// NextDue is when the earliest piece of work is due (false: none is waiting).
+	NextDue(ctx context.Context) (time.Time, bool, error)
+	// RunDue does everything due now on the server clock and says how much it did.
+	RunDue(ctx context.Context) (int, error)
+}
+
+// AddScheduler makes the virtual clock run sc's work too (once, however often it is added). Call
+// it before serving.
+func (s *Service) AddScheduler(sc Scheduler) {
+	if !slices.Contains(s.schedulers, sc) {
+		s.schedulers = append(s.schedulers, sc)
+	}
+}
+
+// nextDue is the earliest due time of the timers and of every scheduler's work.
+func (s *Service) nextDue(ctx context.Context) (time.Time, bool, error) {
+	due, ok, err := s.Store.NextJobDue(ctx)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	for _, sc := range s.schedulers {
+		d, has, err := sc.NextDue(ctx)
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		if has && (!ok || d.Before(due)) {
+			due, ok = d, true
+		}
+	}
+	return due, ok, nil
+}
+
+// stepTo moves the virtual clock from now to target, stopping at each due job's (or scheduled
+// work's) time so that it runs "at" its due time (and other instances read that time meanwhile).
+// JobsRun counts the timers only.
 func (s *Service) stepTo(ctx context.Context, now, target time.Time) (ClockState, error) {
 	total := 0
 	for {
-		due, ok, err := s.Store.NextJobDue(ctx)
+		due, ok, err := s.nextDue(ctx)
 		if err != nil {
 			return ClockState{}, err
 		}
@@ -254,7 +291,12 @@ func (s *Service) stepTo(ctx context.Context, now, target time.Time) (ClockState
 		if err != nil {
 			return ClockState{}, err
 		}
-		// n == 0: another instance holds that job right now; look again.
+		for _, sc := range s.schedulers {
+			if _, err := sc.RunDue(ctx); err != nil {
+				return ClockState{}, err
+			}
+		}
+		// Nothing ran: another instance holds that work right now; look again.
 	}
 	if err := s.virtual.set(ctx, target); err != nil {
 		return ClockState{}, err

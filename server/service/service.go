@@ -18,7 +18,8 @@ type Service struct {
 	Clock        clock.Clock
 	PublicDomain string // builds Help Desk question URLs; default "directly.com"
 
-	virtual *VirtualClock // set by UseVirtualClock; nil on the wall clock
+	virtual    *VirtualClock // set by UseVirtualClock; nil on the wall clock
+	schedulers []Scheduler   // more work the virtual clock runs (AddScheduler)
 }
 
 // New returns a Service on st with the wall clock.
