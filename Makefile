@@ -29,9 +29,10 @@ build:
 	$(GO) build -v -o bin/switchboard ./cmd/switchboard
 
 ## run: build, migrate, and start the server with a demo tenant (SQLite under ./data) on the
-## virtual clock, so the operator API can advance time and fire timers
+## virtual clock, so the operator API can advance time and fire timers; webhooks may reach
+## loopback only (the README's local receiver), `serve` alone allows no private address
 run: build
-	./bin/switchboard serve --demo --clock=virtual $(ARGS)
+	./bin/switchboard serve --demo --clock=virtual --outbound-allow 127.0.0.1/32,::1/128 $(ARGS)
 
 ## test: everything CI runs: generated code up to date, gofmt, vet, all Go tests (SQLite, PostgreSQL
 ## when reachable, Chromium when installed), spec lint
