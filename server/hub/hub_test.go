@@ -53,7 +53,8 @@ func TestEveryOperationHasIntakeRules(t *testing.T) {
 // fixture is the API on a fresh store with a tenant and its engine token.
 type fixture struct {
 	h      http.Handler
-	engine string
+	engine string // an engine access token
+	portal string // a portal access token
 	conv   string
 }
 
@@ -71,20 +72,23 @@ func newFixture(t *testing.T, cfg Config) fixture {
 	if err := st.CreateTenant(ctx, store.Tenant{ID: tenant, Name: "T", Subdomain: "t"}); err != nil {
 		t.Fatal(err)
 	}
-	c, secret, err := svc.IssueClient(ctx, tenant, hubservice.AudienceEngine)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := svc.IssueToken(ctx, c.ClientID, secret)
-	if err != nil {
-		t.Fatal(err)
+	token := func(audience string) string {
+		c, secret, err := svc.IssueClient(ctx, tenant, audience)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := svc.IssueToken(ctx, c.ClientID, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.AccessToken
 	}
 	cfg.Service = svc
 	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixture{h: h, engine: tok.AccessToken, conv: uuid.NewString()}
+	return fixture{h: h, engine: token(hubservice.AudienceEngine), portal: token(hubservice.AudiencePortal), conv: uuid.NewString()}
 }
 
 func errorCodes(t *testing.T, rec *httptest.ResponseRecorder) []int {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/routers"
 
@@ -267,6 +268,11 @@ func queryChecks(r *http.Request, st *state) error {
 // one value, valid UTF-8, no NUL). A body that arrives too slowly, or not before the deadline, is
 // a 408; broken framing or a client that went away is the family's missing-body code; a body over
 // MaxBody is marked TooLarge for the rules to answer.
+//
+// Only the deadline stops the wait, not the context's cancellation: net/http cancels a request's
+// context as soon as reading from its connection fails, which is how a cut-off, broken or too slow
+// body ends, and the read then reports why, as the edge classified it (and logged it: a client
+// abort is the client's doing, not an internal error).
 func readBody(ctx context.Context, w http.ResponseWriter, r *http.Request, f hubrules.Family) (hubrules.Body, error) {
 	b := hubrules.Body{ContentType: r.Header.Get("Content-Type")}
 	if r.Body == nil || r.Body == http.NoBody {
@@ -281,11 +287,17 @@ func readBody(ctx context.Context, w http.ResponseWriter, r *http.Request, f hub
 		raw, err := io.ReadAll(r.Body)
 		done <- result{raw, err}
 	}()
+	var timeout <-chan time.Time
+	if d, ok := ctx.Deadline(); ok {
+		t := time.NewTimer(time.Until(d))
+		defer t.Stop()
+		timeout = t.C
+	}
 	var res result
 	select {
-	case <-ctx.Done():
+	case <-timeout:
 		w.Header().Set("Connection", "close")
-		return b, ctx.Err()
+		return b, context.DeadlineExceeded
 	case res = <-done:
 	}
 	var tooBig *http.MaxBytesError
@@ -300,11 +312,11 @@ func readBody(ctx context.Context, w http.ResponseWriter, r *http.Request, f hub
 		return b, hubrules.Fail(f.TimedOut(), "The request body arrived too slowly (%d bytes received) and the request timed out.", bad.Read)
 	case res.err != nil:
 		w.Header().Set("Connection", "close")
-		msg := res.err.Error()
-		if p := httpkit.BodyProblem(res.err); p != nil {
-			msg = p.Message
+		p := httpkit.BodyProblem(res.err)
+		if p == nil {
+			return b, res.err // not the client's doing: an internal error
 		}
-		return b, hubrules.Fail(f.BodyRequired(), "The request body could not be read: %s.", msg)
+		return b, hubrules.Fail(f.BodyRequired(), "The request body could not be read: %s.", p.Message)
 	}
 	b.Raw = res.raw
 	if httpkit.IsJSON(b.ContentType) && len(bytes.TrimSpace(res.raw)) > 0 {
