@@ -17,8 +17,19 @@ import (
 
 // BenchmarkDeliveryThroughput: b.N queued deliveries attempted by one worker (default batch and
 // parallelism) against a local receiver that answers 200 at once: claim, sign-free POST, record.
-func BenchmarkDeliveryThroughput(b *testing.B) {
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+func BenchmarkDeliveryThroughput(b *testing.B) { benchmarkDeliveries(b, 0) }
+
+// BenchmarkDeliveryThroughputSlowPeer: the same, but one delivery in 100 goes to a receiver that
+// takes 200 ms to answer (a slow tenant among fast ones).
+func BenchmarkDeliveryThroughputSlowPeer(b *testing.B) { benchmarkDeliveries(b, 100) }
+
+func benchmarkDeliveries(b *testing.B, slowEvery int) {
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/slow" {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}))
 	defer rcv.Close()
 	for _, st := range storetest.Stores(b) {
 		b.Run(st.Name, func(b *testing.B) {
@@ -28,7 +39,11 @@ func BenchmarkDeliveryThroughput(b *testing.B) {
 			tenant := newTenant(b, st.Store)
 			var msgs []outbox.Message
 			for i := range b.N {
-				msgs = append(msgs, message(rcv.URL, "key", fmt.Sprintf(`{"n":%d,"text":"a webhook body of some realistic size, a few hundred bytes"}`, i)))
+				path := "/fast"
+				if slowEvery > 0 && i%slowEvery == 0 {
+					path = "/slow"
+				}
+				msgs = append(msgs, message(rcv.URL+path, "key", fmt.Sprintf(`{"n":%d,"text":"a webhook body of some realistic size, a few hundred bytes"}`, i)))
 			}
 			queue(b, st.Store, tenant, clk.Now(), msgs...)
 			b.ResetTimer()
