@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -18,19 +19,47 @@ import (
 
 // Worker attempts due deliveries. Several workers (in one process or in several instances on one
 // database) may run at once: each delivery is claimed by one of them at a time.
+//
+// Each delivery is attempted on its own, at most Parallel at once: a slot freed by an attempt that
+// ends is filled by a new claim at once, so a receiver that hangs holds its own slot and delays no
+// other delivery. Each result is recorded as soon as its attempt ends, together with whatever
+// other results are waiting at that moment (one transaction for them all, never waiting for an
+// attempt still in flight).
 type Worker struct {
 	Store  *store.Store
 	Clock  clock.Clock  // the server clock: when deliveries are due
 	Client *http.Client // makes the attempts; its own timeout applies besides AttemptTimeout
 	Logger *slog.Logger
 
-	Batch    int           // deliveries claimed (and attempted) at once (default 64; at most Parallel)
+	Batch    int           // most deliveries one claim takes, and most results one transaction records (default 64)
 	Parallel int           // attempts in flight at once (default 64)
 	Lease    time.Duration // how long a claim holds a delivery, on the wall clock (default Timeout + 20 s)
 	Timeout  time.Duration // bounds one attempt (default AttemptTimeout)
 
 	kick chan struct{}
 	once sync.Once
+
+	claiming sync.Mutex // one claim at a time: the slots it counts as free stay free
+
+	mu    sync.Mutex
+	busy  int           // attempts in flight
+	freed chan struct{} // closed, and replaced, whenever an attempt ends
+
+	recording sync.Mutex
+	results   []result // attempts made, waiting to be recorded
+	flushing  bool     // a goroutine is recording them
+}
+
+// result is an attempt to record, and what to call once it is.
+type result struct {
+	store.Recorded
+	done func()
+}
+
+// run is one caller's (Run's or RunDue's) share of the attempts in flight.
+type run struct {
+	inflight atomic.Int64   // attempts it started that have not ended
+	recorded sync.WaitGroup // done when each of them is recorded
 }
 
 // NewWorker returns a worker with the default batch, parallelism and lease.
@@ -44,11 +73,12 @@ func NewWorker(st *store.Store, clk clock.Clock, client *http.Client, logger *sl
 func (w *Worker) init() {
 	w.once.Do(func() {
 		w.kick = make(chan struct{}, 1)
+		w.freed = make(chan struct{})
 		if w.Parallel <= 0 {
 			w.Parallel = 64
 		}
-		if w.Batch <= 0 || w.Batch > w.Parallel {
-			w.Batch = w.Parallel
+		if w.Batch <= 0 {
+			w.Batch = 64
 		}
 		if w.Timeout <= 0 {
 			w.Timeout = AttemptTimeout
@@ -72,21 +102,33 @@ func (w *Worker) Kick() {
 	}
 }
 
-// Run attempts due deliveries whenever kicked and at least every interval, until ctx ends.
-// Attempts in flight when ctx ends finish first (each within Timeout).
+// Run attempts due deliveries whenever kicked, whenever a slot frees while more are due, and at
+// least every interval, until ctx ends. Attempts in flight when ctx ends finish first (each within
+// Timeout) and are recorded.
 func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	w.init()
+	var r run
+	defer r.recorded.Wait()
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	for {
-		if _, err := w.RunDue(ctx); err != nil && ctx.Err() == nil {
+	for ctx.Err() == nil {
+		freed := w.freedSignal()
+		n, more, err := w.fill(ctx, &r)
+		if err != nil && ctx.Err() == nil {
 			w.Logger.Error("outbox: delivering", "err", err)
+		}
+		if err == nil && more && n > 0 {
+			continue // the claim got every delivery it asked for: more may be due
+		}
+		var slot <-chan struct{}
+		if err == nil && more {
+			slot = freed // every slot is taken: claim again when one frees
 		}
 		select {
 		case <-ctx.Done():
-			return
 		case <-t.C:
 		case <-w.kick:
+		case <-slot:
 		}
 	}
 }
@@ -97,46 +139,127 @@ func (w *Worker) NextDue(ctx context.Context) (time.Time, bool, error) {
 }
 
 // RunDue attempts every delivery due now on the server clock, and those that fall due while it
-// works, and returns how many attempts it made. It returns when nothing is due (failed attempts are
-// due again only after their wait) or ctx ends.
+// works, and returns how many attempts it made once they are recorded. It returns when nothing is
+// due and none of its attempts is in flight (failed attempts are due again only after their
+// wait), or when ctx ends (after its attempts in flight end).
 func (w *Worker) RunDue(ctx context.Context) (int, error) {
 	w.init()
+	var r run
+	defer r.recorded.Wait()
 	total := 0
-	for ctx.Err() == nil {
-		now, wall := w.Clock.Now(), time.Now()
-		claims, err := w.Store.ClaimDueDeliveries(ctx, now, wall, wall.Add(w.Lease), w.Batch)
-		if err != nil {
+	for {
+		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		if len(claims) == 0 {
+		freed := w.freedSignal()
+		n, more, err := w.fill(ctx, &r)
+		total += n
+		switch {
+		case err != nil:
+			return total, err
+		case more && n > 0:
+			continue // the claim got every delivery it asked for: more may be due
+		case !more && r.inflight.Load() == 0:
 			return total, nil
 		}
-		w.attemptAll(claims)
-		total += len(claims)
+		// Every slot is taken, or nothing more is due while attempts of ours are in flight: look
+		// again when an attempt ends (it frees a slot) or a delivery is queued.
+		select {
+		case <-freed:
+		case <-w.kick:
+		case <-ctx.Done():
+		}
 	}
-	return total, ctx.Err()
 }
 
-// attemptAll makes one attempt per claim, all at once (a batch is never larger than Parallel, so
-// every attempt starts at once and ends within Timeout, well inside the claim's lease), then
-// records them in one transaction.
-func (w *Worker) attemptAll(claims []store.Claim) {
-	rs := make([]store.Recorded, len(claims))
-	var wg sync.WaitGroup
-	for i, c := range claims {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			status, problem := w.post(c.OutboxDelivery)
-			at := w.Clock.Now()
-			a := store.Attempt{At: at, Status: status, Error: problem, OK: problem == ""}
-			if !a.OK {
-				a.NextAt, _ = NextAttempt(c.Attempts+1, at)
-			}
-			rs[i] = store.Recorded{Claim: c, Attempt: a}
-		}()
+// freedSignal is closed when the next attempt ends.
+func (w *Worker) freedSignal() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.freed
+}
+
+// fill claims due deliveries for the free slots (at most Batch at once) and starts an attempt for
+// each at once, so that every attempt ends within Timeout of its claim, well inside the claim's
+// lease. It returns how many it started, and whether more may be due now: the claim got every
+// delivery it asked for, or there was no free slot to ask for one.
+func (w *Worker) fill(ctx context.Context, r *run) (int, bool, error) {
+	w.claiming.Lock()
+	defer w.claiming.Unlock()
+	w.mu.Lock()
+	free := w.Parallel - w.busy
+	w.mu.Unlock()
+	if free <= 0 {
+		return 0, true, nil
 	}
-	wg.Wait()
+	want := min(free, w.Batch)
+	now, wall := w.Clock.Now(), time.Now()
+	claims, err := w.Store.ClaimDueDeliveries(ctx, now, wall, wall.Add(w.Lease), want)
+	if err != nil {
+		return 0, false, err
+	}
+	w.mu.Lock()
+	w.busy += len(claims)
+	w.mu.Unlock()
+	for _, c := range claims {
+		r.inflight.Add(1)
+		r.recorded.Add(1)
+		go w.attempt(c, r)
+	}
+	return len(claims), len(claims) == want, nil
+}
+
+// attempt makes one attempt under claim c, frees its slot, and records the result.
+func (w *Worker) attempt(c store.Claim, r *run) {
+	status, problem := w.post(c.OutboxDelivery)
+	at := w.Clock.Now()
+	a := store.Attempt{At: at, Status: status, Error: problem, OK: problem == ""}
+	if !a.OK {
+		a.NextAt, _ = NextAttempt(c.Attempts+1, at)
+	}
+	r.inflight.Add(-1)
+	w.mu.Lock()
+	w.busy--
+	close(w.freed)
+	w.freed = make(chan struct{})
+	w.mu.Unlock()
+	w.record(result{Recorded: store.Recorded{Claim: c, Attempt: a}, done: r.recorded.Done})
+}
+
+// record records res at once if no other result is being recorded; otherwise the goroutine
+// recording now records it next, with every other result waiting by then (at most Batch per
+// transaction).
+func (w *Worker) record(res result) {
+	w.recording.Lock()
+	w.results = append(w.results, res)
+	if w.flushing {
+		w.recording.Unlock()
+		return
+	}
+	w.flushing = true
+	for len(w.results) > 0 {
+		n := min(len(w.results), w.Batch)
+		batch := w.results[:n:n]
+		w.results = w.results[n:]
+		w.recording.Unlock()
+		w.flush(batch)
+		w.recording.Lock()
+	}
+	w.results, w.flushing = nil, false
+	w.recording.Unlock()
+}
+
+// flush records a batch of results in one transaction, and logs what they did.
+func (w *Worker) flush(batch []result) {
+	defer func() {
+		for _, res := range batch {
+			res.done()
+		}
+	}()
+	rs := make([]store.Recorded, len(batch))
+	for i, res := range batch {
+		rs[i] = res.Recorded
+	}
 	// Recorded even when the server is shutting down: the attempts were made.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
