@@ -2,12 +2,11 @@ package messaging
 
 import (
 	"context"
-	"encoding/base64"
-	"net/url"
 	"strings"
 
 	gen "github.com/switchboard-dev/switchboard/gen/messaging"
 	"github.com/switchboard-dev/switchboard/server/apierr"
+	"github.com/switchboard-dev/switchboard/server/httpkit"
 	"github.com/switchboard-dev/switchboard/server/service"
 )
 
@@ -31,9 +30,9 @@ func (h *Handler) CreateToken(ctx context.Context, req gen.CreateTokenRequestObj
 	case grant != grantClientCredentials:
 		return nil, apierr.Invalidf("grant_type: %q is not supported; the only grant type is client_credentials", grant).WithReason(service.ReasonUnsupportedGrantType)
 	}
-	id, secret, basic, err := basicCredentials(credentialsFrom(ctx).header)
+	id, secret, basic, err := httpkit.BasicCredentials(credentialsFrom(ctx).header)
 	if err != nil {
-		return nil, err
+		return nil, apierr.As(err).WithReason(service.ReasonInvalidClient)
 	}
 	if !basic {
 		id, secret = str(b.ClientId), str(b.ClientSecret)
@@ -51,32 +50,6 @@ func (h *Handler) CreateToken(ctx context.Context, req gen.CreateTokenRequestObj
 		},
 		Headers: gen.CreateToken200ResponseHeaders{CacheControl: "no-store", Pragma: "no-cache"},
 	}, nil
-}
-
-// basicCredentials reads `Authorization: Basic base64(client_id:client_secret)`, each part
-// form-encoded as RFC 6749 §2.3.1 says. basic is false when the header is absent or another
-// scheme; a Basic header that cannot be read fails client authentication.
-func basicCredentials(header string) (id, secret string, basic bool, err error) {
-	scheme, value, _ := strings.Cut(strings.TrimSpace(header), " ")
-	if !strings.EqualFold(scheme, "Basic") {
-		return "", "", false, nil
-	}
-	bad := apierr.Unauthorizedf("Authorization: Basic credentials must be base64(client_id:client_secret)").WithReason(service.ReasonInvalidClient)
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(value))
-	if err != nil {
-		return "", "", true, bad
-	}
-	id, secret, ok := strings.Cut(string(raw), ":")
-	if !ok {
-		return "", "", true, bad
-	}
-	if id, err = url.QueryUnescape(id); err != nil {
-		return "", "", true, bad
-	}
-	if secret, err = url.QueryUnescape(secret); err != nil {
-		return "", "", true, bad
-	}
-	return id, secret, true, nil
 }
 
 // Logout implements POST /oauth/logout.
