@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -399,6 +400,21 @@ func hubTokens(ctx context.Context, e *Env) error {
 	if err == nil {
 		oauth("a JSON body", hubCall{status: resp.StatusCode, body: b}, 400, "invalid_request")
 	}
+	// HTTP Basic (RFC 6749 §2.3.1): success, and a wrong secret answered with the Basic challenge.
+	basic := func(id, secret string) hubCall {
+		auth := "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+		resp, b, err := e.Raw(ctx, http.MethodPost, "/hub/connect/token", "application/x-www-form-urlencoded", "grant_type=client_credentials", auth)
+		if err != nil {
+			e.Failf("token: %v", err)
+			return hubCall{}
+		}
+		return hubCall{status: resp.StatusCode, header: resp.Header, body: b}
+	}
+	ok = basic(h.EngineID, h.EngineSecret)
+	e.Expect(ok.status == http.StatusOK && ok.obj()["scope"] == "hubster-engine-api", "token with HTTP Basic: %d %s", ok.status, ok.body)
+	wrong := basic(h.EngineID, "nope")
+	oauth("HTTP Basic, wrong secret", wrong, 401, "invalid_client")
+	e.Expect(wrong.header.Get("WWW-Authenticate") == `Basic realm="hub"`, "HTTP Basic, wrong secret: WWW-Authenticate %q", wrong.header.Get("WWW-Authenticate"))
 
 	// One API per token; the Direct paths take both.
 	hub := h.hub(ctx, "Tokens")

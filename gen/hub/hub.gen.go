@@ -749,13 +749,17 @@ type TokenScope string
 // TokenTokenType Example: Bearer
 type TokenTokenType string
 
-// TokenRequest The client credentials grant. Other fields are ignored.
+// TokenRequest The client credentials grant. `client_id` and `client_secret` are required unless HTTP Basic carries them. Other fields are ignored.
 type TokenRequest struct {
-	// ClientId Example: hubster.engine.api.3f1c1f8e6a634b8e9f1b2f0d6f3b6d1a
-	ClientId string `json:"client_id"`
+	// ClientId The client's id, when not sent with HTTP Basic.
+	//
+	// Example: hubster.engine.api.3f1c1f8e6a634b8e9f1b2f0d6f3b6d1a
+	ClientId *string `json:"client_id,omitempty"`
 
-	// ClientSecret Example: 9c5Vbnd0vZGlqTdBzhz9hb9cQ0M
-	ClientSecret string `json:"client_secret"`
+	// ClientSecret The client's secret, when not sent with HTTP Basic.
+	//
+	// Example: 9c5Vbnd0vZGlqTdBzhz9hb9cQ0M
+	ClientSecret *string `json:"client_secret,omitempty"`
 
 	// GrantType Always `client_credentials`.
 	//
@@ -1686,14 +1690,18 @@ func (a TokenRequest) MarshalJSON() ([]byte, error) {
 	var err error
 	object := make(map[string]json.RawMessage)
 
-	object["client_id"], err = json.Marshal(a.ClientId)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'client_id': %w", err)
+	if a.ClientId != nil {
+		object["client_id"], err = json.Marshal(a.ClientId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'client_id': %w", err)
+		}
 	}
 
-	object["client_secret"], err = json.Marshal(a.ClientSecret)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'client_secret': %w", err)
+	if a.ClientSecret != nil {
+		object["client_secret"], err = json.Marshal(a.ClientSecret)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'client_secret': %w", err)
+		}
 	}
 
 	object["grant_type"], err = json.Marshal(a.GrantType)
@@ -1965,11 +1973,14 @@ type ClientInterface interface {
 
 	// RequestTokenWithBody Get an access token
 	//
-	// Client credentials grant. The `client_id` prefix decides the audience: `hubster.portal.api.…` gives a
-	// portal token, `hubster.engine.api.…` an engine token. The token is a JWT valid for 2,592,000 seconds
-	// (30 days) on the server clock. Client errors answer RFC 6749 §5.2 bodies: `invalid_request` (a field
-	// is missing or the body is not form-encoded), `unsupported_grant_type`, `invalid_client` (401: unknown
-	// client, wrong secret, or a revoked client).
+	// Client credentials grant. The client sends its `client_id` and `client_secret` in the form body or
+	// with HTTP Basic (RFC 6749 §2.3.1: `Authorization: Basic base64(client_id:client_secret)`, each part
+	// form-encoded first); when Basic is present it alone carries the credentials. The `client_id` prefix
+	// decides the audience: `hubster.portal.api.…` gives a portal token, `hubster.engine.api.…` an engine
+	// token. The token is a JWT valid for 2,592,000 seconds (30 days) on the server clock. Client errors
+	// answer RFC 6749 §5.2 bodies: `invalid_request` (a field is missing or the body is not form-encoded),
+	// `unsupported_grant_type`, `invalid_client` (401: unknown client, wrong secret, a revoked client, or a
+	// Basic header that cannot be read).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1978,11 +1989,14 @@ type ClientInterface interface {
 
 	// RequestTokenWithFormdataBody Get an access token
 	//
-	// Client credentials grant. The `client_id` prefix decides the audience: `hubster.portal.api.…` gives a
-	// portal token, `hubster.engine.api.…` an engine token. The token is a JWT valid for 2,592,000 seconds
-	// (30 days) on the server clock. Client errors answer RFC 6749 §5.2 bodies: `invalid_request` (a field
-	// is missing or the body is not form-encoded), `unsupported_grant_type`, `invalid_client` (401: unknown
-	// client, wrong secret, or a revoked client).
+	// Client credentials grant. The client sends its `client_id` and `client_secret` in the form body or
+	// with HTTP Basic (RFC 6749 §2.3.1: `Authorization: Basic base64(client_id:client_secret)`, each part
+	// form-encoded first); when Basic is present it alone carries the credentials. The `client_id` prefix
+	// decides the audience: `hubster.portal.api.…` gives a portal token, `hubster.engine.api.…` an engine
+	// token. The token is a JWT valid for 2,592,000 seconds (30 days) on the server clock. Client errors
+	// answer RFC 6749 §5.2 bodies: `invalid_request` (a field is missing or the body is not form-encoded),
+	// `unsupported_grant_type`, `invalid_client` (401: unknown client, wrong secret, a revoked client, or a
+	// Basic header that cannot be read).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -2437,11 +2451,14 @@ func (c *Client) ListActivities(ctx context.Context, conversationId Conversation
 
 // RequestTokenWithBody Get an access token
 //
-// Client credentials grant. The `client_id` prefix decides the audience: `hubster.portal.api.…` gives a
-// portal token, `hubster.engine.api.…` an engine token. The token is a JWT valid for 2,592,000 seconds
-// (30 days) on the server clock. Client errors answer RFC 6749 §5.2 bodies: `invalid_request` (a field
-// is missing or the body is not form-encoded), `unsupported_grant_type`, `invalid_client` (401: unknown
-// client, wrong secret, or a revoked client).
+// Client credentials grant. The client sends its `client_id` and `client_secret` in the form body or
+// with HTTP Basic (RFC 6749 §2.3.1: `Authorization: Basic base64(client_id:client_secret)`, each part
+// form-encoded first); when Basic is present it alone carries the credentials. The `client_id` prefix
+// decides the audience: `hubster.portal.api.…` gives a portal token, `hubster.engine.api.…` an engine
+// token. The token is a JWT valid for 2,592,000 seconds (30 days) on the server clock. Client errors
+// answer RFC 6749 §5.2 bodies: `invalid_request` (a field is missing or the body is not form-encoded),
+// `unsupported_grant_type`, `invalid_client` (401: unknown client, wrong secret, a revoked client, or a
+// Basic header that cannot be read).
 //
 // Takes any type of body and a specified content type.
 //
@@ -2460,11 +2477,14 @@ func (c *Client) RequestTokenWithBody(ctx context.Context, contentType string, b
 
 // RequestTokenWithFormdataBody Get an access token
 //
-// Client credentials grant. The `client_id` prefix decides the audience: `hubster.portal.api.…` gives a
-// portal token, `hubster.engine.api.…` an engine token. The token is a JWT valid for 2,592,000 seconds
-// (30 days) on the server clock. Client errors answer RFC 6749 §5.2 bodies: `invalid_request` (a field
-// is missing or the body is not form-encoded), `unsupported_grant_type`, `invalid_client` (401: unknown
-// client, wrong secret, or a revoked client).
+// Client credentials grant. The client sends its `client_id` and `client_secret` in the form body or
+// with HTTP Basic (RFC 6749 §2.3.1: `Authorization: Basic base64(client_id:client_secret)`, each part
+// form-encoded first); when Basic is present it alone carries the credentials. The `client_id` prefix
+// decides the audience: `hubster.portal.api.…` gives a portal token, `hubster.engine.api.…` an engine
+// token. The token is a JWT valid for 2,592,000 seconds (30 days) on the server clock. Client errors
+// answer RFC 6749 §5.2 bodies: `invalid_request` (a field is missing or the body is not form-encoded),
+// `unsupported_grant_type`, `invalid_client` (401: unknown client, wrong secret, a revoked client, or a
+// Basic header that cannot be read).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -3645,11 +3665,14 @@ type ClientWithResponsesInterface interface {
 
 	// RequestTokenWithBodyWithResponse Get an access token
 	//
-	// Client credentials grant. The `client_id` prefix decides the audience: `hubster.portal.api.…` gives a
-	// portal token, `hubster.engine.api.…` an engine token. The token is a JWT valid for 2,592,000 seconds
-	// (30 days) on the server clock. Client errors answer RFC 6749 §5.2 bodies: `invalid_request` (a field
-	// is missing or the body is not form-encoded), `unsupported_grant_type`, `invalid_client` (401: unknown
-	// client, wrong secret, or a revoked client).
+	// Client credentials grant. The client sends its `client_id` and `client_secret` in the form body or
+	// with HTTP Basic (RFC 6749 §2.3.1: `Authorization: Basic base64(client_id:client_secret)`, each part
+	// form-encoded first); when Basic is present it alone carries the credentials. The `client_id` prefix
+	// decides the audience: `hubster.portal.api.…` gives a portal token, `hubster.engine.api.…` an engine
+	// token. The token is a JWT valid for 2,592,000 seconds (30 days) on the server clock. Client errors
+	// answer RFC 6749 §5.2 bodies: `invalid_request` (a field is missing or the body is not form-encoded),
+	// `unsupported_grant_type`, `invalid_client` (401: unknown client, wrong secret, a revoked client, or a
+	// Basic header that cannot be read).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3658,11 +3681,14 @@ type ClientWithResponsesInterface interface {
 
 	// RequestTokenWithFormdataBodyWithResponse Get an access token
 	//
-	// Client credentials grant. The `client_id` prefix decides the audience: `hubster.portal.api.…` gives a
-	// portal token, `hubster.engine.api.…` an engine token. The token is a JWT valid for 2,592,000 seconds
-	// (30 days) on the server clock. Client errors answer RFC 6749 §5.2 bodies: `invalid_request` (a field
-	// is missing or the body is not form-encoded), `unsupported_grant_type`, `invalid_client` (401: unknown
-	// client, wrong secret, or a revoked client).
+	// Client credentials grant. The client sends its `client_id` and `client_secret` in the form body or
+	// with HTTP Basic (RFC 6749 §2.3.1: `Authorization: Basic base64(client_id:client_secret)`, each part
+	// form-encoded first); when Basic is present it alone carries the credentials. The `client_id` prefix
+	// decides the audience: `hubster.portal.api.…` gives a portal token, `hubster.engine.api.…` an engine
+	// token. The token is a JWT valid for 2,592,000 seconds (30 days) on the server clock. Client errors
+	// answer RFC 6749 §5.2 bodies: `invalid_request` (a field is missing or the body is not form-encoded),
+	// `unsupported_grant_type`, `invalid_client` (401: unknown client, wrong secret, a revoked client, or a
+	// Basic header that cannot be read).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5301,6 +5327,11 @@ type RequestTokenResponse200Headers struct {
 	CacheControl string
 }
 
+// RequestTokenResponse401Headers the declared response headers of an HTTP 401 response for RequestToken
+type RequestTokenResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
 // RequestTokenResponse429Headers the declared response headers of an HTTP 429 response for RequestToken
 type RequestTokenResponse429Headers struct {
 	RetryAfter int
@@ -5330,6 +5361,8 @@ type RequestTokenResponse struct {
 	JSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *RequestTokenResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RequestTokenResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RequestTokenResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -5957,11 +5990,14 @@ func (c *ClientWithResponses) ListActivitiesWithResponse(ctx context.Context, co
 
 // RequestTokenWithBodyWithResponse Get an access token
 //
-// Client credentials grant. The `client_id` prefix decides the audience: `hubster.portal.api.…` gives a
-// portal token, `hubster.engine.api.…` an engine token. The token is a JWT valid for 2,592,000 seconds
-// (30 days) on the server clock. Client errors answer RFC 6749 §5.2 bodies: `invalid_request` (a field
-// is missing or the body is not form-encoded), `unsupported_grant_type`, `invalid_client` (401: unknown
-// client, wrong secret, or a revoked client).
+// Client credentials grant. The client sends its `client_id` and `client_secret` in the form body or
+// with HTTP Basic (RFC 6749 §2.3.1: `Authorization: Basic base64(client_id:client_secret)`, each part
+// form-encoded first); when Basic is present it alone carries the credentials. The `client_id` prefix
+// decides the audience: `hubster.portal.api.…` gives a portal token, `hubster.engine.api.…` an engine
+// token. The token is a JWT valid for 2,592,000 seconds (30 days) on the server clock. Client errors
+// answer RFC 6749 §5.2 bodies: `invalid_request` (a field is missing or the body is not form-encoded),
+// `unsupported_grant_type`, `invalid_client` (401: unknown client, wrong secret, a revoked client, or a
+// Basic header that cannot be read).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5976,11 +6012,14 @@ func (c *ClientWithResponses) RequestTokenWithBodyWithResponse(ctx context.Conte
 
 // RequestTokenWithFormdataBodyWithResponse Get an access token
 //
-// Client credentials grant. The `client_id` prefix decides the audience: `hubster.portal.api.…` gives a
-// portal token, `hubster.engine.api.…` an engine token. The token is a JWT valid for 2,592,000 seconds
-// (30 days) on the server clock. Client errors answer RFC 6749 §5.2 bodies: `invalid_request` (a field
-// is missing or the body is not form-encoded), `unsupported_grant_type`, `invalid_client` (401: unknown
-// client, wrong secret, or a revoked client).
+// Client credentials grant. The client sends its `client_id` and `client_secret` in the form body or
+// with HTTP Basic (RFC 6749 §2.3.1: `Authorization: Basic base64(client_id:client_secret)`, each part
+// form-encoded first); when Basic is present it alone carries the credentials. The `client_id` prefix
+// decides the audience: `hubster.portal.api.…` gives a portal token, `hubster.engine.api.…` an engine
+// token. The token is a JWT valid for 2,592,000 seconds (30 days) on the server clock. Client errors
+// answer RFC 6749 §5.2 bodies: `invalid_request` (a field is missing or the body is not form-encoded),
+// `unsupported_grant_type`, `invalid_client` (401: unknown client, wrong secret, a revoked client, or a
+// Basic header that cannot be read).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7629,6 +7668,16 @@ func ParseRequestTokenResponse(rsp *http.Response) (*RequestTokenResponse, error
 			headers.CacheControl = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RequestTokenResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers RequestTokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8801,7 +8850,14 @@ type TokenInternalErrorJSONResponse Error
 
 type TokenTimeoutJSONResponse Error
 
-type TokenUnauthorizedJSONResponse OAuthError
+type TokenUnauthorizedResponseHeaders struct {
+	WWWAuthenticate *string
+}
+type TokenUnauthorizedJSONResponse struct {
+	Body OAuthError
+
+	Headers TokenUnauthorizedResponseHeaders
+}
 
 type TooManyRequestsResponseHeaders struct {
 	RetryAfter int
@@ -10749,10 +10805,13 @@ type RequestToken401JSONResponse struct{ TokenUnauthorizedJSONResponse }
 func (response RequestToken401JSONResponse) VisitRequestTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11748,207 +11807,210 @@ func (sh *strictHandler) SendCustomerActivity(w http.ResponseWriter, r *http.Req
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39cts4su+r4OpsVaQpSib14VhybZ3rOMnE2ZnEmzg7p3aUM4RISMKaAjQEaEeT66rz132A+xDnvsd9",
-	"lH2SW2iAJEBStuQ4mY9N1dZOTJH4aDQa3Y3uX39sRXy15owwKVqTj601TvGKSJLCX6ecXZFUYEk5O4vV",
-	"k5iIKKVr9aA1aV0sCYqsdx4JRGPUxujbd2dPPYTZBkVYkE6v5bXIB7xaJ6Q1afXHPjkazOddH5OgO8SH",
-	"/S4mR6TrB49HYxw/HszncctrUdXDGstly2sxvFJfRu54vFZKfs5oSuLWRKYZ8VoiWpIV1hORkqSqif/8",
-	"0e+OT7rPcXf+/uPRTdf+c7jPn0H/5k8tryU3azUWIVPKFq2bG6/1Iptto84ym+1GFH92OA+iPukO4iHu",
-	"DmejqHsUH5Lu4/mRPw5wfzaIhs1EWULvvxVanDFJFumtHEPLV3ajzSjuR4/xmHSD2WDeHUaHcfeI+Ljb",
-	"n6l/HxF/HuBm2lBnNL8VGp3jBXmVrWYkbSbQGi+Ih+YpXyEfteWSoJjMcZZIly6+mfLPGUk35ZzXZev2",
-	"BFeU0VW2gs/MkIA6JC3G9Jb+QuojekNElkiB1iQ1IwuQ5CjwfdQ240Ij3x3a6JaxQS/OyPAHPbLA971y",
-	"nEHDOG/UEoo1Z4KAgDqJJL2icvMEx2/IzxkRUj2NOJOEwT/xep3QCBjg4B9CzedjPkpoYMblUv1XZKsV",
-	"TjetSesJl0vEeEyE4scYYaRGgeQSS0QFYoTKJZD2CicZkIukKVfy8kfVcwyz9/tehYrnKV+TVG7QI9Xc",
-	"IxRzIhDjEolsveapRGqZoUn0aEWEwAuC/hciV4TJR6idP+GpftTpobbqa4KevfrW91WHndaNZw1gWB3A",
-	"a5ZsEGcE8XnRwyOY4SPTywpv0IwgQZisNT/stG7eey0hscxEazL0fbUWKyqEYmqHgCco32VonU+aCpS/",
-	"ewfhgu2EM4PuSfJBPlJNFv20eVr+TCVZiUfIfoQj1Zh4VCdb0DCvG5s5/5SSeWvS+reD8pw80L+Kg2dq",
-	"/Jor65t4xuMNauf9+Ihx/YinsOwYvXz7+hXis3+QSHrlMiLMUMYMU9gk5KlhD54ibJq6Iinqjw7RX+iT",
-	"oon+AIUfb8KOBxxF2BVJ+JqUIwnylSg7HeRcjUJDsRAxnqIQGCMsXxwitV/Krnw1EhyD9DYdmr1n9WdN",
-	"rvhnMFLzJKu13KCIJwmBBSobDkzDEedpTBmWpPxtiDBKuN7T6JrKJc8kwnGcEiEUccpvRMdDGEV8tVJs",
-	"rkc09n3ftDXu+4EZtSAsJqk6jcoDA1Gm+OYqp93hyO+b15fZDK1xJkgMHWIWkYTE5XuDjqfXGZkW8ELR",
-	"hKeKfoiyohFDpZEfdHqtG6+QZ6+4fM4zFu8uzRr30+FISVSXN22dDj3aRRezhBX5QEVFOKg+qpto+Olb",
-	"6BVHIouWjnpZEtjveIhKATSkAi2UXCto6WvqKxqHemF7jh4Qqk8ydsn4NVMv8jnCjAP/l2ty6Pu+uyav",
-	"/7Ln2QK7pyIbmZbfqM048FqqRdNZ3LEFY0XP3VllhrbVB8GhP+4fBf3xaHB0qM5lpdvgBNoSfEW6+ZMu",
-	"Vd9pFXIPJdTR8XbVz3L+6JvDQ4ua6uGRP/5c5Bj9VsjhLH9r0ooPh6P5Y590Bz7pd4eHw3F3PDiK1KQO",
-	"Zz4exMNgVqXizvssZ+I3Rnvadmph857aIkJydbgq2an2WkwSekVSSgTCKUE/ZyQjMewQW6ScJlyQT5Vb",
-	"QV19uY/YogJFMJxjRITEs4SKJcKIkWulCLlizA9qOk7gP4wm4IiwYkyoHfN0hZlECWcLouQVLg6GRwKF",
-	"8NpT/Y49+xDFeCM6Ncp/PTMazwxz2krCcKGWQP9AwGdsQRm5j/nQSLx+nXZ/VRYQKvwquf7vqK+nmZB8",
-	"RVIPneSKwhNeVfL9fp1oD8ChJ4UGZ4jj93P9BeeqYvmLOltt9bT44bAD6g2OEQPbs/xl7OXjD/wO+tkl",
-	"h7UIz3k6o3FM2KcKj8CvzzEyFAYjB8wuArbdowinPBMkeZQfPFWxENSIPngYsaBVk2JAMUdySUVOtyDw",
-	"JwijtxshycpWS0GlNbN5JFA+fkX9hAqpFdRZJihT+vAayyUoydZXtjQ0PzHOugWJrM5KTcqMlgqrIUdb",
-	"trSoBp3ND3IVVy/2i2z2QPJq1CCvXmQz9GiX0/t2MTX6vGIKlNcG6TSqSCfLpfZQMt6v08zqBT3aRYW5",
-	"Q8T7n5V2rp3WIOH9Og2Vgqcb/lTtpEY8s03hVdRO9VmCaIzGcz96HA9Itz8LcHcYjRQhD+fdx/hoNo78",
-	"OCD9eaemiVQoN3oIOf+Wr4hcKmE+x1RZq5yZjZ1eKZmg3YwS00TrdwlfLEjswfqmRGYpM9qeJugFXRGe",
-	"yU8m5ZFXczdq4knOL9X/gXqEJEfkA4kySUAflXSlZpDJGumOqkx39DDSOrWHVdXYYoLjhCobNBghYfPd",
-	"O4YzueQp/eUBlOKaU9FuHeEoIkLUCNKvEiR4kF0o+SVRZ5Haflc4oeAJIR/WoNBwRrzc14hRSq74JYlR",
-	"lFDCpNEs4Hv1u6LfdarW+OT8TFMuP50eTC0b3OpXnFEWU7ZwdDKXjINGR+FDkNHyEg580K5Kpatw/bXL",
-	"QXiWx6183u94Vb+h9hWCrMTqzA6jJWaMJBebNQmRPqeBf5/SlETSVuTMqhrXlS1pHUcYbnKBWQ6UkT/Q",
-	"O+HhzvrD8fgTjnolyeZqFMXinr+58H3/cDz+kqd8TpN9/Enw5hZ7EG50opRgScA34vcPu0HQ7fcvAn/i",
-	"q//9vVUz6HINLr99WGaz/R0fKx7TOb2tV3Pt81b3UngvVCd90EE0SaDTwTyIgvkR6R7iw0F3ODsi3fE8",
-	"mHX7cz8+nA9mh3GAWzuvy4tstk2UL7MZrMHD61WP6/x5D7VqG58+/qx8ulWjqtJqb77VggfWWAublqc+",
-	"n9NFlhoO/tgi0ZK3JnOcCOJ41C70FeATrr5ap/QKS/KWLhhli7+QTWvSeuafDPun4yePn46eD58NTo6e",
-	"BKeHT/3n/ZPhk8PTo6fqs2yW0Mj56vDp80P/2fBJ/+Tx6fBp8Gz8fPBkdHJ06j/tPxs+PwxaXuuazJac",
-	"X75Lk9aktZRyLSYHBzMue2ZuvYivDpbZTEiSKhJt3YKB2Qxfzq1o0Q4+1dTbvl2Dxu2KZtzdsuqE2pnh",
-	"LI7ZthEdqxYsUSoFEnqd0CXZCOC9V1yeKYKvCJMPoEUNasJQMyh6dHFNE8rffv8WVAG1DWnZ7zHKBMlP",
-	"S54ay7yyRQN/UFXdg4dw0Zg91HBuK23YWB9tuaRp3F3jFG7VGCOR5KnW5tVkZhmFEIIbr3XOU4mTB9Sv",
-	"blGvFFM161aaZoPPoludlL6rshu1bo73Kv9p0HEuWgv3lKtu5W+PQPuRWGmwoPAYPcL3oQdHYzKiW/2k",
-	"CKHVpgWod4VLkGdSacIpZguSf9H3Dz2U/3Nc/DPw7QX8fVi1+db4TVu1mqC/Nas2J91vxqrVZPr1rNqc",
-	"IL9Nq5YhAla/bgcIdqH+9UmCtjVpWTLrp0WKmfwJIqM8/cJP7jTKF9C0tcZCXPM0nrbyI61oSR9oevg/",
-	"RSmJCZMUJ2J3Hfv1SSaXW8kZGhL+ZJgsRO3Stp1TksReHshSBFeB5puuuoSp5Y5BnIbNsw9L8v4+xODZ",
-	"09+BGAR6PowUHNalYE3k3C0JfyNyD+jyiWIPIhn1ltC7bssGzkNT9EtqC2j/mCBRSuRDbc93Ti+e04fx",
-	"0bkiztCBf4/Zxkgz8aks0q/ZyyfnZyiDWMeErqhESyzQjBCGUoKjpZJaKZHpBuG50pwCNWDO4gqb9McP",
-	"wSZUIDUaswwrHBPg1xVmm5yBhDuc8I36o3ui/gjN0ERPmX4Exyam3nqlHmv7w5InJP9QbYprTKWHsEQJ",
-	"wUKioHdrEPPtsbM3njparzBN8Cwhn3rtVrejLozAoRHREVZFX6gtlpmUSj7F/Jp1cqolWF8BO+Lwwa5X",
-	"leiDOBa77x0WDLU5K+4yKRMSs0iHpH/SMn7S0hU0ccKeYeHimKpucWJMLkpE4Uip7C1WxvdgJ77HxPao",
-	"Q8Brra12rCi25o70POrkh8/UAZOucKIEphMf/rG1xpuEY50hgCUOWhMd7xUoKWN+NL6f1aZnHvT8oAyo",
-	"z1u4KZ7oYFr1oIj8spg4eDweDYbB2PeD/sBrKT0DS03mw2GrTnXTykVKF4umRQ6nme8PIvUZ/ItM9ANz",
-	"U35JWayfhx4ivUWvCK6d5PfnoWdCbCczLkM356H6bj2RwI1jsybaFNJW+3ae8OvzlCvlGj5mivd+bD3V",
-	"Af2t9/ZY8ocNzVSC2OxR7BjPVqxDljWPlIpn4Bu02jbcbV6dcZ4QzFpuTOF+7Go+tBkWtSO8IskpFspq",
-	"TygWRKCUCJ5cKdUpP6UvyUagOOXrNYk7FSaX5IOa2Quq9IqU/I9yevBLE+emJKJrarbcLhF95ziVG1AK",
-	"gO/2/kyPoOSAMv5S7/z3DVzZmNVSyrYfW7l5Ym+gclcWa+qyYTEFmwrvG2iUz+E7qg0qiPjfdeIW1XGa",
-	"4o3doCbKXULVlY/WvZqzkbSn291Hufe7cRs5WVN7Jz/dvY2qPvVyrKeljIH4s5YHHmNn7Ke3yCGwdpuy",
-	"vV6v8c8ZmeSJAXaeoL7/nZvooqgIgDNS1Q351XK0p39yaGUkLDSEmRNn78rT8T/OD4P46Nl89bfFW/ZO",
-	"Pvm7+P7V9Z//fCcrV1PIqnT0HA4oiXEb41rOgN3F1Enh8jWt9NBflOxZYRktIW2uS5kgTFBJr0iyOXZF",
-	"lDrmtU7U5deMxNoEF6gdmm1ZnEZmw6q/9T6Ff9mCXj2wdq76s9ixYQcsTLpg/HZ94lbNTr2UU6l20rl0",
-	"+QtZS317IO0AZjVfEi05ifPrLMzENUm1fQlmXh7P7HJKw+nJssTozHphajvAOndum9b3+jVrYvsJ7bfw",
-	"tvV5LrwrmkmRxVMm8Rzn6V18RaUkMbpeEobIBxzJMi8MLv2uuU5/U6rzOiWQDtZqPgTuoEvtfPNaH7oL",
-	"3jUPlZnRe4OvDVXcDWLC1PeUxbV85b2zju+Uo5ZqWTWo6Qe0oklCc8UfS0SZxJfEQ+p7oDRlUUqwju+o",
-	"hEo6VK6kLOyird6yR04EpPUdIzxT/9WLb8Jg5Z3sX6PBMk943jt/eZ9jalv+sFGw2/bB4Vy6wOxM6k+I",
-	"rrHImf5+ecU7jdlRgt0xG/4WiLNk447goXTk3HouzvS+79vHN8SlN2T92gedacNW0/LU8lrevbtKtx11",
-	"rsja68B7vaKypiEcV495uFYTcHNsjarXIJ1cWXEHo53AnZ+7Wo9xMOtHg7g7JKO5EiGz7lH0OO6OgVOA",
-	"xeN7SMVKHse5M8w9pF/56vYPPzZZkaVRnmC4QeBJs1m9TvmcJuS+zcfkikaOIjzPkgSZqIOXmBH0lJOG",
-	"niucmg/Ds6fcxITFhcAeTpIXOqLjkUBCYhbjNDae/zzxvEGlMc6xHS0RGNWZJCvQHCg70x8Fdbuk3NZ1",
-	"Kfji4uIc6Rc8lJI1BJ84/Drca9PrOWylIox339M4Js1j1wRVvz8SKKYLtXnzTN6E4Fidjr+QlAs7bfmf",
-	"//v/IMjY1tcZ1vxBSAz7Y1DtRv6gAkXgB03HpTOqugMPS3QNJ2XK2cJDBEJESzUTGFdNIPft1BPLKw6d",
-	"HfLYm7LT7zJPgMjubBrXMI+pvZck3svOuE35N6G2W5BkcJLAxrskm0LuExajTKjjXmep6JxxTQxwjK+4",
-	"kKjv+yhaYnUIk1RUjnn1eXfYhxgt11ivqM1aLIWoXeCQeCgMtBbd932/sqJGiu2mtDQpKg76yX10k5sq",
-	"fSsTMoIyhI0RlusdTtAKr4VS+TUlRdU7Wwr6ZhF9cw/lvuBBErvxq/tJFciefIolpCBUdHwIa+vnYW0j",
-	"E9ZWqE8xlqQr1WcNOtSXMB5+XcW5iQc/k0YsXpHrBn8QSzYa1yYsUtCc1FZnNI72ZDl5+Zqw2zkguB8H",
-	"uIx22xG+RV+7sQOa7WHtFNu8A123etrs5X0kEAfHm3GygfuDiu225v2dY8VsS1uh6i+r2Q75HGoL6SzA",
-	"rYeYK0D2cgNvE0INXmHHCbWfq87APExQaG6pQtQG3SG0rrZCgy9UvqOnqk4dQQgLPRTKzZqyxU+c6VMo",
-	"/3M+D3sIdlP5MfSoz99Lsi5gRip+1yUVkqebY4STBM15lsIHzv3f7XaTdXF3G0Fstb92v7fFQrIMDfsC",
-	"0N5I1bvAOz1zstZEPoGdDLMX2ew+51NjmsZHB7qrrpEWAeS3CDR/L4FW0XHr3vxK/seXPK/KaPQHm67W",
-	"UuzmysSTLS4TM7vCaeJ7fWUv9H2/X/GfNC7Z55T2FVGby1dL5MJ83VX2tvOfNeWS16x1eN/M/ue33qc2",
-	"boG1g293O9OvLdw5Bz6u/mqqgeh2FvWQAlQX65JL7SGp2/2Ig+AGgIIFcf2xd5rSDu6eBXSn+yuHv4XO",
-	"97wT0mAh+i5HHQlIrywKFXMYxd/6JgRxnw/7WE04W6tNZeYNDSmblK/1CPa8ZLrN+LtNMrrTeoo3pUOg",
-	"vNGBkJ3rJY0AzcAGGYCmxTHyEVPzqMIk3oZ9eIcn4MRYmIHvmJiu/rSrOM0FVO3iQClrTtLVNtPW7XdH",
-	"8eZ2p2QZAvcs8VTrATo12ZvwZx+dQ1qn01Oz/NvfBLSTgu51ze7I69KPqEN0d71tryWf7ZjHdOp8t+OJ",
-	"Hex1hH1JA/Gzxxi4i7UlyqB58fQv91MagodRGkz62y6Kw0BtD0gyH1QUh4G/gxO2ajI1mFKGnJ61D4rz",
-	"3z7WHQ7d+ZjfyuP77VGyc5yWtlWcd3+sh7y998qDvh6e1BAhlz/Chr/yv2fcDiSqGgelavCJMTJbmLYh",
-	"a7XRof/9yWn37YuT/ugQPKBtKgV6d/G8e4RmG0lEB/E5Cj90TcppV9AFwzJLScUtuUNCbH2ItQzZ6ghf",
-	"wS2bOqAuyeYY7o0RFvZ4dBvdS7KpDGiHXNumTZa6Rv1tSlGNoasLa+fy2lv9rrTeu5TyGt2aVnufHXcv",
-	"LVCfdBMdpGPxb6izVbSmF55aUafAwtql8ITL0EOzDfh4AbVU43f1PTTw0LDjoZCYGKCSiuovWKKwZ7JP",
-	"J87PWu/UuzxE7RmXy0Lp7PRQmJIFYSTFkijtcoLUrEJLGV3hSyIAqM/JBkbvdlY2c1m0NXwAJ4KjlESE",
-	"XpnrY9WwUTYpER5a4fSSxEUQlMPUO0i2xiQizpLNpITZ9ZqDgh05Zj+oxQnfITXvI/Eqdwi3sA3cySiu",
-	"oayAbofUkZx3ekW+dC3yQclK2Ew2IzR5jA1LwB1ngiMCEMSVJPFdFqaQKJWbPpJEfFUEAAvU1mHxnrYk",
-	"QNDB1cznEET18PyZ4EkmCVKCSVESBBR69+a748Ie4oyAHLYjXtY8SSq2wX1E221iai8vq5P8X6eC9fPv",
-	"171wxxwLN8MXciFYw7mvz9q9mmzwKRTKpxIGloPBUTt/VReDbSVuud1V0ktLY+vcK698rSOwHXho0Nl2",
-	"6fsgVqQVy7mLc2CZzfbyDOxiw7j9DWzvwMD1Dgy2eAcGD+QdqITH7ukJK/A7Q0gPRjGJaGx0Vp3LpTl6",
-	"MmWhJB/g+Mrz6kz8q37uoRAEgPqHqRwQKjVowzOZzUh4EF7RFeHw3xj+i7OY8hC1wyxNwmMUJnhGktCb",
-	"snBFVwRUMaUw0V/gv3OcJDMcXZ6t8IIYZSohbCGX0A1dQehu0ViWJicsWnI4gXEC45NUJgQ6gH+d8oSn",
-	"8DGWEkfLFRzTugWvGA4qR3NsRqM+ybH01QcGRj+EUzxMsKQyi0k4ZbDNE84W+sGxGaYavWoj4kxiCJ0w",
-	"Q7NfUFPPZmbIKCx3rP4Up3E4ZTBYrbTqizIz9iZiFU3ZzZpcRqdnHVyDY7BUMhjrlIU5ZKoRXgnVuekL",
-	"fX3GYrVpRK6paU5QzKHeQ/DnMcL6L9AhSx7poWcg4SAlDAJ/RSEzRdjT7NUzLS55EqMViSn2EAxYbex8",
-	"8byiwoGHDG01zFoaF5pKb8ruvKwzQ7u/IbXlfq045QzDqHbvvIrDidzpvZxin2/UVt7rnaOpMuBOH9G9",
-	"Xs7n+HkmC7t/p4Hk+70pGtYciZAXzrIVSWlURGF1xz6SHI19N/xw0DscDfqqXRButwzB0sIKGbP3IIIj",
-	"GEVw5A6j+3jcGxzBOHLxtxMxKtHCn2VphNFM7yZLLul2GrpOO7T9HHYG4t2f795Rcfjs9nrtLh5G2vBm",
-	"ts1Rc3193TPnMFgz10pp/PerP8d/vR5ej39Y/Ef0112mWJypO43bnEzuiGCL3y/a2wJm2DuB+83zU3T4",
-	"eDhG/+//jnp9HUm7JSLZdl9WsFjAuVyBotgCMuN4OGsf1cO964AWNtXuwLa4y9+m59Vk/gBAx74B84At",
-	"9JPMP60T+21/dIhe/nCB2krXCNGf84HTWOkhcFX3EwVzSERcq3kUg4pGPqzVf/4haVgxIcjm5XL2bURf",
-	"05dv3/1yFryiZ+KMvRlFp2eHZ5fr//jb6ctxj2xe/hL/cKZe4vEPL3+Jv/3b5rvV37K/95Ps729Hy+jb",
-	"y+z7zctxL+onbLZ67sf/8TJpThJf05SIn2jDFN+aRKWMSZro20eIGDPfuCgyKEp4dOleC47G2yIjgBw2",
-	"BxZuYkCQ6uI11Tcd8FDDJsFDh98aft8WFfdTNZH5CcGpdodZXif97C42cxjDIaHTWT7Lrfx4L0sGQvk0",
-	"l1moTAi2ZA+9tiyZu67bAdmJVi7LDEl7mqQ9vKa9PF7lEB8OhrMjMp4Hs0qsSl1J062bfev0MI5Gf5ux",
-	"2L/6+7fJzxfxk1+Wv4yXs3H0V//7ppYsWVPfg8k13kAtlCpKVeWOoQHG6q5FdoC0SmJVp/a+KRtFkChL",
-	"qdy8Vea9JrepJKIZbPKxNYN/Pc/vIF/+cNFqChPUeGGa4czua4fnr99eoAMD4XgAT8O8VEPYsID//K//",
-	"Dg3PgKwBrwP4Pyv8ro5RC/9xr8EivXPvNVb96X3GegNO6nmDL/8HmpJuxFdrLOksISVWZ1GPokzl0YuD",
-	"vvlGu2+++QaQffJMYBMe4nwyZRQ4SW68YuIsztfr5PxMICpRTNZECVDOeujEKcthADvXXCijsrhVKEo5",
-	"gqU5Zfq6oIMok7wS1HJcVIlLeSaJQARHS6XhNkR1NpSZmzK3aIieK03Bj65Gooyaorki/362Ad+6wYVJ",
-	"iUwpiZFxWyubc8q++eY1I2iGBUHv3nzX++abnGpIrBMqweMiDI2gRKFcpoSgJZCiXSWrEuqeoWvnGCkt",
-	"VTWwmTKxVPKNMzJBa06ZVPQBvoG8ie2Lk49MQIwrlihUrDQ5OND4AWocGjbgYJnNQjMlpZKpJrXVrSbV",
-	"zNntumj2Kph1C7hRwkhvrxLpYMoGPtRuAoCh6sHaAQ7KtQsE1xWULRr3UIgWRLFVPnmzF+E0mrKwftSG",
-	"HY1cWG/VkiJhFcAQtcP6ARx2elOm5QdUlxGoHR7gNT24CuBuQe1vDxWPLCaEnzqIEcVcztCP826hwSkr",
-	"W7T5vKlpk3Zrmq6MX+8gcwVVNk3ZjGcsPjDfRBFZS6QLYPbQKayAOVqFyIqNoKHQ1mpBdaERuUx5ttDp",
-	"YOrcxZKniumPpwzeVmRWNAcBAdtCjQmywjmLiOG7l29fv1Lc9jqT6wxAEAvUmeLGR5kYQtEoW+mBmaQd",
-	"fQkLjtxQW8Qzkh5DNpFACb8maYSF6uiMqbYvb/Oyo3YpLXuvnl3krChg+OdYRBgG1fFq7vgpMzqIZ3ah",
-	"ssz1iqG2U3fAq19R63pFxmVbKQ7VAYxdpC8Zp8z10SuK6hkbSoJBJRQttRdujmmSpQWugeY3rzhxWexw",
-	"hkGHEFMWfpwa//hU51BOTXLktDX58eMUMu6mJq9wap9J09Zk2vrnf/13PYtv2rp5fxNO8uUKTb4mSMop",
-	"czI5Q/UtOC7lPomSngVrUQxIs16eszhlRdIiaofPXn0LJzFn2yjiofD8zUX+0tra8R4Kz54Wv1hmA4tB",
-	"UCsJYaVjogin6aaWtIlFPln1HuNIZPM5/dBDF7UG88WBRdeMOWV6URAtbeJHAoklXqvpfTSLBmviWq3T",
-	"loemdTs1X71p6ybs9NATIvLbgynTIyYCxSRKcGrkgN705nQtdgVU3MrHO/SHOslD/R7zKNNY4mhF5JLH",
-	"aOiPdF7IlIUnScKvlZw2Vz0Cr4iejuHv7+iKSs3fShFwoAk3EDGBRn4BTIiwwZ9D7VmWqgd8jgLf76AZ",
-	"mfOUqBMETgK1UGYINhjeMeA/GpTMJZZIu7NtrMxgVEDclfM9OkbXS5oQ+3yLU0yZUpLUmZ7JWJGJlouq",
-	"WET7/K0BTNDAD4+LIcx4nBeeLK6/dOHjHjp9/ebtBGG2mbLwdUoXlMH+0eAvx2idknlCF0uJwtfnF2ev",
-	"X70N4QwSiuc0UK9RAcx4IEGt5FaDIygFSeaK+idoTq4tOqc5sgyJc9oqQQXro/ZamjFh4O3xlK0TTFlX",
-	"kg9SQ99SJiTBcS6l9IaHZZ+gcOj76AmO0ZscQXeuq/LhRGkcJC7IA3ClPEUGoFDJygJqN3zBhQw9JPCm",
-	"46FwGDxGzz6sSWT05OcAGFsgKIX6N6dETBj4fjfiTFKW6Vun4SDIB4VeQJ/ouTZJLzhH3+F0QUINwyEt",
-	"tNUkFzNmmIh8iJQycDiECtZTFo78AL3iEll4//mkw4sUMzEnafeZUrQoW7hjjJYZuyRxqCVhOPJHxZxg",
-	"HZUaAXaB+mbKNAf3PiitCxbieskFQaYVNE/xShGPCjRLdamiVO8DkKlmnSlcGDGesYjESLu5oUSe4Ycp",
-	"g9o7+UroYj9hURM8PAYRC5jyfk3KdgqRblRQp3zosY2dPGU4TUHrlJwjkfDrpMygzqlfwNpCDb9w6B+F",
-	"PXShGBGzzTXo3ZRZu76tRuHpM9mDvjpTtsrUZoRK9TQ20Yn5gfTq3XeoHU6Vbu37oCaqXfVUp5ZtCsGl",
-	"FS6A9t6l1qyuM+tIRak4QSt+x1MW9hXxVgSzvJkesq7bRWGM2vFpC6LMCWPpgKYforZmyylrDLKclHgQ",
-	"ysA4HIK5aMVsGlOHaFAlIJindCRlPuWwAVY455SZLe9GXYS1+EF1JuR2mE6B6Hto6KFDDx0BwQJfWbBg",
-	"InKWqz2eEeraUIpwonvVMGD5pBoIBRkXLq3WPEmmLPz22QVqUr0PSuv24KOb7XkT6tPcVo/h5lRxoFaj",
-	"H9mLre+ZlWUFTwSU6YVrTnMnAeWejJJycn7W8lpmW7cmraDn9/w8PxivaWvSGvT83gBCaeQSnDSNZsVB",
-	"kYsM0UVcNISJPadg5qcmFEbkWj9z81AAGb4Rk0jtxtDAH4QGu6iCd6CEUgl40Ok5yrJS8dsYnTYX6Sxb",
-	"1vE4dq2vdh75AmAGU1agGXScQJ0eOmG6kCMYLrWp5ad1CLndEwQe9dAreVtk63VCldArSmmAhXCdUimV",
-	"AM33h9nrnBHRQzlGQU+Dw4Qo1mCjAJtrjTx/rYAjCKfaZZJiFvMVPNKsUqhlUPrmWVOeuUHiJUI+4fFm",
-	"PyTkAsKiwJWowEqUiSf3rOBzG6pPBaHHwmkgK0yT1qT1D8zI/7QC/rai7OxePLwGHnLj+lJlmhEdQAcA",
-	"OTDsvu/vWSbqnkXev1BVJQ1ooP31VQCCbagD91vIOkrS/ku7f2E1C1tgOxzA/hxTzbK/u0I6wMwPNfc0",
-	"dVFw2UFTnUj4Ntjh23p1Tvh0sOunZbVq+G6463dNReeghaNdW8irM6iv+uO7v6pC9t94rdFO5G0onAvf",
-	"7kAjG2ce5Ey2WuF0Y8vjirdbMSBeCEi1sQ/n1nv1ffO5rZS0g48gAG7KQ1xnhy2IbA7/1wmztfNNeIgn",
-	"sdJ75zRV2i9GMzDt0hRv4KLCPVe+o0Ju4XLR+jRZ+ONvXRg+gPy7S+R9Ybn2/hMFGwTHbxFudVbbQ8Tp",
-	"S8WHk287yym7aOu/knz6DuI6t0qJW8SUMjOM41oXymgaQvnKwQvYqzfvt4q3qjG1s4izv/P0JHhq/AZK",
-	"sJl/cUbANUshTNWB1QobJN63ZJvAa/2xdb8/nrj7balxv4KMs2fzLynmvgX/144K2L6S7dTdzo6IUzrb",
-	"rcKrcAupN12lzBTPhCsADDXCmvWyF6qPfQd9XuZe3Xg7vQ3JWUp1+DThZ6ez+XbG2si3ktJ+/FoAXBcA",
-	"f1+k1gX7FAOHPMMGufUaog4WcE2sOG53uVWrobur3Gqoobmr6HGrlH5u0dNUZPbeosdEzAEnu+FnP74H",
-	"/dtVwZZ6D+ciCbY0SKJG96xJRmxnDVA6nTtAkHpG+WnYWaEBFkJ4ylxnKPjh4T4IysHFjYBFbR9SFQBy",
-	"f6LziTs9O2aDCgRoPG2TcKc9wMYD2jHoPO08AQ/CHgChp62T8DpNDs9TEAQvYDvf28l5q6jZSZLcsfH3",
-	"2bqf1ev4Vabi1j6LsU33Y+RazVcdyAlll/kZb/ATXRY1z90T+mNBqD8VSOszHm/+7UA/15DDXyXzrymZ",
-	"tWzR5nFdOFe0vNwzp6V1QmRDfPdTeC6KSFe4TKqUchCea4Jboaw2WocOs9F3VKa8D5EkBqZET8v7ZJyk",
-	"BMeb/F55bkLJ7A5NjB1NEqj6WVcy9bBzGVuXP7cvwIts9vovv56aMdxphHtbRf8SG0Av/LYN4OVWTc1x",
-	"8pVV/uVYRVvYW/jkfp5Cr7XOGpTfZ82wGjr62WQKAV5XjqBTvYSvybd3gNfxiTpkJdVMayseWoPqCnJ3",
-	"hZXUZUq9rWox/c+rIH7ddX/QXac5dwcNxT7vd/NHORpCm8/Bf14oLSEoO5BncQ+PlR2GVfdcNRRRAEB/",
-	"fUnhjksXE/EKPK5K7unOnvLWpAWRf6W9kaNSlttyjaVa3tak9Z8/+t3xSfc57s7ffzy66dp/Dvf5M+jf",
-	"/Kkpc++P4L4rsYlKx38NREjj1pl05Ro6m4GYbECU3AX2sY7yuAs2ow1Zdieq2M0tVnOOy/qFInbqWLSG",
-	"etst7KDRwjYgSuX5NPB9/15+yCru2R3+SHtn976eR79bXyZ1pXt+KDlCf+vhVLOl7607NntOS0y3MlK0",
-	"GSOtAEbrFOhvFYfrMpt1mhDhpsyFhHNdoAPbBYpcD+ig7gEdOB5QEw0M/tmyx0Ys1NsRUAt40i2Ap1Nm",
-	"EE+bESINDCqqDmM7KGoJAjpl+6OAdjzkoKrqQGtT4njJlc4Par6NkzllGj0gB1jKXx8pGsslTePuGqdy",
-	"kycc8FS7QhiXaJbRREKOqtF0tPdbF9/EZeSwk3Zc1BTWGZMaBlDoL+3XTBKMh7CwkratfCkDIAi5VTHP",
-	"sa+aHN82KuOnOMAf7rDe9/zc5fC5x4Hz0EaS1fRXY+lzHU47EOYVl1a21Jf0AjuAoZ92rh18tELobyx7",
-	"rPFy3+7gyeZUf/kAQZcPsectnPgvqKX/ttVuiyY7694/kFmRSCMate+9JeBtQZrufcOtkcBfRd3vVQ/H",
-	"TR4T48iJCimyRYzd02nr7YJDvBVIvQQ5mKDtYMTGX6O0o3ID2TlJ1QPf3jxVV8v7bfL6oyMRdr7Ws/U8",
-	"+46OShsyx3lNp5pDrv+dF3/5leHdd3w73upVFcg/rl70Kako/1K3fTsqOtuv/77y1Feesq8Fd2ao/Y6c",
-	"M0dl23pfqH03LnjQFhT/8i4R1363rxS1qL9e8oSYIra6fFHdCxNhxriE43ZBtpeCoYAQsqUMzJb7ygcy",
-	"/R1Ns//V1P66/T/D/eT9bOddIBduvczMYTa24BHWqkl3DCyKqZnEU5SSiK41SJ3I3XuXVH0KEF7elOnr",
-	"UPheiZYF2KU5SktCAC23ckdqEH1Gvt9D5zxJEF5gykpogQQLaTUpCGD2NN6knhRTu+se9V6VjWyFvKhy",
-	"1FgLdMstqtxXH/ea1rGBIKj9jtEPaEWThBpYps4xsiKQC0AYbdZGOEkqd8NbhqzWrHWryfDJrhczk9Yk",
-	"eDweDYbB2PeD/sBU07pI6WKhNlNTyb95wq/PUx5BEYLWU31xYPwQZrsAb8SHw9H8sU+6A5/0u8PD4bg7",
-	"HhxFXT94fDjz8SAeBjPI839m+3fyaoNq0gCq7iCpGzrALyDYzdawHMh3QUI8xsGsHw3i7pCM5t0hPpx1",
-	"j6LHcXcM/hTwxTRUgixrDRbJXrtkzPV26g0Emtrue0zjfs4hd7fslrhmaJ4vzO6OICMYNrd5gWy5eE+v",
-	"z9dstl8vabcJFDc/CuwDNj9GHyq1zYGI3Y4hdLoV1FvxXlhAUIcAWUc/OBWMcBZTwiIy2Q6qbHBnp8yG",
-	"VvW2A0ZX0FJt4EWACHv5w4XB+ZpDTb/RuO/5vp+D/k1Z2+DZdhqB4g2UKjI4jeausVK/QOP6wXWtU6AA",
-	"TmCIXZwyKgoENXOCaeQ8AReTDvauh8LmMgYaetSGgQxRe+gHkxy3ccr0Y88pSODpWiM5+msOW92ge5id",
-	"cGEg43ezPj50r6+vuzCDLE3MJGoZKgWM+z2x2ytQ7Xfgs9tw7E2w6jsbRA4C/ufI3XHLN3zesgp2FYWi",
-	"6oGpcbClSoFVlCCvO7Af7bafUiUAu9LgDJqiavMUR0vSPeVMpjzZDqfPeBcsAQDR366K5pUU8tcbaijv",
-	"npQDU7rHuQjf3SslB778UgcbdPbg5mST68hefvtgM4joxmrMQa5nmaCMCKFMyBjUt9x43DSajp94HG4L",
-	"M1J8C9EbzSjTAK4LaJ1uFbYJoAQrdTRXFHM1LvQAPXQtDQBmqHXWXgUyDwrAaf5W8t63QJmhkxzPEjN0",
-	"koPnP+FudIq2ct0MUJ2frpoc6Cb9IPA1tug1FaTxiHhLWPzELEc+jU9xVDUYJ/waRZihM7Qkyfrf6yZK",
-	"qdjfyxDZHTIun99Du8Lydvfwg+Wf/D5QwvLRPoAeH/j7mQ6nAAHz+zIBbM+bW4Hlx/c33l3eOLUjQaQu",
-	"dFUJXTmjNB02lnw1tq8rXXNHxK8sXc91lZG8NCTSsMfgPNGVRaolQ3roB5OsvkVuyrJQOhWN4q/p5va4",
-	"IKYhpYkPrCRYag9KUaiVijIAUrvgYORhgX/MeGxg/E3EoS3WjzXOdNFW7u2CUgQfcCSTjSnvavdShmLC",
-	"N+uUCFD+oQuuQZIhcnGzJia0soZW7OnCLHFeRMUgSwsaEw3w2lCVxYBZW5Vi8naPnUIsOXR1lTM9dL2k",
-	"0RKAAhiakYivjIHYXBEmP/4dvNgmmGWcEhdqecqqWMt2iOkjc7dTuNhsMurkrtyvzFmygXpoesOrV9Uj",
-	"WLYpU+8DUvTpkkSXAuDvear4rl36KueYJnk5DRM/0JnkNUqGftDxUIolQQldUYnaw/6442l1QyfDKHtx",
-	"ytrFKr98+/qVuafyqnjyHliV4cebsOMhwq5IwqGigLEiFS8KdzpevomgvKw5v1FbV7vWgO58bsrWS7IW",
-	"ilIJFRLsVQdWoj30h2ByDgNfs7WG5ep4ubYxPDYJdIDjG5m46AkqVJvDkT/oePneVV8cDP3BMaJMc4T7",
-	"al9RjicalT3iqxVmsdB8DbG8lso08oMS0V2NZokFYrpsilZLLWZnml+3qkFVbe6+apAudnhlXiwF+wky",
-	"FxlaCLa81hVOMuK8bd4AaYolDloT/VLQ8uBBP3/QNw8G+YOBriwPnxs/5mrTMw96flDqXXkfUIcvZxhl",
-	"PvEV6eZPuuBeN1/o4alDxlLv7IlZogOqCOSv2VO8o6u9vNpVh+tXHfCrDviH1AFvU/nu7EY1Cc7PppvG",
-	"iyUV6O01ldFyxnEaGz9py9S5bR0ss5kGttId19w2lsUvimu8LVXp2ttqR8I9pbnSK5wF9etFU9rr5Pys",
-	"h05A0C9Snq1rwXwiLwuTQBU5KE4HGpDVDaTd3t5FNfhWQ+gvs9kkx/mv/qoEUoGD7zlmu0YBMZk49bGm",
-	"JCLqjIr4Wqk85vZax4QWVdUtItl38fVZPCuI3kMOYh6aEXlNCNtWCiBXaw1cjunNBd27vbuT7Vcdno52",
-	"rM19zZPELjajaaGUqqK2nzvz4pJk61DKOgw9dLItoiCPI1CGC+iWtTqHaLZxVF+reqLSIjZVm6JQu1Xz",
-	"RoOtKOFI6eDWfMxGvnl/8/8DAAD//w==",
+	"7H39cts4tuerYHWnKlIXJZP6cCy5pu46TtJxpjvJJM7k1rRymxAJSZhQgJoA7aizrrp/7QPsQ9x9j32U",
+	"eZItHIAkQFKy5Dj9Namamo4pfgAHBwfn83c+tSK+WnNGmBStyafWGqd4RSRJ4a9zzq5IKrCknF3E6kpM",
+	"RJTStbrQmrQulwRF1j0PBKIxamP07duLxx7CbIMiLEin1/Ja5CNerRPSmrT6Y5+cDObzro9J0B3i434X",
+	"kxPS9YOHozGOHw7m87jltaj6whrLZctrMbxST0bueLxWSn7KaEri1kSmGfFaIlqSFdYTkZKk6hX/+YPf",
+	"HZ91n+Lu/P2nk5uu/efwkD+D/s2fWl5LbtZqLEKmlC1aNzde61k220adZTbbjyj+7HgeRH3SHcRD3B3O",
+	"RlH3JD4m3YfzE38c4P5sEA2bibKEr/9WaHHBJFmkOzmGlrfsR5tR3I8e4jHpBrPBvDuMjuPuCfFxtz9T",
+	"/z4h/jzAzbShzmh+KzR6hRfkRbaakbSZQGu8IB6ap3yFfNSWS4JiMsdZIl26+GbKP2Uk3ZRzXpdvtye4",
+	"ooyushU8ZoYE1CFpMaY39GdSH9FrIrJECrQmqRlZgCRHge+jthkXGvnu0EY7xgZfcUaGP+qRBb7vleMM",
+	"GsZ5o5ZQrDkTBATUWSTpFZWbRzh+TX7KiJDqasSZJAz+idfrhEbAAEf/EGo+n/JRwgtmXC7Vf0W2WuF0",
+	"05q0HnG5RIzHRCh+jBFGahRILrFEVCBGqFwCaa9wkgG5SJpyJS9/UF+OYfZ+36tQ8VXK1ySVG/RAve4B",
+	"ijkRiHGJRLZe81QitczwSvRgRYTAC4L+FyJXhMkHqJ1f4am+1OmhtvrWBD158a3vqw92WjeeNYBhdQAv",
+	"WbJBnBHE58UXHsAMH5ivrPAGzQgShMna64ed1s17ryUklploTYa+r9ZiRYVQTO0Q8Azluwyt80lTgfJ7",
+	"byFcsJ1wZtA9ST7KB+qVxXfaPC1/ppKsxANkX8KRepl4UCdb0DCvG5s5/5SSeWvS+rej8pw80r+Koydq",
+	"/Jor65t4xuMNauff8RHj+hJPYdkxev7m5QvEZ/8gkfTKZUSYoYwZprBJyFPDHjxF2LzqiqSoPzpGf6GP",
+	"ilf0Byj8dBN2POAowq5IwtekHEmQr0T50UHO1Sg0FAsR4ykKgTHC8sYhUvul/JSvRoJjkN7mg2bvWd+z",
+	"Jlf8MxipeZLVWm5QxJOEwAKVLw7MiyPO05gyLEn52xBhlHC9p9E1lUueSYTjOCVCKOKUz4iOhzCK+Gql",
+	"2FyPaOz7vnnXuO8HZtSCsJik6jQqDwxEmeKbq5x2xyO/b25fZjO0xpkgMXwQs4gkJC7vG3Q8vc7IvAEv",
+	"FE14quiHKCteYqg08oNOr3XjFfLsBZdPecbi/aVZ4346HimJ6vKmrdOhB/voYpawIh+pqAgH9Y3qJhp+",
+	"/hZ6wZHIoqWjXpYE9jseolIADalACyXXClr6mvqKxqFe2J6jB4TqkYx9YPyaqRv5HGHGgf/LNTn2fd9d",
+	"k5d/OfBsgd1TkY1My2/UZhx4LdWi6SLu2IKxoufurTLDu9UDwbE/7p8E/fFocHKszmWl2+AE3iX4inTz",
+	"K12qntMq5AFKqKPj7auf5fzRN4eHFjXVwyO//KXIMfqtkMNZ/takFR8PR/OHPukOfNLvDo+H4+54cBKp",
+	"SR3PfDyIh8GsSsW991nOxK+N9rTt1MLmPrVFhOTqcFWyU+21mCT0iqSUCIRTgn7KSEZi2CG2SDlPuCCf",
+	"K7eCuvpyF7FFBYpgOKeICIlnCRVLhBEj10oRcsWYH9R0nMC/H03AEWHFmFA75ukKM4kSzhZEyStcHAwP",
+	"BArhtsf6Hnv2IYrxRnRqlP96ZjSeGea0lYThQi2B7wMBn7AFZeQu5kMj8fp12v1VWUCo8Kvk+r+jvp5n",
+	"QvIVST10lisKj3hVyff7daLdA4eeFRqcIY7fz/UXnKuK5S/qbLXV0+KH4w6oNzhGDGzP8pexl48/8Dvo",
+	"J5cc1iI85emMxjFhnys8Ar8+x8hQGIwcMLsI2HYPIpzyTJDkQX7wVMVCUCP64H7EglZNigHFHMklFTnd",
+	"gsCfIIzebIQkK1stBZXWzOaBQPn4FfUTKqRWUGeZoEzpw2ssl6AkW0/Z0tD8xDjrFiSyPlZqUma0VFgv",
+	"crRlS4tq0Nn8IFdx9WI/y2b3JK9GDfLqWTZDD/Y5vXeLqdGXFVOgvDZIp1FFOlkutfuS8X6dZtZX0IN9",
+	"VJhbRLz/RWnn2mkNEt6v01ApePrFn6ud1IhntincitqpPksQjdF47kcP4wHp9mcB7g6jkSLk8bz7EJ/M",
+	"xpEfB6Q/79Q0kQrlRvch59/wFZFLJcznmCprlTOzsdMrJRO0m1Fimmj9LuGLBYk9WN+UyCxlRtvTBL2k",
+	"K8Iz+dmkPPFq7kZNPMn5B/V/oB4hyRH5SKJMEtBHJV2pGWSyRrqTKtOd3I+0Tu1hVTW2mOA4ocoGDUZI",
+	"2Hz3luFMLnlKf74HpbjmVLTfjnAUESFqBOlXCRLcyy6U/ANRZ5Haflc4oeAJIR/XoNBwRrzc14hRSq74",
+	"BxKjKKGESaNZwPPqd0W/61St8dmrC025/HS6N7VssNOvOKMspmzh6GQuGQeNjsL7IKPlJRz4oF2VSlfh",
+	"+muXg/Asj1t5vd/xqn5D7SsEWYnVmR1GS8wYSS43axIifU4D/z6mKYmkrciZVTWuK1vSOo4w3OQCsxwo",
+	"I3+gd8L9nfXH4/FnHPVKks3VKIrFffX60vf94/H4lzzlc5oc4k+CO7fYgxDRiVKCJQHfiN8/7gZBt9+/",
+	"DPyJr/7391bNoMs1uDz6sMxmhzs+Vjymc7rrqybs80Z/pfBeqI/0QQfRJIGPDuZBFMxPSPcYHw+6w9kJ",
+	"6Y7nwazbn/vx8XwwO44D3Np7XZ5ls22ifJnNYA3uX696WOfPO6hV2/j04Rfl060aVZVWB/OtFjywxlrY",
+	"tDz1+JwustRw8KcWiZa8NZnjRBDHo3apQ4CPuHpqndIrLMkbumCULf5CNq1J64l/Nuyfjx89fDx6Onwy",
+	"ODt5FJwfP/af9s+Gj47PTx6rx7JZQiPnqePHT4/9J8NH/bOH58PHwZPx08Gj0dnJuf+4/2T49Dhoea1r",
+	"Mlty/uFtmrQmraWUazE5Oppx2TNz60V8dbTMZkKSVJFo6xYMzGb45dyKFu3gUU297ds1aNyuaMbdLatO",
+	"qL0ZzuKYbRvRsWrBEqVSIKHXCX0gGwG894LLC0XwFWHyHrSoQU0YagZFDy6vaUL5m+/fgCqgtiEtv3uK",
+	"MkHy05KnxjKvbNHAH1RV9+A+XDRmDzWc20obNtZHWy5pGnfXOIWoGmMkkjzV2ryazCyjkEJw47Ve8VTi",
+	"5B71qx3qlWKqZt1K02zwRXSrs9J3VX5GrZvjvcp/GnScQGvhnnLVrfzuEWg/EisNFhQeo0f4PnzB0ZiM",
+	"6FY/KUJotWkB6l3hEuSZVJpwitmC5E/0/WMP5f8cF/8MfHsBfx9Wbb41ftNWrSbob82qzUn3m7FqNZl+",
+	"Pas2J8hv06pliIDVr98DBLtU//osQduatCyZ9eMixUz+CJlRnr7hR3ca5Q1o2lpjIa55Gk9b+ZFWvEkf",
+	"aHr4P0YpiQmTFCdifx375Vkml1vJGRoS/miYLETt0radU5LEXp7IUiRXgeabrrqEqeWOQZyGzbMPS/L+",
+	"PsTgxePfgRgEet6PFBzWpWBN5NwuCX8jcg/o8pliDzIZ9ZbQu27LBs5TU/RNagto/5ggUUrkfW3Pt85X",
+	"POcb3jav3SMsaISWBMeaYBJFmIFuqWiK454yc+BXyIB59+5dVw1CSZYIy4bk0lC/MSU4Wf15qkykaStE",
+	"10uil8KQAFvviLWl8Ozy8pUejpsr3PA+J9m0mo17A4vLv8dsY0S0+Fy+79ecAGevLlAGCZwJXVGJllig",
+	"GSFMjTNaKlGcEpluEJ4rdTBQq8BZXOH9/vg+eJ8KpEZjCLvCMYFNuMJsk+8K4Q4nfK3+6J6pP0IzNFFZ",
+	"aOuW+hq/W/KE5A+qnX6NqWIxiRKChURBb2dm9u6E4BtP6QtXmCZ4lpDPjSXWjcNLI0VpRHTaWPEt1BbL",
+	"TEoldGN+zTo51RKs49qOjL+3mLGS55CcY397jwVDbc6KAC1lQmIW6Tz7z1rGz1q6giZOLjcsXBxT9Vmc",
+	"GDuSElF4hyp7i5VJS9hJWjIJSwSk0tp6j5Wa1/whPY86+eExdWqmK5yoU8CRPZ9aa7xJONZlD1jioDXR",
+	"SWyBEtrmR+PQWm165kLPD8oqgfwNN8UVnSGsLhTpbBYTBw/Ho8EwGPt+0B94LaU8YanJfDxs1alu3nKZ",
+	"0sWiaZHDaeb7g0g9Bv8iE33BhP8/UBbr66GHSG/RKzKGJ3lSQOiZvOHJjMvQFc7Ve+vVEW5ynjXRpjy9",
+	"2rPzhF+/SrmyGOBhpnjvh9ZjXaXQem+PJb/Y8JpKZp49ij2T9Ip1yLLmkVLxBBye1rsNd5tbZ5wnBLOW",
+	"myh5GLuaB22GRe0Ir0hyjgXxEE4oFkSglAieXCl9MFc9PpCNQHHK12sSdypMLslHNbNnVJ3QKfkf5fTg",
+	"lybOTUlE19RsuX3SFF/hVG5A0wG+O/gxPYKSA8qkUr3z3zdwZWOpTinbfmjlNpe9gcpdWaypy4bFFGwq",
+	"vG+gUT6H76i2EqGMYd+JW1THaYo39gs1UW4Tqq58tIKFzkbS7nt3H+Uu/cZt5JSCHVzRdfs2qgYKyrGe",
+	"lzIGkupaHrjBnbGf75BDYMI3lbC9XOOfMjLJqx3s4kcd1J6blKmoyOozUtXNY9ZytKd/cmhlJCy8CDOn",
+	"eMCVp+N/vDoO4pMn89XfFm/YW/no7+L7F9d//vOtrFyti6vS0XM4oCTGLsa1PBz7i6mzwo9t3tJDf1Gy",
+	"Z4VltIRawC5lgjBBJb0iyebUFVHqmNc6UZdfMxJrv4JA7dBsy+I0MhtW/a33KfzLFvTqgrVz1Z/Fjg07",
+	"YDbTBeO79Ymdmp26KadS7aRz6fIXspba0JF2VraaL4mWnMR5jA4zcU1SbTSD7Zonabuc0nB6siwxOrNe",
+	"mNoOsM6dXdP6Xt9mTewwof0G7rYez4V3RTMpSpPKyqTTvGaNr6gE01AZjuQjjmRZ7AaRzGuua/qU6rxO",
+	"CdS4tZoPgVvoUjvfvNbH7oJ3zUVlZvRe42tDFXeDmNz7A2VxrQj74FLqW+WopVpWvQT0I1rRJKG54o8l",
+	"okziD8RD6nmgNGVRSrBOWqnkfzpUrtRh7KOt7tgjZwJqFU8Rnqn/6sU3ub3yVvav0WCZV3EfXJR9yDG1",
+	"rSjaKNht++BwIkkwO1PPFKJrLHKmv1ux9F5jdpRgd8yGvwXiLNm4I7gvHTm3noszve/79vENyfYNpcz2",
+	"QWfeYatpeb18DUzAXaVdR50rsg468F6uqKxpCKfVYx5ihQLC4daoeg3SyZUVtzDaGQQy3dV6iINZPxrE",
+	"3SEZzZUImXVPoodxdwycAiwe30EqVopTXjnDPED6lbduf/BTkxVZGuUJhrAIT5rN6nXK5zQhd319TK5o",
+	"5CjC8yxJkEmleI4ZQY85afhyhVPzYXj2lJuYsIhyHOAkeabTVB4IJCRmMU5jE87Iq+kbVBrjHNvTEoFR",
+	"XUiyAs2Bsgv9UFC3S8ptXZeC4NXVN3goJWvIqHH4dXjQptdz2EpFGO+hp3FMmseuCap+fyBQTBdq8+bl",
+	"yQnBsTodfyYpF3Yt9j//9/9BUIauYzTW/EFIDPtjUO1G/qCCr+AHTcelM6q6Aw9LdA0nZcrZwkME8l5L",
+	"NRMYV00g9+3Uq+UrDp09ivObSu5vM0+AyO5sGtcwTxS+kyQ+yM7Ypfyb/OEt8Dg4SWDjfSCbQu4TFqNM",
+	"qONel97oQnhNDHCMr7iQqO/7KFpidQiTVFSOefV4d9iHxDPXWK+ozVoshahdgKt4KAy0Ft33fb+yokaK",
+	"7ae0NCkqDqTLXXSTmyp9KxMygjKEjRGW6x1O0AqvhVL5NSVF1TtbCvpmEX1zB+W+4EESu0m5h0kVKAl9",
+	"jCXUVVR0fMjV6+e5eiOTq1eoTzGWpCvVYw061C9hPPy6inMTD34hjVi8INcN/iCWbDRYT1jU1Tn1us5o",
+	"HO3JcvLyNWG7OSC4Gwe4jLbrCN+ir93YWdr2sPZK2N6Drls9bfbyPhCIg+PNONnA/UHFdlvz7s6xYral",
+	"rVD1l9Vsh3wOtYV0FmDnIeYKkIPcwNuEUINX2HFCHeaqM9gVExSaKFWI2qA7hFZoKzSgSeU9eqrq1BGE",
+	"sNBDodysKVv8yJk+hfI/5/Owh2A3lQ/DF/X5+4GsC+yUit91SYXk6eYU4SRBc56l8IAT/9ttN1mBu10E",
+	"sdX+Wnxvi4VkGRp2ANDeSNVY4K2eOVl7RT6BvQyzZ9nsLudTY+3JJwePrK6RFlnxOwSaf5BAq+i4dW9+",
+	"pajllzyvyhT7e5uu1lLs15XVNFtcJmZ2hdPE9/rKXuj7fr/iP2lcsi8p7SuiNpevlsiF+bqr7G3nP2vK",
+	"Ja9Z6/C+mf1f7YynNm6BtQPat5vp1xaYnoOJV7811eh6e4t6qGuqi3XJpfaQ1O1+xEFwA+rCgrj+2FtN",
+	"aQdM0ELv098rh7+FzneMCWkEFB3LUUcC0iuLQsUcRvG3nglB3OfDPlUTztZqU5l5w4uUTcrXegQHBpl2",
+	"GX+7JKM7rcd4UzoEyogOpOxcL2kEEA02cgK8WpwiHzE1jyr24y5Ax1s8AWfGwgx8x8R09ad9xWkuoGqB",
+	"A6WsOZVk20xb97t7ijf3c0qWIXDPEk+9PUDnpiQV/uyjV1Cr6nypWf4dbgLalU53CrM78rr0I+q8432j",
+	"7bWKuj2Ls86d5/Y8sYODjrBf0kD84jkG7mJtyTJoXjz9y92UhuB+lAZT07eP4jBQ2wMq5wcVxWHg7+GE",
+	"rZpMDaaUIadn7YPi/LePdYdD9z7mt/L4YXuU7J2npW0V594f6ilv773yoK+nJzVkyOWXsOGv/O8ZtxOJ",
+	"qsZBqRp8Zo7MFqZtKMVtdOh/f3beffPsrD86Bg9om0qB3l4+7Z6g2UYS0UF8jsKPXVNH2xV0wbDMUlJx",
+	"S+5R5VsfYq3stzrCFxBlUwfUB7I5hbgxwsIej35H9wPZVAa0RwFx0yZLXaN+l1JUY+jqwtoFyvZWv61W",
+	"+TalvEa3ptU+ZMfdSQvUJ91EJ+lY/BvqEhyt6YXnVtYpsLB2KTziMvTQbAM+XoBi1aBkfQ8NPDTseCgk",
+	"JgeopKL6C5Yo7JmS2onzs9Y79S4PUXvG5bJQOjs9FKZkQRhJsSRKu5wgNavQUkZX+AMRgD7olDijt3sr",
+	"m7ks2po+gBPBUUoiQq9M+Fi92CiblAgPrXD6gcRFEpTD1HtItsbKKM6SzaTEDvaak4IdOWZfqOUJ3yI1",
+	"7yLxKjGEHWwDMRnFNZQVePRQ/ZLzTq8oAq9lPihZCZvJZoQmj7FhCYhxJjgigKtcqXzfZ2EKiVKJ9JEk",
+	"4qsiAVigtk6L97QlAYIOQjNfQhDV0/NngieZJEgJJkVJEFDo7evvTgt7iDMCctjOeFnzJKnYBncRbbvE",
+	"1EFeVgfRoE4F6+ffr3vhljkWboZfyIVgDeeuPms3NNngUyiUTyUMLAeDo3b+qi4G20rcEt1V0ktLY+vc",
+	"K0O+1hHYDjw06GwL+t6LFWnlcu7jHFhms4M8A/vYMO73BrZ3YOB6BwZbvAODe/IOVNJjD/SEFaCkIdQ8",
+	"o5hENDY6q67l0hw9mbJQko9wfOV1dSb/VV/3UAgCQP3DtEMIlRq04ZnMZiQ8Cq/oinD4bwz/xVlMeYja",
+	"YZYm4SkKEzwjSehNWbiiKwKqmFKY6M/w3zlOkhmOPlys8IIYZSohbCGX8Bm6gtTd4mVZmpyxaMnhBMYJ",
+	"jE9SmRD4APzrnCc8hYexlDharuCY1m/wiuGgcjSnZjTqkbxBgHrA9AYI4RQPEyypzGISThls84Szhb5w",
+	"aoapRq/eEXEmMaROmKHZN6ipZzMzZBSWO1Y/itM4nDIYrFZadaDMjL2JWMWr7NeaWkbnyzq5BsdgqWQw",
+	"1ikLcxxYI7wSqgvuFzp8xmK1aUSuqWlOUMyh7kPw5ynC+i/QIUse6aEnIOGgJAwSf0UhM0XY0+zVM29c",
+	"8iRGKxJT7CEYsNrY+eJ5RdsGDxnaauy4NC40ld6U3RqsM0O7uyG1Jb5WnHKGYdR7bw3F4UTudV9OsS83",
+	"aqvu9dbRVBlwr4foQTfnc/wyk4Xdv9dA8v3elA1rjkQobWfZiqQ0KrKwumMfSY7Gvpt+OOgdjwZ99V4Q",
+	"bjuGYGlhhYw5eBDBCYwiOHGH0X047g1OYBy5+NuLGJVs4S+yNMJopreTJZd0ew1dlx3afg67AvH2x/f/",
+	"UHH47Hd7LRYPI224M9vmqLm+vu6ZcxismWulNP771Z/jv14Pr8fvFv8R/XWfKRZn6l7jNieTOyLY4nfL",
+	"9rbQJg4u4H799BwdPxyO0f/7v6NeX2fSbslItt2XFYAZcC5X8DW2IOc4Hs7aQ/V07zpKh021WwA7bvO3",
+	"6Xk1mT+AOnJowjwAJv0o80frxH7THx2j5+8uUVvpGiH6cz5wGis9BEJ1P1Iwh0TEtZpHMaho5ONa/ecf",
+	"koYVE4Jsni9n30b0JX3+5u3PF8ELeiEu2OtRdH5xfPFh/R9/O38+7pHN85/jdxfqJh6/e/5z/O3fNt+t",
+	"/pb9vZ9kf38zWkbffsi+3zwf96J+wmarp378H8+T5iLxNU2J+JE2TPGNKVTKmKSJjj5Cxph5xoXGQVHC",
+	"ow9uWHA03pYZAeSwObBwEwMsVhevqY50wEWNBQUXHX5r+H1bVtyP1ULmRwSn2h1meZ30tdvYzGEMh4TO",
+	"x/JZbuXHO1kylyWYiwU1hWBL9lBoUKhonNve+m+9gVzbG2UsIUJYADBKg4S2NHJJVj300jKLbovdm69u",
+	"ST2EnyGf2XOLy3ZD0Jj17en17eE17eXJM8f4eDCcnZDxPJhVEmfqGqNNg1tGmMP2HDDKcTT624zF/tXf",
+	"v01+uowf/bz8ebycjaO/+t83jcYSnnWhklzjjShWzVrgStCkAWzsNq51hXa9hEaQKEup3LyJlmSll9X0",
+	"dNG7YvKpNYN/Pc0Dp8/fXbaachs1cpveJUZktMNXL99coiMDpnkEV8O8aUbYsND//K//Ds2ygIAEVwk4",
+	"bSubVJ39FhLnQYNFWtzcaaz60buM9QY86/OGAMQ7mpJuxFdrLOksISVqatEZpKw/0ouDvvlG+5y++Qbg",
+	"iPLyZZPT4jwyZRS4RW68YuIsztfr7NWFQFSimKyJkvqc9dCZ0yDFQKeuuVCWcBEKKZpqgnk8ZTrG0UGU",
+	"SV7JxDkt+vWlPJNEIIKjpVLLG1JRGxr+TZnbvkXPlabg/FcjUZZY8boCNGC2gYCAAbNJiUwpiZHxtStD",
+	"ecq++eYlI2iGBUFvX3/X++abnGpIrBMqQSIKQyNoFimXKSFoCaRoV8mqTiLP0LVzipRqrV6wmTKxVHKU",
+	"MzJBa06ZVPQpheP2xclHJiAxF0sUKlaaHB1p0AM1Do11cLTMZqGZkgUYRjlTk2rm7Hb9PPEq6IELCINh",
+	"pLdXCc8wZQMfumgBKlJVG+gAB+UqEYIYC2WLxj0UogVRbJVP3uxFOEKnLKzrB2FHY0jW32pJkbAKJYna",
+	"YV1rCDu9KdPyA/r8CNQOj/CaHl0FEBBR+9tDxSWLCeGnDmJEMZcz9NP8s/DCKSvfaPN506tNrbB5dWX8",
+	"egeZuFn5aspmPGPxkXkmishaIt2KtIfOYQXMES5EVmwEjUu3VguqW77IZcqzha5hU+c7ljxVTH86ZXC3",
+	"IrOiOQgI2BZqTFDKzllEDN89f/PyheK2l5lcZwBHWUDlFGEqZRcJRaNspQdmKo105Bi8z6E242ckPYUS",
+	"KIESfk3SCAv1oQum3v1hV2gAtUtp2Xvx5DJnRQHDf4VFhGFQHa8WQ5gyo+t4ZhdmK2JWHLWdDhBePa6u",
+	"O0cZP3OlTVcH0I6RjoxOmRtYUBTVMzaUBCtQKFpq1+Ec0yRLCzAGzW9eceKy2OEMA2khpiz8NDVO/aku",
+	"/Jyais5pa/LDpymUCU5NMeTUPpOmrcm09c//+u966eG0dfP+JpzkyxWaIlOQlFPmlJ+G6lnwtspDqjs9",
+	"C4ujGJBmvbzQcsqKSkvUDp+8+BZOYs62UcRD4avXl/lNa2vHeyi8eFz8Ytk6LAZBrSSEVUMKmvKmVmmK",
+	"RT5ZdR/jSGTzOf3YQ5e1F+aLA4uuGXPK9KIgWhrySiVd4rWa3iezaLAmrqk9bXloWjeu89Wbtm7CTg89",
+	"IiIPeUyZHjERKCZRglMjB/SmN6drsSug91k+3qE/1JUp6veYR5lGdUcrIpc8RkN/pItZpiw8SxJ+reS0",
+	"iU8JvCJ6Ooa/v6MrKjV/K0XAwVPcQJoHGvkFmiLCBjQPtWdZqi7wOQp8v4NmZM5Tok4QOAnUQpkh2Ah+",
+	"pwDGafBKl1gi7YO3UUuDUYHLV8735BRdL2lC7PMtTjFlSklSZ3omY0UmWi6qYhEdqLAGMEEDPzwthjDj",
+	"cd4CtIjZ6RbUPXT+8vWbCcJsM2Xhy5QuKIP9oxFrTtE6JfOELpYShS9fXV68fPEmhDNIKJ7TkMlGBTDj",
+	"gaq6klsN+KEUJJkr6p+hObm26JzmcDgkzmmrBBWsj9pracaEaTSAp2ydYMq6knyUGoSYMiEJjnMppTc8",
+	"LPsEhUPfR49wjF7nWMZz3R8RJ0rjIHFBHgCO5anBSFXHXAl6HD7jQoYeEnjT8VA4DB6iJx/XJDJ68lOA",
+	"7i1gn0L9m9OsJwx8vxtxJinLdKhsOAjyQaFnGpf1qTZ9LzlH3+F0QSw8VWeUajuYYSLyMVLKwPEQeolP",
+	"WTjyA/SCS2R1XsgnHV6mmIk5SbtPlKJF2cIdY7TM2AcSh1oShiN/VMwJ1lGpEWAXqGemTHNw76PSumAh",
+	"rpdcEGTeguYpXiniUYFmqW4aZaBnQaaadaYQ5WI8YxGJkfbNQ7NCww9TBl2Q8pXQbZfCojt7eAoiFtD9",
+	"/ZqU7RQi3aigTiPXUxvFespwmoLWKTlHIuHXSVn2nVO/ABiGborh0D8Je+hSMSJmm2vQuymzdn1bjcLT",
+	"Z7IH3+pM2SoTALurYcp1SmV+IL14+x1qh1OlW/s+qIlqVz3W9XCbQnBphQtA1vfp+qs7/jpSUSpO0Irf",
+	"6ZSFfUW8FcEsf00PWTkCojBG7aS6BVHmhLF0QNMPUVuz5ZQ1ZoZOShALZWAcD8FctBJNjalDNBIUEMxT",
+	"OlKOHax+snJQp8xseTdVJKwlPaozIbfDdN1G30NDDx176AQIFvjKggUTkbNc7fGMUNeGUoQT/VWNXZZP",
+	"qoFQUCbi0mrNk2TKwm+fXKIm1fuotG6PPrklqjehPs1t9RjCvYoDtRr9wF5sHRxXlhVcEdAwGWKzJpAC",
+	"jbeMknL26qLltcy2bk1aQc/v+XlRM17T1qQ16Pm9AeT/yCU4aRrNiqOigBpSorho8Hs9pWDmpyZ/R+Ra",
+	"P3OLZwCjvxFISe3G0GA2hAZwqQLSoIRSidLQ6TnKslLx2xidN7dLLd+sHZl217V2nq4DCAxTVkAwdBwP",
+	"Zw+dMd1SEwyX2tTy0zqEgvQJgjBA6JW8LbL1OqFK6BVNTcBCuE6plEqA5vvD7HXOiOihHFihpxFtQhRr",
+	"hFTA+rVGnt9WYCiEU+0ySTGL+QouaVYp1DJoQvSkqTjewAcTIR/xeHMYfHOBu1GAYVSwMMpqmTv2UtoF",
+	"RVSBFbLAJcgK06Q1af0DM/I/rSzFrdBA+7dxryGe3Lj+UplmRGf9AaoPDLvv+wc27Lpju/1fqL+VRmHQ",
+	"QYYqasI2qIS7LWQd2unwpT28xZ0FiLAdw+BwjqlCA9zeqx4aHww19zR9ouCyo6aOnfBssMez9T6p8Ohg",
+	"30fLvuHw3HDf55ra/8EbTvZ9Q94nQz3VH9/+VLXPwI3XGu1F3oYWxvDsHjSywfFBzmSrFU43tjyueLsV",
+	"A+KFgPog+3BuvVfPN5/bSkk7+gQC4KY8xHVJ22Jb9EpX+dbON+EhnsRK753TVGm/GM3AtEtTvIFAhXuu",
+	"fEeF3MLlovV5svCH37owvAf5d5vI+4Xl2vvPFGyQ0b9FuNVZ7QARp4OK9yff9pZTdvvcfyX59B0ko26V",
+	"EjvElDIzjONad/doGkJ5y9Ez2Ks377eKt6oxtbeIs5/z9CR4avwGSrCZf3FGiiSG0MUCCxsk3rdkm8Br",
+	"/bF1vz+euPttqXG/goyzZ/MvKea+Bf/XngrYoZLt3N3OjohTOttO4VW4hdSdrlJm2phCCABDt7ZmveyZ",
+	"+sahg35VFozdeHvdDRVlSnX4POFn1+D5dpndyLcq6X742opdt2J/X9QDBoe0ZYfiyAa59RKyDhYQJlYc",
+	"t7/cqnUz3lduNXQz3Vf0uP1iv7ToaWr3e2fRYzLmgJPd9LMf3oP+7apgS72Hc5EEWxokUaN71lRQtrMG",
+	"/J/OLchNPaP8NOys0KAhITxlrjMU/PAQD4IednEjylLbh/oK6BMw0UXQnZ6ds0EFAgihtqkS1B5g4wHt",
+	"GEihdl41CGkPACvU1pWDnSaH5zkIgmewne/s5NwpavaSJLds/EO27hf1On6Vqbh1yGJs0/0YuVbzVQdy",
+	"QtmH/Iw3oI8ui5rr7gn9qSDUnwp4+BmPN/92pK9rnOSvkvnXlMxatmjzuC6cK1pe7pnT0johTY1YH8N1",
+	"UWS6QjCp0n9CeK4JbqWy2hAjOs1Gx6hMTyIiSQxMiR6X8WScpATHmzyuPDepZPYHTY4dTRJoVVpXMvWw",
+	"cxlblz+7F+BZNnv5l19PzRjuNcKDraJ/iQ2gF37bBvByq6bmOPnKKv9yrKIt7C18cjdPoddaZw3K75Nm",
+	"LBCd/WwqkqAyJ4f9qQbha/LtLYCMfKYOWamP09qKh9aguoLcXWEldZlSb6taTP/LKohfd90fdNdpzt1D",
+	"Q7HP+/38UY6G0OZz8J8XSksIyg7UWdzBY2WnYdU9Vw2dH6ALgQ5SuOPSHVC8AkSsUjC7t6e8NWlB5l9p",
+	"b+RQmuW2XGOplrc1af3nD353fNZ9irvz959Obrr2n8ND/gz6N39qqs77I7jvSkCl0vFfQz7SYHumxroG",
+	"KWdwMRtgMPfBqqxDU+4DKGnjrN0KhXazw2rOwWR/oYydOoCuod52CztotLAN8lN5Pg1837+TH7IK1naL",
+	"P9Le2b2v59Hv1pdJXemeH0qO0N96ONVs6Tvrjs2e0xKIrswUbQZ2K9DcOgVkXcXhusxmnSYYuylzcexc",
+	"F+jAdoEi1wM6qHtAB44H1GQDg3+2/GIjgOtu2NYCU3ULSuuUGZjWZlhLg92KqsPYjuRaIpdO2eHQpR0P",
+	"OVCwOtHa9GVecqXzg5pvg3tOmUYpyFGh8ttHisZySdO4u8ap3OQFBzzVrhDGJZplNJFQo2o0He391h1D",
+	"cZk57JQdF42QdcWkxi4U+kn7NlME4yEsrKJtq17KoB5CbVXMc8CuJse3DSX5OQ7w+zusDz0/9zl87nDg",
+	"3LeRZL36q7H0pQ6nPQjzgkurWuqX9AI7KKefd64dfbJS6G8se6wxuG9/4NHmXD95D0mX97HnLXD7X1BL",
+	"/22r3RZN9ta935FZUUgjGrXvgyXgriRNN96wMxP4q6j7verhuMljYhw5USFFtoixOzptvX3Ak7eiv5cg",
+	"BxO0HUHZ+GuUdlRuILsmqXrg25un6mp5v01ef3Ikwt5hPVvPs2N0VNqQOc5tutQcav1vDfzlIcPbY3x7",
+	"RvWqCuQfVy/6nFKUf6lo356Kzvbw31ee+spTdlhwb4Y67Mi5cFS2rfFC7btxwYO2tB4oY4m49rsdUtSi",
+	"/nrJE2I67+qeS3UvTIQZ4xKO2wXZ3r+GAkLIlt41W+KV92T6O5pm/6up/XX7f4H45N1s530gF3YGM3OY",
+	"jS14hLUW2B0Di2IaPfEUpSSiaw1SJ3L33geqHgUIL2/KdDgUnleiZQF2aY7SkhCA+K3ESA2iz8j3e+gV",
+	"TxKEF5iyElogwUJarxQEMHsaI6lnxdRui6PeqR2TrZAXrZkaG5huiaLKQ/Vxr2kdGwiC2m8Z/YhWNEmo",
+	"gWXqnCIrA7kAhNFmbYSTpBIb3jJktWatnSbDZ7tezExak+DheDQYBmPfD/oD0wLsMqWLhdpMTX0K5wm/",
+	"fpXyCDontB7rwIHxQ5jtArwRHw9H84c+6Q580u8Oj4fj7nhwEnX94OHxzMeDeBjMoM7/ie3fyVskqkkD",
+	"ErwD/27oAL+AYDdbw3Ig3wYJ8RAHs340iLtDMpp3h/h41j2JHsbdMfhTwBfT0L6ybJBYFHvtUzHX2+tr",
+	"INDUdj9gGndzDrm7Zb/CNUPzfGH2dwQZwbDZ5QWy5eIdvT5fq9l+vaLdJlDc/CiwD9j8GL2v0jYHInY7",
+	"htD5ViRyC6dcFHCht8GTm5jrnKcrjQTGU3P4WiDlbavJQb836AUTFJ4ZDjMhSn2jxrRqF9+cOF/rhJ6G",
+	"H17jVE6ZjXerj5POqYZ70y+jAq1TAocOlQgndqUxIB+VJNCTt+e6Tsmcfpwyu+kUzmJKWEQm2yGlc9Rd",
+	"G1fW246WXUDFTpnGALRgJwEg7fm7S4NyNoc2jKNx3/N9v4A8bBsw304jtL/BkUUGOZSZSGul5YRGNYRg",
+	"tdNTAvSPIqEzh48zx7eGDRQQlXWAh70pC5s7T2jgVRsEM0TtoR9MkNtEwnNaSHgABqdxb/PflTYxZXqV",
+	"NVyajuYas25GoElUY2GSkRWXphPAfvbZx+719XUXppmliZlprYanANS/Iwp+BfT+FpR6G5S+CVx+b5PR",
+	"aWzwJaqb3K4cX7Zbht0co2hmYVpXbGk+YfWayNtJHEa77ed4CVGvdFyDN6neeY6jJemecyZTnmxvKsB4",
+	"F2wlaCWwXVnPG2Tktze0xt6/bAmmdAfNAZ67U9ESPPlLHf3wsXs3uJuca/by20e/wYw3dnUOAz7LBGVE",
+	"CGVkx6Dg5ub1ptG4/kyFYVsiluJbyG9pxuEG+GHAM3Wb600AR1lpDbkqnSu66sj+CNjmGiI01Fp9rwIq",
+	"CH39TJOT9tD3Ldhq+EiO+IkZOsvbCzzibv6O9gO4NbK6gl+9cqBf6QeBr9FXr6kgjUfEG8LiR2Y58ml8",
+	"jiuvwXzj1+qsQhdoSZL1v9eNuNL0uZOptj+oXj6/+3YW5u89wFOYP/L7wFHLR3sPlk7gH2ZcnQNIzu/L",
+	"SLJ9k26Pmh/e33i3+SvVjgSRutB9N3RvkdK42ljy1XgHXOmau2p+Zen6SvdhyTt+Ig0MDe4l3Xul2lSl",
+	"h96Zcv4tclOW/e+paBR/TbHt04KYhpQmg7JSgqp9TEX/XSrKFFHtpISRhwVCNOOxaXRgcjJtsW5Ms+Jd",
+	"uT8QmjV8xJFMNqZrr/2VMlk1tOw5T3+CaxhpyO3crIlJPq3hOXu6dU2ct5kx2NuCxkRD4Db0rTFw31Yv",
+	"nfy9p06rmhzcu8qZHrpe0mgJUAoMzUjEV7nV2dgzJz/+HUTdJiBqnBIXjHrKqmjUdhLuAxP9KpyQNhl1",
+	"+Vvueecs2UCbO73h1a3qEizblKn7AUv7fEmiDwIaBPBU8V279ObOMU3yhiMmw6Izybu4DP2g46EUS4IS",
+	"uqIStYf9ccfT6oYuF1JG5ZS1i1V+/ublCxPJ86qI+x6YnuGnm7DjIcKuSMKh54KxNBUvCnc6Xr6JoGuw",
+	"Ob9RWzcx15D3fK7zmYUka6EolVAhIRvbAd5oD/0hWKHDwNdsrYHLOl6ubQxPTYkhIB1HJnN8ggrV5njk",
+	"DzpevnfVE0dDf3CKKNMc4d7aV5Tjicatj/hqhVksNF9DtrOlMo38oMS8V6NZYoGYbiyj1VKL2Znm161q",
+	"UFWbu6sapHtYXpkbS8F+hkyoRwvBlte6wklGnLvNHSBNscRBa6JvCloeXOjnF/rmwiC/MABMW/248fSu",
+	"Nj1zoecHpd6VfwPaK+YMo8wnviLd/EoXAhDmCT08dchY6p09MUt0QJ+F/DZ7ird86iC/f9Ul/VUH/KoD",
+	"/iF1wF0q362fUa8ED2lTLPZySQV6c01ltJxxnMbGmdoy7YtbR8tspqG/9IdrbhvL4hdFoHNL3772tpag",
+	"EMk1Qc/CWVAPwJrmZ2evLnroDAT9IuXZupbuKPLGOQn02QP/OWhA1megMHn3J6rpybrJwDKbTfJOCNVf",
+	"lUAqOgV4jtmucVJMrVJ9rCmJiDqjIr5WKo+J7+us2aJZvkUkO1uhPosnBdF7yMEURDMirwlh25ol5Gqt",
+	"ARQyX3NhCXd/7mx7MMjT+aC1ua95ktjteDQtlFJVdD90Z16EkbYOpexU0UNn23Iu8kwLZbiAblnrBIlm",
+	"G0f1tfpLKi1iU7UpCrVbvd5osBUlHCkd3JqP2cg372/+fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -23,6 +23,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	problems := problemsOf(w, r, err, family)
 	status := problems[0].Code.Status()
 	if family == hubrules.Identity && st.known && (status == http.StatusBadRequest || status == http.StatusUnauthorized) {
+		if _, _, basic, _ := httpkit.BasicCredentials(r.Header.Get("Authorization")); basic && status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Basic realm="hub"`) // RFC 6749 §5.2: the scheme the client used
+		}
 		writeOAuthError(w, apierr.As(err), status, problems[0].Text)
 		return
 	}

@@ -4,15 +4,18 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	gen "github.com/switchboard-dev/switchboard/gen/hub"
@@ -56,6 +59,8 @@ type fixture struct {
 	engine string // an engine access token
 	portal string // a portal access token
 	conv   string
+
+	clientID, secret string // the engine client's credentials
 }
 
 func newFixture(t *testing.T, cfg Config) fixture {
@@ -72,6 +77,7 @@ func newFixture(t *testing.T, cfg Config) fixture {
 	if err := st.CreateTenant(ctx, store.Tenant{ID: tenant, Name: "T", Subdomain: "t"}); err != nil {
 		t.Fatal(err)
 	}
+	f := fixture{conv: uuid.NewString()}
 	token := func(audience string) string {
 		c, secret, err := svc.IssueClient(ctx, tenant, audience)
 		if err != nil {
@@ -81,14 +87,21 @@ func newFixture(t *testing.T, cfg Config) fixture {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if audience == hubservice.AudienceEngine {
+			f.clientID, f.secret = c.ClientID, secret
+		}
 		return tok.AccessToken
 	}
+	f.engine, f.portal = token(hubservice.AudienceEngine), token(hubservice.AudiencePortal)
 	cfg.Service = svc
 	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixture{h: h, engine: token(hubservice.AudienceEngine), portal: token(hubservice.AudiencePortal), conv: uuid.NewString()}
+	root := chi.NewRouter() // mounted as the server mounts it
+	root.Mount(Prefix, h)
+	f.h = root
+	return f
 }
 
 func errorCodes(t *testing.T, rec *httptest.ResponseRecorder) []int {
@@ -168,4 +181,47 @@ type mustNotRead struct{ t *testing.T }
 func (m mustNotRead) Read([]byte) (int, error) {
 	m.t.Error("the body was read")
 	return 0, io.EOF
+}
+
+// TestTokenWithHTTPBasic: the client may authenticate with HTTP Basic instead of the body's
+// fields (RFC 6749 §2.3.1: each part form-encoded, then base64); Basic wins when both are sent. A
+// failed Basic authentication is a 401 invalid_client with the Basic challenge.
+func TestTokenWithHTTPBasic(t *testing.T) {
+	f := newFixture(t, Config{})
+	basic := func(id, secret string) string {
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+	}
+	send := func(authorization, form string) (*httptest.ResponseRecorder, map[string]any) {
+		req := httptest.NewRequest(http.MethodPost, Prefix+"/connect/token", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, req)
+		var m map[string]any
+		json.Unmarshal(rec.Body.Bytes(), &m)
+		return rec, m
+	}
+	for _, c := range []struct {
+		what, authorization, form string
+		status                    int
+		oauthError, challenge     string
+	}{
+		{"Basic", basic(f.clientID, f.secret), "grant_type=client_credentials", 200, "", ""},
+		{"Basic wins over the body", basic(f.clientID, f.secret), "grant_type=client_credentials&client_id=x&client_secret=y", 200, "", ""},
+		{"the body's fields", "", "grant_type=client_credentials&client_id=" + url.QueryEscape(f.clientID) + "&client_secret=" + url.QueryEscape(f.secret), 200, "", ""},
+		{"Basic, wrong secret", basic(f.clientID, "nope"), "grant_type=client_credentials", 401, "invalid_client", `Basic realm="hub"`},
+		{"Basic, not base64", "Basic !!!", "grant_type=client_credentials", 401, "invalid_client", `Basic realm="hub"`},
+		{"Basic without a colon", "Basic " + base64.StdEncoding.EncodeToString([]byte(f.clientID)), "grant_type=client_credentials", 401, "invalid_client", `Basic realm="hub"`},
+		{"body, wrong secret", "", "grant_type=client_credentials&client_id=" + url.QueryEscape(f.clientID) + "&client_secret=nope", 401, "invalid_client", ""},
+		{"no credentials at all", "", "grant_type=client_credentials", 400, "invalid_request", ""},
+		{"Basic, password grant", basic(f.clientID, f.secret), "grant_type=password", 400, "unsupported_grant_type", ""},
+	} {
+		rec, m := send(c.authorization, c.form)
+		if rec.Code != c.status || (c.status == 200) != (m["token_type"] == "Bearer") || c.oauthError != "" && m["error"] != c.oauthError ||
+			rec.Header().Get("WWW-Authenticate") != c.challenge {
+			t.Errorf("%s: %d %v %s; want %d %s %q", c.what, rec.Code, rec.Header(), rec.Body, c.status, c.oauthError, c.challenge)
+		}
+	}
 }

@@ -78,11 +78,14 @@ type state struct {
 	params    map[string]string // path parameters
 	known     bool              // the request matched an operation
 	principal *hubservice.Principal
-	body      hubrules.Body
-	activity  hubrules.Activity // the Direct paths: the parsed activity
-	query     hubrules.ActivityQuery
-	page      hubrules.Page
-	channel   string
+	// authorization is the token request's Authorization header (its client may authenticate with
+	// HTTP Basic).
+	authorization string
+	body          hubrules.Body
+	activity      hubrules.Activity // the Direct paths: the parsed activity
+	query         hubrules.ActivityQuery
+	page          hubrules.Page
+	channel       string
 }
 
 func stateFrom(ctx context.Context) *state {
@@ -209,9 +212,16 @@ func (in *intake) authenticate(ctx context.Context, r *http.Request, op operatio
 }
 
 // limitTokenRequest applies the client's rate limit to its token requests too. The client id is
-// in the form body, which the edge has read into memory (the validator and the handler read it
-// again).
+// in the Authorization header (HTTP Basic) or else in the form body, which the edge has read into
+// memory (the validator and the handler read it again).
 func (in *intake) limitTokenRequest(r *http.Request, st *state) error {
+	st.authorization = r.Header.Get("Authorization")
+	if id, _, basic, err := tokenCredentials(st.authorization); basic {
+		if err != nil || id == "" {
+			return nil // the handler answers invalid_client
+		}
+		return in.h.limit(id)
+	}
 	if r.GetBody == nil {
 		return nil
 	}
