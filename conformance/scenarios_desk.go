@@ -1114,6 +1114,8 @@ func deskRouteMisses(ctx context.Context, e *Env) error {
 	}{
 		{"GET", "/desk/v1/nothing", 404, ""},
 		{"GET", "/desk/v2/conversations", 404, ""},
+		{"GET", "/desk", 404, ""},
+		{"GET", "/desk/", 404, ""},
 		{"DELETE", "/desk/v1/conversations", 405, "POST"},
 		{"PUT", "/desk/v1/conversations/1/messages", 405, "GET, POST"},
 		{"GET", "/desk/v1/conversations/1/anonymize", 405, "PATCH"},
@@ -1125,6 +1127,9 @@ func deskRouteMisses(ctx context.Context, e *Env) error {
 		msg := deskMessage(b)
 		e.Expect(resp.StatusCode == c.status && !strings.HasPrefix(msg, "(not") && resp.Header.Get("Allow") == c.allow,
 			"%s %s: want %d (Allow %q), got %d %q %s", c.method, c.path, c.status, c.allow, resp.StatusCode, resp.Header.Get("Allow"), b)
+		if c.status == http.StatusNotFound { // a route miss points to the docs, as every API's does
+			e.Expect(strings.HasSuffix(msg, "; the operations are listed at /docs/desk/"), "%s %s: %q does not point to the docs", c.method, c.path, msg)
+		}
 	}
 	return nil
 }

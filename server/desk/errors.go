@@ -15,8 +15,10 @@ import (
 )
 
 // writeError is the only place a Desk API error body is built: {"message": "…"}, where message is
-// always one of the vendor's strings (deskrules.VendorMessage). A 429 carries Retry-After.
-// Internal errors are logged by httpkit.Describe and answered with the vendor's generic 500 text.
+// one of the vendor's strings (deskrules.VendorMessage), except on a route miss, which points to
+// the docs as every API's does (the edge's message: "no route for GET /desk/x; the operations are
+// listed at /docs/desk/"). A 429 carries Retry-After. Internal errors are logged by
+// httpkit.Describe and answered with the vendor's generic 500 text.
 func (in *intake) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var limited *rateLimited
 	if errors.As(err, &limited) {
@@ -25,6 +27,9 @@ func (in *intake) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	err = in.edgeProblem(r, err)
 	kind, _ := httpkit.Describe(w, r, err)
 	msg := deskrules.VendorMessage(kind, apierr.As(err).Message)
+	if _, _, found := in.route(r); kind == apierr.NotFound && !found {
+		msg = apierr.As(err).Message // no operation has this path: not an entity the vendor could not find
+	}
 	httpkit.WriteJSON(w, status(kind), gen.Error{Message: msg})
 }
 

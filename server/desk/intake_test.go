@@ -57,7 +57,8 @@ func TestBodyFailures(t *testing.T) {
 }
 
 // TestEveryAnswerIsJSON: route misses, methods, and success all answer application/json; errors
-// are exactly {"message"}.
+// are exactly {"message"}. A route miss points to the docs, as every API's does; an unknown entity
+// keeps the vendor's string.
 func TestEveryAnswerIsJSON(t *testing.T) {
 	e := newSQLiteEnv(t)
 	for _, c := range []struct {
@@ -65,7 +66,11 @@ func TestEveryAnswerIsJSON(t *testing.T) {
 		status       int
 		body         string
 	}{
-		{"GET", "/desk/v1/nothing", 404, `{"message":"The requested resource could not be found"}`},
+		{"GET", "/desk/v1/nothing", 404, `{"message":"no route for GET /desk/v1/nothing; the operations are listed at /docs/desk/"}`},
+		{"GET", "/desk", 404, `{"message":"no route for GET /desk; the operations are listed at /docs/desk/"}`},
+		{"GET", "/desk/", 404, `{"message":"no route for GET /desk/; the operations are listed at /docs/desk/"}`},
+		{"POST", "/desk/v2/conversations", 404, `{"message":"no route for POST /desk/v2/conversations; the operations are listed at /docs/desk/"}`},
+		{"GET", "/desk/v1/conversations/999999/messages", 404, `{"message":"The requested resource could not be found"}`},
 		{"POST", "/desk/v1/endusers/x", 405, `{"message":"Method not allowed"}`},
 		{"GET", "/desk/v1/conversations/1/messages", 200, ""},
 	} {
