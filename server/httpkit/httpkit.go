@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -169,7 +170,13 @@ func Describe(w http.ResponseWriter, r *http.Request, err error) (apierr.Kind, s
 	if e.Kind != apierr.Internal {
 		return e.Kind, e.Message
 	}
-	Logger(r.Context()).Error("internal error", "error", err.Error(), "method", r.Method, "path", r.URL.Path)
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away while the handler ran (the server cancels the request's context
+		// when the connection closes): its doing, not the server's; nobody reads this answer.
+		Logger(r.Context()).Info("client went away", "error", err.Error(), "method", r.Method, "path", r.URL.Path)
+	} else {
+		Logger(r.Context()).Error("internal error", "error", err.Error(), "method", r.Method, "path", r.URL.Path)
+	}
 	if id := RequestIDFrom(r.Context()); id != "" {
 		return e.Kind, "internal error (request id " + id + ")"
 	}

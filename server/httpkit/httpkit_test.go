@@ -481,3 +481,36 @@ func TestStrictAndParamErrors(t *testing.T) {
 		t.Errorf("param error = %v %q (status %d)", e.Kind, e.Message, rec.Code)
 	}
 }
+
+// A handler that fails because the client went away (its request context was cancelled) is not
+// an internal error worth an ERROR line: it is logged at INFO as the client's doing. A cancelled
+// error while the client is still there stays an internal error.
+func TestDescribeClientGone(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		cancel    bool
+		wantLevel string
+	}{
+		{"client gone", true, "INFO"},
+		{"client still there", false, "ERROR"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			h := httpkit.AccessLog(slog.New(slog.NewJSONHandler(&buf, nil)))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				httpkit.Describe(w, r, fmt.Errorf("reading the question: %w", context.Canceled))
+			}))
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.cancel {
+				cancel()
+			} else {
+				defer cancel()
+			}
+			req := httptest.NewRequest(http.MethodGet, "/x", nil).WithContext(ctx)
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			first, _, _ := strings.Cut(buf.String(), "\n")
+			if !strings.Contains(first, `"level":"`+tt.wantLevel+`"`) {
+				t.Errorf("logged %s, want level %s", first, tt.wantLevel)
+			}
+		})
+	}
+}
