@@ -4,8 +4,10 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -73,19 +75,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	r.Use(httpkit.Recover(writeError))
 
-	hd, err := helpdesk.New(cfg.Service)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := messaging.New(cfg.Service)
-	if err != nil {
-		return nil, err
-	}
 	deskSvc := deskservice.New(cfg.Service.Store, cfg.Service.Clock, cfg.Desk)
-	dk, err := desk.New(deskSvc)
-	if err != nil {
-		return nil, err
-	}
 	if cfg.Outbox == nil {
 		cfg.Outbox = outbox.NewWorker(cfg.Service.Store, cfg.Service.Clock,
 			netguard.Policy{}.Client(netguard.ClientOptions{Timeout: outbox.AttemptTimeout}), cfg.Logger)
@@ -97,12 +87,20 @@ func New(cfg Config) (*Server, error) {
 	}
 	hc := cfg.HubConfig
 	hc.Service, hc.Draining = cfg.Hub, s.draining.Load
-	hb, err := hub.New(hc)
-	if err != nil {
-		return nil, err
-	}
-	ad, err := admin.New(cfg.Service, cfg.AdminTokenHash, admin.WithDesk(deskSvc), admin.WithHub(cfg.Hub, cfg.Outbox))
-	if err != nil {
+
+	// Building an API is mostly decoding its spec; the five are independent, so they are built
+	// at once (a cold start to /readyz waits for the slowest, not for the sum).
+	var hd, ms, dk, hb, ad http.Handler
+	if err := buildAll(
+		func() (err error) { hd, err = helpdesk.New(cfg.Service); return err },
+		func() (err error) { ms, err = messaging.New(cfg.Service); return err },
+		func() (err error) { dk, err = desk.New(deskSvc); return err },
+		func() (err error) { hb, err = hub.New(hc); return err },
+		func() (err error) {
+			ad, err = admin.New(cfg.Service, cfg.AdminTokenHash, admin.WithDesk(deskSvc), admin.WithHub(cfg.Hub, cfg.Outbox))
+			return err
+		},
+	); err != nil {
 		return nil, err
 	}
 	r.Mount(helpdesk.Prefix, hd)
@@ -111,11 +109,12 @@ func New(cfg Config) (*Server, error) {
 	r.Mount(desk.Prefix, dk)
 	r.Mount(admin.Prefix, ad)
 
-	site, err := DocsSite()
-	if err != nil {
-		return nil, err
-	}
-	r.Mount("/docs", http.StripPrefix("/docs", site.Handler()))
+	// The docs site is rendered on its first request: rendering every spec would otherwise be
+	// most of a cold start to /readyz.
+	logger := cfg.Logger
+	r.Mount("/docs", http.StripPrefix("/docs", docs.Lazy(DocsSite, func(err error) {
+		logger.Error("docs: rendering the site failed", "error", err)
+	})))
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/docs/", http.StatusFound) })
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -130,6 +129,21 @@ func New(cfg Config) (*Server, error) {
 	})
 	s.Handler = r
 	return s, nil
+}
+
+// buildAll runs the builds concurrently and returns the first error, after all have finished.
+func buildAll(builds ...func() error) error {
+	errs := make([]error, len(builds))
+	var wg sync.WaitGroup
+	for i, build := range builds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = build()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // DocsSite renders the docs site from the published specs.

@@ -40,12 +40,10 @@ func New(svc *deskservice.Service) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	routes, err := gen.GetSwagger() // the intake's own copy: the validator owns spec
-	if err != nil {
-		return nil, err
-	}
-	routes.Servers = nil
-	router, err := gorillamux.NewRouter(routes)
+	// The intake routes on the same document the validator reads (both only read it; decoding
+	// the spec is most of what building the API costs, so it is done once).
+	spec.Servers = nil
+	router, err := gorillamux.NewRouter(spec)
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -376,4 +377,30 @@ func (s *Site) WriteStatic(dir string) error {
 		}
 	}
 	return nil
+}
+
+// Lazy serves the site that build renders, rendering it on the first request rather than when
+// the server starts: rendering every spec takes a few hundred milliseconds that a cold start to
+// readiness should not pay. Concurrent first requests wait for the one render. A render that
+// fails (a spec the docs cannot load: a build defect the docs tests catch) answers 500 in the
+// docs error format, and every later request gets the same answer; the error itself goes to
+// logErr, never to the client.
+func Lazy(build func() (*Site, error), logErr func(error)) http.Handler {
+	var (
+		once sync.Once
+		site *Site
+		err  error
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() {
+			if site, err = build(); err != nil && logErr != nil {
+				logErr(err)
+			}
+		})
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "the docs site could not be rendered", "INTERNAL_ERROR")
+			return
+		}
+		site.serve(w, r)
+	})
 }

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -684,4 +686,59 @@ func TestOddSpec(t *testing.T) {
 	if _, ids := specOperations(t, []byte(y.body)); !slices.Equal(ids, []string{"free"}) {
 		t.Errorf("yaml conversion lost operations: %v", ids)
 	}
+}
+
+// TestLazy: the site is rendered on the first request, once however many requests race for it,
+// and serves exactly what the eagerly rendered site serves; a failed render is a 500 in the docs
+// error format, with the cause logged and not shown.
+func TestLazy(t *testing.T) {
+	specs := fixtureSpecs(t)
+	var builds atomic.Int32
+	h := Lazy(func() (*Site, error) {
+		builds.Add(1)
+		return New(specs)
+	}, func(err error) { t.Errorf("unexpected render error: %v", err) })
+	if n := builds.Load(); n != 0 {
+		t.Fatalf("rendered %d times before any request", n)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if got := get(t, h, "/"); got.status != http.StatusOK {
+				t.Errorf("GET / = %d", got.status)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := builds.Load(); n != 1 {
+		t.Fatalf("rendered %d times, want 1", n)
+	}
+	eager := newSite(t, specs).Handler()
+	for _, p := range []string{"/", "/" + specs[0].Name + "/", "/" + specs[0].Name + "/openapi.json", "/nope"} {
+		if got, want := get(t, h, p), get(t, eager, p); got.status != want.status || got.body != want.body {
+			t.Errorf("GET %s: lazy %d %q…, eager %d", p, got.status, cut(got.body), want.status)
+		}
+	}
+
+	var logged []error
+	bad := Lazy(func() (*Site, error) { return New(nil) }, func(err error) { logged = append(logged, err) })
+	for range 2 {
+		got := get(t, bad, "/")
+		if got.status != http.StatusInternalServerError || got.header.Get("Content-Type") != ctJSON ||
+			!strings.Contains(got.body, `"code":"INTERNAL_ERROR"`) || strings.Contains(got.body, "no specs") {
+			t.Fatalf("failed render: %d %s %q", got.status, got.header.Get("Content-Type"), got.body)
+		}
+	}
+	if len(logged) != 1 || !strings.Contains(logged[0].Error(), "no specs") {
+		t.Fatalf("logged %v, want the one render error", logged)
+	}
+}
+
+func cut(s string) string {
+	if len(s) > 80 {
+		return s[:80]
+	}
+	return s
 }

@@ -80,12 +80,10 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	httpkit.RegisterDecoders()
 	h := &Handler{svc: cfg.Service, cfg: cfg}
-	routeSpec, err := gen.GetSwagger() // the intake's own copy: the validator owns spec
-	if err != nil {
-		return nil, err
-	}
-	routeSpec.Servers = nil
-	router, err := gorillamux.NewRouter(routeSpec)
+	// The intake routes on the same document the validator reads (both only read it; decoding
+	// the spec is most of what building the API costs, so it is done once).
+	spec.Servers = nil
+	router, err := gorillamux.NewRouter(spec)
 	if err != nil {
 		return nil, err
 	}
