@@ -43,10 +43,10 @@ func (tx *TenantTx) ScheduleJob(ctx context.Context, kind, subject string, due t
 		return errors.New("store: schedule job: kind and subject are required")
 	}
 	row := &jobRow{TenantID: tx.tenant, Kind: kind, Subject: subject, DueAt: normTime(due), CreatedAt: normTime(time.Now())}
-	_, err := tx.tx.NewInsert().Model(row).
+	_, err := tx.exec(ctx, tx.tx.NewInsert().Model(row).
 		On("CONFLICT (tenant_id, kind, subject) DO UPDATE").
 		Set("due_at = EXCLUDED.due_at").
-		Exec(ctx)
+		Returning("NULL"))
 	return mapWriteErr("schedule job", err)
 }
 
@@ -57,7 +57,7 @@ func (tx *TenantTx) CancelJob(ctx context.Context, kind, subject string) error {
 		Where("j.tenant_id = ?", tx.tenant).
 		Where("j.kind = ?", kind).
 		Where("j.subject = ?", subject)
-	_, err := execCount(ctx, "cancel job", q)
+	_, err := tx.execCount(ctx, "cancel job", q)
 	return err
 }
 
@@ -143,7 +143,7 @@ func (s *Store) RunDueJob(ctx context.Context, now time.Time, fn func(tx *Tenant
 	if n != 1 {
 		return false, fmt.Errorf("store: run due job: job %d was taken by another runner", row.ID)
 	}
-	if err := fn(&TenantTx{tx: btx, tenant: row.TenantID, dialect: s.dialect}, row.toJob()); err != nil {
+	if err := fn(s.tenantTx(btx, row.TenantID), row.toJob()); err != nil {
 		return false, err
 	}
 	done = true

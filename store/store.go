@@ -101,6 +101,11 @@ type Store struct {
 
 	// writeTxs counts the write transactions begun (WriteTransactions).
 	writeTxs atomic.Int64
+
+	// tenants holds the ids of tenants InTenantTx has seen exist, so it checks each once per
+	// process rather than once per transaction. Only presence is cached, which stays true:
+	// tenants are never deleted.
+	tenants sync.Map
 }
 
 // beginWrite waits for this process's turn to write (SQLite) and returns its release.
@@ -120,6 +125,12 @@ func (s *Store) beginWrite(ctx context.Context) (func(), error) {
 // WriteTransactions is how many write transactions (InTenantTx and the job, outbox and migration
 // writers that queue like it) this handle has begun: a measure of what a use case costs.
 func (s *Store) WriteTransactions() int64 { return s.writeTxs.Load() }
+
+// Queries is how many queries this handle has sent through bun: every statement, BEGIN and
+// COMMIT, and a batch of writes sent as one (see [TenantTx.Batch]) counted once. On
+// PostgreSQL each is a round trip. (Poll's prepared statement is not counted.) A measure of
+// what a use case costs, for tests and benchmarks.
+func (s *Store) Queries() int64 { return int64(s.db.DBStats().Queries) }
 
 // Open connects to the database named by url:
 //

@@ -64,8 +64,13 @@ func (s *Service) readView(ctx context.Context, tenantID, id uuid.UUID, channel 
 
 // persist writes what one rule did: new and edited responses, added and removed messages, read
 // marks, the question row, the event log and the timers. A change that changed nothing writes
-// nothing.
+// nothing. The writes go as one batch (one round trip on PostgreSQL): every row they touch was
+// loaded (and the question locked) or is new in this transaction; see store.TenantTx.Batch.
 func persist(ctx context.Context, tx *store.TenantTx, c *question.Conversation, ch *question.Change, now time.Time) error {
+	return tx.Batch(ctx, func() error { return persistChange(ctx, tx, c, ch, now) })
+}
+
+func persistChange(ctx context.Context, tx *store.TenantTx, c *question.Conversation, ch *question.Change, now time.Time) error {
 	for _, id := range ch.NewResponses {
 		r := findResponse(c, id)
 		if err := tx.InsertResponse(ctx, r); err != nil { // allocates its ids
