@@ -41,13 +41,21 @@ func (tx *TenantTx) TenantID() uuid.UUID { return tx.tenant }
 // InTenantTx runs fn in a transaction bound to tenantID. It commits if fn
 // returns nil; otherwise it rolls back and returns fn's error unchanged (so
 // errors.Is / errors.As work on it). A panic in fn rolls back and is
-// re-raised. ErrNotFound if the tenant does not exist.
+// re-raised. ErrNotFound if the tenant does not exist. It returns nil only
+// once the transaction has committed.
 //
 // On SQLite the transaction is BEGIN IMMEDIATE (it holds the write lock from
-// the start, so concurrent writers queue instead of deadlocking); on
+// the start, so concurrent writers queue instead of deadlocking), and
+// concurrent calls share transactions and fsyncs (group commit, see
+// groupcommit.go): fn may run on another goroutine than the caller's (the
+// caller waits), inside a savepoint of a transaction that also holds other
+// callers' work, and must do nothing but its database work through tx. On
 // PostgreSQL it is READ COMMITTED, use forUpdate reads to serialise
 // read-modify-write cycles on a question.
 func (s *Store) InTenantTx(ctx context.Context, tenantID uuid.UUID, fn func(tx *TenantTx) error) (err error) {
+	if s.writers != nil {
+		return s.inTenantTxGroup(ctx, tenantID, fn)
+	}
 	release, err := s.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -63,18 +71,9 @@ func (s *Store) InTenantTx(ctx context.Context, tenantID uuid.UUID, fn func(tx *
 			_ = btx.Rollback()
 		}
 	}()
-
-	if _, known := s.tenants.Load(tenantID); !known {
-		exists, err := btx.NewSelect().Model((*tenantRow)(nil)).Where("t.id = ?", tenantID).Exists(ctx)
-		if err != nil {
-			return fmt.Errorf("store: begin: check tenant: %w", err)
-		}
-		if !exists {
-			return fmt.Errorf("store: tenant %s: %w", tenantID, ErrNotFound)
-		}
-		s.tenants.Store(tenantID, struct{}{})
+	if err := s.checkTenant(ctx, btx, tenantID); err != nil {
+		return err
 	}
-
 	if err := fn(s.tenantTx(btx, tenantID)); err != nil {
 		return err
 	}
