@@ -39,11 +39,30 @@ func (r *jobRow) toJob() Job {
 // ScheduleJob makes the tenant's job (kind, subject) due at due: it is
 // created, or, if it exists, its due time is moved (earlier or later).
 func (tx *TenantTx) ScheduleJob(ctx context.Context, kind, subject string, due time.Time) error {
-	if kind == "" || subject == "" {
-		return errors.New("store: schedule job: kind and subject are required")
+	return tx.ScheduleJobs(ctx, subject, []JobDue{{Kind: kind, Due: due}})
+}
+
+// JobDue is one job of ScheduleJobs.
+type JobDue struct {
+	Kind string
+	Due  time.Time
+}
+
+// ScheduleJobs is ScheduleJob for several kinds of one subject, in one statement. The kinds
+// must be distinct.
+func (tx *TenantTx) ScheduleJobs(ctx context.Context, subject string, jobs []JobDue) error {
+	if len(jobs) == 0 {
+		return nil
 	}
-	row := &jobRow{TenantID: tx.tenant, Kind: kind, Subject: subject, DueAt: normTime(due), CreatedAt: normTime(time.Now())}
-	_, err := tx.exec(ctx, tx.tx.NewInsert().Model(row).
+	rows := make([]jobRow, len(jobs))
+	created := normTime(time.Now())
+	for i, j := range jobs {
+		if j.Kind == "" || subject == "" {
+			return errors.New("store: schedule job: kind and subject are required")
+		}
+		rows[i] = jobRow{TenantID: tx.tenant, Kind: j.Kind, Subject: subject, DueAt: normTime(j.Due), CreatedAt: created}
+	}
+	_, err := tx.exec(ctx, tx.tx.NewInsert().Model(&rows).
 		On("CONFLICT (tenant_id, kind, subject) DO UPDATE").
 		Set("due_at = EXCLUDED.due_at").
 		Returning("NULL"))

@@ -22,9 +22,9 @@ func TestWriteQueryBudget(t *testing.T) {
 		// Outside the transaction: settings, the virtual clock, the ranking's three reads
 		// (experts, loads, records). Inside: BEGIN, the question INSERT (on SQLite after its
 		// two counters; on PostgreSQL the sequences are read in the INSERT), the batch (the
-		// message, the event, two timers, the offers: one query on PostgreSQL, five
+		// message, the event, two timers in one upsert, the offers: one query on PostgreSQL, four
 		// statements on SQLite), COMMIT.
-		ask := map[string]int64{store.DialectSQLite: 15, store.DialectPostgres: 9}
+		ask := map[string]int64{store.DialectSQLite: 14, store.DialectPostgres: 9}
 		// Outside: settings, the clock. Inside: BEGIN, the question (locked), its responses
 		// and messages, the batch (the message, the question row, the event, the timer: one
 		// query on PostgreSQL, four statements on SQLite), COMMIT.
