@@ -59,7 +59,7 @@ func (r *eventRow) toEvent() Event {
 
 // InsertEvent appends e to the tenant's event log and sets e.Seq (and
 // e.TenantID; a zero CreatedAt means now; empty Data is "{}", otherwise it
-// must be valid JSON). The question — and the expert, if set — must be this
+// must be valid JSON; in a Batch Seq stays 0). The question — and the expert, if set — must be this
 // tenant's (ErrNotFound otherwise).
 func (tx *TenantTx) InsertEvent(ctx context.Context, e *Event) error {
 	if e.Type == "" {
@@ -80,7 +80,7 @@ func (tx *TenantTx) InsertEvent(ctx context.Context, e *Event) error {
 		Data:         string(e.Data),
 		CreatedAt:    e.CreatedAt,
 	}
-	if _, err := tx.tx.NewInsert().Model(row).Returning("seq").Exec(ctx); err != nil {
+	if _, err := tx.exec(ctx, tx.tx.NewInsert().Model(row).Returning(tx.returning("seq"))); err != nil {
 		return mapWriteErr("insert event", err)
 	}
 	e.Seq = row.Seq

@@ -270,16 +270,25 @@ func expertLoad(ctx context.Context, db bun.IDB, tenantID, expertID uuid.UUID) (
 // questions of category (""= every category), in one GROUP BY query.
 // Experts without responses are absent.
 func (tx *TenantTx) ExpertStats(ctx context.Context, category string) (map[uuid.UUID]ExpertStats, error) {
+	return expertStats(ctx, tx.tx, tx.tenant, category)
+}
+
+// ExpertStats is TenantTx.ExpertStats outside a transaction.
+func (s *Store) ExpertStats(ctx context.Context, tenantID uuid.UUID, category string) (map[uuid.UUID]ExpertStats, error) {
+	return expertStats(ctx, s.db, tenantID, category)
+}
+
+func expertStats(ctx context.Context, db bun.IDB, tenant uuid.UUID, category string) (map[uuid.UUID]ExpertStats, error) {
 	var rows []struct {
 		AuthorUUID uuid.UUID `bun:"author_uuid"`
 		IsAccepted bool      `bun:"is_accepted"`
 		Rating     string    `bun:"rating"`
 		N          int       `bun:"n"`
 	}
-	q := tx.tx.NewSelect().Model((*responseRow)(nil)).
+	q := db.NewSelect().Model((*responseRow)(nil)).
 		ColumnExpr("r.author_uuid, r.is_accepted, r.rating, count(*) AS n").
 		Join("JOIN questions AS q ON q.tenant_id = r.tenant_id AND q.uuid = r.question_uuid").
-		Where("r.tenant_id = ?", tx.tenant).
+		Where("r.tenant_id = ?", tenant).
 		Where("r.type = ?", responseTypeExpert).
 		Where("r.author_uuid IS NOT NULL")
 	if category != "" {
@@ -366,7 +375,7 @@ func (tx *TenantTx) InsertOffers(ctx context.Context, offers []Offer) error {
 			OfferedAt:    nowOr(o.OfferedAt),
 		}
 	}
-	_, err := tx.tx.NewInsert().Model(&rows).On("CONFLICT DO NOTHING").Exec(ctx)
+	_, err := tx.exec(ctx, tx.tx.NewInsert().Model(&rows).On("CONFLICT DO NOTHING"))
 	return mapWriteErr("insert offers", err)
 }
 

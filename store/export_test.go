@@ -42,3 +42,10 @@ func (s *Store) MigrateFirst(ctx context.Context, n int) error {
 	_, err := m.Migrate(ctx)
 	return err
 }
+
+// GroupQueued is how many InTenantTx calls wait for a group (SQLite).
+func (s *Store) GroupQueued() int {
+	s.group.mu.Lock()
+	defer s.group.mu.Unlock()
+	return len(s.group.members)
+}

@@ -39,14 +39,33 @@ func (r *jobRow) toJob() Job {
 // ScheduleJob makes the tenant's job (kind, subject) due at due: it is
 // created, or, if it exists, its due time is moved (earlier or later).
 func (tx *TenantTx) ScheduleJob(ctx context.Context, kind, subject string, due time.Time) error {
-	if kind == "" || subject == "" {
-		return errors.New("store: schedule job: kind and subject are required")
+	return tx.ScheduleJobs(ctx, subject, []JobDue{{Kind: kind, Due: due}})
+}
+
+// JobDue is one job of ScheduleJobs.
+type JobDue struct {
+	Kind string
+	Due  time.Time
+}
+
+// ScheduleJobs is ScheduleJob for several kinds of one subject, in one statement. The kinds
+// must be distinct.
+func (tx *TenantTx) ScheduleJobs(ctx context.Context, subject string, jobs []JobDue) error {
+	if len(jobs) == 0 {
+		return nil
 	}
-	row := &jobRow{TenantID: tx.tenant, Kind: kind, Subject: subject, DueAt: normTime(due), CreatedAt: normTime(time.Now())}
-	_, err := tx.tx.NewInsert().Model(row).
+	rows := make([]jobRow, len(jobs))
+	created := normTime(time.Now())
+	for i, j := range jobs {
+		if j.Kind == "" || subject == "" {
+			return errors.New("store: schedule job: kind and subject are required")
+		}
+		rows[i] = jobRow{TenantID: tx.tenant, Kind: j.Kind, Subject: subject, DueAt: normTime(j.Due), CreatedAt: created}
+	}
+	_, err := tx.exec(ctx, tx.tx.NewInsert().Model(&rows).
 		On("CONFLICT (tenant_id, kind, subject) DO UPDATE").
 		Set("due_at = EXCLUDED.due_at").
-		Exec(ctx)
+		Returning("NULL"))
 	return mapWriteErr("schedule job", err)
 }
 
@@ -57,7 +76,7 @@ func (tx *TenantTx) CancelJob(ctx context.Context, kind, subject string) error {
 		Where("j.tenant_id = ?", tx.tenant).
 		Where("j.kind = ?", kind).
 		Where("j.subject = ?", subject)
-	_, err := execCount(ctx, "cancel job", q)
+	_, err := tx.execCount(ctx, "cancel job", q)
 	return err
 }
 
@@ -143,7 +162,7 @@ func (s *Store) RunDueJob(ctx context.Context, now time.Time, fn func(tx *Tenant
 	if n != 1 {
 		return false, fmt.Errorf("store: run due job: job %d was taken by another runner", row.ID)
 	}
-	if err := fn(&TenantTx{tx: btx, tenant: row.TenantID, dialect: s.dialect}, row.toJob()); err != nil {
+	if err := fn(s.tenantTx(btx, row.TenantID), row.toJob()); err != nil {
 		return false, err
 	}
 	done = true

@@ -27,7 +27,7 @@ func TestSQLitePragmas(t *testing.T) {
 		}
 		defer conn.Close()
 		var journal string
-		var syncMode, fk, busy int
+		var syncMode, fk, busy, temp int
 		if err := conn.NewRaw("PRAGMA journal_mode").Scan(ctx, &journal); err != nil {
 			t.Fatal(err)
 		}
@@ -40,9 +40,12 @@ func TestSQLitePragmas(t *testing.T) {
 		if err := conn.NewRaw("PRAGMA busy_timeout").Scan(ctx, &busy); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.EqualFold(journal, "wal") || syncMode != 2 || fk != 1 || busy != 5000 {
-			t.Errorf("conn %d: journal_mode=%s synchronous=%d foreign_keys=%d busy_timeout=%d; want wal 2 1 5000",
-				i, journal, syncMode, fk, busy)
+		if err := conn.NewRaw("PRAGMA temp_store").Scan(ctx, &temp); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.EqualFold(journal, "wal") || syncMode != 2 || fk != 1 || busy != 5000 || temp != 2 {
+			t.Errorf("conn %d: journal_mode=%s synchronous=%d foreign_keys=%d busy_timeout=%d temp_store=%d; want wal 2 1 5000 2",
+				i, journal, syncMode, fk, busy, temp)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/schema"
 )
 
 // TenantTx is a transaction bound to one tenant at Begin: every method
@@ -24,6 +25,14 @@ type TenantTx struct {
 	tx      bun.Tx
 	tenant  uuid.UUID
 	dialect string
+	gen     schema.QueryGen
+
+	batching bool     // inside Batch: writes are queued in pending
+	pending  []string // the queued writes' SQL
+}
+
+func (s *Store) tenantTx(btx bun.Tx, tenant uuid.UUID) *TenantTx {
+	return &TenantTx{tx: btx, tenant: tenant, dialect: s.dialect, gen: s.db.QueryGen()}
 }
 
 // TenantID is the tenant this transaction is bound to.
@@ -32,13 +41,21 @@ func (tx *TenantTx) TenantID() uuid.UUID { return tx.tenant }
 // InTenantTx runs fn in a transaction bound to tenantID. It commits if fn
 // returns nil; otherwise it rolls back and returns fn's error unchanged (so
 // errors.Is / errors.As work on it). A panic in fn rolls back and is
-// re-raised. ErrNotFound if the tenant does not exist.
+// re-raised. ErrNotFound if the tenant does not exist. It returns nil only
+// once the transaction has committed.
 //
 // On SQLite the transaction is BEGIN IMMEDIATE (it holds the write lock from
-// the start, so concurrent writers queue instead of deadlocking); on
+// the start, so concurrent writers queue instead of deadlocking), and
+// concurrent calls share transactions and fsyncs (group commit, see
+// groupcommit.go): fn may run on another goroutine than the caller's (the
+// caller waits), inside a savepoint of a transaction that also holds other
+// callers' work, and must do nothing but its database work through tx. On
 // PostgreSQL it is READ COMMITTED, use forUpdate reads to serialise
 // read-modify-write cycles on a question.
 func (s *Store) InTenantTx(ctx context.Context, tenantID uuid.UUID, fn func(tx *TenantTx) error) (err error) {
+	if s.writers != nil {
+		return s.inTenantTxGroup(ctx, tenantID, fn)
+	}
 	release, err := s.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -54,16 +71,10 @@ func (s *Store) InTenantTx(ctx context.Context, tenantID uuid.UUID, fn func(tx *
 			_ = btx.Rollback()
 		}
 	}()
-
-	exists, err := btx.NewSelect().Model((*tenantRow)(nil)).Where("t.id = ?", tenantID).Exists(ctx)
-	if err != nil {
-		return fmt.Errorf("store: begin: check tenant: %w", err)
+	if err := s.checkTenant(ctx, btx, tenantID); err != nil {
+		return err
 	}
-	if !exists {
-		return fmt.Errorf("store: tenant %s: %w", tenantID, ErrNotFound)
-	}
-
-	if err := fn(&TenantTx{tx: btx, tenant: tenantID, dialect: s.dialect}); err != nil {
+	if err := fn(s.tenantTx(btx, tenantID)); err != nil {
 		return err
 	}
 	done = true
@@ -153,6 +164,23 @@ func (tx *TenantTx) InsertQuestion(ctx context.Context, q *Question) error {
 	}
 	fillNew(&q.UUID, &q.CreatedAt, &q.LastUpdated)
 	q.ReroutedAt = normTimePtr(q.ReroutedAt)
+	if tx.dialect == DialectPostgres {
+		// The sequences are read in the INSERT itself: one round trip, not three.
+		row := newQuestionRow(q)
+		ins := tx.tx.NewInsert().Model(row).On("CONFLICT DO NOTHING").Returning("id, number")
+		if q.ID == 0 {
+			ins = ins.Value("id", "nextval(?)", counterQuestionID+"_seq")
+		}
+		if q.Number == 0 {
+			ins = ins.Value("number", "nextval(?)", tenantSequence(numberQuestion, tx.tenant))
+		}
+		res, err := ins.Exec(ctx)
+		if err := insertResult("insert question", res, err); err != nil {
+			return err
+		}
+		q.ID, q.Number = row.ID, row.Number
+		return nil
+	}
 	if q.ID == 0 {
 		id, err := tx.NextQuestionID(ctx)
 		if err != nil {
@@ -223,11 +251,10 @@ func (tx *TenantTx) UpdateQuestion(ctx context.Context, q *Question) error {
 	q.LastUpdated = normTime(q.LastUpdated)
 	q.ReroutedAt = normTimePtr(q.ReroutedAt)
 	row := newQuestionRow(q)
-	res, err := tx.tx.NewUpdate().Model(row).
+	res, err := tx.exec(ctx, tx.tx.NewUpdate().Model(row).
 		Column(questionMutableColumns...).
 		Where("q.tenant_id = ?", tx.tenant).
-		Where("q.uuid = ?", q.UUID).
-		Exec(ctx)
+		Where("q.uuid = ?", q.UUID))
 	if err := updateResult("update question", q.UUID, res, err); err != nil {
 		return err
 	}
@@ -235,9 +262,10 @@ func (tx *TenantTx) UpdateQuestion(ctx context.Context, q *Question) error {
 	return nil
 }
 
-// updateResult maps an UPDATE outcome: no row changed means ErrNotFound.
+// updateResult maps an UPDATE outcome: no row changed means ErrNotFound. (A nil res is a
+// write queued in a Batch: its outcome is the batch's.)
 func updateResult(op string, id uuid.UUID, res sql.Result, err error) error {
-	if err != nil {
+	if err != nil || res == nil {
 		return mapWriteErr(op, err)
 	}
 	n, err := res.RowsAffected()
@@ -255,9 +283,10 @@ func updateResult(op string, id uuid.UUID, res sql.Result, err error) error {
 // the unique index raise) keeps a PostgreSQL transaction usable after
 // ErrConflict, as it is on SQLite, so the caller may e.g. look the existing
 // row up. Other errors (foreign keys → ErrNotFound) still abort a PostgreSQL
-// transaction: return them from the InTenantTx callback.
+// transaction: return them from the InTenantTx callback. (A nil res is a write queued in a
+// Batch.)
 func insertResult(op string, res sql.Result, err error) error {
-	if err != nil {
+	if err != nil || res == nil {
 		return mapWriteErr(op, err)
 	}
 	n, err := res.RowsAffected()
@@ -282,14 +311,14 @@ func normaliseMetadata(q *Question) error {
 }
 
 // InsertMessage inserts m under the transaction's tenant and assigns m.Seq
-// (and m.UUID if nil; a zero CreatedAt means now). The question — and the
+// (and m.UUID if nil; a zero CreatedAt means now; in a Batch Seq stays 0). The question — and the
 // response, if ResponseUUID is set, which must belong to that question — must
 // exist for this tenant (ErrNotFound otherwise). ErrConflict on a duplicate UUID.
 func (tx *TenantTx) InsertMessage(ctx context.Context, m *Message) error {
 	m.TenantID = tx.tenant
 	fillNew(&m.UUID, &m.CreatedAt, nil)
 	row := newMessageRow(m)
-	res, err := tx.tx.NewInsert().Model(row).On("CONFLICT DO NOTHING").Returning("seq").Exec(ctx)
+	res, err := tx.exec(ctx, tx.tx.NewInsert().Model(row).On("CONFLICT DO NOTHING").Returning(tx.returning("seq")))
 	if err := insertResult("insert message", res, err); err != nil {
 		return err
 	}
@@ -313,7 +342,7 @@ func (tx *TenantTx) DeleteMessages(ctx context.Context, questionUUID uuid.UUID, 
 	if len(types) > 0 {
 		q = q.Where("m.type IN (?)", bun.In(types))
 	}
-	return execCount(ctx, "delete messages", q)
+	return tx.execCount(ctx, "delete messages", q)
 }
 
 // DeleteMessagesAnywhere deletes the question's messages of the given types
@@ -326,7 +355,7 @@ func (tx *TenantTx) DeleteMessagesAnywhere(ctx context.Context, questionUUID uui
 	if len(types) > 0 {
 		q = q.Where("m.type IN (?)", bun.In(types))
 	}
-	return execCount(ctx, "delete messages", q)
+	return tx.execCount(ctx, "delete messages", q)
 }
 
 // DeleteMessagesByUUID deletes the question's messages whose UUID is in ids
@@ -340,7 +369,7 @@ func (tx *TenantTx) DeleteMessagesByUUID(ctx context.Context, questionUUID uuid.
 		Where("m.tenant_id = ?", tx.tenant).
 		Where("m.question_uuid = ?", questionUUID).
 		Where("m.uuid IN (?)", bun.In(ids))
-	return execCount(ctx, "delete messages by uuid", q)
+	return tx.execCount(ctx, "delete messages by uuid", q)
 }
 
 // MarkMessagesRead marks every unread message of the question (all levels)
@@ -352,7 +381,20 @@ func (tx *TenantTx) MarkMessagesRead(ctx context.Context, questionUUID uuid.UUID
 		Where("m.tenant_id = ?", tx.tenant).
 		Where("m.question_uuid = ?", questionUUID).
 		Where("m.is_read = ?", false)
-	return execCount(ctx, "mark messages read", q)
+	return tx.execCount(ctx, "mark messages read", q)
+}
+
+// execCount is execCount through tx.exec: inside a Batch the write is queued and counts 0.
+func (tx *TenantTx) execCount(ctx context.Context, op string, q writeQuery) (int, error) {
+	res, err := tx.exec(ctx, q)
+	if err != nil || res == nil {
+		return 0, mapWriteErr(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: %s: %w", op, err)
+	}
+	return int(n), nil
 }
 
 // execCount runs a DELETE or UPDATE and returns the number of rows affected.
@@ -409,7 +451,7 @@ func (tx *TenantTx) InsertResponse(ctx context.Context, r *Response) error {
 		}
 		r.Number = n
 	}
-	res, err := tx.tx.NewInsert().Model(newResponseRow(r)).On("CONFLICT DO NOTHING").Exec(ctx)
+	res, err := tx.exec(ctx, tx.tx.NewInsert().Model(newResponseRow(r)).On("CONFLICT DO NOTHING"))
 	return insertResult("insert response", res, err)
 }
 
@@ -417,11 +459,10 @@ func (tx *TenantTx) InsertResponse(ctx context.Context, r *Response) error {
 // IsAccepted, IsMarkedAsResolved, Rating, Testimonial) to the row (tx tenant,
 // r.UUID). ErrNotFound if the tenant has no such response.
 func (tx *TenantTx) UpdateResponse(ctx context.Context, r *Response) error {
-	res, err := tx.tx.NewUpdate().Model(newResponseRow(r)).
+	res, err := tx.exec(ctx, tx.tx.NewUpdate().Model(newResponseRow(r)).
 		Column(responseMutableColumns...).
 		Where("r.tenant_id = ?", tx.tenant).
-		Where("r.uuid = ?", r.UUID).
-		Exec(ctx)
+		Where("r.uuid = ?", r.UUID))
 	if err := updateResult("update response", r.UUID, res, err); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,8 +65,13 @@ func (s *Service) readView(ctx context.Context, tenantID, id uuid.UUID, channel 
 
 // persist writes what one rule did: new and edited responses, added and removed messages, read
 // marks, the question row, the event log and the timers. A change that changed nothing writes
-// nothing.
+// nothing. The writes go as one batch (one round trip on PostgreSQL): every row they touch was
+// loaded (and the question locked) or is new in this transaction; see store.TenantTx.Batch.
 func persist(ctx context.Context, tx *store.TenantTx, c *question.Conversation, ch *question.Change, now time.Time) error {
+	return tx.Batch(ctx, func() error { return persistChange(ctx, tx, c, ch, now) })
+}
+
+func persistChange(ctx context.Context, tx *store.TenantTx, c *question.Conversation, ch *question.Change, now time.Time) error {
 	for _, id := range ch.NewResponses {
 		r := findResponse(c, id)
 		if err := tx.InsertResponse(ctx, r); err != nil { // allocates its ids
@@ -111,18 +117,28 @@ func persist(ctx context.Context, tx *store.TenantTx, c *question.Conversation, 
 			return err
 		}
 	}
+	// Consecutive schedules of distinct kinds go as one multi-row upsert; a cancel or a kind
+	// scheduled again keeps its place in the order.
+	subject := c.Q.UUID.String()
+	var due []store.JobDue
+	flush := func() error {
+		err := tx.ScheduleJobs(ctx, subject, due)
+		due = due[:0]
+		return err
+	}
 	for _, j := range ch.Jobs {
-		var err error
-		if j.Cancel {
-			err = tx.CancelJob(ctx, j.Kind, c.Q.UUID.String())
-		} else {
-			err = tx.ScheduleJob(ctx, j.Kind, c.Q.UUID.String(), j.Due)
+		if j.Cancel || slices.ContainsFunc(due, func(d store.JobDue) bool { return d.Kind == j.Kind }) {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
-		if err != nil {
+		if !j.Cancel {
+			due = append(due, store.JobDue{Kind: j.Kind, Due: j.Due})
+		} else if err := tx.CancelJob(ctx, j.Kind, subject); err != nil {
 			return err
 		}
 	}
-	return nil
+	return flush()
 }
 
 func findResponse(c *question.Conversation, id uuid.UUID) *store.Response {

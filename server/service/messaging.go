@@ -100,24 +100,37 @@ func (s *Service) Ask(ctx context.Context, p Principal, in question.MessagingInp
 		}
 		automated = &question.Automated{AuthorName: AutomatedAuthor, Body: body}
 	}
+	newQ := store.Question{
+		TenantID: p.TenantID, Channel: question.ChannelMessaging,
+		Subject: nq.Subject, Text: nq.Text, Language: nq.Language, Category: nq.Classification,
+		AuthorName: nq.AuthorName, AuthorEmail: nq.AuthorEmail, AuthorRefID: nq.AuthorRefID, Metadata: nq.Metadata,
+	}
+	// Ranking reads the experts and their loads before the transaction, so that on SQLite these
+	// reads do not hold the database's only write lock (the ranking is a snapshot either way:
+	// on PostgreSQL the transaction is READ COMMITTED and locks no expert).
+	ranked, err := rank(ctx, tenantReads{s.Store, p.TenantID}, &newQ, st)
+	if err != nil {
+		return View{}, err
+	}
 	var c *question.Conversation
 	now := s.Clock.Now()
 	err = s.Store.InTenantTx(ctx, p.TenantID, func(tx *store.TenantTx) error {
-		q := &store.Question{
-			TenantID: p.TenantID, UUID: uuid.New(), Channel: question.ChannelMessaging,
-			Subject: nq.Subject, Text: nq.Text, Language: nq.Language, Category: nq.Classification,
-			AuthorName: nq.AuthorName, AuthorEmail: nq.AuthorEmail, AuthorRefID: nq.AuthorRefID, Metadata: nq.Metadata,
-		}
+		q := new(store.Question)
+		*q = newQ
+		q.UUID = uuid.New()
 		var ch *question.Change
 		c, ch = question.NewConversation(q, automated, st.Timers(q.Category), now)
-		if err := tx.InsertQuestion(ctx, q); err != nil {
+		if err := tx.InsertQuestion(ctx, q); err != nil { // the row as NewConversation left it
 			return err
 		}
-		if err := persist(ctx, tx, c, ch, now); err != nil {
-			return err
-		}
-		_, err = offerNextTier(ctx, tx, q, st, now)
-		return err
+		rest := *ch
+		rest.Changed = false // the INSERT wrote the question row
+		return tx.Batch(ctx, func() error {
+			if err := persist(ctx, tx, c, &rest, now); err != nil {
+				return err
+			}
+			return offerFirstTier(ctx, tx, q, st, now, ranked)
+		})
 	})
 	if err != nil {
 		return View{}, err

@@ -12,18 +12,44 @@ import (
 	"github.com/switchboard-dev/switchboard/store"
 )
 
-// rank scores the tenant's experts for question c (package routing decides; this gathers its
-// inputs inside the question's transaction).
-func rank(ctx context.Context, tx *store.TenantTx, q *store.Question, st Settings) ([]routing.Candidate, error) {
-	experts, err := tx.Experts(ctx)
+// rankInputs is what rank reads: a tenant's experts, their loads and their records, inside a
+// transaction (*store.TenantTx) or outside one (tenantReads).
+type rankInputs interface {
+	Experts(ctx context.Context) ([]store.Expert, error)
+	ExpertLoads(ctx context.Context) (map[uuid.UUID]int, error)
+	ExpertStats(ctx context.Context, category string) (map[uuid.UUID]store.ExpertStats, error)
+}
+
+// tenantReads reads rank's inputs without a transaction.
+type tenantReads struct {
+	s      *store.Store
+	tenant uuid.UUID
+}
+
+func (r tenantReads) Experts(ctx context.Context) ([]store.Expert, error) {
+	return r.s.Experts(ctx, r.tenant)
+}
+
+func (r tenantReads) ExpertLoads(ctx context.Context) (map[uuid.UUID]int, error) {
+	return r.s.ExpertLoads(ctx, r.tenant)
+}
+
+func (r tenantReads) ExpertStats(ctx context.Context, category string) (map[uuid.UUID]store.ExpertStats, error) {
+	return r.s.ExpertStats(ctx, r.tenant, category)
+}
+
+// rank scores the tenant's experts for question q (package routing decides; this gathers its
+// inputs).
+func rank(ctx context.Context, src rankInputs, q *store.Question, st Settings) ([]routing.Candidate, error) {
+	experts, err := src.Experts(ctx)
 	if err != nil || len(experts) == 0 {
 		return nil, err
 	}
-	loads, err := tx.ExpertLoads(ctx)
+	loads, err := src.ExpertLoads(ctx)
 	if err != nil {
 		return nil, err
 	}
-	stats, err := tx.ExpertStats(ctx, q.Category)
+	stats, err := src.ExpertStats(ctx, q.Category)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +88,22 @@ func offerNextTier(ctx context.Context, tx *store.TenantTx, q *store.Question, s
 	if err != nil {
 		return 0, err
 	}
+	return offerTier(ctx, tx, q, st, now, ranked, existing, false)
+}
+
+// offerFirstTier is offerNextTier for a question created in this transaction, ranked beforehand
+// (outside the transaction, so that its reads do not hold SQLite's write lock): it has no offers
+// and no widening job yet, so nothing is read and nothing cancelled.
+func offerFirstTier(ctx context.Context, tx *store.TenantTx, q *store.Question, st Settings, now time.Time, ranked []routing.Candidate) error {
+	_, err := offerTier(ctx, tx, q, st, now, ranked, nil, true)
+	return err
+}
+
+// offerTier offers q to the next tier of ranked after the existing offers. fresh: q was created
+// in this transaction, so it has no widening job to cancel.
+func offerTier(ctx context.Context, tx *store.TenantTx, q *store.Question, st Settings, now time.Time,
+	ranked []routing.Candidate, existing []store.Offer, fresh bool) (int, error) {
+	var err error
 	offered := make(map[uuid.UUID]bool, len(existing))
 	tier := 0
 	for _, o := range existing {
@@ -93,9 +135,10 @@ func offerNextTier(ctx context.Context, tx *store.TenantTx, q *store.Question, s
 		}
 	}
 	// Widen again later only while someone is left to offer it to.
-	if len(offered)+len(batch) < len(ranked) {
+	switch {
+	case len(offered)+len(batch) < len(ranked):
 		err = tx.ScheduleJob(ctx, question.JobOfferWiden, q.UUID.String(), now.Add(st.Timers(q.Category).OfferWait))
-	} else {
+	case !fresh:
 		err = tx.CancelJob(ctx, question.JobOfferWiden, q.UUID.String())
 	}
 	return len(batch), err

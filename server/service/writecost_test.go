@@ -1,0 +1,63 @@
+package service_test
+
+import (
+	"testing"
+
+	"github.com/switchboard-dev/switchboard/server/question"
+	"github.com/switchboard-dev/switchboard/server/service"
+	"github.com/switchboard-dev/switchboard/store"
+	"github.com/switchboard-dev/switchboard/store/storetest"
+)
+
+// TestWriteQueryBudget pins what an ask and an add-message send to the database (issue 10: a
+// use case must not cost a round trip per statement on PostgreSQL, nor hold SQLite's write lock
+// for reads it can do before). Queries counts every statement, BEGIN and COMMIT, and a batch of
+// writes once; on PostgreSQL each is a round trip.
+func TestWriteQueryBudget(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		e.expert("Ann", service.ExpertInput{})
+		e.ask("warm-up: the tenant check is done once per process")
+
+		// Outside the transaction: settings, the virtual clock, the ranking's three reads
+		// (experts, loads, records). Inside: BEGIN, the question INSERT (on SQLite after its
+		// two counters; on PostgreSQL the sequences are read in the INSERT), the batch (the
+		// message, the event, two timers in one upsert, the offers: one query on PostgreSQL, four
+		// statements on SQLite), COMMIT.
+		ask := map[string]int64{store.DialectSQLite: 14, store.DialectPostgres: 9}
+		// Outside: settings, the clock. Inside: BEGIN, the question (locked), its responses
+		// and messages, the batch (the message, the question row, the event, the timer: one
+		// query on PostgreSQL, four statements on SQLite), COMMIT.
+		add := map[string]int64{store.DialectSQLite: 11, store.DialectPostgres: 8}
+
+		before, txs := st.Queries(), st.WriteTransactions()
+		v := e.ask("how do I reset my password?")
+		if n := st.Queries() - before; n > ask[st.Dialect()] {
+			t.Errorf("ask sent %d queries, budget %d", n, ask[st.Dialect()])
+		}
+		if n := st.WriteTransactions() - txs; n != 1 {
+			t.Errorf("ask ran %d write transactions, want 1", n)
+		}
+
+		before, txs = st.Queries(), st.WriteTransactions()
+		if _, _, err := e.svc.PostUserMessage(e.ctx, e.p, v.Q.UUID, nil, "and my username?"); err != nil {
+			t.Fatal(err)
+		}
+		if n := st.Queries() - before; n > add[st.Dialect()] {
+			t.Errorf("add message sent %d queries, budget %d", n, add[st.Dialect()])
+		}
+		if n := st.WriteTransactions() - txs; n != 1 {
+			t.Errorf("add message ran %d write transactions, want 1", n)
+		}
+
+		// What was batched was written: the question's state is the rules' (the conformance
+		// and lifecycle tests check the rest).
+		got, err := e.svc.MessagingQuestion(e.ctx, e.p, v.Q.UUID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Messages) != 2 || got.Messages[1].Body != "and my username?" || got.Q.Status != question.Unresolved {
+			t.Errorf("after ask and add message: %d messages, status %s", len(got.Messages), got.Q.Status)
+		}
+	})
+}
