@@ -329,7 +329,7 @@ func setupPollBench(b *testing.B, s *store.Store) (hash []byte, target uuid.UUID
 func BenchmarkPollParallel(b *testing.B) {
 	for _, n := range storetest.Stores(b) {
 		hash, target := setupPollBench(b, n.Store)
-		store.WaitPollCache(b, n.Store, true)
+		storetest.WaitPollCache(b, n.Store, true)
 		b.Run(n.Name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetParallelism(32)

@@ -660,3 +660,15 @@ func (s *Store) PollCacheStats() (hits, misses int64) {
 	}
 	return 0, 0
 }
+
+// PollCacheEnabled reports whether Poll can use its cache now (on PostgreSQL, once the
+// listener's subscription is confirmed), after one freshness check.
+func (s *Store) PollCacheEnabled(ctx context.Context) bool {
+	c := s.pollCacheStarted(ctx)
+	if c == nil {
+		return false
+	}
+	_ = c.fresh(ctx)
+	_, ok := c.generation()
+	return ok
+}

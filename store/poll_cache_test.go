@@ -34,8 +34,8 @@ func TestPollCacheTwoInstances(t *testing.T) {
 				}
 				defer release()
 			}
-			store.WaitPollCache(t, a, true)
-			store.WaitPollCache(t, b, true)
+			storetest.WaitPollCache(t, a, true)
+			storetest.WaitPollCache(t, b, true)
 
 			ten := mustTenant(t, a, "a")
 			t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
@@ -125,7 +125,7 @@ func TestPollCacheListenerLost(t *testing.T) {
 		}
 		ctx := context.Background()
 		s := n.Store
-		store.WaitPollCache(t, s, true)
+		storetest.WaitPollCache(t, s, true)
 		ten := mustTenant(t, s, "a")
 		t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
 		mustClient(t, s, ten.ID, "ca", t0)
@@ -140,7 +140,7 @@ func TestPollCacheListenerLost(t *testing.T) {
 		if err := s.ExecRaw(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()"); err != nil {
 			t.Fatal(err)
 		}
-		store.WaitPollCache(t, s, false)
+		storetest.WaitPollCache(t, s, false)
 		t1 := t0.Add(time.Minute)
 		if err := s.ExecRaw(ctx, "UPDATE questions SET last_updated = ? WHERE uuid = ?", t1, q.UUID); err != nil {
 			t.Fatal(err)
@@ -148,7 +148,7 @@ func TestPollCacheListenerLost(t *testing.T) {
 		if p, err := s.Poll(ctx, tok.Hash, q.UUID); err != nil || !p.LastUpdated.Equal(t1) {
 			t.Fatalf("Poll = %v, %v; want lastUpdated %v", p.LastUpdated, err, t1)
 		}
-		store.WaitPollCache(t, s, true)
+		storetest.WaitPollCache(t, s, true)
 		t2 := t1.Add(time.Minute)
 		if err := s.ExecRaw(ctx, "UPDATE questions SET last_updated = ? WHERE uuid = ?", t2, q.UUID); err != nil {
 			t.Fatal(err)
