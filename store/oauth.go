@@ -244,7 +244,7 @@ FROM access_tokens AS at
 LEFT JOIN questions AS q ON q.tenant_id = at.tenant_id AND q.uuid = {Q}
 WHERE at.token_hash = {H}`
 
-// Poll looks up, in ONE indexed statement, the token with this hash and the
+// pollDB looks up, in ONE indexed statement, the token with this hash and the
 // question questionUUID of the token's tenant (the hot path of
 // GET /v1/questions/{uuid}?lastChecked=). The caller decides what a revoked
 // or expired token, a missing question or another channel mean.
@@ -254,7 +254,7 @@ WHERE at.token_hash = {H}`
 // database/sql), so PostgreSQL skips parsing and, after a few runs,
 // planning; SQLite skips compiling it. It bypasses bun (and its query
 // hooks).
-func (s *Store) Poll(ctx context.Context, tokenHash []byte, questionUUID uuid.UUID) (Poll, error) {
+func (s *Store) pollDB(ctx context.Context, tokenHash []byte, questionUUID uuid.UUID) (Poll, error) {
 	st, err := s.pollStatement(ctx)
 	if err != nil {
 		return Poll{}, err

@@ -323,3 +323,26 @@ func setupPollBench(b *testing.B, s *store.Store) (hash []byte, target uuid.UUID
 	}
 	return tok.Hash, target
 }
+
+// BenchmarkPollParallel is BenchmarkPoll from 64 goroutines (the load test's 64 clients): the
+// poll cache's freshness check is shared by the polls that wait for it.
+func BenchmarkPollParallel(b *testing.B) {
+	for _, n := range storetest.Stores(b) {
+		hash, target := setupPollBench(b, n.Store)
+		storetest.WaitPollCache(b, n.Store, true)
+		b.Run(n.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetParallelism(32)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					p, err := n.Store.Poll(b.Context(), hash, target)
+					if err != nil || !p.QuestionFound {
+						b.Fatal(p, err)
+					}
+				}
+			})
+			hits, misses := n.Store.PollCacheStats()
+			b.ReportMetric(float64(hits)/float64(hits+misses), "hit-ratio")
+		})
+	}
+}

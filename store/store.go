@@ -97,6 +97,9 @@ type Store struct {
 	pollStmt atomic.Pointer[sql.Stmt]
 	pollMu   sync.Mutex
 
+	// pollCache serves Poll from memory when it can (poll_cache.go).
+	pollCache pollCacheHolder
+
 	// writers admits one write transaction at a time on SQLite (nil on PostgreSQL). SQLite
 	// allows one writer anyway, but its busy handler polls: under load a waiting transaction
 	// could lose the race again and again until busy_timeout ("database is locked"). Waiting
@@ -257,6 +260,7 @@ func openPostgres(ctx context.Context, dbURL string) (s *Store, err error) {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	s.closePollCache()
 	if st := s.pollStmt.Load(); st != nil {
 		_ = st.Close()
 	}

@@ -11,9 +11,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,38 +48,81 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 
 type ctxKey int
 
-const (
-	requestIDKey ctxKey = iota
-	loggerKey
-)
+const stateKey ctxKey = 0
 
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+// requestState is what RequestID and AccessLog keep in a request's context: its id and its
+// access log entry, in one context value (each context value costs a copy of the request).
+type requestState struct {
+	id     string
+	access *accessEntry // nil until AccessLog runs
+}
+
+func stateFrom(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey).(*requestState)
+	return st
+}
+
+// saneRequestID is what a caller's X-Request-Id must be to be kept: 1 to 64 of A-Z a-z 0-9 . _ -
+// (the regular expression ^[A-Za-z0-9._-]{1,64}$, without its cost on every request).
+func saneRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // RequestID gives every request an id: the caller's X-Request-Id when it is sane, else a new
 // UUID. It is echoed in the X-Request-Id response header and carried in the context.
 func RequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
-		if !requestIDPattern.MatchString(id) {
+		if !saneRequestID(id) {
 			id = uuid.NewString()
 		}
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		st := &requestState{id: id}
+		if outer := stateFrom(r.Context()); outer != nil {
+			st.access = outer.access // a renewed id keeps the request's logger
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey, st)))
 	})
 }
 
 // RequestIDFrom returns the request id in ctx, or "".
 func RequestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if st := stateFrom(ctx); st != nil {
+		return st.id
+	}
+	return ""
 }
 
 // Logger returns the request's logger (carrying its request id), or the default one.
 func Logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
-		return l
+	if st := stateFrom(ctx); st != nil && st.access != nil {
+		return st.access.logger()
 	}
 	return slog.Default()
+}
+
+// accessEntry is one request's access log state: its logger is made on first use (most
+// requests log nothing but the access line, which needs none).
+type accessEntry struct {
+	statusRecorder
+	capped *slog.Logger
+	id     string
+	once   sync.Once
+	l      *slog.Logger
+}
+
+func (a *accessEntry) logger() *slog.Logger {
+	a.once.Do(func() { a.l = a.capped.With("request_id", a.id) })
+	return a.l
 }
 
 // AccessLog attaches a request-scoped logger to the context and logs one line per request. The
@@ -90,13 +133,19 @@ func AccessLog(base *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			l := capped.With("request_id", RequestIDFrom(r.Context()))
-			rec := &statusRecorder{ResponseWriter: w}
-			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), loggerKey, l)))
+			a := &accessEntry{statusRecorder: statusRecorder{ResponseWriter: w}, capped: capped, id: RequestIDFrom(r.Context())}
+			if st := stateFrom(r.Context()); st != nil && st.access == nil {
+				st.access = a // RequestID's state: no new context needed
+				next.ServeHTTP(&a.statusRecorder, r)
+			} else {
+				next.ServeHTTP(&a.statusRecorder, r.WithContext(context.WithValue(r.Context(), stateKey, &requestState{id: a.id, access: a})))
+			}
+			rec := &a.statusRecorder
 			if rec.status == 0 {
 				rec.status = http.StatusOK
 			}
-			l.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			// The same line as a.logger().LogAttrs: a logger's own attributes come first.
+			capped.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", a.id),
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
 				slog.Duration("duration", time.Since(start)))

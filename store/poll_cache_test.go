@@ -1,0 +1,163 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboard-dev/switchboard/store"
+	"github.com/switchboard-dev/switchboard/store/storetest"
+)
+
+// TestPollCacheTwoInstances: two handles on one database (two servers), each with its poll
+// cache warm. Whatever one commits — a question's lastUpdated, a revocation, a deletion by the
+// expiry job, a statement run by hand — the other's NEXT Poll reports. On SQLite the first
+// handle also holds the server claim (the previous attempt kept caching there while a second
+// server wrote the file).
+func TestPollCacheTwoInstances(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			ctx := context.Background()
+			a := n.Store
+			b, err := store.Open(ctx, n.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			if n.Name == store.DialectSQLite {
+				release, taken, err := a.ClaimSQLiteFile(ctx)
+				if err != nil || taken {
+					t.Fatalf("claim: taken %v, %v", taken, err)
+				}
+				defer release()
+			}
+			storetest.WaitPollCache(t, a, true)
+			storetest.WaitPollCache(t, b, true)
+
+			ten := mustTenant(t, a, "a")
+			t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+			mustClient(t, a, ten.ID, "ca", t0)
+			tok := mustToken(t, a, ten.ID, "ca", "raw", t0)
+			q := &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0}
+			mustInsertQuestion(t, a, ten.ID, q)
+
+			poll := func(s *store.Store, want time.Time) store.Poll {
+				t.Helper()
+				p, err := s.Poll(ctx, tok.Hash, q.UUID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !p.LastUpdated.Equal(want) {
+					t.Fatalf("LastUpdated = %v, want %v", p.LastUpdated, want)
+				}
+				return p
+			}
+			warm := func(want time.Time) {
+				t.Helper()
+				for range 3 {
+					poll(a, want)
+					poll(b, want)
+				}
+			}
+			warm(t0)
+			hits, _ := b.PollCacheStats()
+			if hits == 0 {
+				t.Fatal("b's poll cache was never hit: the test would prove nothing")
+			}
+
+			// A change committed through A's store methods.
+			t1 := t0.Add(time.Minute)
+			err = a.InTenantTx(ctx, ten.ID, func(tx *store.TenantTx) error {
+				got, err := tx.QuestionByUUID(ctx, q.UUID, true)
+				if err != nil {
+					return err
+				}
+				got.LastUpdated = t1
+				return tx.UpdateQuestion(ctx, &got)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			poll(b, t1)
+			warm(t1)
+
+			// A statement run by hand on another connection, in another pool.
+			t2 := t1.Add(time.Minute)
+			raw, err := store.Open(ctx, n.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			if err := raw.ExecRaw(ctx, "UPDATE questions SET last_updated = ? WHERE uuid = ?", t2, q.UUID); err != nil {
+				t.Fatal(err)
+			}
+			poll(a, t2)
+			poll(b, t2)
+			warm(t2)
+
+			// Logout on A: B's next poll sees the revocation.
+			if _, err := a.RevokeAccessToken(ctx, tok.Hash, t2); err != nil {
+				t.Fatal(err)
+			}
+			if p := poll(b, t2); p.Token.RevokedAt == nil {
+				t.Fatal("b still sees the token live after a logout on a")
+			}
+			// The expiry job deletes the row: unknown from then on.
+			if err := a.InTenantTx(ctx, ten.ID, func(tx *store.TenantTx) error { return tx.DeleteAccessToken(ctx, tok.Hash) }); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.Poll(ctx, tok.Hash, q.UUID); err == nil {
+				t.Fatal("b still finds a deleted token")
+			}
+		})
+	}
+}
+
+// TestPollCacheListenerLost: when the PostgreSQL listener's connection dies the cache is emptied
+// and bypassed (a change committed meanwhile is seen), and it comes back by itself.
+func TestPollCacheListenerLost(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		if n.Name != store.DialectPostgres {
+			continue
+		}
+		ctx := context.Background()
+		s := n.Store
+		storetest.WaitPollCache(t, s, true)
+		ten := mustTenant(t, s, "a")
+		t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+		mustClient(t, s, ten.ID, "ca", t0)
+		tok := mustToken(t, s, ten.ID, "ca", "raw", t0)
+		q := &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0}
+		mustInsertQuestion(t, s, ten.ID, q)
+		for range 3 {
+			if _, err := s.Poll(ctx, tok.Hash, q.UUID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.ExecRaw(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()"); err != nil {
+			t.Fatal(err)
+		}
+		storetest.WaitPollCache(t, s, false)
+		t1 := t0.Add(time.Minute)
+		if err := s.ExecRaw(ctx, "UPDATE questions SET last_updated = ? WHERE uuid = ?", t1, q.UUID); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := s.Poll(ctx, tok.Hash, q.UUID); err != nil || !p.LastUpdated.Equal(t1) {
+			t.Fatalf("Poll = %v, %v; want lastUpdated %v", p.LastUpdated, err, t1)
+		}
+		storetest.WaitPollCache(t, s, true)
+		t2 := t1.Add(time.Minute)
+		if err := s.ExecRaw(ctx, "UPDATE questions SET last_updated = ? WHERE uuid = ?", t2, q.UUID); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := s.Poll(ctx, tok.Hash, q.UUID); err != nil || !p.LastUpdated.Equal(t2) {
+			t.Fatalf("Poll = %v, %v; want lastUpdated %v", p.LastUpdated, err, t2)
+		}
+	}
+}
+
+var _ = sql.ErrNoRows
+var _ = uuid.Nil

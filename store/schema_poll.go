@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+)
+
+// 0009_poll_changes: the database tells every instance what a poll may have cached that a commit
+// changed (see poll_cache.go). Triggers, not the write methods, produce the changes, so every
+// writer is covered: this process, another instance, another binary, a hand-run SQL statement.
+//
+// What a poll reads is a token row (by hash) and a question's channel and last_updated (by
+// tenant and uuid). A change to either, or its deletion, is announced; inserts are not (a poll
+// never caches an absent row).
+//
+//   - PostgreSQL: the trigger calls pg_notify on channel pollChannel, inside the writer's
+//     transaction, so the notification is queued before the commit is acknowledged and delivered
+//     in commit order. Payload "q<tenant uuid><question uuid>" or "t<token hash, hex>".
+//   - SQLite (no notifications): the trigger appends to poll_changes, in the writer's
+//     transaction; a reader notices a commit by PRAGMA data_version and reads the rows after the
+//     last it saw. Only the newest pollChangesKept rows are kept: a reader that finds a gap
+//     drops everything it cached.
+func migrateV9(ctx context.Context, tx bun.Tx, dialect string) error {
+	stmts := pollTriggersSQLite
+	if dialect == DialectPostgres {
+		stmts = pollTriggersPG
+	}
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pollChannel is the PostgreSQL notification channel of poll invalidations.
+const pollChannel = "switchboard_poll"
+
+// pollChangesKept is how many poll_changes rows SQLite keeps.
+const pollChangesKept = 4096
+
+// questionPollChanged is when an UPDATE of a question changes what a poll reads; distinct is
+// the dialect's null-safe inequality.
+func questionPollChanged(distinct string) string {
+	return strings.NewReplacer("<>", distinct).Replace(`OLD.last_updated <> NEW.last_updated OR OLD.channel <> NEW.channel
+		OR OLD.uuid <> NEW.uuid OR OLD.tenant_id <> NEW.tenant_id`)
+}
+
+var pollTriggersPG = []string{
+	`CREATE OR REPLACE FUNCTION switchboard_poll_question() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		PERFORM pg_notify('` + pollChannel + `', 'q' || OLD.tenant_id::text || OLD.uuid::text);
+		RETURN NULL;
+	END $$`,
+	`CREATE OR REPLACE FUNCTION switchboard_poll_token() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		PERFORM pg_notify('` + pollChannel + `', 't' || encode(OLD.token_hash, 'hex'));
+		RETURN NULL;
+	END $$`,
+	`CREATE OR REPLACE TRIGGER poll_questions_update AFTER UPDATE ON questions FOR EACH ROW
+		WHEN (` + questionPollChanged("IS DISTINCT FROM") + `) EXECUTE FUNCTION switchboard_poll_question()`,
+	`CREATE OR REPLACE TRIGGER poll_questions_delete AFTER DELETE ON questions FOR EACH ROW
+		EXECUTE FUNCTION switchboard_poll_question()`,
+	`CREATE OR REPLACE TRIGGER poll_tokens_change AFTER UPDATE OR DELETE ON access_tokens FOR EACH ROW
+		EXECUTE FUNCTION switchboard_poll_token()`,
+}
+
+// pollPrune keeps the newest pollChangesKept rows of poll_changes (run by each trigger).
+var pollPrune = fmt.Sprintf(`DELETE FROM poll_changes WHERE seq <= (SELECT max(seq) FROM poll_changes) - %d;`, pollChangesKept)
+
+var pollTriggersSQLite = []string{
+	`CREATE TABLE IF NOT EXISTS poll_changes (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		tenant_id TEXT,
+		question_uuid TEXT,
+		token_hash BLOB
+	)`,
+	`CREATE TRIGGER IF NOT EXISTS poll_questions_update AFTER UPDATE ON questions FOR EACH ROW
+		WHEN ` + questionPollChanged("IS NOT") + `
+		BEGIN
+			INSERT INTO poll_changes (tenant_id, question_uuid) VALUES (OLD.tenant_id, OLD.uuid);
+			` + pollPrune + `
+		END`,
+	`CREATE TRIGGER IF NOT EXISTS poll_questions_delete AFTER DELETE ON questions FOR EACH ROW
+		BEGIN
+			INSERT INTO poll_changes (tenant_id, question_uuid) VALUES (OLD.tenant_id, OLD.uuid);
+			` + pollPrune + `
+		END`,
+	`CREATE TRIGGER IF NOT EXISTS poll_tokens_update AFTER UPDATE ON access_tokens FOR EACH ROW
+		BEGIN
+			INSERT INTO poll_changes (token_hash) VALUES (OLD.token_hash);
+			` + pollPrune + `
+		END`,
+	`CREATE TRIGGER IF NOT EXISTS poll_tokens_delete AFTER DELETE ON access_tokens FOR EACH ROW
+		BEGIN
+			INSERT INTO poll_changes (token_hash) VALUES (OLD.token_hash);
+			` + pollPrune + `
+		END`,
+}
