@@ -150,7 +150,7 @@ func (s *Store) DeskContacts(ctx context.Context, tenantID uuid.UUID, kind strin
 			return nil, fmt.Errorf("store: desk contacts: cursor id %q is not a UUID", after.ID)
 		}
 		at := normTime(after.CreatedAt)
-		q = q.Where("(dc.created_at > ? OR (dc.created_at = ? AND dc.id > ?))", at, at, id)
+		q = q.Where("dc.created_at >= ? AND (dc.created_at > ? OR dc.id > ?)", at, at, id) // see afterKeyset
 	}
 	err := q.OrderExpr("dc.created_at ASC, dc.id ASC").Limit(limit).Scan(ctx)
 	if err != nil {

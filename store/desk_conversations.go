@@ -361,7 +361,7 @@ func (s *Store) DeskConversationsByRequester(ctx context.Context, tenantID, requ
 			return nil, fmt.Errorf("store: desk conversations: cursor id %q is not a conversation id", after.ID)
 		}
 		at := normTime(after.CreatedAt)
-		q = q.Where("(dv.created_at > ? OR (dv.created_at = ? AND dv.id > ?))", at, at, id)
+		q = q.Where("dv.created_at >= ? AND (dv.created_at > ? OR dv.id > ?)", at, at, id) // see afterKeyset
 	}
 	if err := q.OrderExpr("dv.created_at ASC, dv.id ASC").Limit(limit).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: desk conversations of a requester: %w", err)
