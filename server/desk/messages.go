@@ -1,7 +1,6 @@
 package desk
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -9,7 +8,7 @@ import (
 	gen "github.com/switchboard-dev/switchboard/gen/desk"
 	"github.com/switchboard-dev/switchboard/server/deskrules"
 	"github.com/switchboard-dev/switchboard/server/deskservice"
-	"github.com/switchboard-dev/switchboard/server/httpkit"
+	"github.com/switchboard-dev/switchboard/server/paging"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -50,8 +49,8 @@ func (h *Handler) GetConversationsConversationidMessages(ctx context.Context, _ 
 }
 
 // messageStream writes the bytes gen.GetConversationsConversationidMessages200JSONResponse would
-// ({"data":[…]} and a newline, each message as encoding/json writes it), holding one page of
-// messages and its JSON at a time instead of the whole conversation.
+// ({"data":[…]} and a newline, each message as encoding/json writes it), holding a page of
+// messages at a time instead of the whole conversation (paging.StreamJSON).
 type messageStream struct {
 	ctx   context.Context
 	first []store.DeskMessage
@@ -59,64 +58,20 @@ type messageStream struct {
 }
 
 func (s *messageStream) VisitGetConversationsConversationidMessagesResponse(w http.ResponseWriter) error {
-	var buf bytes.Buffer
-	buf.WriteString(`{"data":[`)
-	started := false // the status is written: a failure can only cut the response
 	page := s.first
-	for n := 0; ; {
-		for _, m := range page {
-			if n > 0 {
-				buf.WriteByte(',')
-			}
-			n++
-			v, err := message(m)
-			if err != nil {
-				return s.fail(started, err)
-			}
-			b, err := json.Marshal(v)
-			if err != nil {
-				return s.fail(started, err)
-			}
-			buf.Write(b)
-		}
+	next := func(ctx context.Context) ([]store.DeskMessage, error) {
 		if len(page) < deskservice.MessagePageSize {
-			break
-		}
-		// More may follow: send this page, then read the next.
-		if !started {
-			writeJSONHeader(w)
-			started = true
-		}
-		if _, err := buf.WriteTo(w); err != nil {
-			return s.fail(true, err)
+			return nil, nil // a short page is the last
 		}
 		var err error
-		if page, err = s.more(s.ctx, page[len(page)-1]); err != nil {
-			return s.fail(true, err)
+		page, err = s.more(ctx, page[len(page)-1])
+		return page, err
+	}
+	return paging.StreamJSON(s.ctx, w, `{"data":[`, "]}\n", s.first, next, func(m store.DeskMessage) ([]byte, error) {
+		v, err := message(m)
+		if err != nil {
+			return nil, err
 		}
-	}
-	buf.WriteString("]}\n")
-	if !started {
-		writeJSONHeader(w)
-	}
-	if _, err := buf.WriteTo(w); err != nil {
-		return s.fail(true, err)
-	}
-	return nil
-}
-
-func writeJSONHeader(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-}
-
-// fail reports an error: before the status is written, as any handler error (the strict
-// server answers it); after, by logging it and aborting the response (the client sees a failed
-// response, not a complete-looking shorter list).
-func (s *messageStream) fail(started bool, err error) error {
-	if !started {
-		return err
-	}
-	httpkit.Logger(s.ctx).Error("desk: listing messages", "error", err.Error())
-	panic(http.ErrAbortHandler)
+		return json.Marshal(v)
+	})
 }

@@ -98,33 +98,49 @@ func countMessages(t *testing.T, body []byte) int {
 	return len(out.Data)
 }
 
-// A read that fails after the first page was sent cannot become an error answer: the response
-// is aborted (http.ErrAbortHandler), never ended as if the list were complete. One that fails
-// with the first page is an ordinary error.
+// A read that fails after a page was sent cannot become an error answer: the response is
+// aborted (http.ErrAbortHandler), never ended as if the list were complete. One that fails
+// before (the first or the second page: the first is held until the second is read) is an
+// ordinary error, nothing written.
 func TestListMessagesFailureMidStreamAborts(t *testing.T) {
 	full := make([]store.DeskMessage, deskservice.MessagePageSize)
 	for i := range full {
 		full[i].Attributes = []byte(`{"_type":"EmailAttributes"}`)
 	}
 	boom := errors.New("boom")
-	s := desk.NewMessageStream(context.Background(), full, func(context.Context, store.DeskMessage) ([]store.DeskMessage, error) { return nil, boom })
+	failAfter := func(pages int) func(context.Context, store.DeskMessage) ([]store.DeskMessage, error) {
+		return func(context.Context, store.DeskMessage) ([]store.DeskMessage, error) {
+			if pages == 0 {
+				return nil, boom
+			}
+			pages--
+			return full, nil
+		}
+	}
+
 	rec := httptest.NewRecorder()
+	err := desk.NewMessageStream(context.Background(), full, failAfter(0)).VisitGetConversationsConversationidMessagesResponse(rec)
+	if !errors.Is(err, boom) || rec.Body.Len() != 0 {
+		t.Fatalf("the second page's read fails: %v, %d bytes written", err, rec.Body.Len())
+	}
+
+	rec = httptest.NewRecorder()
 	func() {
 		defer func() {
 			if v := recover(); v != http.ErrAbortHandler {
 				t.Fatalf("recovered %v, want http.ErrAbortHandler", v)
 			}
 		}()
-		s.VisitGetConversationsConversationidMessagesResponse(rec)
+		desk.NewMessageStream(context.Background(), full, failAfter(1)).VisitGetConversationsConversationidMessagesResponse(rec)
 		t.Fatal("the stream ended normally after a failed read")
 	}()
 	if rec.Code != http.StatusOK || rec.Body.Len() == 0 {
-		t.Fatalf("the first page was not sent before the read: %d, %d bytes", rec.Code, rec.Body.Len())
+		t.Fatalf("the first page was not sent before the third read: %d, %d bytes", rec.Code, rec.Body.Len())
 	}
 
 	bad := []store.DeskMessage{{Attributes: []byte(`not json`)}}
 	rec = httptest.NewRecorder()
-	err := desk.NewMessageStream(context.Background(), bad, nil).VisitGetConversationsConversationidMessagesResponse(rec)
+	err = desk.NewMessageStream(context.Background(), bad, nil).VisitGetConversationsConversationidMessagesResponse(rec)
 	if err == nil || rec.Body.Len() != 0 {
 		t.Fatalf("a failure on the first page: %v, %d bytes written", err, rec.Body.Len())
 	}
