@@ -79,7 +79,7 @@ func (s *Store) SeedHubActivities(ctx context.Context, tenantID, conversationID 
 }
 
 // SeedHubConversations adds n copies of the tenant's conversation (same hub and integration,
-// bindings "<its binding>-<i>", no activities), open or closed at its opening time.
+// bindings "<its binding>-<call>-<i>", no activities), open or closed at its opening time.
 func (s *Store) SeedHubConversations(ctx context.Context, tenantID, conversationID uuid.UUID, n int, closed bool) error {
 	closedAt := "NULL"
 	if closed {
@@ -88,7 +88,7 @@ func (s *Store) SeedHubConversations(ctx context.Context, tenantID, conversation
 	return s.seedCopies(ctx, n, "hub_conversations",
 		[]string{"tenant_id", "id", "hub_id", "integration_id", "binding", "token_id", "profile", "additional", "opened_at",
 			"closed_at", "last_activity_at", "last_event_id", "active_business_id"},
-		map[string]string{"id": s.seedUUID(), "binding": "t.binding || '-' || CAST(g.i AS TEXT)", "closed_at": closedAt},
+		map[string]string{"id": s.seedUUID(), "binding": "t.binding || '-" + uuid.NewString()[:8] + "-' || CAST(g.i AS TEXT)", "closed_at": closedAt},
 		"t.tenant_id = ? AND t.id = ?", tenantID, conversationID)
 }
 

@@ -48,7 +48,7 @@ type benchEnv struct {
 	token  string
 }
 
-func newBenchEnv(b *testing.B, st *store.Store, botWebhook bool) *benchEnv {
+func newBenchEnv(b testing.TB, st *store.Store, botWebhook bool) *benchEnv {
 	ctx := context.Background()
 	svc := service.New(st)
 	hs := hubservice.New(st, svc.Clock)
@@ -98,7 +98,7 @@ func newBenchEnv(b *testing.B, st *store.Store, botWebhook bool) *benchEnv {
 	return &benchEnv{srv: srv, st: st, tenant: ten.ID, hub: h.ID, conv: conv.ID, token: tok.AccessToken}
 }
 
-func (e *benchEnv) do(b *testing.B, w http.ResponseWriter, method, path, body string) {
+func (e *benchEnv) do(w http.ResponseWriter, method, path, body string) {
 	var req *http.Request
 	if body == "" {
 		req = httptest.NewRequest(method, path, nil)
@@ -110,9 +110,9 @@ func (e *benchEnv) do(b *testing.B, w http.ResponseWriter, method, path, body st
 	e.srv.ServeHTTP(w, req)
 }
 
-func (e *benchEnv) post(b *testing.B) {
+func (e *benchEnv) post(b testing.TB) {
 	rec := httptest.NewRecorder()
-	e.do(b, rec, http.MethodPost, "/hub/inbound/customer/v1/direct/activity/"+e.conv.String(),
+	e.do(rec, http.MethodPost, "/hub/inbound/customer/v1/direct/activity/"+e.conv.String(),
 		`{"externalId":"x","type":"message","message":{"type":"text","text":"Hi there!"}}`)
 	if rec.Code != http.StatusOK {
 		b.Fatalf("%d %s", rec.Code, rec.Body)
@@ -160,7 +160,7 @@ func BenchmarkHub(b *testing.B) {
 						b.ReportAllocs()
 						for b.Loop() {
 							rec := httptest.NewRecorder()
-							e.do(b, rec, http.MethodGet, q.path, "")
+							e.do(rec, http.MethodGet, q.path, "")
 							if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), q.want) {
 								b.Fatalf("%d %.300s", rec.Code, rec.Body)
 							}
