@@ -354,7 +354,18 @@ func (s *Store) DeskAnonymizationRequest(ctx context.Context, tenantID, id uuid.
 // most limit, after the cursor (nil: from the start).
 func (s *Store) DeskConversationsByRequester(ctx context.Context, tenantID, requesterID uuid.UUID, after *DeskCursor, limit int) ([]DeskConversation, error) {
 	var rows []deskConversationRow
-	q := s.db.NewSelect().Model(&rows).Where("dv.tenant_id = ?", tenantID).Where("dv.requester_id = ?", requesterID)
+	q, err := s.deskConversationsByRequesterQuery(tenantID, requesterID, after, limit, &rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: desk conversations of a requester: %w", err)
+	}
+	return mapRows(rows, (*deskConversationRow).toDeskConversation), nil
+}
+
+func (s *Store) deskConversationsByRequesterQuery(tenantID, requesterID uuid.UUID, after *DeskCursor, limit int, rows *[]deskConversationRow) (*bun.SelectQuery, error) {
+	q := s.db.NewSelect().Model(rows).Where("dv.tenant_id = ?", tenantID).Where("dv.requester_id = ?", requesterID)
 	if after != nil {
 		id, err := strconv.ParseInt(after.ID, 10, 64)
 		if err != nil {
@@ -363,10 +374,7 @@ func (s *Store) DeskConversationsByRequester(ctx context.Context, tenantID, requ
 		at := normTime(after.CreatedAt)
 		q = q.Where("dv.created_at >= ? AND (dv.created_at > ? OR dv.id > ?)", at, at, id) // see afterKeyset
 	}
-	if err := q.OrderExpr("dv.created_at ASC, dv.id ASC").Limit(limit).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: desk conversations of a requester: %w", err)
-	}
-	return mapRows(rows, (*deskConversationRow).toDeskConversation), nil
+	return q.OrderExpr("dv.created_at ASC, dv.id ASC").Limit(limit), nil
 }
 
 // DeskConversations lists the tenant's conversations, newest first, at most limit, with ids

@@ -446,3 +446,38 @@ func TestDeskMessagesIsOneIndexRangeScan(t *testing.T) {
 		}
 	})
 }
+
+// TestPagesSeekTheirPosition: a page after a position seeks its index to the position (an index
+// condition on created_at), rather than reading the list from its start and filtering (what
+// PostgreSQL does with "created_at > t OR (created_at = t AND id > i)"); an activity poll reads
+// the two kind indexes, each a bounded range.
+func TestPagesSeekTheirPosition(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		contacts, conversations, activities, err := s.ExplainDeskHubPages(ctxT(t), mustTenant(t, s, "a").ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeks := func(plan []string, index string) bool {
+			text := strings.Join(plan, "\n")
+			if s.Dialect() == store.DialectSQLite {
+				return strings.Contains(text, "USING INDEX "+index+" (") && strings.Contains(text, "created_at>?") && !strings.Contains(text, "TEMP B-TREE")
+			}
+			for _, l := range plan {
+				if strings.Contains(l, "Index Cond:") && strings.Contains(l, "created_at >=") {
+					return strings.Contains(text, index) && !strings.Contains(text, "Sort")
+				}
+			}
+			return false
+		}
+		if !seeks(contacts, "desk_contacts_list_idx") {
+			t.Errorf("plan of a page of end users:\n%s", strings.Join(contacts, "\n"))
+		}
+		if !seeks(conversations, "desk_conversations_requester_idx") {
+			t.Errorf("plan of a page of an end user's conversations:\n%s", strings.Join(conversations, "\n"))
+		}
+		text := strings.Join(activities, "\n")
+		if !strings.Contains(text, "hub_activities_sender_idx") || !strings.Contains(text, "hub_activities_recipient_idx") {
+			t.Errorf("plan of an activity poll:\n%s", text)
+		}
+	})
+}
