@@ -151,7 +151,10 @@ func (s *Store) deskContactsQuery(tenantID uuid.UUID, kind string, after *DeskCu
 	q := s.db.NewSelect().Model(rows).
 		Where("dc.tenant_id = ?", tenantID).Where("dc.kind = ?", kind)
 	if key != nil {
-		q = q.Where("dc.id IN (?)", s.db.NewSelect().Model((*deskContactKeyRow)(nil)).Column("dk.contact_id").
+		// A key is held by at most one contact (it is desk_contact_keys' primary key): "=" makes
+		// that contact's primary key the way in. With "IN", SQLite walked all the tenant's
+		// contacts in list order, testing each (3.8 s at a million end users).
+		q = q.Where("dc.id = (?)", s.db.NewSelect().Model((*deskContactKeyRow)(nil)).Column("dk.contact_id").
 			Where("dk.tenant_id = ?", tenantID).Where("dk.kind = ?", kind).
 			Where("dk.field = ?", key.Field).Where("dk.value = ?", key.Value))
 	}

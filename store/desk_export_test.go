@@ -32,10 +32,23 @@ func (s *Store) ExplainDeskHubPages(ctx context.Context, tenantID uuid.UUID) (co
 	if conversations, err = s.explain(ctx, q.String(), true); err != nil {
 		return nil, nil, nil, err
 	}
+	activities, err = s.explainPoll(ctx, tenantID)
+	return contacts, conversations, activities, err
+}
+
+// ExplainDeskContactsByKey returns the plan of a page of end users filtered by a key.
+func (s *Store) ExplainDeskContactsByKey(ctx context.Context, tenantID uuid.UUID) ([]string, error) {
+	q, err := s.deskContactsQuery(tenantID, DeskEndUser, nil, &DeskContactKey{Field: "email", Value: "a@example.org"}, 50, &[]deskContactRow{})
+	if err != nil {
+		return nil, err
+	}
+	return s.explain(ctx, q.String(), true)
+}
+
+func (s *Store) explainPoll(ctx context.Context, tenantID uuid.UUID) (activities []string, err error) {
 	conv := uuid.New()
 	poll := s.db.NewRaw(hubActivitiesQuery, tenantID, conv, "Agent", 0, 500, tenantID, conv, "Agent", 0, 500).String()
-	activities, err = s.explain(ctx, poll, true)
-	return contacts, conversations, activities, err
+	return s.explain(ctx, poll, true)
 }
 
 func (s *Store) explain(ctx context.Context, query string, noSeqScan bool) ([]string, error) {

@@ -450,7 +450,7 @@ func TestDeskMessagesIsOneIndexRangeScan(t *testing.T) {
 // TestPagesSeekTheirPosition: a page after a position seeks its index to the position (an index
 // condition on created_at), rather than reading the list from its start and filtering (what
 // PostgreSQL does with "created_at > t OR (created_at = t AND id > i)"); an activity poll reads
-// the two kind indexes, each a bounded range.
+// the two kind indexes, each a bounded range; a list filtered by a key starts from the key.
 func TestPagesSeekTheirPosition(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		contacts, conversations, activities, err := s.ExplainDeskHubPages(ctxT(t), mustTenant(t, s, "a").ID)
@@ -478,6 +478,18 @@ func TestPagesSeekTheirPosition(t *testing.T) {
 		text := strings.Join(activities, "\n")
 		if !strings.Contains(text, "hub_activities_sender_idx") || !strings.Contains(text, "hub_activities_recipient_idx") {
 			t.Errorf("plan of an activity poll:\n%s", text)
+		}
+		// Filtered by a key: the contact holding it is found by its primary key, not by walking
+		// the list.
+		byKey, err := s.ExplainDeskContactsByKey(ctxT(t), mustTenant(t, s, "b").ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text = strings.Join(byKey, "\n")
+		// (PostgreSQL, whose planner weighs the primary key against the list index by the table's
+		// statistics, only has to look the contact up by id: it takes the primary key at 1M.)
+		if !strings.Contains(text, "sqlite_autoindex_desk_contacts_1 (tenant_id=? AND id=?)") && !strings.Contains(text, "id = $0)") {
+			t.Errorf("plan of a page of end users with a key:\n%s", text)
 		}
 	})
 }
