@@ -132,6 +132,12 @@ func (s *Store) PutDeskSettings(ctx context.Context, tenantID uuid.UUID, doc []b
 
 // DeskCursor is a position in a list ordered by creation time, then id: lists return what
 // comes strictly after it.
+//
+// afterKeyset: "after (t, id)" is written created_at >= t AND (created_at > t OR id > id), not
+// created_at > t OR (created_at = t AND id > id): both databases seek the (…, created_at, id)
+// index to t for the first form, while PostgreSQL cannot use the OR form as an index condition
+// and filters every row from the start of the list (a page near the end of a million end users
+// took 1.4 s, the first page 0.3 ms).
 type DeskCursor struct {
 	CreatedAt time.Time
 	ID        string // a UUID's text for contacts; a conversation id's decimal text for conversations

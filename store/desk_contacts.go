@@ -137,10 +137,24 @@ func deskContact(ctx context.Context, db bun.IDB, tenantID uuid.UUID, kind strin
 // any) is listed.
 func (s *Store) DeskContacts(ctx context.Context, tenantID uuid.UUID, kind string, after *DeskCursor, key *DeskContactKey, limit int) ([]DeskContact, error) {
 	var rows []deskContactRow
-	q := s.db.NewSelect().Model(&rows).
+	q, err := s.deskContactsQuery(tenantID, kind, after, key, limit, &rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: desk contacts: %w", err)
+	}
+	return mapRows(rows, (*deskContactRow).toDeskContact), nil
+}
+
+func (s *Store) deskContactsQuery(tenantID uuid.UUID, kind string, after *DeskCursor, key *DeskContactKey, limit int, rows *[]deskContactRow) (*bun.SelectQuery, error) {
+	q := s.db.NewSelect().Model(rows).
 		Where("dc.tenant_id = ?", tenantID).Where("dc.kind = ?", kind)
 	if key != nil {
-		q = q.Where("dc.id IN (?)", s.db.NewSelect().Model((*deskContactKeyRow)(nil)).Column("dk.contact_id").
+		// A key is held by at most one contact (it is desk_contact_keys' primary key): "=" makes
+		// that contact's primary key the way in. With "IN", SQLite walked all the tenant's
+		// contacts in list order, testing each (3.8 s at a million end users).
+		q = q.Where("dc.id = (?)", s.db.NewSelect().Model((*deskContactKeyRow)(nil)).Column("dk.contact_id").
 			Where("dk.tenant_id = ?", tenantID).Where("dk.kind = ?", kind).
 			Where("dk.field = ?", key.Field).Where("dk.value = ?", key.Value))
 	}
@@ -150,11 +164,7 @@ func (s *Store) DeskContacts(ctx context.Context, tenantID uuid.UUID, kind strin
 			return nil, fmt.Errorf("store: desk contacts: cursor id %q is not a UUID", after.ID)
 		}
 		at := normTime(after.CreatedAt)
-		q = q.Where("(dc.created_at > ? OR (dc.created_at = ? AND dc.id > ?))", at, at, id)
+		q = q.Where("dc.created_at >= ? AND (dc.created_at > ? OR dc.id > ?)", at, at, id) // see afterKeyset
 	}
-	err := q.OrderExpr("dc.created_at ASC, dc.id ASC").Limit(limit).Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: desk contacts: %w", err)
-	}
-	return mapRows(rows, (*deskContactRow).toDeskContact), nil
+	return q.OrderExpr("dc.created_at ASC, dc.id ASC").Limit(limit), nil
 }

@@ -247,35 +247,53 @@ func (tx *TenantTx) DeskMessage(ctx context.Context, conversationID int64, id uu
 	return row.toDeskMessage(), nil
 }
 
-// DeskMessages is [Store.DeskMessages] inside the transaction.
-func (tx *TenantTx) DeskMessages(ctx context.Context, conversationID int64) ([]DeskMessage, error) {
-	return deskMessages(ctx, tx.tx, tx.tenant, conversationID)
-}
-
 // DeskMessages lists a conversation's messages oldest first: one range scan of the index
-// (tenant_id, conversation_id, created_at). An unknown conversation has none.
+// (tenant_id, conversation_id, created_at). An unknown conversation has none. It holds the
+// whole conversation in memory: a conversation of any size is read a page at a time with
+// [Store.DeskMessagePage].
 func (s *Store) DeskMessages(ctx context.Context, tenantID uuid.UUID, conversationID int64) ([]DeskMessage, error) {
-	return deskMessages(ctx, s.db, tenantID, conversationID)
+	return deskMessages(ctx, s.db, tenantID, conversationID, nil, 0)
 }
 
-// DeskMessagesQuery is the statement DeskMessages runs, for EXPLAIN.
+// DeskMessagePage lists at most limit of a conversation's messages, oldest first, created after
+// after (nil: from the first): one range scan of the index (tenant_id, conversation_id,
+// created_at) from the position, so a page costs the same anywhere in a conversation of any
+// size. Messages are unique by createdAt within their conversation, so the last message's
+// createdAt is the next page's position.
+func (s *Store) DeskMessagePage(ctx context.Context, tenantID uuid.UUID, conversationID int64, after *time.Time, limit int) ([]DeskMessage, error) {
+	return deskMessages(ctx, s.db, tenantID, conversationID, after, limit)
+}
+
+// DeskMessagePage is [Store.DeskMessagePage] inside the transaction.
+func (tx *TenantTx) DeskMessagePage(ctx context.Context, conversationID int64, after *time.Time, limit int) ([]DeskMessage, error) {
+	return deskMessages(ctx, tx.tx, tx.tenant, conversationID, after, limit)
+}
+
+// DeskMessagesQuery is the statement DeskMessagePage runs (from the start, any limit), for EXPLAIN.
 func (s *Store) DeskMessagesQuery(tenantID uuid.UUID, conversationID int64) string {
-	return deskMessagesQuery(s.db, tenantID, conversationID, nil).String()
+	return deskMessagesQuery(s.db, tenantID, conversationID, nil, 0, nil).String()
 }
 
-func deskMessagesQuery(db bun.IDB, tenantID uuid.UUID, conversationID int64, rows *[]deskMessageRow) *bun.SelectQuery {
+func deskMessagesQuery(db bun.IDB, tenantID uuid.UUID, conversationID int64, after *time.Time, limit int, rows *[]deskMessageRow) *bun.SelectQuery {
 	q := db.NewSelect()
 	if rows != nil {
 		q = q.Model(rows)
 	} else {
 		q = q.Model((*deskMessageRow)(nil))
 	}
-	return q.Where("dm.tenant_id = ?", tenantID).Where("dm.conversation_id = ?", conversationID).OrderExpr("dm.created_at ASC")
+	q = q.Where("dm.tenant_id = ?", tenantID).Where("dm.conversation_id = ?", conversationID)
+	if after != nil {
+		q = q.Where("dm.created_at > ?", normTime(*after))
+	}
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	return q.OrderExpr("dm.created_at ASC")
 }
 
-func deskMessages(ctx context.Context, db bun.IDB, tenantID uuid.UUID, conversationID int64) ([]DeskMessage, error) {
+func deskMessages(ctx context.Context, db bun.IDB, tenantID uuid.UUID, conversationID int64, after *time.Time, limit int) ([]DeskMessage, error) {
 	var rows []deskMessageRow
-	if err := deskMessagesQuery(db, tenantID, conversationID, &rows).Scan(ctx); err != nil {
+	if err := deskMessagesQuery(db, tenantID, conversationID, after, limit, &rows).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: desk messages: %w", err)
 	}
 	return mapRows(rows, (*deskMessageRow).toDeskMessage), nil
@@ -336,19 +354,27 @@ func (s *Store) DeskAnonymizationRequest(ctx context.Context, tenantID, id uuid.
 // most limit, after the cursor (nil: from the start).
 func (s *Store) DeskConversationsByRequester(ctx context.Context, tenantID, requesterID uuid.UUID, after *DeskCursor, limit int) ([]DeskConversation, error) {
 	var rows []deskConversationRow
-	q := s.db.NewSelect().Model(&rows).Where("dv.tenant_id = ?", tenantID).Where("dv.requester_id = ?", requesterID)
+	q, err := s.deskConversationsByRequesterQuery(tenantID, requesterID, after, limit, &rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: desk conversations of a requester: %w", err)
+	}
+	return mapRows(rows, (*deskConversationRow).toDeskConversation), nil
+}
+
+func (s *Store) deskConversationsByRequesterQuery(tenantID, requesterID uuid.UUID, after *DeskCursor, limit int, rows *[]deskConversationRow) (*bun.SelectQuery, error) {
+	q := s.db.NewSelect().Model(rows).Where("dv.tenant_id = ?", tenantID).Where("dv.requester_id = ?", requesterID)
 	if after != nil {
 		id, err := strconv.ParseInt(after.ID, 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("store: desk conversations: cursor id %q is not a conversation id", after.ID)
 		}
 		at := normTime(after.CreatedAt)
-		q = q.Where("(dv.created_at > ? OR (dv.created_at = ? AND dv.id > ?))", at, at, id)
+		q = q.Where("dv.created_at >= ? AND (dv.created_at > ? OR dv.id > ?)", at, at, id) // see afterKeyset
 	}
-	if err := q.OrderExpr("dv.created_at ASC, dv.id ASC").Limit(limit).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: desk conversations of a requester: %w", err)
-	}
-	return mapRows(rows, (*deskConversationRow).toDeskConversation), nil
+	return q.OrderExpr("dv.created_at ASC, dv.id ASC").Limit(limit), nil
 }
 
 // DeskConversations lists the tenant's conversations, newest first, at most limit, with ids

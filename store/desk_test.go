@@ -446,3 +446,50 @@ func TestDeskMessagesIsOneIndexRangeScan(t *testing.T) {
 		}
 	})
 }
+
+// TestPagesSeekTheirPosition: a page after a position seeks its index to the position (an index
+// condition on created_at), rather than reading the list from its start and filtering (what
+// PostgreSQL does with "created_at > t OR (created_at = t AND id > i)"); an activity poll reads
+// the two kind indexes, each a bounded range; a list filtered by a key starts from the key.
+func TestPagesSeekTheirPosition(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		contacts, conversations, activities, err := s.ExplainDeskHubPages(ctxT(t), mustTenant(t, s, "a").ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeks := func(plan []string, index string) bool {
+			text := strings.Join(plan, "\n")
+			if s.Dialect() == store.DialectSQLite {
+				return strings.Contains(text, "USING INDEX "+index+" (") && strings.Contains(text, "created_at>?") && !strings.Contains(text, "TEMP B-TREE")
+			}
+			for _, l := range plan {
+				if strings.Contains(l, "Index Cond:") && strings.Contains(l, "created_at >=") {
+					return strings.Contains(text, index) && !strings.Contains(text, "Sort")
+				}
+			}
+			return false
+		}
+		if !seeks(contacts, "desk_contacts_list_idx") {
+			t.Errorf("plan of a page of end users:\n%s", strings.Join(contacts, "\n"))
+		}
+		if !seeks(conversations, "desk_conversations_requester_idx") {
+			t.Errorf("plan of a page of an end user's conversations:\n%s", strings.Join(conversations, "\n"))
+		}
+		text := strings.Join(activities, "\n")
+		if !strings.Contains(text, "hub_activities_sender_idx") || !strings.Contains(text, "hub_activities_recipient_idx") {
+			t.Errorf("plan of an activity poll:\n%s", text)
+		}
+		// Filtered by a key: the contact holding it is found by its primary key, not by walking
+		// the list.
+		byKey, err := s.ExplainDeskContactsByKey(ctxT(t), mustTenant(t, s, "b").ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text = strings.Join(byKey, "\n")
+		// (PostgreSQL, whose planner weighs the primary key against the list index by the table's
+		// statistics, only has to look the contact up by id: it takes the primary key at 1M.)
+		if !strings.Contains(text, "sqlite_autoindex_desk_contacts_1 (tenant_id=? AND id=?)") && !strings.Contains(text, "id = $0)") {
+			t.Errorf("plan of a page of end users with a key:\n%s", text)
+		}
+	})
+}

@@ -61,6 +61,7 @@ type HubIntegration struct {
 
 // HubConversation is a conversation between a customer integration and its hub.
 type HubConversation struct {
+	Seq              int64 // creation order, assigned on insert
 	TenantID         uuid.UUID
 	ID               uuid.UUID
 	HubID            uuid.UUID
@@ -199,7 +200,7 @@ func newHubConversationRow(c *HubConversation) *hubConversationRow {
 }
 
 func (r *hubConversationRow) toHubConversation() (HubConversation, error) {
-	c := HubConversation{TenantID: r.TenantID, ID: r.ID, HubID: r.HubID, IntegrationID: r.IntegrationID,
+	c := HubConversation{Seq: r.Seq, TenantID: r.TenantID, ID: r.ID, HubID: r.HubID, IntegrationID: r.IntegrationID,
 		Binding: r.Binding, TokenID: r.TokenID, OpenedAt: r.OpenedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt),
 		LastActivityAt: r.LastActivityAt.UTC(), LastEventID: r.LastEventID, ActiveBusinessID: r.ActiveBusinessID}
 	if err := json.Unmarshal([]byte(r.Profile), &c.Profile); err != nil {
@@ -596,15 +597,29 @@ func (s *Store) HubConversation(ctx context.Context, tenantID, id uuid.UUID) (Hu
 	return row.toHubConversation()
 }
 
-// OpenHubConversations returns the open conversations of one of the tenant's hubs, oldest first.
+// OpenHubConversations returns the open conversations of one of the tenant's hubs, oldest first,
+// all at once; a hub with any number of them is read a page at a time with
+// [Store.OpenHubConversationPage].
 func (s *Store) OpenHubConversations(ctx context.Context, tenantID, hubID uuid.UUID) ([]HubConversation, error) {
+	return s.OpenHubConversationPage(ctx, tenantID, hubID, 0, 0)
+}
+
+// OpenHubConversationPage returns at most limit (0: no limit) of the open conversations of one of
+// the tenant's hubs, oldest first, created after the one with Seq afterSeq (0: from the first):
+// one range scan of the partial index hub_conversations_open_idx, which holds only open
+// conversations, so a page costs the same however many the hub closed.
+func (s *Store) OpenHubConversationPage(ctx context.Context, tenantID, hubID uuid.UUID, afterSeq int64, limit int) ([]HubConversation, error) {
 	var rows []hubConversationRow
-	err := s.db.NewSelect().Model(&rows).
+	q := s.db.NewSelect().Model(&rows).
 		Where("hv.tenant_id = ?", tenantID).
 		Where("hv.hub_id = ?", hubID).
 		Where("hv.closed_at IS NULL").
-		OrderExpr("hv.seq ASC").Scan(ctx)
-	if err != nil {
+		Where("hv.seq > ?", afterSeq).
+		OrderExpr("hv.seq ASC")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: open hub conversations: %w", err)
 	}
 	return mapRowsErr(rows, (*hubConversationRow).toHubConversation)
@@ -640,25 +655,42 @@ func (tx *TenantTx) InsertHubActivity(ctx context.Context, a *HubActivity) error
 	return mapWriteErr("insert hub activity", err)
 }
 
+// hubActivitiesQuery reads a page of the activities sent by a kind and a page of those it
+// received: (tenant, conversation, kind, after, limit) twice.
+const hubActivitiesQuery = `SELECT * FROM (SELECT tenant_id, conversation_id, event_id, type, sender_id, sender_kind, recipient_id,
+		recipient_kind, body, created_at FROM hub_activities
+	WHERE tenant_id = ? AND conversation_id = ? AND sender_kind = ? AND event_id > ? ORDER BY event_id LIMIT ?) AS sent
+UNION ALL
+SELECT * FROM (SELECT tenant_id, conversation_id, event_id, type, sender_id, sender_kind, recipient_id,
+		recipient_kind, body, created_at FROM hub_activities
+	WHERE tenant_id = ? AND conversation_id = ? AND recipient_kind = ? AND event_id > ? ORDER BY event_id LIMIT ?) AS received
+ORDER BY event_id`
+
 // HubActivities returns up to limit activities of one of the tenant's conversations whose sender
-// or recipient is of kind, with an eventId above after, oldest first.
+// or recipient is of kind, with an eventId above after, oldest first. One statement reads at most
+// limit activities sent by the kind (index hub_activities_sender_idx) and at most limit received
+// by it (hub_activities_recipient_idx), each from after on; the first limit of the two, merged
+// (an activity in both once), are the answer. So a page costs the same whatever the
+// conversation holds, even when few of its activities involve the kind.
 func (s *Store) HubActivities(ctx context.Context, tenantID, conversationID uuid.UUID, kind string, after int64, limit int) ([]HubActivity, error) {
 	var rows []hubActivityRow
-	err := s.db.NewSelect().Model(&rows).
-		Where("ha.tenant_id = ?", tenantID).
-		Where("ha.conversation_id = ?", conversationID).
-		Where("ha.event_id > ?", after).
-		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("ha.sender_kind = ?", kind).WhereOr("ha.recipient_kind = ?", kind)
-		}).
-		OrderExpr("ha.event_id ASC").
-		Limit(limit).Scan(ctx)
+	err := s.db.NewRaw(hubActivitiesQuery, tenantID, conversationID, kind, after, limit, tenantID, conversationID, kind, after, limit).
+		Scan(ctx, &rows)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: hub activities: %w", err)
 	}
-	return mapRows(rows, func(r *hubActivityRow) HubActivity {
-		return HubActivity{TenantID: r.TenantID, ConversationID: r.ConversationID, EventID: r.EventID, Type: r.Type,
+	out := make([]HubActivity, 0, min(len(rows), limit))
+	for i := range rows {
+		r := &rows[i]
+		if len(out) == limit {
+			break
+		}
+		if n := len(out); n > 0 && out[n-1].EventID == r.EventID {
+			continue // sent and received by the kind
+		}
+		out = append(out, HubActivity{TenantID: r.TenantID, ConversationID: r.ConversationID, EventID: r.EventID, Type: r.Type,
 			SenderID: r.SenderID, SenderKind: r.SenderKind, RecipientID: r.RecipientID, RecipientKind: r.RecipientKind,
-			Body: []byte(r.Body), CreatedAt: r.CreatedAt.UTC()}
-	}), nil
+			Body: []byte(r.Body), CreatedAt: r.CreatedAt.UTC()})
+	}
+	return out, nil
 }

@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -289,5 +291,58 @@ func TestHubConversationsAndActivities(t *testing.T) {
 			}
 			return nil
 		})
+	})
+}
+
+// HubActivities reads a page of activities sent by the kind and a page received by it and merges
+// them: the answer must be exactly the naive filter's (sender OR recipient of the kind, after the
+// eventId, oldest first, at most limit), for every kind, position and limit, including activities
+// both sent and received by the kind (listed once) and runs where only one side matches.
+func TestHubActivitiesMatchTheFilter(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := mustTenant(t, s, "acts")
+		h := mustHub(t, s, a.ID, "h")
+		cust := mustIntegration(t, s, a.ID, h.ID, "Customer", "c")
+		c := mustConversation(t, s, a.ID, cust, "b")
+		kinds := []string{"Customer", "Bot", "Agent"}
+		var all []store.HubActivity
+		inTx(t, s, a.ID, func(tx *store.TenantTx) error {
+			for i := range 60 {
+				act := &store.HubActivity{ConversationID: c.ID, EventID: int64(1 + i), Type: "message", Body: []byte(`{}`),
+					SenderID: cust.ID, SenderKind: kinds[(i*7/5)%3], RecipientID: cust.ID, RecipientKind: kinds[(i/4)%3]}
+				if i >= 40 { // a long run no agent takes part in
+					act.SenderKind, act.RecipientKind = "Customer", "Bot"
+				}
+				if err := tx.InsertHubActivity(ctx, act); err != nil {
+					return err
+				}
+				all = append(all, *act)
+			}
+			return nil
+		})
+		for _, kind := range kinds {
+			for _, after := range []int64{0, 1, 17, 39, 40, 59, 60} {
+				for _, limit := range []int{1, 3, 10, 500} {
+					var want []int64
+					for _, x := range all {
+						if x.EventID > after && (x.SenderKind == kind || x.RecipientKind == kind) && len(want) < limit {
+							want = append(want, x.EventID)
+						}
+					}
+					acts, err := s.HubActivities(ctx, a.ID, c.ID, kind, after, limit)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got := make([]int64, len(acts))
+					for i, x := range acts {
+						got[i] = x.EventID
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("%s after %d, limit %d: %v, want %v", kind, after, limit, got, want)
+					}
+				}
+			}
+		}
 	})
 }

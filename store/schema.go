@@ -26,6 +26,7 @@ var migrations = []migration{
 	{name: "0005_desk", up: execDDL(schemaDesk)},
 	{name: "0006_hub", up: execDDL(schemaHub)},
 	{name: "0009_poll_changes", up: migrateV9},
+	{name: "0010_deskhub_indexes", up: execDDL(schemaDeskHub)},
 }
 
 // migrateV3 moves PostgreSQL's server-wide question and response ids from the counters table to

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -160,11 +161,16 @@ func (s *Service) AddMessage(ctx context.Context, p Principal, conversationID in
 	return out, err
 }
 
-// Messages lists a conversation's messages oldest first; 404 when the conversation does not
-// exist. One indexed range scan; only an empty result (which a conversation never has: it is
-// created with its first message) costs a second look-up.
+// MessagePageSize is how many messages one read of a conversation's messages takes: the most a
+// listing holds in memory at once, whatever the conversation's size.
+const MessagePageSize = 256
+
+// Messages returns the first page of a conversation's messages, oldest first (at most
+// MessagePageSize; the rest come from MoreMessages); 404 when the conversation does not exist.
+// One indexed range scan; only an empty result (which a conversation never has: it is created
+// with its first message) costs a second look-up.
 func (s *Service) Messages(ctx context.Context, p Principal, conversationID int64) ([]store.DeskMessage, error) {
-	ms, err := s.Store.DeskMessages(ctx, p.TenantID, conversationID)
+	ms, err := s.Store.DeskMessagePage(ctx, p.TenantID, conversationID, nil, MessagePageSize)
 	if err != nil || len(ms) > 0 {
 		return ms, err
 	}
@@ -176,6 +182,14 @@ func (s *Service) Messages(ctx context.Context, p Principal, conversationID int6
 		return nil, deskrules.NotFound()
 	}
 	return ms, nil
+}
+
+// MoreMessages returns the page of a conversation's messages that follows a page whose last
+// message is last (empty after the last page): with Messages, a listing of any length that
+// holds one page at a time. Each page is its own read, so messages added while a listing runs
+// may appear at its end (they are the newest).
+func (s *Service) MoreMessages(ctx context.Context, p Principal, last store.DeskMessage) ([]store.DeskMessage, error) {
+	return s.Store.DeskMessagePage(ctx, p.TenantID, last.ConversationID, &last.CreatedAt, MessagePageSize)
 }
 
 // EndUserConversations returns a page of the conversations an end user requested (404 for an
@@ -233,16 +247,24 @@ func (s *Service) AnonymizeConversation(ctx context.Context, p Principal, conver
 		if err != nil {
 			return err
 		}
-		ms, err := tx.DeskMessages(ctx, conversationID)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			if !m.Redacted {
-				if err := redact(ctx, tx, m); err != nil {
-					return err
+		// A page at a time: memory stays bounded whatever the conversation's size.
+		var after *time.Time
+		for {
+			ms, err := tx.DeskMessagePage(ctx, conversationID, after, MessagePageSize)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if !m.Redacted {
+					if err := redact(ctx, tx, m); err != nil {
+						return err
+					}
 				}
 			}
+			if len(ms) < MessagePageSize {
+				break
+			}
+			after = &ms[len(ms)-1].CreatedAt
 		}
 		now := s.now()
 		stateAt := c.StateUpdatedAt

@@ -478,3 +478,54 @@ func TestOperatorView(t *testing.T) {
 		t.Errorf("token for an unknown tenant: %v", err)
 	}
 }
+
+// A conversation longer than a page: Messages and MoreMessages list every message once, in
+// order, a page at a time; anonymizing it redacts every message, on every page.
+func TestLongConversation(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, deskservice.Config{})
+		id := e.emailConversation()
+		n := 2*deskservice.MessagePageSize + 5
+		if err := st.SeedDeskMessages(e.ctx, e.p.TenantID, id, n-2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.AddMessage(e.ctx, e.p, id, e.outbound("<p>Thanks</p>")); err != nil {
+			t.Fatal(err)
+		}
+		list := func() []store.DeskMessage {
+			var all []store.DeskMessage
+			page, err := e.svc.Messages(e.ctx, e.p, id)
+			for ; err == nil && len(page) > 0; page, err = e.svc.MoreMessages(e.ctx, e.p, page[len(page)-1]) {
+				if len(page) > deskservice.MessagePageSize {
+					t.Fatalf("a page of %d messages", len(page))
+				}
+				all = append(all, page...)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return all
+		}
+		all := list()
+		if len(all) != n {
+			t.Fatalf("%d messages listed, want %d", len(all), n)
+		}
+		for i := 1; i < n; i++ {
+			if !all[i].CreatedAt.After(all[i-1].CreatedAt) {
+				t.Fatalf("message %d at %s, not after %s", i, all[i].CreatedAt, all[i-1].CreatedAt)
+			}
+		}
+		if _, err := e.svc.AnonymizeConversation(e.ctx, e.p, id, true); err != nil {
+			t.Fatal(err)
+		}
+		redacted := 0
+		for _, m := range list() {
+			if m.Redacted && !strings.Contains(string(m.Attributes), "order") && !strings.Contains(string(m.Attributes), "Thanks") {
+				redacted++
+			}
+		}
+		if redacted != n {
+			t.Fatalf("%d of %d messages redacted", redacted, n)
+		}
+	})
+}

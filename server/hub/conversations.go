@@ -2,9 +2,16 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/google/uuid"
 
 	gen "github.com/switchboard-dev/switchboard/gen/hub"
 	"github.com/switchboard-dev/switchboard/server/hubrules"
+	"github.com/switchboard-dev/switchboard/server/hubservice"
+	"github.com/switchboard-dev/switchboard/server/paging"
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // EstablishConversation implements POST /api/v1/conversations/establish.
@@ -34,15 +41,30 @@ func (h *Handler) GetEstablishedConversation(ctx context.Context, req gen.GetEst
 }
 
 // ListEstablishedConversations implements GET /api/v1/conversations/hubs/{hubId}/established.
+// A hub's open conversations have no bound: they are streamed a page at a time
+// (paging.StreamJSON), the bytes gen.ListEstablishedConversations200JSONResponse would write.
 func (h *Handler) ListEstablishedConversations(ctx context.Context, req gen.ListEstablishedConversationsRequestObject) (gen.ListEstablishedConversationsResponseObject, error) {
 	p := stateFrom(ctx).principal
-	cs, err := h.svc.OpenConversations(ctx, *p, guid(req.HubId))
+	list, err := h.svc.OpenConversations(ctx, *p, guid(req.HubId))
 	if err != nil {
 		return nil, err
 	}
-	out := make(gen.EstablishedConversationList, len(cs))
-	for i, c := range cs {
-		out[i] = conversationView(p.TenantID, c)
+	first, err := list.Next(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return gen.ListEstablishedConversations200JSONResponse(out), nil
+	return establishedStream{ctx: ctx, tenant: p.TenantID, first: first, list: list}, nil
+}
+
+type establishedStream struct {
+	ctx    context.Context
+	tenant uuid.UUID
+	first  []store.HubConversation
+	list   *hubservice.OpenConversationList
+}
+
+func (s establishedStream) VisitListEstablishedConversationsResponse(w http.ResponseWriter) error {
+	return paging.StreamJSON(s.ctx, w, "[", "]\n", s.first, s.list.Next, func(c store.HubConversation) ([]byte, error) {
+		return json.Marshal(conversationView(s.tenant, c))
+	})
 }

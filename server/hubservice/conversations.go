@@ -93,25 +93,54 @@ func (s *Service) Conversation(ctx context.Context, p Principal, id uuid.UUID) (
 	return c, nil
 }
 
-// OpenConversations returns a hub's open conversations (ENG005500 when there is no such hub).
-// Conversations gone dormant are left out (they close on their next access).
-func (s *Service) OpenConversations(ctx context.Context, p Principal, hubID uuid.UUID) ([]store.HubConversation, error) {
+// ConversationPageSize is how many conversations one read of a hub's open conversations takes.
+const ConversationPageSize = 256
+
+// OpenConversations returns the reader of a hub's open conversations (ENG005500 when there is no
+// such hub): each Next is the next page. Conversations gone dormant are left out (they close on
+// their next access).
+func (s *Service) OpenConversations(ctx context.Context, p Principal, hubID uuid.UUID) (*OpenConversationList, error) {
 	h, err := s.Store.Hub(ctx, p.TenantID, hubID)
 	if err != nil {
 		return nil, notFound(err, hubrules.EngHubNotFound, "Hub '%s' does not exist.", hubID)
 	}
-	all, err := s.Store.OpenHubConversations(ctx, p.TenantID, hubID)
-	if err != nil {
-		return nil, err
-	}
-	now := s.Clock.Now()
-	out := all[:0]
-	for _, c := range all {
-		if !hubrules.Closed(c, h, now) {
-			out = append(out, c)
+	return &OpenConversationList{store: s.Store, tenant: p.TenantID, hub: h, now: s.Clock.Now()}, nil
+}
+
+// OpenConversationList reads a hub's open conversations in creation order, a page at a time:
+// a listing of any length holds one page. Each page is its own read, so a conversation opened
+// while a listing runs may appear at its end.
+type OpenConversationList struct {
+	store  *store.Store
+	tenant uuid.UUID
+	hub    store.Hub
+	now    time.Time
+	after  int64 // the Seq of the last conversation read
+	done   bool
+}
+
+// Next returns the next page of open conversations, empty when there is no more.
+func (l *OpenConversationList) Next(ctx context.Context) ([]store.HubConversation, error) {
+	for !l.done {
+		page, err := l.store.OpenHubConversationPage(ctx, l.tenant, l.hub.ID, l.after, ConversationPageSize)
+		if err != nil {
+			return nil, err
+		}
+		l.done = len(page) < ConversationPageSize
+		if len(page) > 0 {
+			l.after = page[len(page)-1].Seq
+		}
+		out := page[:0]
+		for _, c := range page {
+			if !hubrules.Closed(c, l.hub, l.now) {
+				out = append(out, c)
+			}
+		}
+		if len(out) > 0 {
+			return out, nil
 		}
 	}
-	return out, nil
+	return nil, nil
 }
 
 // MaxActivities is the most activities one poll returns.

@@ -244,7 +244,9 @@ func TestEstablish(t *testing.T) {
 		if c, _ := e.svc.Conversation(e.ctx, e.p, first.ID); c.ClosedAt == nil {
 			t.Error("a dormant conversation shows no closedDateTime")
 		}
-		if open, _ := e.svc.OpenConversations(e.ctx, e.p, e.hub.ID); len(open) != 0 {
+		if list, err := e.svc.OpenConversations(e.ctx, e.p, e.hub.ID); err != nil {
+			t.Fatal(err)
+		} else if open, _ := list.Next(e.ctx); len(open) != 0 {
 			t.Errorf("%d dormant conversations listed as open", len(open))
 		}
 		next := e.establish("user-1")
