@@ -60,6 +60,9 @@ func TestBenchCompareTiny(t *testing.T) {
 			}
 		}
 	}
+	if strings.Contains(report, "does not see the seeded data") {
+		t.Errorf("the seed is not what the server reads:\n%s", report)
+	}
 	if strings.Contains(report, "failed") {
 		t.Errorf("requests failed:\n%s", report)
 	}
