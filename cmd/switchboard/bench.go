@@ -576,29 +576,54 @@ func (c *benchCeiling) insert(ctx context.Context, w, _ int) error {
 }
 
 // sequential times calls of each size's f in turn, samples times over, and returns each size's
-// median.
-func (r *benchRun) sequential(ctx context.Context, sizes []int, f func(ctx context.Context, n int) error) (map[int]time.Duration, error) {
-	for _, n := range sizes { // one untimed call each: connections and caches warm
-		if err := f(ctx, n); err != nil {
-			return nil, fmt.Errorf("size %d: %w", n, err)
+// median, or its first failure (after which that size is not called again: the failure is the
+// row's result, the other sizes go on).
+func (r *benchRun) sequential(ctx context.Context, sizes []int, f func(ctx context.Context, n int) error) (map[int]benchObs, error) {
+	failed := map[int]error{}
+	call := func(n int) (time.Duration, bool) {
+		if failed[n] != nil {
+			return 0, false
 		}
+		d, err := timeIt(func() error { return f(ctx, n) })
+		if err != nil {
+			failed[n] = fmt.Errorf("after %s: %w", ms(d.Seconds()), err)
+		}
+		return d, err == nil
+	}
+	for _, n := range sizes { // one untimed call each: connections and caches warm
+		call(n)
 	}
 	lat := map[int][]time.Duration{}
 	for range r.h.samples {
 		for _, n := range sizes {
-			d, err := timeIt(func() error { return f(ctx, n) })
-			if err != nil {
-				return nil, fmt.Errorf("size %d: %w", n, err)
+			if d, ok := call(n); ok {
+				lat[n] = append(lat[n], d)
 			}
-			lat[n] = append(lat[n], d)
 		}
 	}
-	med := map[int]time.Duration{}
-	for n, l := range lat {
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	med := map[int]benchObs{}
+	for _, n := range sizes {
+		l := lat[n]
 		slices.Sort(l)
-		med[n] = l[len(l)/2]
+		o := benchObs{failed: failed[n]}
+		if len(l) > 0 {
+			o.sb = l[len(l)/2].Seconds()
+		}
+		med[n] = o
 	}
 	return med, nil
+}
+
+// latObs is a latency row's observation: big beside small.
+func latObs(big, small benchObs) benchObs {
+	big.base = small.sb
+	if big.failed == nil {
+		big.failed = small.failed
+	}
+	return big
 }
 
 // latencies: the calls whose cost must not grow with what is stored, beside the same call on a
@@ -616,7 +641,7 @@ func (r *benchRun) latencies(ctx context.Context) error {
 	for _, n := range sc.msgSizes {
 		r.t.add(r.label, fmt.Sprintf("add message to a question holding %s messages", count(n)),
 			rowSpec{kind: rowLatency, goalRatio: 1.5, baseName: "the same call on a small question (≈3 messages)"},
-			benchObs{sb: med[n].Seconds(), base: med[0].Seconds()})
+			latObs(med[n], med[0]))
 	}
 
 	// Messaging: list questions, first and a deep (the middle) page, big tenant beside small.
@@ -640,7 +665,7 @@ func (r *benchRun) latencies(ctx context.Context) error {
 			goal = 3
 		}
 		r.t.add(r.label, fmt.Sprintf(path, count(sc.listSizes[1])), rowSpec{kind: rowLatency, goalRatio: goal, baseName: fmt.Sprintf(base, count(sc.listSizes[0]))},
-			benchObs{sb: med[1].Seconds(), base: med[0].Seconds()})
+			latObs(med[1], med[0]))
 	}
 
 	// Desk: add a message to a conversation holding n messages.
@@ -652,7 +677,7 @@ func (r *benchRun) latencies(ctx context.Context) error {
 	for _, n := range sc.deskHubSizes {
 		r.t.add(r.label, fmt.Sprintf("Desk: add message to a conversation holding %s", count(n)),
 			rowSpec{kind: rowLatency, goalRatio: 1.5, baseName: "the same call on a small conversation (≈3 messages)"},
-			benchObs{sb: med[n].Seconds(), base: med[0].Seconds()})
+			latObs(med[n], med[0]))
 	}
 
 	// Hub: post an activity into a conversation holding n; list the newest (after the last
@@ -664,7 +689,7 @@ func (r *benchRun) latencies(ctx context.Context) error {
 	for _, n := range sc.deskHubSizes {
 		r.t.add(r.label, fmt.Sprintf("Hub: post an activity to a conversation holding %s", count(n)),
 			rowSpec{kind: rowLatency, goalRatio: 1.5, baseName: "the same call on a small conversation (≈2 activities)"},
-			benchObs{sb: med[n].Seconds(), base: med[0].Seconds()})
+			latObs(med[n], med[0]))
 	}
 	hubList := func(ctx context.Context, n int, leid int64) error {
 		return lc.expect(ctx, http.MethodGet, fmt.Sprintf("%s/hub/api/v1/interactions/activities/%s?type=Customer&leid=%d", lc.base, r.hubConvs[n], leid), r.engine, nil, http.StatusOK)
@@ -676,7 +701,7 @@ func (r *benchRun) latencies(ctx context.Context) error {
 	for _, n := range sc.deskHubSizes {
 		r.t.add(r.label, fmt.Sprintf("Hub: list the newest activity (leid = last − 1) of a conversation holding %s", count(n)),
 			rowSpec{kind: rowLatency, goalRatio: 1.5, baseName: "the same call on a small conversation"},
-			benchObs{sb: med[n].Seconds(), base: med[0].Seconds()})
+			latObs(med[n], med[0]))
 	}
 	small, big := sc.deskHubSizes[0], sc.deskHubSizes[len(sc.deskHubSizes)-1]
 	med, err = r.sequential(ctx, []int{small, big}, func(ctx context.Context, n int) error { return hubList(ctx, n, 0) })
@@ -685,7 +710,7 @@ func (r *benchRun) latencies(ctx context.Context) error {
 	}
 	r.t.add(r.label, fmt.Sprintf("Hub: list the first page (leid=0, 500 activities) of a conversation holding %s", count(big)),
 		rowSpec{kind: rowLatency, goalRatio: 1.5, baseName: fmt.Sprintf("the same call holding %s", count(small))},
-		benchObs{sb: med[big].Seconds(), base: med[small].Seconds()})
+		latObs(med[big], med[small]))
 	return nil
 }
 
@@ -709,11 +734,13 @@ func (r *benchRun) memory(ctx context.Context) error {
 			}
 			var size int64
 			d, err := timeIt(func() error { var err error; size, err = l.get(ctx); return err })
-			if err != nil {
-				return nil, err
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
 			}
 			_, peak := r.srv.rss()
-			out = append(out, benchObs{sb: d.Seconds(), rss: peak, bytes: size})
+			// A failure (the server's write timeout cutting a list that takes too long) is a
+			// result of the row, not the end of the run.
+			out = append(out, benchObs{sb: d.Seconds(), rss: peak, bytes: size, failed: err})
 		}
 		return out, nil
 	}
@@ -764,6 +791,9 @@ func (r *benchRun) memory(ctx context.Context) error {
 
 func memObs(big, small benchObs) benchObs {
 	big.base, big.baseRSS, big.baseBytes = small.sb, small.rss, small.bytes
+	if big.failed == nil && small.failed != nil {
+		big.failed = fmt.Errorf("the small list: %w", small.failed)
+	}
 	return big
 }
 

@@ -37,6 +37,7 @@ type benchObs struct {
 	bytes, baseBytes       int64 // response size (rowMemory)
 	errs, baseErrs         int   // failed requests (not counted in the figures) of each side
 	firstErr, baseFirstErr error
+	failed                 error // a latency or list call that failed: the row has no figure
 }
 
 func (o benchObs) ratio(k rowKind) float64 {
@@ -91,6 +92,16 @@ func (r *benchRow) cells() [5]string {
 	base := median(field(obs, func(o benchObs) float64 { return o.base }))
 	ratio := median(field(obs, func(o benchObs) float64 { return o.ratio(k) }))
 	var c [5]string
+	for _, o := range obs {
+		if o.failed != nil {
+			c[0] = fmt.Sprintf("failed: %s", o.failed)
+			if k == rowMemory {
+				c[0] = fmt.Sprintf("failed after %s: %s; server peak RSS %s", ms(o.sb), o.failed, mib(o.rss))
+			}
+			c[1], c[2], c[3], c[4] = sp.baseName, "—", "—", "**no**"
+			return c
+		}
+	}
 	switch k {
 	case rowThroughput:
 		p50 := median(field(obs, func(o benchObs) time.Duration { return o.p50 }))
