@@ -121,8 +121,9 @@ func (h *harness) run(ctx context.Context) (string, error) {
 	for _, d := range dbs {
 		n, err := h.runDB(ctx, d, t)
 		notes = append(notes, n...)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", d, err)
+		if err != nil { // the rows measured so far are still reported
+			err = fmt.Errorf("%s: %w", d, err)
+			return h.report(t, append(notes, "stopped early: "+err.Error()), start, loadStart), err
 		}
 	}
 	return h.report(t, notes, start, loadStart), nil
