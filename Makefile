@@ -5,7 +5,7 @@ REDOCLY_VERSION := 2.77.0
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: all generate check-generated build run test test-go lint docs fuzz bench load clean
+.PHONY: all generate check-generated build run test test-go lint docs fuzz bench load bench-compare clean
 
 all: build
 
@@ -74,6 +74,22 @@ load: build
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null; rm -rf "$$dir"' EXIT; \
 	for i in $$(seq 100); do curl -fs http://127.0.0.1:18080/healthz >/dev/null && break; sleep 0.1; done; \
 	./bin/switchboard load --base-url http://127.0.0.1:18080 --admin-token "$$token" --clients $(CLIENTS) --duration $(DURATION)
+
+## bench-compare: issue 10's ratio table for the server binary BIN (default bin/switchboard, built
+## here; give another build, e.g. one of an older commit, to compare): poll, ask and add message
+## beside their ceilings (bare chi 304, raw INSERTs) measured in the same rounds, costs at 1k…1M
+## stored rows (seeded in SQL), unbounded lists' memory, cold start. Each run starts BIN on a
+## fresh database: DB=sqlite, postgres (creates and drops one at 127.0.0.1:5432) or both.
+## CLIENTS connections, DURATION (default 5s) per throughput measure, ROUNDS rounds (medians);
+## QUICK=1 stops at 100k rows. The table goes to stdout and to OUT (default bench-compare.md).
+## About 25 minutes for both databases on a quiet 2-core machine, 5 with QUICK=1. CI does not run it.
+BIN ?= bin/switchboard
+DB ?= both
+ROUNDS ?= 3
+OUT ?= bench-compare.md
+bench-compare: build
+	./bin/switchboard bench-compare --bin $(BIN) --db $(DB) --clients $(CLIENTS) --rounds $(ROUNDS) \
+		--duration $(if $(filter file,$(origin DURATION)),5s,$(DURATION)) --scale $(if $(QUICK),quick,full) --out $(OUT)
 
 clean:
 	rm -rf bin site

@@ -62,52 +62,9 @@ func load(ctx context.Context, args []string, out io.Writer) error {
 			}
 			continue
 		}
-		var do func(ctx context.Context, worker, i int) error
-		switch strings.TrimSpace(op) {
-		case "bare":
-			do = func(ctx context.Context, _, _ int) error {
-				return lc.expect(ctx, http.MethodGet, bare+"/v1/questions/"+lc.question+"?lastChecked="+url.QueryEscape(lc.lastChecked), "", nil, http.StatusNotModified)
-			}
-		case "poll":
-			do = func(ctx context.Context, _, _ int) error {
-				return lc.expect(ctx, http.MethodGet, lc.base+"/messaging/v1/questions/"+lc.question+"?lastChecked="+url.QueryEscape(lc.lastChecked), lc.token, nil, http.StatusNotModified)
-			}
-		case "ask":
-			do = func(ctx context.Context, w, i int) error {
-				body := fmt.Sprintf(`{"text":"load question %d-%d: how do I reset my password?"}`, w, i)
-				return lc.expect(ctx, http.MethodPost, lc.base+"/messaging/v1/questions", lc.token, []byte(body), http.StatusCreated)
-			}
-		case "message":
-			// Each client posts into a question of its own, a fresh one every 50 messages, so
-			// the measure is of a conversation, not of one ever-growing thread.
-			perWorker := make([]string, c.clients)
-			do = func(ctx context.Context, w, i int) error {
-				if i%50 == 0 {
-					q, err := lc.ask(ctx, fmt.Sprintf("message load %d-%d", w, i))
-					if err != nil {
-						return err
-					}
-					perWorker[w] = q
-				}
-				body := fmt.Sprintf(`{"questionUuid":%q,"body":"message %d-%d"}`, perWorker[w], w, i)
-				return timed(ctx, func() error {
-					return lc.expect(ctx, http.MethodPost, lc.base+"/messaging/v1/messages", lc.token, []byte(body), http.StatusCreated)
-				})
-			}
-		case "respond":
-			// Each request asks a question and has the expert respond to it; the respond call is timed.
-			do = func(ctx context.Context, w, i int) error {
-				q, err := lc.ask(ctx, fmt.Sprintf("respond load %d-%d", w, i))
-				if err != nil {
-					return err
-				}
-				u := fmt.Sprintf("%s/admin/v1/tenants/%s/experts/%s/questions/%s/responses", lc.base, lc.tenant, lc.expert, q)
-				return timed(ctx, func() error {
-					return lc.expect(ctx, http.MethodPost, u, lc.admin, []byte(`{"text":"Use the reset link."}`), http.StatusCreated)
-				})
-			}
-		default:
-			return fmt.Errorf("unknown op %q", op)
+		do, err := lc.loadOp(strings.TrimSpace(op), c.clients, bare)
+		if err != nil {
+			return err
 		}
 		r := runLoad(ctx, c.clients, c.duration, do)
 		fmt.Fprintf(out, "%-8s %10d %10.0f %10s %10s %8d\n", op, r.n, float64(r.n)/r.elapsed.Seconds(), r.p(0.50), r.p(0.99), r.errors)
@@ -116,6 +73,57 @@ func load(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// loadOp is one operation of `switchboard load` (bare, poll, ask, message, respond) as a
+// runLoad function; bare is the base URL of bareServer.
+func (lc *loadClient) loadOp(op string, clients int, bare string) (func(ctx context.Context, worker, i int) error, error) {
+	switch op {
+	case "bare":
+		return func(ctx context.Context, _, _ int) error {
+			return lc.expect(ctx, http.MethodGet, bare+"/v1/questions/"+lc.question+"?lastChecked="+url.QueryEscape(lc.lastChecked), "", nil, http.StatusNotModified)
+		}, nil
+	case "poll":
+		return func(ctx context.Context, _, _ int) error {
+			return lc.expect(ctx, http.MethodGet, lc.base+"/messaging/v1/questions/"+lc.question+"?lastChecked="+url.QueryEscape(lc.lastChecked), lc.token, nil, http.StatusNotModified)
+		}, nil
+	case "ask":
+		return func(ctx context.Context, w, i int) error {
+			body := fmt.Sprintf(`{"text":"load question %d-%d: how do I reset my password?"}`, w, i)
+			return lc.expect(ctx, http.MethodPost, lc.base+"/messaging/v1/questions", lc.token, []byte(body), http.StatusCreated)
+		}, nil
+	case "message":
+		// Each client posts into a question of its own, a fresh one every 50 messages, so
+		// the measure is of a conversation, not of one ever-growing thread.
+		perWorker := make([]string, clients)
+		return func(ctx context.Context, w, i int) error {
+			if i%50 == 0 {
+				q, err := lc.ask(ctx, fmt.Sprintf("message load %d-%d", w, i))
+				if err != nil {
+					return err
+				}
+				perWorker[w] = q
+			}
+			body := fmt.Sprintf(`{"questionUuid":%q,"body":"message %d-%d"}`, perWorker[w], w, i)
+			return timed(ctx, func() error {
+				return lc.expect(ctx, http.MethodPost, lc.base+"/messaging/v1/messages", lc.token, []byte(body), http.StatusCreated)
+			})
+		}, nil
+	case "respond":
+		// Each request asks a question and has the expert respond to it; the respond call is timed.
+		return func(ctx context.Context, w, i int) error {
+			q, err := lc.ask(ctx, fmt.Sprintf("respond load %d-%d", w, i))
+			if err != nil {
+				return err
+			}
+			u := fmt.Sprintf("%s/admin/v1/tenants/%s/experts/%s/questions/%s/responses", lc.base, lc.tenant, lc.expert, q)
+			return timed(ctx, func() error {
+				return lc.expect(ctx, http.MethodPost, u, lc.admin, []byte(`{"text":"Use the reset link."}`), http.StatusCreated)
+			})
+		}, nil
+	default:
+		return nil, fmt.Errorf("unknown op %q", op)
+	}
 }
 
 // bareServer is the baseline: chi on loopback answering 304 with nothing else.
@@ -142,15 +150,26 @@ func (r loadResult) p(q float64) string {
 	if len(r.lat) == 0 {
 		return "-"
 	}
-	return r.lat[min(len(r.lat)-1, int(q*float64(len(r.lat))))].Round(time.Microsecond).String()
+	return percentile(r.lat, q).Round(time.Microsecond).String()
+}
+
+// percentile is the q-quantile (0 ≤ q ≤ 1) of sorted latencies; 0 when there are none.
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
 }
 
 // timedKey lets an operation time only part of its work (see "respond").
 type timedKey struct{}
 
+// runLoad runs do in clients goroutines, each one call after the other, starting calls for d.
+// A call in flight at the end finishes (and counts; the elapsed time includes it) rather than
+// being cancelled: cancelling would close its connection (HTTP keep-alive, a database pool's),
+// and a cut-short call is no result either. Only ctx being done cancels the calls.
 func runLoad(ctx context.Context, clients int, d time.Duration, do func(ctx context.Context, worker, i int) error) loadResult {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
+	end := time.Now().Add(d)
 	var (
 		mu  sync.Mutex
 		res loadResult
@@ -164,7 +183,7 @@ func runLoad(ctx context.Context, clients int, d time.Duration, do func(ctx cont
 			var lat []time.Duration
 			errs := 0
 			var first error
-			for i := 0; ctx.Err() == nil; i++ {
+			for i := 0; ctx.Err() == nil && time.Now().Before(end); i++ {
 				var part time.Duration
 				wctx := context.WithValue(ctx, timedKey{}, &part)
 				t0 := time.Now()
@@ -174,7 +193,7 @@ func runLoad(ctx context.Context, clients int, d time.Duration, do func(ctx cont
 					took = part
 				}
 				if ctx.Err() != nil {
-					break // the deadline cut this request short: not a result
+					break // cancelled: not a result
 				}
 				if err != nil {
 					errs++
@@ -285,34 +304,42 @@ func (lc *loadClient) ask(ctx context.Context, text string) (string, error) {
 	return q.Data.UUID, err
 }
 
-func (lc *loadClient) setup(ctx context.Context) error {
+// messagingTenant creates a tenant (its name prefixed by prefix) with an OAuth client, and returns
+// the tenant's id and a Messaging API access token of that client.
+func (lc *loadClient) messagingTenant(ctx context.Context, prefix string) (tenant, token string, err error) {
 	var ten struct{ ID string }
-	name := fmt.Sprintf("load-%d", time.Now().UnixNano())
+	name := fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano())
 	if err := lc.call(ctx, http.MethodPost, "/admin/v1/tenants", lc.admin, map[string]string{"name": name}, http.StatusCreated, &ten); err != nil {
-		return err
+		return "", "", err
 	}
-	lc.tenant = ten.ID
 	var cl struct{ ClientID, ClientSecret string }
 	if err := lc.call(ctx, http.MethodPost, "/admin/v1/tenants/"+ten.ID+"/oauth-clients", lc.admin, map[string]any{"name": "load"}, http.StatusCreated, &cl); err != nil {
-		return err
+		return "", "", err
 	}
-	var ex struct{ UUID string }
-	if err := lc.call(ctx, http.MethodPost, "/admin/v1/tenants/"+ten.ID+"/experts", lc.admin, map[string]any{"name": "Load Expert"}, http.StatusCreated, &ex); err != nil {
-		return err
-	}
-	lc.expert = ex.UUID
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}}
 	status, b, err := lc.do(ctx, http.MethodPost, lc.base+"/messaging/oauth/token", "", []byte(form.Encode()), "application/x-www-form-urlencoded")
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
 	if status != http.StatusOK || json.Unmarshal(b, &tok) != nil {
-		return fmt.Errorf("token: %d %s", status, b)
+		return "", "", fmt.Errorf("token: %d %s", status, b)
 	}
-	lc.token = tok.AccessToken
+	return ten.ID, tok.AccessToken, nil
+}
+
+func (lc *loadClient) setup(ctx context.Context) error {
+	var err error
+	if lc.tenant, lc.token, err = lc.messagingTenant(ctx, "load"); err != nil {
+		return err
+	}
+	var ex struct{ UUID string }
+	if err := lc.call(ctx, http.MethodPost, "/admin/v1/tenants/"+lc.tenant+"/experts", lc.admin, map[string]any{"name": "Load Expert"}, http.StatusCreated, &ex); err != nil {
+		return err
+	}
+	lc.expert = ex.UUID
 	var q struct {
 		Data struct{ UUID, LastUpdated string }
 	}

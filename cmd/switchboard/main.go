@@ -7,6 +7,7 @@
 //	switchboard conformance  check a running server against the specs
 //	switchboard load         measure a running server (poll, ask, message, respond) beside a bare chi handler
 //	switchboard load-hub     measure a running server's Hub API activity POST and webhook deliveries
+//	switchboard bench-compare  measure a server binary beside its ceilings: issue 10's ratio table
 //
 // Every flag can also be set by an environment variable: --database-url is SWITCHBOARD_DATABASE_URL.
 package main
@@ -73,11 +74,13 @@ func runCommand(ctx context.Context, args []string, out io.Writer) error {
 		return load(ctx, args, out)
 	case "load-hub":
 		return loadHub(ctx, args, out)
+	case "bench-compare":
+		return benchCompare(ctx, args, out)
 	case "help", "-h", "--help":
-		fmt.Fprintln(out, "usage: switchboard [serve|migrate|docs DIR|conformance|load|load-hub] [flags]; see `switchboard serve -h`")
+		fmt.Fprintln(out, "usage: switchboard [serve|migrate|docs DIR|conformance|load|load-hub|bench-compare] [flags]; see `switchboard serve -h`")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, docs, conformance, load, load-hub)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, docs, conformance, load, load-hub, bench-compare)", cmd)
 }
 
 // newFlags returns a flag set whose flags default to SWITCHBOARD_* environment variables.
