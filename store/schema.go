@@ -25,7 +25,7 @@ var migrations = []migration{
 	{name: "0004_tenant_numbers_file_chunks", up: migrateV4},
 	{name: "0005_desk", up: execDDL(schemaDesk)},
 	{name: "0006_hub", up: execDDL(schemaHub)},
-	{name: "0007_conversation_indexes", up: execDDL(schemaSize)},
+	{name: "0007_conversation_counters", up: migrateV7},
 }
 
 // migrateV3 moves PostgreSQL's server-wide question and response ids from the counters table to
