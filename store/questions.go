@@ -584,9 +584,9 @@ type PageFilter struct {
 
 // PageQuestions returns one page of the tenant's questions matching f,
 // most recently updated first (LastUpdated descending, then ID descending),
-// and the total number of matching questions (counted by a separate
-// statement). The index (tenant_id, channel, last_updated, id) serves the
-// channel-filtered listing.
+// and the total number of matching questions (QuestionTotal: a sum of
+// counter rows, not a count). The index (tenant_id, channel, last_updated,
+// id) serves the channel-filtered listing.
 func (s *Store) PageQuestions(ctx context.Context, tenantID uuid.UUID, f PageFilter) ([]Question, int, error) {
 	var rows []questionRow
 	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
@@ -602,7 +602,7 @@ func (s *Store) PageQuestions(ctx context.Context, tenantID uuid.UUID, f PageFil
 		}
 		return q
 	}
-	total, err := s.db.NewSelect().Model((*questionRow)(nil)).Apply(filter).Count(ctx)
+	total, err := s.QuestionTotal(ctx, tenantID, f)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: page questions: count: %w", err)
 	}

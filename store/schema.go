@@ -25,6 +25,7 @@ var migrations = []migration{
 	{name: "0004_tenant_numbers_file_chunks", up: migrateV4},
 	{name: "0005_desk", up: execDDL(schemaDesk)},
 	{name: "0006_hub", up: execDDL(schemaHub)},
+	{name: "0007_conversation_counters", up: migrateV7},
 	{name: "0009_poll_changes", up: migrateV9},
 	{name: "0010_deskhub_indexes", up: execDDL(schemaDeskHub)},
 }

@@ -92,10 +92,51 @@ type Timers struct {
 
 // Conversation is a question with its threads and messages, as the rules see it. The rules
 // change it in memory and describe what they changed in a Change, which the service persists.
+//
+// Messages is either the whole conversation (Partial nil) or, for a question too large to load,
+// its working set (Partial set). The rules look at messages for three things only, and the
+// working set holds exactly what they need, whatever the size of the question:
+//
+//   - which system messages exist where (hasSystem, removeSystem): Messages holds every system
+//     message (author SYSTEM; the system types are only ever written by addSystem);
+//   - who spoke last, the user or an expert (ReroutePromptDue): Partial.LastSpoken is the newest
+//     USER_MESSAGE or EXPERT_MESSAGE stored;
+//   - marking everything read (Read): a ReadAll change, which needs no message.
+//
+// Messages added by a rule are appended to Messages in both forms. Unread counts messages, so it
+// needs the whole conversation: views are read whole, never from a working set.
+// TestWorkingSetDifferential proves every rule makes the same Change on both forms.
 type Conversation struct {
 	Q         *store.Question
 	Responses []store.Response // creation order
-	Messages  []store.Message  // creation order, question level and threads merged
+	Messages  []store.Message  // creation order, question level and threads merged; see above
+	Partial   *Partial         // nil: Messages is the whole conversation
+}
+
+// Partial is what a working set knows of the messages it does not hold.
+type Partial struct {
+	LastSpoken *store.Message // the newest USER_MESSAGE or EXPERT_MESSAGE stored, nil if none
+}
+
+// SpokenTypes are the message types Partial.LastSpoken is chosen among.
+var SpokenTypes = []string{UserMessage, ExpertMessage}
+
+// WorkingSet is the working set of a whole conversation (which it leaves alone): its system
+// messages and the newest user or expert message. Tests compare the rules on both forms; the
+// service reads the same thing from the store (store.TenantTx.SystemMessages,
+// LatestMessageOfTypes).
+func (c *Conversation) WorkingSet() *Conversation {
+	w := &Conversation{Q: c.Q, Responses: c.Responses, Messages: []store.Message{}, Partial: &Partial{}}
+	for _, m := range c.Messages {
+		switch {
+		case m.AuthorType == AuthorSystem:
+			w.Messages = append(w.Messages, m)
+		case m.Type == UserMessage || m.Type == ExpertMessage:
+			m := m
+			w.Partial.LastSpoken = &m
+		}
+	}
+	return w
 }
 
 // Event is one entry for the event log.
@@ -178,8 +219,12 @@ func (c *Conversation) Accepted() int {
 	return -1
 }
 
-// Unread counts the expert and automated messages the user has not read (§9).
+// Unread counts the expert and automated messages the user has not read (§9). It needs the whole
+// conversation; on a working set it panics (a bug in the service).
 func (c *Conversation) Unread() int {
+	if c.Partial != nil {
+		panic("question: Unread on a working set")
+	}
 	n := 0
 	for _, m := range c.Messages {
 		if !m.IsRead && (m.Type == ExpertMessage || m.Type == AutomatedMessage) {
@@ -526,6 +571,9 @@ func (c *Conversation) Read() *Change {
 	for i := range c.Messages {
 		c.Messages[i].IsRead = true
 	}
+	if c.Partial != nil && c.Partial.LastSpoken != nil {
+		c.Partial.LastSpoken.IsRead = true
+	}
 	ch.ReadAll = true
 	return ch
 }
@@ -691,21 +739,17 @@ func (c *Conversation) ReroutePromptDue(after time.Duration, now time.Time) *Cha
 	if c.Q.Status != Unresolved || after <= 0 {
 		return ch
 	}
-	// Who spoke last is decided by message order (timestamps have whole seconds only).
-	lastUser, userIdx, expertIdx := c.Q.CreatedAt, -1, -1
-	for i, m := range c.Messages {
-		switch m.Type {
-		case UserMessage:
-			userIdx = i
-			if m.CreatedAt.After(lastUser) {
-				lastUser = m.CreatedAt
-			}
-		case ExpertMessage:
-			expertIdx = i
+	// Who spoke last is decided by message order (timestamps have whole seconds only); the
+	// user's last input is the newest of creation and the last user message (the clock only
+	// moves forward, so that message is also the latest user message in time).
+	lastUser := c.Q.CreatedAt
+	if m := c.lastSpoken(); m != nil {
+		if m.Type == ExpertMessage {
+			return ch // the expert spoke after the user: nobody is waiting on an expert
 		}
-	}
-	if expertIdx > userIdx {
-		return ch // the expert spoke after the user: nobody is waiting on an expert
+		if m.CreatedAt.After(lastUser) {
+			lastUser = m.CreatedAt
+		}
 	}
 	if due := lastUser.Add(after); now.Before(due) {
 		ch.schedule(JobReroutePrompt, due)
@@ -713,4 +757,18 @@ func (c *Conversation) ReroutePromptDue(after time.Duration, now time.Time) *Cha
 	}
 	c.addSystem(ch, CustomerReroutePrompt, nil, now)
 	return c.finish(ch, now)
+}
+
+// lastSpoken is the newest user or expert message: among Messages (in order) or, on a working
+// set that holds none, Partial.LastSpoken.
+func (c *Conversation) lastSpoken() *store.Message {
+	for i := len(c.Messages) - 1; i >= 0; i-- {
+		if m := &c.Messages[i]; m.Type == UserMessage || m.Type == ExpertMessage {
+			return m
+		}
+	}
+	if c.Partial != nil {
+		return c.Partial.LastSpoken
+	}
+	return nil
 }

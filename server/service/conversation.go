@@ -12,10 +12,22 @@ import (
 	"github.com/switchboard-dev/switchboard/store"
 )
 
+// DefaultWholeUpTo is the size up to which a write loads the whole conversation (one bounded
+// read, and the view is then built in memory); a larger question is loaded as its working set
+// (question.Partial), whose cost does not depend on the number of messages.
+const DefaultWholeUpTo = 64
+
+func (s *Service) wholeUpTo() int {
+	if s.WholeUpTo == 0 {
+		return DefaultWholeUpTo
+	}
+	return max(s.WholeUpTo, 0)
+}
+
 // loadConversation reads a question with its responses and messages inside tx, locking the
 // question row for the rest of the transaction. channel "" accepts any channel; otherwise a
 // question of another channel is not found (each question is visible only through its API).
-func loadConversation(ctx context.Context, tx *store.TenantTx, id uuid.UUID, channel string) (*question.Conversation, error) {
+func (s *Service) loadConversation(ctx context.Context, tx *store.TenantTx, id uuid.UUID, channel string) (*question.Conversation, error) {
 	q, err := tx.QuestionByUUID(ctx, id, true)
 	if err != nil {
 		return nil, notFound(err, "question %s not found", id)
@@ -23,19 +35,37 @@ func loadConversation(ctx context.Context, tx *store.TenantTx, id uuid.UUID, cha
 	if channel != "" && q.Channel != channel {
 		return nil, notFound(store.ErrNotFound, "question %s not found", id)
 	}
-	return conversationOf(ctx, tx, &q)
+	return s.conversationOf(ctx, tx, &q)
 }
 
-func conversationOf(ctx context.Context, tx *store.TenantTx, q *store.Question) (*question.Conversation, error) {
+// conversationOf reads what the rules need of q: its responses and either its whole conversation
+// (up to wholeUpTo messages; with 0, a question without messages is whole) or its working set — the system messages and the newest user or
+// expert message, three indexed reads whatever the size.
+func (s *Service) conversationOf(ctx context.Context, tx *store.TenantTx, q *store.Question) (*question.Conversation, error) {
 	rs, err := tx.Responses(ctx, q.UUID)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := tx.Messages(ctx, q.UUID)
+	whole := s.wholeUpTo()
+	ms, err := tx.FirstMessages(ctx, q.UUID, whole+1)
 	if err != nil {
 		return nil, err
 	}
-	return &question.Conversation{Q: q, Responses: rs, Messages: ms}, nil
+	if len(ms) <= whole {
+		return &question.Conversation{Q: q, Responses: rs, Messages: ms}, nil
+	}
+	if ms, err = tx.SystemMessages(ctx, q.UUID); err != nil {
+		return nil, err
+	}
+	c := &question.Conversation{Q: q, Responses: rs, Messages: ms, Partial: &question.Partial{}}
+	last, ok, err := tx.LatestMessageOfTypes(ctx, q.UUID, question.SpokenTypes...)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		c.Partial.LastSpoken = &last
+	}
+	return c, nil
 }
 
 // readView reads a question, its threads and the company's rendering flag without a
@@ -61,6 +91,16 @@ func (s *Service) readView(ctx context.Context, tenantID, id uuid.UUID, channel 
 		return View{}, err
 	}
 	return View{Conversation: &question.Conversation{Q: &q, Responses: rs, Messages: ms}, Markdown: st.Markdown}, nil
+}
+
+// whole returns v itself when it holds the whole conversation, and otherwise reads the question
+// again (after the write that loaded only its working set has committed: the state shown then
+// includes that write).
+func (s *Service) whole(ctx context.Context, v View, err error) (View, error) {
+	if err != nil || v.Partial == nil {
+		return v, err
+	}
+	return s.readView(ctx, v.Q.TenantID, v.Q.UUID, "")
 }
 
 // persist writes what one rule did: new and edited responses, added and removed messages, read

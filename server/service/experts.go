@@ -238,7 +238,7 @@ func (s *Service) expertAct(ctx context.Context, tenantID, expertID, questionID 
 	v, _, err := s.actTx(ctx, tenantID, questionID, "", func(tx *store.TenantTx, c *question.Conversation, st Settings, now time.Time) (*question.Change, error) {
 		return rule(tx, c, actor, st, now)
 	})
-	if err != nil {
+	if v, err = s.whole(ctx, v, err); err != nil {
 		return ExpertView{}, err
 	}
 	return ExpertView{View: v, Expert: expertID, Offer: &o}, nil
@@ -376,7 +376,7 @@ func (s *Service) CustomerMessage(ctx context.Context, tenantID, questionID uuid
 		return View{}, err
 	}
 	v, _, err := s.postUserMessage(ctx, tenantID, questionID, "", responseID, body)
-	return v, err
+	return s.whole(ctx, v, err)
 }
 
 // CustomerAccept accepts a response as the end user (any channel).

@@ -96,7 +96,7 @@ func (s *Service) CloseHelpDeskQuestion(ctx context.Context, t store.Tenant, hel
 		if err != nil {
 			return notFound(err, "no question for helpDeskId %q", helpDeskID)
 		}
-		c, err := conversationOf(ctx, tx, &q)
+		c, err := s.conversationOf(ctx, tx, &q)
 		if err != nil {
 			return err
 		}
@@ -114,21 +114,17 @@ func (s *Service) helpDeskView(ctx context.Context, tx *store.TenantTx, t store.
 	if err != nil {
 		return HelpDeskQuestion{}, err
 	}
-	msgs, err := tx.Messages(ctx, q.UUID)
+	ids := make([]uuid.UUID, len(responses))
+	for i, r := range responses {
+		ids[i] = r.UUID
+	}
+	first, err := tx.ThreadOpeners(ctx, q.UUID, ids) // a response's text is its thread's first message
 	if err != nil {
 		return HelpDeskQuestion{}, err
 	}
-	first := map[uuid.UUID]string{} // a response's text is its thread's first message
-	for _, m := range msgs {
-		if m.ResponseUUID != nil && m.AuthorType != question.AuthorSystem {
-			if _, ok := first[*m.ResponseUUID]; !ok {
-				first[*m.ResponseUUID] = m.Body
-			}
-		}
-	}
 	answers := make([]Answer, 0, len(responses))
 	for _, r := range responses {
-		answers = append(answers, Answer{ID: r.Number, Text: first[r.UUID], AuthorName: r.AuthorName, IsAccepted: r.IsAccepted, CreatedAt: r.CreatedAt})
+		answers = append(answers, Answer{ID: r.Number, Text: first[r.UUID].Body, AuthorName: r.AuthorName, IsAccepted: r.IsAccepted, CreatedAt: r.CreatedAt})
 	}
 	return HelpDeskQuestion{
 		ID: q.Number, URL: s.url(t, q), Status: question.HelpDeskStatus(q.Status, len(answers)),

@@ -58,7 +58,7 @@ func (s *Service) runJob(ctx context.Context, tx *store.TenantTx, j store.Job, n
 	if err != nil {
 		return err
 	}
-	c, err := loadConversation(ctx, tx, id, "")
+	c, err := s.loadConversation(ctx, tx, id, "")
 	if apierr.KindOf(err) == apierr.NotFound {
 		return nil
 	}

@@ -27,15 +27,24 @@ type View struct {
 const AutomatedAuthor = "Automatic answer"
 
 // act runs one rule on a question inside a transaction that locks it, persists the change, and
-// returns the conversation as it now is. channel "" accepts any channel.
+// returns the whole conversation as it now is. channel "" accepts any channel.
 func (s *Service) act(ctx context.Context, tenantID, id uuid.UUID, channel string,
+	rule func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error)) (View, *question.Change, error) {
+	v, ch, err := s.actOn(ctx, tenantID, id, channel, rule)
+	v, err = s.whole(ctx, v, err)
+	return v, ch, err
+}
+
+// actOn is act for callers that show no view: the conversation returned may be a working set.
+func (s *Service) actOn(ctx context.Context, tenantID, id uuid.UUID, channel string,
 	rule func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error)) (View, *question.Change, error) {
 	return s.actTx(ctx, tenantID, id, channel, func(_ *store.TenantTx, c *question.Conversation, st Settings, now time.Time) (*question.Change, error) {
 		return rule(c, st, now)
 	})
 }
 
-// actTx is act for rules that need to read (or lock) more of the tenant in the same transaction.
+// actTx is actOn for rules that need to read (or lock) more of the tenant in the same
+// transaction. The conversation returned may be a working set (see whole).
 func (s *Service) actTx(ctx context.Context, tenantID, id uuid.UUID, channel string,
 	rule func(tx *store.TenantTx, c *question.Conversation, st Settings, now time.Time) (*question.Change, error)) (View, *question.Change, error) {
 	st, err := s.settings(ctx, tenantID)
@@ -48,7 +57,7 @@ func (s *Service) actTx(ctx context.Context, tenantID, id uuid.UUID, channel str
 	)
 	now := s.Clock.Now() // read before the transaction: the clock may itself read the database
 	err = s.Store.InTenantTx(ctx, tenantID, func(tx *store.TenantTx) error {
-		if c, err = loadConversation(ctx, tx, id, channel); err != nil {
+		if c, err = s.loadConversation(ctx, tx, id, channel); err != nil {
 			return err
 		}
 		if ch, err = rule(tx, c, st, now); err != nil {
@@ -289,12 +298,14 @@ func (s *Service) PostUserMessage(ctx context.Context, p Principal, questionID u
 	return s.postUserMessage(ctx, p.TenantID, questionID, question.ChannelMessaging, responseID, body)
 }
 
+// postUserMessage adds the user's message; the view it returns may hold only the conversation's
+// working set (its Markdown flag is what the caller needs).
 func (s *Service) postUserMessage(ctx context.Context, tenantID, questionID uuid.UUID, channel string, responseID *uuid.UUID, body string) (View, store.Message, error) {
 	body, err := question.CheckBody("body", body)
 	if err != nil {
 		return View{}, store.Message{}, err
 	}
-	v, ch, err := s.act(ctx, tenantID, questionID, channel, func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error) {
+	v, ch, err := s.actOn(ctx, tenantID, questionID, channel, func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error) {
 		return c.UserMessage(responseID, c.Q.AuthorName, body, st.Timers(c.Q.Category), now)
 	})
 	if err != nil {

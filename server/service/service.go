@@ -17,6 +17,11 @@ type Service struct {
 	Store        *store.Store
 	Clock        clock.Clock
 	PublicDomain string // builds Help Desk question URLs; default "directly.com"
+	// WholeUpTo: a write loads the whole conversation of a question holding at most this many
+	// messages, and only the working set (question.Partial) of a larger one. 0 means
+	// DefaultWholeUpTo; negative means always the working set (the conformance suite runs every
+	// scenario that way too).
+	WholeUpTo int
 
 	virtual    *VirtualClock // set by UseVirtualClock; nil on the wall clock
 	schedulers []Scheduler   // more work the virtual clock runs (AddScheduler)
