@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
@@ -159,5 +158,74 @@ func TestPollCacheListenerLost(t *testing.T) {
 	}
 }
 
-var _ = sql.ErrNoRows
-var _ = uuid.Nil
+// TestPollCacheGap: more changes than poll_changes keeps, committed while this handle was not
+// looking, empty its cache instead of leaving entries it can no longer check (SQLite).
+func TestPollCacheGap(t *testing.T) {
+	n := storetest.Stores(t)[0]
+	ctx := context.Background()
+	s := n.Store
+	storetest.WaitPollCache(t, s, true)
+	ten := mustTenant(t, s, "a")
+	t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+	mustClient(t, s, ten.ID, "ca", t0)
+	tok := mustToken(t, s, ten.ID, "ca", "raw", t0)
+	var target uuid.UUID
+	err := s.InTenantTx(ctx, ten.ID, func(tx *store.TenantTx) error {
+		for i := range 4200 {
+			q := &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0}
+			if err := tx.InsertQuestion(ctx, q); err != nil {
+				return err
+			}
+			if i == 0 {
+				target = q.UUID // updated first: its change is among those pruned
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if p, err := s.Poll(ctx, tok.Hash, target); err != nil || !p.LastUpdated.Equal(t0) {
+			t.Fatalf("Poll = %v, %v", p.LastUpdated, err)
+		}
+	}
+	other, err := store.Open(ctx, n.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	t1 := t0.Add(time.Minute)
+	// One statement, 4200 changes: the oldest are pruned before s reads them.
+	if err := other.ExecRaw(ctx, "UPDATE questions SET last_updated = ?", t1); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.Poll(ctx, tok.Hash, target); err != nil || !p.LastUpdated.Equal(t1) {
+		t.Fatalf("Poll after a gap = %v, %v; want %v", p.LastUpdated, err, t1)
+	}
+}
+
+// TestPollCacheNeedsItsTriggers: a database whose poll triggers are gone (a migration that
+// rebuilt the table) gets no cache, and Poll still reads the truth.
+func TestPollCacheNeedsItsTriggers(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			ctx := context.Background()
+			drop := "DROP TRIGGER poll_questions_update"
+			if n.Name == store.DialectPostgres {
+				drop += " ON questions"
+			}
+			if err := n.Store.ExecRaw(ctx, drop); err != nil {
+				t.Fatal(err)
+			}
+			s, err := store.Open(ctx, n.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if s.PollCacheEnabled(ctx) {
+				t.Fatal("poll cache enabled without its triggers")
+			}
+		})
+	}
+}
