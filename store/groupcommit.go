@@ -133,7 +133,7 @@ func (s *Store) runGroup() {
 	}
 	// The group's transaction belongs to no member: no member's context may end it.
 	ctx := context.Background()
-	btx, err := s.db.BeginTx(ctx, nil)
+	btx, err := s.beginGroupTx(ctx)
 	if err != nil {
 		for _, m := range members {
 			m.finish(fmt.Errorf("store: begin: %w", err))
@@ -195,6 +195,28 @@ func (s *Store) runGroup() {
 	for _, m := range ok {
 		m.finish(err)
 	}
+}
+
+// beginGroupTx begins the group's transaction on the writer's own connection (a file database),
+// so that the one writer never waits for a pooled connection behind the readers. The caller
+// holds the write slot, so the connection is never used twice at once.
+func (s *Store) beginGroupTx(ctx context.Context) (bun.Tx, error) {
+	if s.sqlitePath == "" { // :memory: has one connection, shared
+		return s.db.BeginTx(ctx, nil)
+	}
+	if s.writeConn == nil {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return bun.Tx{}, err
+		}
+		s.writeConn = &conn
+	}
+	btx, err := s.writeConn.BeginTx(ctx, nil)
+	if err != nil { // a broken connection: take another next time
+		_ = s.writeConn.Close()
+		s.writeConn = nil
+	}
+	return btx, err
 }
 
 // runMember runs one member's callback (after the tenant check) on the group's transaction,

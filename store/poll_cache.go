@@ -8,7 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,8 +199,10 @@ func (s *Store) pollCacheStarted(ctx context.Context) *pollCache {
 		if s.sqlitePath == "" && !s.isPG() {
 			return // :memory: has one connection and one process: nothing to watch with
 		}
-		applied, err := s.Applied(ctx)
-		if err != nil || !slices.Contains(applied, "0009_poll_changes") {
+		if ok, err := s.pollTriggersPresent(ctx); err != nil || !ok {
+			// Without its triggers (a database not migrated to 0009, or a later migration
+			// that rebuilt a table and lost them) the cache could not know of changes.
+			slog.Default().Warn("store: poll cache off: the poll triggers (migration 0009) are missing", "error", err)
 			return
 		}
 		c := newPollCache()
@@ -215,6 +216,25 @@ func (s *Store) pollCacheStarted(ctx context.Context) *pollCache {
 		h.c.Store(c)
 	})
 	return h.c.Load()
+}
+
+// pollTriggersPresent reports whether every trigger of migration 0009 exists.
+func (s *Store) pollTriggersPresent(ctx context.Context) (bool, error) {
+	names := []string{"poll_questions_update", "poll_questions_delete", "poll_tokens_update", "poll_tokens_delete"}
+	q := `SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?, ?, ?)`
+	if s.isPG() {
+		names = []string{"poll_questions_update", "poll_questions_delete", "poll_tokens_change"}
+		q = `SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname IN ($1, $2, $3)`
+	}
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	var n int
+	if err := s.db.DB.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return false, err
+	}
+	return n == len(names), nil
 }
 
 func (s *Store) closePollCache() {

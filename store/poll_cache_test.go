@@ -2,7 +2,10 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,5 +162,145 @@ func TestPollCacheListenerLost(t *testing.T) {
 	}
 }
 
-var _ = sql.ErrNoRows
-var _ = uuid.Nil
+// TestPollCacheGap: more changes than poll_changes keeps, committed while this handle was not
+// looking, empty its cache instead of leaving entries it can no longer check (SQLite).
+func TestPollCacheGap(t *testing.T) {
+	n := storetest.Stores(t)[0]
+	ctx := context.Background()
+	s := n.Store
+	storetest.WaitPollCache(t, s, true)
+	ten := mustTenant(t, s, "a")
+	t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+	mustClient(t, s, ten.ID, "ca", t0)
+	tok := mustToken(t, s, ten.ID, "ca", "raw", t0)
+	var target uuid.UUID
+	err := s.InTenantTx(ctx, ten.ID, func(tx *store.TenantTx) error {
+		for i := range 4200 {
+			q := &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0}
+			if err := tx.InsertQuestion(ctx, q); err != nil {
+				return err
+			}
+			if i == 0 {
+				target = q.UUID // updated first: its change is among those pruned
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if p, err := s.Poll(ctx, tok.Hash, target); err != nil || !p.LastUpdated.Equal(t0) {
+			t.Fatalf("Poll = %v, %v", p.LastUpdated, err)
+		}
+	}
+	other, err := store.Open(ctx, n.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	t1 := t0.Add(time.Minute)
+	// One statement, 4200 changes: the oldest are pruned before s reads them.
+	if err := other.ExecRaw(ctx, "UPDATE questions SET last_updated = ?", t1); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.Poll(ctx, tok.Hash, target); err != nil || !p.LastUpdated.Equal(t1) {
+		t.Fatalf("Poll after a gap = %v, %v; want %v", p.LastUpdated, err, t1)
+	}
+}
+
+// TestPollCacheNeedsItsTriggers: a database whose poll triggers are gone (a migration that
+// rebuilt the table) gets no cache, and Poll still reads the truth.
+func TestPollCacheNeedsItsTriggers(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			ctx := context.Background()
+			drop := "DROP TRIGGER poll_questions_update"
+			if n.Name == store.DialectPostgres {
+				drop += " ON questions"
+			}
+			if err := n.Store.ExecRaw(ctx, drop); err != nil {
+				t.Fatal(err)
+			}
+			s, err := store.Open(ctx, n.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if s.PollCacheEnabled(ctx) {
+				t.Fatal("poll cache enabled without its triggers")
+			}
+		})
+	}
+}
+
+// TestPollCacheOtherProcess: another process (this test binary run again) writes the SQLite
+// file while this one polls from its cache, holding the server claim; the next poll sees it.
+func TestPollCacheOtherProcess(t *testing.T) {
+	if os.Getenv("SB_POLL_HELPER_DB") != "" {
+		return
+	}
+	n := storetest.Stores(t)[0]
+	ctx := context.Background()
+	s := n.Store
+	release, taken, err := s.ClaimSQLiteFile(ctx)
+	if err != nil || taken {
+		t.Fatalf("claim: taken %v, %v", taken, err)
+	}
+	defer release()
+	storetest.WaitPollCache(t, s, true)
+	ten := mustTenant(t, s, "a")
+	t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+	mustClient(t, s, ten.ID, "ca", t0)
+	tok := mustToken(t, s, ten.ID, "ca", "raw", t0)
+	q := &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0}
+	mustInsertQuestion(t, s, ten.ID, q)
+	for range 3 {
+		if p, err := s.Poll(ctx, tok.Hash, q.UUID); err != nil || !p.LastUpdated.Equal(t0) {
+			t.Fatalf("Poll = %v, %v", p.LastUpdated, err)
+		}
+	}
+	run := func(stmt string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestPollCacheOtherProcessHelper$")
+		cmd.Env = append(os.Environ(), "SB_POLL_HELPER_DB="+n.URL, "SB_POLL_HELPER_SQL="+stmt, "SB_POLL_HELPER_ARGS="+strings.Join(args, ","))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("helper process: %v: %s", err, out)
+		}
+	}
+	t1 := t0.Add(time.Minute)
+	run("UPDATE questions SET last_updated = ? WHERE uuid = ?", t1.Format("2006-01-02 15:04:05.999999-07:00"), q.UUID.String())
+	p, err := s.Poll(ctx, tok.Hash, q.UUID)
+	if err != nil || !p.LastUpdated.Equal(t1) {
+		t.Fatalf("Poll after another process's write = %v, %v; want %v", p.LastUpdated, err, t1)
+	}
+	run("UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ?", t1.Format("2006-01-02 15:04:05.999999-07:00"), hex.EncodeToString(tok.Hash))
+	if p, err := s.Poll(ctx, tok.Hash, q.UUID); err != nil || p.Token.RevokedAt == nil {
+		t.Fatalf("Poll after another process's logout = %+v, %v; want revoked", p.Token, err)
+	}
+}
+
+// TestPollCacheOtherProcessHelper is the other process of TestPollCacheOtherProcess: it runs
+// one statement on the file (a value named hex:… is bytes) and exits.
+func TestPollCacheOtherProcessHelper(t *testing.T) {
+	path := os.Getenv("SB_POLL_HELPER_DB")
+	if path == "" {
+		t.Skip("only run by TestPollCacheOtherProcess")
+	}
+	s, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var args []any
+	for _, a := range strings.Split(os.Getenv("SB_POLL_HELPER_ARGS"), ",") {
+		if b, err := hex.DecodeString(a); err == nil && len(a) == 64 {
+			args = append(args, b)
+		} else {
+			args = append(args, a)
+		}
+	}
+	if err := s.ExecRaw(context.Background(), os.Getenv("SB_POLL_HELPER_SQL"), args...); err != nil {
+		t.Fatal(err)
+	}
+}

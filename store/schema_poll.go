@@ -60,11 +60,14 @@ var pollTriggersPG = []string{
 		PERFORM pg_notify('` + pollChannel + `', 't' || encode(OLD.token_hash, 'hex'));
 		RETURN NULL;
 	END $$`,
-	`CREATE OR REPLACE TRIGGER poll_questions_update AFTER UPDATE ON questions FOR EACH ROW
+	`DROP TRIGGER IF EXISTS poll_questions_update ON questions`,
+	`CREATE TRIGGER poll_questions_update AFTER UPDATE ON questions FOR EACH ROW
 		WHEN (` + questionPollChanged("IS DISTINCT FROM") + `) EXECUTE FUNCTION switchboard_poll_question()`,
-	`CREATE OR REPLACE TRIGGER poll_questions_delete AFTER DELETE ON questions FOR EACH ROW
+	`DROP TRIGGER IF EXISTS poll_questions_delete ON questions`,
+	`CREATE TRIGGER poll_questions_delete AFTER DELETE ON questions FOR EACH ROW
 		EXECUTE FUNCTION switchboard_poll_question()`,
-	`CREATE OR REPLACE TRIGGER poll_tokens_change AFTER UPDATE OR DELETE ON access_tokens FOR EACH ROW
+	`DROP TRIGGER IF EXISTS poll_tokens_change ON access_tokens`,
+	`CREATE TRIGGER poll_tokens_change AFTER UPDATE OR DELETE ON access_tokens FOR EACH ROW
 		EXECUTE FUNCTION switchboard_poll_token()`,
 }
 

@@ -109,6 +109,9 @@ type Store struct {
 	// group is the queue of InTenantTx calls waiting to share a transaction (SQLite; see
 	// groupcommit.go).
 	group groupQueue
+	// writeConn is the group's own connection (a file database), used only by the holder of
+	// the write slot; nil until first used. Closed by Close.
+	writeConn *bun.Conn
 
 	// writeTxs counts the write transactions begun (WriteTransactions).
 	writeTxs atomic.Int64
@@ -212,7 +215,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		// WAL gives concurrent readers and one writer. A bounded pool makes
 		// surplus writers queue (fairly, honouring ctx) in database/sql rather
 		// than in SQLite's polling busy handler.
-		n := max(8, runtime.GOMAXPROCS(0))
+		n := max(8, runtime.GOMAXPROCS(0)) + 1 // + the group committer's own (groupcommit.go)
 		sqldb.SetMaxOpenConns(n)
 		sqldb.SetMaxIdleConns(n)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
@@ -263,6 +266,15 @@ func (s *Store) Close() error {
 	s.closePollCache()
 	if st := s.pollStmt.Load(); st != nil {
 		_ = st.Close()
+	}
+	select {
+	case s.writers <- struct{}{}: // no writer in progress (nil on PostgreSQL: never ready)
+		if s.writeConn != nil {
+			_ = s.writeConn.Close()
+			s.writeConn = nil
+		}
+		<-s.writers
+	default: // a writer still running keeps its connection until the process ends (Close is for shutdown)
 	}
 	return s.db.Close()
 }
