@@ -49,3 +49,9 @@ func (s *Store) GroupQueued() int {
 	defer s.group.mu.Unlock()
 	return len(s.group.members)
 }
+
+// ExecForTest runs q on the transaction as the store's own methods do.
+func (tx *TenantTx) ExecForTest(ctx context.Context, q string, args ...any) error {
+	_, err := tx.tx.ExecContext(ctx, q, args...)
+	return err
+}

@@ -24,9 +24,9 @@ import (
 //   - No callback is ever run twice. A callback runs on the leader's goroutine while its own
 //     caller waits; it uses its own context for its statements.
 //   - A member whose context ends while queued leaves the queue (ctx.Err(), as before); one whose
-//     context ends once taken is skipped if it has not started. If a statement is interrupted
-//     by its context while running, SQLite may abandon the whole transaction: then ROLLBACK TO
-//     fails and the group fails, every member with an error (none acknowledged).
+//     context ends once taken is skipped if it has not started. Once started, its statements
+//     run to completion whatever its context does (detached.go): an interrupted write would
+//     make SQLite abandon the whole shared transaction, failing every member.
 //   - A group of one runs exactly as a transaction of its own (no savepoint).
 
 // maxGroup bounds a group, so one commit never waits behind an unbounded queue.

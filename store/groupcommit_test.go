@@ -113,3 +113,83 @@ func TestGroupCommit(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupCommitCallerGoneMidStatement: a member whose caller goes away while its statement runs
+// does not take the shared transaction down with it. On SQLite an interrupted write rolls the
+// whole transaction back; the statement therefore runs to completion, and every member of the
+// group is committed.
+func TestGroupCommitCallerGoneMidStatement(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		if n.Name != store.DialectSQLite {
+			continue
+		}
+		s := n.Store
+		ctx := ctxT(t)
+		tn := mustTenant(t, s, "gone")
+		mustInsertQuestion(t, s, tn.ID, newHelpDeskQuestion("warm-up"))
+
+		hold, held := make(chan struct{}), make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inTx(t, s, tn.ID, func(tx *store.TenantTx) error {
+				close(held)
+				<-hold
+				return nil
+			})
+		}()
+		<-held
+
+		gone, leave := context.WithCancel(ctx)
+		running := make(chan struct{})
+		errs := make([]error, 3)
+		for i := range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := ctx
+				if i == 0 {
+					c = gone
+				}
+				errs[i] = s.InTenantTx(c, tn.ID, func(tx *store.TenantTx) error {
+					if err := tx.InsertQuestion(c, newHelpDeskQuestion(fmt.Sprint("g", i))); err != nil {
+						return err
+					}
+					if i != 0 {
+						return nil
+					}
+					close(running)
+					// A write that takes a while: its caller leaves while it runs.
+					return tx.ExecForTest(c, `UPDATE tenants SET name = name WHERE id = ? AND
+						(WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000000)
+						 SELECT count(*) FROM c) > 0`, tn.ID)
+				})
+			}()
+			for s.GroupQueued() < i+1 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		go func() {
+			<-running
+			time.Sleep(20 * time.Millisecond) // let the statement start
+			leave()
+		}()
+		close(hold)
+		wg.Wait()
+		leave()
+
+		stored := map[string]bool{}
+		for _, q := range mustList(t, s, tn.ID) {
+			stored[q.HelpDeskID] = true
+		}
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("member %d: %v", i, err)
+			}
+			if !stored[fmt.Sprint("g", i)] {
+				t.Errorf("member %d: its question was not stored", i)
+			}
+		}
+	}
+}

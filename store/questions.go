@@ -22,7 +22,7 @@ import (
 // transaction holds the database's write lock, so a Store write from the same
 // goroutine would wait for itself until busy_timeout.
 type TenantTx struct {
-	tx      bun.Tx
+	tx      detachedTx
 	tenant  uuid.UUID
 	dialect string
 	gen     schema.QueryGen
@@ -32,7 +32,7 @@ type TenantTx struct {
 }
 
 func (s *Store) tenantTx(btx bun.Tx, tenant uuid.UUID) *TenantTx {
-	return &TenantTx{tx: btx, tenant: tenant, dialect: s.dialect, gen: s.db.QueryGen()}
+	return &TenantTx{tx: detachedTx{btx}, tenant: tenant, dialect: s.dialect, gen: s.db.QueryGen()}
 }
 
 // TenantID is the tenant this transaction is bound to.

@@ -40,7 +40,7 @@ import (
 //   - endusers/first, endusers/deep: GET /desk/v1/endusers, the first page and one near the end;
 //   - conversations/first, conversations/deep: GET /desk/v1/endusers/{id}/conversations, same.
 func BenchmarkDesk(b *testing.B) {
-	for _, db := range storetest.Stores(b) {
+	for _, db := range storetest.BenchStores(b) {
 		for _, n := range storetest.BenchSizes(b) {
 			b.Run(fmt.Sprintf("%s/%d", db.Name, n), func(b *testing.B) {
 				e := newEnv(b, db.Store)

@@ -131,7 +131,7 @@ func (e *benchEnv) post(b testing.TB) {
 //     nothing to walk through to find that out);
 //   - established: GET /api/v1/conversations/hubs/{hubId}/established (1 open, n closed).
 func BenchmarkHub(b *testing.B) {
-	for _, db := range storetest.Stores(b) {
+	for _, db := range storetest.BenchStores(b) {
 		for _, n := range storetest.BenchSizes(b) {
 			b.Run(fmt.Sprintf("%s/%d", db.Name, n), func(b *testing.B) {
 				ctx := context.Background()

@@ -28,3 +28,18 @@ func BenchSizes(tb testing.TB) []int {
 	}
 	return out
 }
+
+// EnvBenchDB restricts the size benchmarks to one database ("sqlite" or "postgres").
+const EnvBenchDB = "SWITCHBOARD_BENCH_DB"
+
+// BenchStores is Stores, less the databases EnvBenchDB leaves out.
+func BenchStores(tb testing.TB) []Named {
+	only := os.Getenv(EnvBenchDB)
+	var out []Named
+	for _, n := range Stores(tb) {
+		if only == "" || n.Name == only {
+			out = append(out, n)
+		}
+	}
+	return out
+}
