@@ -28,15 +28,30 @@ func (s *Store) EachMessage(ctx context.Context, tenantID, questionUUID uuid.UUI
 	default:
 		q = q.Where("m.response_uuid = ?", *r.Thread)
 	}
-	rows, err := q.OrderExpr("m.seq ASC").Rows(ctx)
+	// Columns named and scanned by hand: bun's ScanRow builds its model again for every row.
+	rows, err := q.Column("seq", "tenant_id", "uuid", "question_uuid", "response_uuid", "type", "author_type",
+		"author_uuid", "author_name", "body", "is_read", "created_at").
+		OrderExpr("m.seq ASC").Rows(ctx)
 	if err != nil {
 		return fmt.Errorf("store: each message: %w", err)
 	}
 	defer rows.Close()
+	var row messageRow
+	var response, author uuid.NullUUID
 	for rows.Next() {
-		var row messageRow
-		if err := s.db.ScanRow(ctx, rows, &row); err != nil {
+		err := rows.Scan(&row.Seq, &row.TenantID, &row.UUID, &row.QuestionUUID, &response, &row.Type, &row.AuthorType,
+			&author, &row.AuthorName, &row.Body, &row.IsRead, &row.CreatedAt)
+		if err != nil {
 			return fmt.Errorf("store: each message: %w", err)
+		}
+		row.ResponseUUID, row.AuthorUUID = nil, nil
+		if response.Valid {
+			id := response.UUID
+			row.ResponseUUID = &id
+		}
+		if author.Valid {
+			id := author.UUID
+			row.AuthorUUID = &id
 		}
 		m := row.toMessage()
 		if err := fn(&m); err != nil {
