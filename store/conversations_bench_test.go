@@ -112,7 +112,7 @@ func BenchmarkPageQuestions(b *testing.B) {
 						b.ReportAllocs()
 						for b.Loop() {
 							qs, total, err := s.PageQuestions(ctx, t.tenant, c.f)
-							if err != nil || len(qs) != 20 || total == 0 {
+							if err != nil || len(qs) == 0 || total == 0 {
 								b.Fatalf("%d questions of %d: %v", len(qs), total, err)
 							}
 						}
