@@ -41,8 +41,8 @@ func seedQuestions(b *testing.B, s *Store, tenant uuid.UUID, n int, base int64) 
 	prefix := fmt.Sprintf("%08x", base/1_000_000_000)
 	if s.isPG() {
 		// In batches: one statement must end within the driver's read timeout.
-		for from := 1; from <= n && err == nil; from += 50_000 {
-			err = seedQuestionsPG(ctx, s, tenant, prefix, base, from, min(from+49_999, n))
+		for from := 1; from <= n && err == nil; from += 10_000 {
+			err = seedQuestionsPG(ctx, s, tenant, prefix, base, from, min(from+9_999, n))
 		}
 	} else {
 		_, err = s.db.ExecContext(ctx, `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?)
