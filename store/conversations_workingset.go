@@ -14,9 +14,13 @@ const AuthorSystem = "SYSTEM"
 // FirstMessages returns up to n of the question's first messages (all levels) in Seq order: the
 // whole conversation when it holds at most n. One range read of messages_question_idx.
 func (tx *TenantTx) FirstMessages(ctx context.Context, questionUUID uuid.UUID, n int) ([]Message, error) {
+	return firstMessages(ctx, tx.tx, tx.tenant, questionUUID, n)
+}
+
+func firstMessages(ctx context.Context, db bun.IDB, tenant, questionUUID uuid.UUID, n int) ([]Message, error) {
 	var rows []messageRow
-	err := tx.tx.NewSelect().Model(&rows).
-		Where("m.tenant_id = ?", tx.tenant).
+	err := db.NewSelect().Model(&rows).
+		Where("m.tenant_id = ?", tenant).
 		Where("m.question_uuid = ?", questionUUID).
 		OrderExpr("m.seq ASC").
 		Limit(n).

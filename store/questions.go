@@ -585,8 +585,11 @@ type PageFilter struct {
 // PageQuestions returns one page of the tenant's questions matching f,
 // most recently updated first (LastUpdated descending, then ID descending),
 // and the total number of matching questions (QuestionTotal: a sum of
-// counter rows, not a count). The index (tenant_id, channel, last_updated,
-// id) serves the channel-filtered listing.
+// counter rows, not a count). The indexes (tenant_id, channel, last_updated,
+// id) and (tenant_id, channel, status, last_updated, id) serve the listing,
+// skipping Offset entries of the index without reading their rows: a deep
+// page still costs one index step per row skipped (page/pageSize cannot
+// continue from a key).
 func (s *Store) PageQuestions(ctx context.Context, tenantID uuid.UUID, f PageFilter) ([]Question, int, error) {
 	var rows []questionRow
 	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
@@ -609,10 +612,16 @@ func (s *Store) PageQuestions(ctx context.Context, tenantID uuid.UUID, f PageFil
 	if f.Offset >= total {
 		return nil, total, nil // past the last page (bun would cut an offset beyond int32)
 	}
-	err = s.db.NewSelect().Model(&rows).Apply(filter).
+	// The rows skipped are skipped in the index alone (a "deferred join": the subquery reads
+	// only indexed columns), and only the page's rows are read from the table.
+	page := s.db.NewSelect().Model((*questionRow)(nil)).Column("q.id").Apply(filter).
 		OrderExpr("q.last_updated DESC, q.id DESC").
 		Offset(max(f.Offset, 0)).
-		Limit(listLimit(f.Limit)).
+		Limit(listLimit(f.Limit))
+	err = s.db.NewSelect().Model(&rows).
+		Where("q.tenant_id = ?", tenantID).
+		Where("q.id IN (?)", page).
+		OrderExpr("q.last_updated DESC, q.id DESC").
 		Scan(ctx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: page questions: %w", err)

@@ -18,6 +18,11 @@ import (
 //   - messages_thread_idx: one thread's messages in order (response_uuid NULL = question level),
 //     for views written thread by thread, a thread's first message (the Help Desk answer text)
 //     and GET /v1/messages?responseUuid=.
+//   - messages_unread_idx: a question's unread messages, which marking it read (an UPDATE …
+//     WHERE is_read = FALSE, literal as bun writes it on both databases) finds without walking
+//     every message. Only expert and automated messages start unread, so it stays small.
+//   - questions_status_updated_idx: the Messaging list filtered by status, newest first, its
+//     skipped rows read from the index alone (PageQuestions).
 //   - question_totals, question_author_totals: how many questions each tenant has per channel and
 //     status (and per author refId), kept by triggers on questions, so that a list's total is a
 //     sum of a few rows instead of count(*) over everything stored (PageQuestions). The totals
@@ -53,6 +58,8 @@ var schemaSizeCommon = []string{
 	`CREATE INDEX IF NOT EXISTS messages_system_idx ON messages (tenant_id, question_uuid, seq)
 		WHERE author_type = 'SYSTEM'`,
 	`CREATE INDEX IF NOT EXISTS messages_thread_idx ON messages (tenant_id, question_uuid, response_uuid, seq)`,
+	`CREATE INDEX IF NOT EXISTS messages_unread_idx ON messages (tenant_id, question_uuid) WHERE is_read = FALSE`,
+	`CREATE INDEX IF NOT EXISTS questions_status_updated_idx ON questions (tenant_id, channel, status, last_updated, id)`,
 	`CREATE TABLE IF NOT EXISTS question_totals (
 		tenant_id {UUID} NOT NULL REFERENCES tenants (id),
 		channel TEXT NOT NULL,

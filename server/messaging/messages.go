@@ -15,14 +15,14 @@ func (h *Handler) ListMessages(ctx context.Context, req gen.ListMessagesRequestO
 	if err != nil {
 		return nil, err
 	}
-	v, ms, notModified, err := h.svc.Messages(ctx, principal(ctx), p.QuestionUuid, p.ResponseUuid, since)
+	list, notModified, err := h.svc.Messages(ctx, principal(ctx), p.QuestionUuid, p.ResponseUuid, since)
 	if err != nil {
 		return nil, err
 	}
 	if notModified {
 		return gen.ListMessages304Response{}, nil
 	}
-	return gen.ListMessages200JSONResponse{Meta: h.meta(ctx), Data: h.messages(ms, v.Markdown)}, nil
+	return messageListStream{ctx: ctx, h: h, meta: h.meta(ctx), list: list}, nil
 }
 
 // CreateMessage implements POST /v1/messages: the user writes at question level or in a thread.

@@ -117,7 +117,7 @@ func (h *Handler) GetQuestion(ctx context.Context, req gen.GetQuestionRequestObj
 	if hasSince && service.NotModified(v.Q.LastUpdated, since) {
 		return gen.GetQuestion304Response{}, nil
 	}
-	return gen.GetQuestion200JSONResponse{Meta: h.meta(ctx), Data: h.question(v)}, nil
+	return h.questionAnswer(ctx, v), nil
 }
 
 // CloseQuestion implements POST /v1/questions/{uuid}/close.
@@ -126,7 +126,7 @@ func (h *Handler) CloseQuestion(ctx context.Context, req gen.CloseQuestionReques
 	if err != nil {
 		return nil, err
 	}
-	return gen.CloseQuestion200JSONResponse{Meta: h.meta(ctx), Data: h.question(v)}, nil
+	return h.questionAnswer(ctx, v), nil
 }
 
 // ExpireQuestion implements POST /v1/questions/{uuid}/expire.
@@ -135,7 +135,7 @@ func (h *Handler) ExpireQuestion(ctx context.Context, req gen.ExpireQuestionRequ
 	if err != nil {
 		return nil, err
 	}
-	return gen.ExpireQuestion200JSONResponse{Meta: h.meta(ctx), Data: h.question(v)}, nil
+	return h.questionAnswer(ctx, v), nil
 }
 
 // RerouteQuestion implements POST /v1/questions/{uuid}/reroute.
@@ -148,7 +148,7 @@ func (h *Handler) RerouteQuestion(ctx context.Context, req gen.RerouteQuestionRe
 	if err != nil {
 		return nil, err
 	}
-	return gen.RerouteQuestion200JSONResponse{Meta: h.meta(ctx), Data: h.question(v)}, nil
+	return h.questionAnswer(ctx, v), nil
 }
 
 // MarkQuestionRead implements POST /v1/questions/{uuid}/read.
@@ -157,7 +157,7 @@ func (h *Handler) MarkQuestionRead(ctx context.Context, req gen.MarkQuestionRead
 	if err != nil {
 		return nil, err
 	}
-	return gen.MarkQuestionRead200JSONResponse{Meta: h.meta(ctx), Data: h.question(v)}, nil
+	return h.questionAnswer(ctx, v), nil
 }
 
 // errLastChecked is the answer to a lastChecked that is neither a date-time nor epoch millis.

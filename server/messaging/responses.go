@@ -13,7 +13,7 @@ func (h *Handler) AcceptResponse(ctx context.Context, req gen.AcceptResponseRequ
 	if err != nil {
 		return nil, err
 	}
-	return gen.AcceptResponse200JSONResponse{Meta: h.meta(ctx), Data: h.question(v)}, nil
+	return h.questionAnswer(ctx, v), nil
 }
 
 // RateResponse implements POST /v1/responses/{uuid}/rate.
@@ -25,7 +25,7 @@ func (h *Handler) RateResponse(ctx context.Context, req gen.RateResponseRequestO
 	if err != nil {
 		return nil, err
 	}
-	return gen.RateResponse200JSONResponse{Meta: h.meta(ctx), Data: h.question(v)}, nil
+	return h.questionAnswer(ctx, v), nil
 }
 
 // AddTestimonial implements POST /v1/responses/{uuid}/testimonial.
@@ -37,5 +37,5 @@ func (h *Handler) AddTestimonial(ctx context.Context, req gen.AddTestimonialRequ
 	if err != nil {
 		return nil, err
 	}
-	return gen.AddTestimonial200JSONResponse{Meta: h.meta(ctx), Data: h.question(v)}, nil
+	return h.questionAnswer(ctx, v), nil
 }

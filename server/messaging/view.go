@@ -104,15 +104,6 @@ func (h *Handler) message(m store.Message, markdown bool) gen.Message {
 	}
 }
 
-// messages are Messages in the order given.
-func (h *Handler) messages(ms []store.Message, markdown bool) []gen.Message {
-	out := make([]gen.Message, len(ms))
-	for i, m := range ms {
-		out[i] = h.message(m, markdown)
-	}
-	return out
-}
-
 // automaticAnswer is an AutomaticAnswer.
 func (h *Handler) automaticAnswer(a store.AutomaticAnswer, markdown bool) *gen.AutomaticAnswer {
 	out := &gen.AutomaticAnswer{

@@ -93,6 +93,46 @@ func (s *Service) readView(ctx context.Context, tenantID, id uuid.UUID, channel 
 	return View{Conversation: &question.Conversation{Q: &q, Responses: rs, Messages: ms}, Markdown: st.Markdown}, nil
 }
 
+// readStreamable is readView for the Messaging API, which can write a question's messages as it
+// reads them: a question of more than wholeUpTo messages is returned Streamed, without them.
+func (s *Service) readStreamable(ctx context.Context, tenantID, id uuid.UUID, channel string) (View, error) {
+	st, err := s.settings(ctx, tenantID)
+	if err != nil {
+		return View{}, err
+	}
+	q, err := s.Store.Question(ctx, tenantID, id)
+	if err != nil {
+		return View{}, notFound(err, "question %s not found", id)
+	}
+	if channel != "" && q.Channel != channel {
+		return View{}, notFound(store.ErrNotFound, "question %s not found", id)
+	}
+	rs, err := s.Store.QuestionResponses(ctx, tenantID, id)
+	if err != nil {
+		return View{}, err
+	}
+	whole := s.wholeUpTo()
+	ms, err := s.Store.FirstQuestionMessages(ctx, tenantID, id, whole+1)
+	if err != nil {
+		return View{}, err
+	}
+	c := &question.Conversation{Q: &q, Responses: rs, Messages: ms}
+	if len(ms) <= whole {
+		return View{Conversation: c, Markdown: st.Markdown}, nil
+	}
+	c.Messages, c.Partial = nil, &question.Partial{}
+	return View{Conversation: c, Markdown: st.Markdown, Streamed: true, store: s.Store}, nil
+}
+
+// streamable is whole for the Messaging API: a view after a write that loaded only the working
+// set is read again, Streamed if the question is large.
+func (s *Service) streamable(ctx context.Context, v View, err error) (View, error) {
+	if err != nil || v.Partial == nil {
+		return v, err
+	}
+	return s.readStreamable(ctx, v.Q.TenantID, v.Q.UUID, "")
+}
+
 // whole returns v itself when it holds the whole conversation, and otherwise reads the question
 // again (after the write that loaded only its working set has committed: the state shown then
 // includes that write).

@@ -360,7 +360,7 @@ func (s *Service) operatorAct(ctx context.Context, tenantID, questionID uuid.UUI
 		return View{}, err
 	}
 	v, _, err := s.act(ctx, tenantID, questionID, "", rule)
-	return v, err
+	return s.whole(ctx, v, err)
 }
 
 // ReleaseByOperator releases whoever holds the question.

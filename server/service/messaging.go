@@ -18,32 +18,38 @@ import (
 
 // View is a conversation ready to be shown: the question with its threads, and how the company
 // wants message bodies rendered.
+//
+// A Streamed view holds the question and its responses but not its messages (a large
+// question): EachThreadMessage reads them, level by level, as they are written. Its
+// Conversation is marked Partial, so that counting its messages in memory fails loudly.
 type View struct {
 	*question.Conversation
 	Markdown bool
+	Streamed bool
+
+	store *store.Store
+}
+
+// EachThreadMessage calls fn with the messages of one level of a streamed view's question, in
+// creation order: thread nil = question level, else that response's thread.
+func (v View) EachThreadMessage(ctx context.Context, thread *uuid.UUID, fn func(*store.Message) error) error {
+	return v.store.EachMessage(ctx, v.Q.TenantID, v.Q.UUID, store.MessageRange{Thread: thread}, fn)
 }
 
 // AutomatedAuthor is the author name of automatic responses attached by a classification.
 const AutomatedAuthor = "Automatic answer"
 
 // act runs one rule on a question inside a transaction that locks it, persists the change, and
-// returns the whole conversation as it now is. channel "" accepts any channel.
+// returns the conversation as it now is: whole, or only its working set for a large question
+// (callers that show it read it again: whole, streamable). channel "" accepts any channel.
 func (s *Service) act(ctx context.Context, tenantID, id uuid.UUID, channel string,
-	rule func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error)) (View, *question.Change, error) {
-	v, ch, err := s.actOn(ctx, tenantID, id, channel, rule)
-	v, err = s.whole(ctx, v, err)
-	return v, ch, err
-}
-
-// actOn is act for callers that show no view: the conversation returned may be a working set.
-func (s *Service) actOn(ctx context.Context, tenantID, id uuid.UUID, channel string,
 	rule func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error)) (View, *question.Change, error) {
 	return s.actTx(ctx, tenantID, id, channel, func(_ *store.TenantTx, c *question.Conversation, st Settings, now time.Time) (*question.Change, error) {
 		return rule(c, st, now)
 	})
 }
 
-// actTx is actOn for rules that need to read (or lock) more of the tenant in the same
+// actTx is act for rules that need to read (or lock) more of the tenant in the same
 // transaction. The conversation returned may be a working set (see whole).
 func (s *Service) actTx(ctx context.Context, tenantID, id uuid.UUID, channel string,
 	rule func(tx *store.TenantTx, c *question.Conversation, st Settings, now time.Time) (*question.Change, error)) (View, *question.Change, error) {
@@ -147,9 +153,10 @@ func (s *Service) Ask(ctx context.Context, p Principal, in question.MessagingInp
 	return View{Conversation: c, Markdown: st.Markdown}, nil
 }
 
-// MessagingQuestion returns one of the company's Messaging questions.
+// MessagingQuestion returns one of the company's Messaging questions; the messages of a large
+// one are read as they are written (View.Streamed).
 func (s *Service) MessagingQuestion(ctx context.Context, p Principal, id uuid.UUID) (View, error) {
-	return s.readView(ctx, p.TenantID, id, question.ChannelMessaging)
+	return s.readStreamable(ctx, p.TenantID, id, question.ChannelMessaging)
 }
 
 // Poll is the hot path of GET /v1/questions/{uuid}?lastChecked=: it authenticates the token and
@@ -220,7 +227,7 @@ func (s *Service) CloseQuestion(ctx context.Context, p Principal, id uuid.UUID) 
 	v, _, err := s.act(ctx, p.TenantID, id, question.ChannelMessaging, func(c *question.Conversation, _ Settings, now time.Time) (*question.Change, error) {
 		return c.Close(now), nil
 	})
-	return v, err
+	return s.streamable(ctx, v, err)
 }
 
 // ExpireQuestion ends a question for good (idempotent in a terminal state).
@@ -228,7 +235,7 @@ func (s *Service) ExpireQuestion(ctx context.Context, p Principal, id uuid.UUID)
 	v, _, err := s.act(ctx, p.TenantID, id, question.ChannelMessaging, func(c *question.Conversation, _ Settings, now time.Time) (*question.Change, error) {
 		return c.Expire(now), nil
 	})
-	return v, err
+	return s.streamable(ctx, v, err)
 }
 
 // RerouteQuestion is the user asking to be passed on to the company's own team.
@@ -240,7 +247,7 @@ func (s *Service) RerouteQuestion(ctx context.Context, p Principal, id uuid.UUID
 	v, _, err := s.act(ctx, p.TenantID, id, question.ChannelMessaging, func(c *question.Conversation, _ Settings, now time.Time) (*question.Change, error) {
 		return c.Reroute(question.ByUser, nil, reason, now)
 	})
-	return v, err
+	return s.streamable(ctx, v, err)
 }
 
 // MarkRead marks every message of the question read.
@@ -248,7 +255,7 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, id uuid.UUID) (View
 	v, _, err := s.act(ctx, p.TenantID, id, question.ChannelMessaging, func(c *question.Conversation, _ Settings, _ time.Time) (*question.Change, error) {
 		return c.Read(), nil
 	})
-	return v, err
+	return s.streamable(ctx, v, err)
 }
 
 // onResponse runs a rule on the question of a Messaging response.
@@ -262,7 +269,7 @@ func (s *Service) onResponse(ctx context.Context, p Principal, responseID uuid.U
 	if apierr.KindOf(err) == apierr.NotFound {
 		return View{}, apierr.NotFoundf("response %s not found", responseID)
 	}
-	return v, err
+	return s.streamable(ctx, v, err)
 }
 
 // AcceptResponse accepts a response; the question becomes RESOLVED.
@@ -305,7 +312,7 @@ func (s *Service) postUserMessage(ctx context.Context, tenantID, questionID uuid
 	if err != nil {
 		return View{}, store.Message{}, err
 	}
-	v, ch, err := s.actOn(ctx, tenantID, questionID, channel, func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error) {
+	v, ch, err := s.act(ctx, tenantID, questionID, channel, func(c *question.Conversation, st Settings, now time.Time) (*question.Change, error) {
 		return c.UserMessage(responseID, c.Q.AuthorName, body, st.Timers(c.Q.Category), now)
 	})
 	if err != nil {
@@ -314,45 +321,66 @@ func (s *Service) postUserMessage(ctx context.Context, tenantID, questionID uuid
 	return v, *ch.Message, nil
 }
 
-// Messages returns the messages of a question (or of one thread) in creation order.
-// notModified is true when lastChecked is set and nothing changed after it.
-func (s *Service) Messages(ctx context.Context, p Principal, questionID uuid.UUID, responseID *uuid.UUID, lastChecked *time.Time) (View, []store.Message, bool, error) {
+// Messages decides what GET /v1/messages answers for a question (or one of its threads):
+// not found, not modified (lastChecked set and nothing changed after it), or the messages in
+// creation order, as a MessageList read only when it is written. Everything that can fail is
+// decided here, before the first byte of a list is written.
+func (s *Service) Messages(ctx context.Context, p Principal, questionID uuid.UUID, responseID *uuid.UUID, lastChecked *time.Time) (MessageList, bool, error) {
 	if lastChecked != nil && responseID == nil {
-		// The poll: one read decides 304 before the conversation is loaded.
+		// The poll: one read decides 304 before anything else is read.
 		q, err := s.Store.Question(ctx, p.TenantID, questionID)
 		if err == nil && q.Channel != question.ChannelMessaging {
 			err = store.ErrNotFound
 		}
 		if err != nil {
-			return View{}, nil, false, notFound(err, "question %s not found", questionID)
+			return MessageList{}, false, notFound(err, "question %s not found", questionID)
 		}
 		if NotModified(q.LastUpdated, *lastChecked) {
-			return View{}, nil, true, nil
+			return MessageList{}, true, nil
 		}
 	}
-	v, err := s.MessagingQuestion(ctx, p, questionID)
+	st, err := s.settings(ctx, p.TenantID)
 	if err != nil {
-		return View{}, nil, false, err
+		return MessageList{}, false, err
 	}
+	q, err := s.Store.Question(ctx, p.TenantID, questionID)
+	if err == nil && q.Channel != question.ChannelMessaging {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return MessageList{}, false, notFound(err, "question %s not found", questionID)
+	}
+	rng := store.MessageRange{All: true}
 	if responseID != nil {
-		found := false
-		for _, r := range v.Responses {
-			found = found || r.UUID == *responseID
+		r, err := s.Store.Response(ctx, p.TenantID, *responseID)
+		if err == nil && r.QuestionUUID != questionID {
+			err = store.ErrNotFound
 		}
-		if !found {
-			return View{}, nil, false, apierr.NotFoundf("response %s not found in question %s", *responseID, questionID)
+		if err != nil {
+			return MessageList{}, false, notFound(err, "response %s not found in question %s", *responseID, questionID)
 		}
+		rng = store.MessageRange{Thread: responseID}
 	}
-	if lastChecked != nil && NotModified(v.Q.LastUpdated, *lastChecked) {
-		return v, nil, true, nil
+	if lastChecked != nil && NotModified(q.LastUpdated, *lastChecked) {
+		return MessageList{}, true, nil
 	}
-	out := make([]store.Message, 0, len(v.Messages))
-	for _, m := range v.Messages {
-		if responseID == nil || (m.ResponseUUID != nil && *m.ResponseUUID == *responseID) {
-			out = append(out, m)
-		}
-	}
-	return v, out, false, nil
+	return MessageList{Markdown: st.Markdown, store: s.Store, tenant: p.TenantID, question: questionID, rng: rng}, false, nil
+}
+
+// MessageList is a list of messages to be written as it is read (GET /v1/messages): memory does
+// not grow with its length.
+type MessageList struct {
+	Markdown bool // how the company renders message bodies
+
+	store    *store.Store
+	tenant   uuid.UUID
+	question uuid.UUID
+	rng      store.MessageRange
+}
+
+// Each calls fn with each message of the list in creation order; fn's error ends the walk.
+func (l MessageList) Each(ctx context.Context, fn func(*store.Message) error) error {
+	return l.store.EachMessage(ctx, l.tenant, l.question, l.rng, fn)
 }
 
 // ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -138,6 +139,14 @@ func BenchmarkQuestionSize(b *testing.B) {
 						}
 					}
 				})
+				b.Run(label+"/listMessages", func(b *testing.B) { // GET /v1/messages, every level
+					b.ReportAllocs()
+					var peak uint64
+					for b.Loop() {
+						peak = max(peak, peakHeap(func() { listMessages(b, svc, p, id) }))
+					}
+					b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+				})
 				b.Run(label+"/acceptAgain", func(b *testing.B) { // a write that changes nothing, and the view
 					if _, err := svc.AcceptResponse(ctx, p, resp); err != nil {
 						b.Fatal(err)
@@ -152,4 +161,35 @@ func BenchmarkQuestionSize(b *testing.B) {
 			}
 		})
 	}
+}
+
+// peakHeap runs fn and returns the most heap in use seen while it ran, above what was in use
+// before (sampled every millisecond).
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base, peak := ms.HeapInuse, ms.HeapInuse
+	done := make(chan struct{})
+	sampled := make(chan uint64)
+	go func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		top := uint64(0)
+		for {
+			select {
+			case <-done:
+				sampled <- top
+				return
+			case <-t.C:
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				top = max(top, ms.HeapInuse)
+			}
+		}
+	}()
+	fn()
+	close(done)
+	peak = max(peak, <-sampled)
+	return peak - base
 }
