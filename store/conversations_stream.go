@@ -13,14 +13,40 @@ type MessageRange struct {
 	Thread *uuid.UUID // when not All: nil = question level only, else that response's thread (messages_thread_idx)
 }
 
-// EachMessage calls fn with the tenant's question's messages in r, in Seq order, as it reads
-// them from a cursor: memory does not grow with the number of messages. fn's error ends the
-// walk and is returned as it is. The rows are read outside any transaction; the cursor holds a
-// connection until the walk ends.
+// eachMessagePage is how many messages EachMessage reads at a time.
+const eachMessagePage = 256
+
+// EachMessage calls fn with the tenant's question's messages in r, in Seq order, reading them a
+// page at a time (keyset on Seq): memory does not grow with the number of messages, and no
+// connection (on SQLite, no WAL read snapshot) is held while fn runs, so a client that reads a
+// long answer slowly ties up nothing but its own request. Each page is its own read: a message
+// added during the walk may appear at its end. fn's error ends the walk and is returned as it is.
 func (s *Store) EachMessage(ctx context.Context, tenantID, questionUUID uuid.UUID, r MessageRange, fn func(*Message) error) error {
+	page := make([]Message, 0, eachMessagePage)
+	after := int64(-1 << 63)
+	for {
+		var err error
+		if page, err = s.messagePage(ctx, tenantID, questionUUID, r, after, page[:0]); err != nil {
+			return err
+		}
+		for i := range page {
+			if err := fn(&page[i]); err != nil {
+				return err
+			}
+		}
+		if len(page) < eachMessagePage {
+			return nil
+		}
+		after = page[len(page)-1].Seq
+	}
+}
+
+// messagePage appends to page up to eachMessagePage messages of r with Seq after `after`.
+func (s *Store) messagePage(ctx context.Context, tenantID, questionUUID uuid.UUID, r MessageRange, after int64, page []Message) ([]Message, error) {
 	q := s.db.NewSelect().Model((*messageRow)(nil)).
 		Where("m.tenant_id = ?", tenantID).
-		Where("m.question_uuid = ?", questionUUID)
+		Where("m.question_uuid = ?", questionUUID).
+		Where("m.seq > ?", after)
 	switch {
 	case r.All:
 	case r.Thread == nil:
@@ -31,9 +57,9 @@ func (s *Store) EachMessage(ctx context.Context, tenantID, questionUUID uuid.UUI
 	// Columns named and scanned by hand: bun's ScanRow builds its model again for every row.
 	rows, err := q.Column("seq", "tenant_id", "uuid", "question_uuid", "response_uuid", "type", "author_type",
 		"author_uuid", "author_name", "body", "is_read", "created_at").
-		OrderExpr("m.seq ASC").Rows(ctx)
+		OrderExpr("m.seq ASC").Limit(eachMessagePage).Rows(ctx)
 	if err != nil {
-		return fmt.Errorf("store: each message: %w", err)
+		return nil, fmt.Errorf("store: each message: %w", err)
 	}
 	defer rows.Close()
 	var row messageRow
@@ -42,7 +68,7 @@ func (s *Store) EachMessage(ctx context.Context, tenantID, questionUUID uuid.UUI
 		err := rows.Scan(&row.Seq, &row.TenantID, &row.UUID, &row.QuestionUUID, &response, &row.Type, &row.AuthorType,
 			&author, &row.AuthorName, &row.Body, &row.IsRead, &row.CreatedAt)
 		if err != nil {
-			return fmt.Errorf("store: each message: %w", err)
+			return nil, fmt.Errorf("store: each message: %w", err)
 		}
 		row.ResponseUUID, row.AuthorUUID = nil, nil
 		if response.Valid {
@@ -53,15 +79,12 @@ func (s *Store) EachMessage(ctx context.Context, tenantID, questionUUID uuid.UUI
 			id := author.UUID
 			row.AuthorUUID = &id
 		}
-		m := row.toMessage()
-		if err := fn(&m); err != nil {
-			return err
-		}
+		page = append(page, row.toMessage())
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: each message: %w", err)
+		return nil, fmt.Errorf("store: each message: %w", err)
 	}
-	return nil
+	return page, nil
 }
 
 // FirstQuestionMessages is TenantTx.FirstMessages outside a transaction: up to n of the
