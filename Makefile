@@ -82,7 +82,9 @@ load: build
 ## fresh database: DB=sqlite, postgres (creates and drops one at 127.0.0.1:5432) or both.
 ## CLIENTS connections, DURATION (default 5s) per throughput measure, ROUNDS rounds (medians);
 ## QUICK=1 stops at 100k rows. The table goes to stdout and to OUT (default bench-compare.md).
-## About 25 minutes for both databases on a quiet 2-core machine, 5 with QUICK=1. CI does not run it.
+## Seeding 1M rows takes minutes (8 and 12 min for SQLite and PostgreSQL at load average 15-20 on
+## 2 cores); against main's binary one round is ~10 min per database on that loaded machine, so
+## plan on 20-40 min for DB=both (estimate for a quiet machine), a few with QUICK=1. CI does not run it.
 BIN ?= bin/switchboard
 DB ?= both
 ROUNDS ?= 3

@@ -105,7 +105,9 @@ func openPG(dsn string, pool int) (db *sql.DB, err error) {
 			db, err = nil, fmt.Errorf("invalid PostgreSQL URL: %v", r)
 		}
 	}()
-	db = sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+	// No read or write timeout (pgdriver's default read timeout is 10 s): seeding a million rows
+	// is one statement that takes longer; the caller's context bounds each call instead.
+	db = sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn), pgdriver.WithReadTimeout(0), pgdriver.WithWriteTimeout(0)))
 	db.SetMaxOpenConns(pool)
 	db.SetMaxIdleConns(pool)
 	if err := db.Ping(); err != nil {
