@@ -68,21 +68,31 @@ func (s *Service) conversationOf(ctx context.Context, tx *store.TenantTx, q *sto
 	return c, nil
 }
 
-// readView reads a question, its threads and the company's rendering flag without a
-// transaction (the views). channel "" accepts any channel.
-func (s *Service) readView(ctx context.Context, tenantID, id uuid.UUID, channel string) (View, error) {
+// readHead reads what every view of a question starts from, without a transaction: the
+// company's settings, the question and its threads (responses). channel "" accepts any channel.
+func (s *Service) readHead(ctx context.Context, tenantID, id uuid.UUID, channel string) (Settings, store.Question, []store.Response, error) {
 	st, err := s.settings(ctx, tenantID)
 	if err != nil {
-		return View{}, err
+		return Settings{}, store.Question{}, nil, err
 	}
 	q, err := s.Store.Question(ctx, tenantID, id)
 	if err != nil {
-		return View{}, notFound(err, "question %s not found", id)
+		return Settings{}, store.Question{}, nil, notFound(err, "question %s not found", id)
 	}
 	if channel != "" && q.Channel != channel {
-		return View{}, notFound(store.ErrNotFound, "question %s not found", id)
+		return Settings{}, store.Question{}, nil, notFound(store.ErrNotFound, "question %s not found", id)
 	}
 	rs, err := s.Store.QuestionResponses(ctx, tenantID, id)
+	if err != nil {
+		return Settings{}, store.Question{}, nil, err
+	}
+	return st, q, rs, nil
+}
+
+// readView reads a question, its threads and the company's rendering flag without a
+// transaction (the views). channel "" accepts any channel.
+func (s *Service) readView(ctx context.Context, tenantID, id uuid.UUID, channel string) (View, error) {
+	st, q, rs, err := s.readHead(ctx, tenantID, id, channel)
 	if err != nil {
 		return View{}, err
 	}
@@ -96,18 +106,7 @@ func (s *Service) readView(ctx context.Context, tenantID, id uuid.UUID, channel 
 // readStreamable is readView for the Messaging API, which can write a question's messages as it
 // reads them: a question of more than wholeUpTo messages is returned Streamed, without them.
 func (s *Service) readStreamable(ctx context.Context, tenantID, id uuid.UUID, channel string) (View, error) {
-	st, err := s.settings(ctx, tenantID)
-	if err != nil {
-		return View{}, err
-	}
-	q, err := s.Store.Question(ctx, tenantID, id)
-	if err != nil {
-		return View{}, notFound(err, "question %s not found", id)
-	}
-	if channel != "" && q.Channel != channel {
-		return View{}, notFound(store.ErrNotFound, "question %s not found", id)
-	}
-	rs, err := s.Store.QuestionResponses(ctx, tenantID, id)
+	st, q, rs, err := s.readHead(ctx, tenantID, id, channel)
 	if err != nil {
 		return View{}, err
 	}
