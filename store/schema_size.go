@@ -26,9 +26,9 @@ import (
 //   - question_totals, question_author_totals: how many questions each tenant has per channel and
 //     status (and per author refId), kept by triggers on questions, so that a list's total is a
 //     sum of a few rows instead of count(*) over everything stored (PageQuestions). The totals
-//     are split over totalStripes rows by question id, and on PostgreSQL the triggers are
-//     deferred to commit: concurrent asks of one tenant then neither queue on one counter row
-//     nor hold its lock for the rest of their transaction. Triggers, not the write path, so
+//     are split over totalStripes rows by question id, and on PostgreSQL the triggers run once
+//     per statement (schemaSizePG): concurrent asks of one tenant rarely share a counter row,
+//     and a bulk write updates each counter row once. Triggers, not the write path, so
 //     every writer of questions keeps them right.
 //
 // The migration creates the triggers before it counts what is stored (on PostgreSQL CREATE
@@ -110,34 +110,56 @@ var schemaSizeSQLite = []string{
 	END`,
 }
 
-// PostgreSQL: one function for every event, run by constraint triggers deferred to commit.
+// PostgreSQL: statement-level triggers over transition tables. Each statement adds its rows'
+// changes to the totals in one INSERT … ON CONFLICT per table, summed per counter row and applied
+// in key order: a bulk insert of a million questions costs a few counter updates, not a million
+// updates of the same rows (inside one transaction PostgreSQL makes that quadratic: every update
+// walks the row's versions), and two transactions lock their counter rows in the same order, so
+// they cannot deadlock on them. Concurrent asks of one tenant land on different stripes (by id).
 var schemaSizePG = []string{
+	`DROP TRIGGER IF EXISTS questions_totals ON questions`,
+	`DROP TRIGGER IF EXISTS questions_totals_insert ON questions`,
+	`DROP TRIGGER IF EXISTS questions_totals_update ON questions`,
+	`DROP TRIGGER IF EXISTS questions_totals_delete ON questions`,
 	`CREATE OR REPLACE FUNCTION questions_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 	BEGIN
-		IF TG_OP = 'UPDATE' AND OLD.status = NEW.status AND OLD.author_ref_id = NEW.author_ref_id THEN
-			RETURN NULL;
-		END IF;
-		IF TG_OP IN ('UPDATE', 'DELETE') THEN
-			UPDATE question_totals SET n = n - 1
-				WHERE tenant_id = OLD.tenant_id AND channel = OLD.channel AND status = OLD.status AND stripe = OLD.id % {STRIPES};
-			UPDATE question_author_totals SET n = n - 1
-				WHERE tenant_id = OLD.tenant_id AND channel = OLD.channel AND author_ref_id = OLD.author_ref_id AND status = OLD.status;
-		END IF;
-		IF TG_OP IN ('UPDATE', 'INSERT') THEN
-			INSERT INTO question_totals AS t (tenant_id, channel, status, stripe, n)
-				VALUES (NEW.tenant_id, NEW.channel, NEW.status, NEW.id % {STRIPES}, 1)
-				ON CONFLICT (tenant_id, channel, status, stripe) DO UPDATE SET n = t.n + 1;
-			IF NEW.author_ref_id <> '' THEN
-				INSERT INTO question_author_totals AS t (tenant_id, channel, author_ref_id, status, n)
-					VALUES (NEW.tenant_id, NEW.channel, NEW.author_ref_id, NEW.status, 1)
-					ON CONFLICT (tenant_id, channel, author_ref_id, status) DO UPDATE SET n = t.n + 1;
-			END IF;
+		IF TG_OP = 'INSERT' THEN
+			` + pgApplyTotals("SELECT tenant_id, channel, status, author_ref_id, id, 1 AS d FROM new_rows") + `
+		ELSIF TG_OP = 'DELETE' THEN
+			` + pgApplyTotals("SELECT tenant_id, channel, status, author_ref_id, id, -1 AS d FROM old_rows") + `
+		ELSE
+			` + pgApplyTotals(`SELECT o.tenant_id, o.channel, o.status, o.author_ref_id, o.id, -1 AS d
+				FROM old_rows o JOIN new_rows n ON n.id = o.id
+				WHERE o.status <> n.status OR o.author_ref_id <> n.author_ref_id
+				UNION ALL
+				SELECT n.tenant_id, n.channel, n.status, n.author_ref_id, n.id, 1 AS d
+				FROM old_rows o JOIN new_rows n ON n.id = o.id
+				WHERE o.status <> n.status OR o.author_ref_id <> n.author_ref_id`) + `
 		END IF;
 		RETURN NULL;
 	END $$`,
-	`DROP TRIGGER IF EXISTS questions_totals ON questions`,
-	`CREATE CONSTRAINT TRIGGER questions_totals AFTER INSERT OR DELETE OR UPDATE OF status, author_ref_id ON questions
-		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION questions_totals()`,
+	`CREATE TRIGGER questions_totals_insert AFTER INSERT ON questions
+		REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION questions_totals()`,
+	`CREATE TRIGGER questions_totals_update AFTER UPDATE ON questions
+		REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION questions_totals()`,
+	`CREATE TRIGGER questions_totals_delete AFTER DELETE ON questions
+		REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION questions_totals()`,
+}
+
+// pgApplyTotals is the trigger body's two statements that add the changes in rows (a query of
+// tenant_id, channel, status, author_ref_id, id and d, +1 or -1 per question) to the totals.
+func pgApplyTotals(rows string) string {
+	return `INSERT INTO question_totals AS t (tenant_id, channel, status, stripe, n)
+				SELECT tenant_id, channel, status, id % {STRIPES}, sum(d) FROM (` + rows + `) c
+				GROUP BY tenant_id, channel, status, id % {STRIPES}
+				ORDER BY tenant_id, channel, status, id % {STRIPES}
+				ON CONFLICT (tenant_id, channel, status, stripe) DO UPDATE SET n = t.n + EXCLUDED.n;
+			INSERT INTO question_author_totals AS t (tenant_id, channel, author_ref_id, status, n)
+				SELECT tenant_id, channel, author_ref_id, status, sum(d) FROM (` + rows + `) c
+				WHERE author_ref_id <> ''
+				GROUP BY tenant_id, channel, author_ref_id, status
+				ORDER BY tenant_id, channel, author_ref_id, status
+				ON CONFLICT (tenant_id, channel, author_ref_id, status) DO UPDATE SET n = t.n + EXCLUDED.n;`
 }
 
 // The recount, after the triggers exist.
