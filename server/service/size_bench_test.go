@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,24 +18,6 @@ import (
 	"github.com/switchboard-dev/switchboard/store"
 	"github.com/switchboard-dev/switchboard/store/storetest"
 )
-
-// benchSizes are the conversation sizes the size benchmarks seed: $SWITCHBOARD_BENCH_SIZES
-// (comma-separated; e.g. 1000,100000,1000000), 1000 and 100000 by default.
-func benchSizes(b *testing.B) []int {
-	spec := os.Getenv("SWITCHBOARD_BENCH_SIZES")
-	if spec == "" {
-		spec = "1000,100000"
-	}
-	var out []int
-	for _, f := range strings.Split(spec, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil {
-			b.Fatalf("SWITCHBOARD_BENCH_SIZES: %v", err)
-		}
-		out = append(out, n)
-	}
-	return out
-}
 
 // rawDB opens a second, plain handle on a store under test, for seeding in SQL.
 func rawDB(b *testing.B, st storetest.Named) *sql.DB {
@@ -123,7 +103,7 @@ func BenchmarkQuestionSize(b *testing.B) {
 				}
 				return v, ev.Responses[0].UUID
 			}
-			sizes := append([]int{0}, benchSizes(b)...)
+			sizes := append([]int{0}, storetest.BenchSizes(b)...)
 			for _, n := range sizes {
 				v, resp := ask()
 				if n > 0 {
