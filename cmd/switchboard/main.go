@@ -120,6 +120,7 @@ type serveConfig struct {
 	deliveryTimeout, deliveryLease time.Duration // one webhook attempt; a worker's hold on it
 	hubRatePerSecond               float64
 	hubRateBurst                   int
+	pprofAddr                      string // diagnostics listener (net/http/pprof); off when empty
 }
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
@@ -143,6 +144,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&c.hubTimeout, "hub-timeout", hub.DefaultTimeout, "Hub API request deadline; past it the answer is 408")
 	fs.Float64Var(&c.hubRatePerSecond, "hub-rate", hub.DefaultRatePerSecond, "Hub API requests per second per API client (negative: no limit)")
 	fs.IntVar(&c.hubRateBurst, "hub-burst", hub.DefaultRateBurst, "Hub API burst per API client")
+	fs.StringVar(&c.pprofAddr, "pprof", "", "serve Go's profiler (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060; off by default")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -239,6 +241,13 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	go func() { defer close(deliveriesDone); worker.Run(tctx, c.deliveryInterval) }()
 	defer func() { stopTimers(); <-deliveriesDone }()
 
+	if c.pprofAddr != "" {
+		stopPprof, err := servePprof(c.pprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 	hs := &http.Server{Handler: srv, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	srv.Configure(hs)
 	errc := make(chan error, 1)
