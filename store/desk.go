@@ -121,7 +121,7 @@ func (s *Store) DeskPrincipalByHash(ctx context.Context, hash []byte) (DeskPrinc
 // DeskSettings returns the tenant's Desk settings document (JSON, verbatim), or nil, nil when
 // none was stored.
 func (s *Store) DeskSettings(ctx context.Context, tenantID uuid.UUID) ([]byte, error) {
-	return settingsDoc(ctx, s.db, "desk_settings", tenantID)
+	return settingsDoc(ctx, s.reads(), "desk_settings", tenantID)
 }
 
 // PutDeskSettings stores (replaces) the tenant's Desk settings document, which must be valid

@@ -16,25 +16,53 @@ import (
 // request in its group. So the context still decides whether a request's work starts (a caller
 // whose context ended while queued leaves the queue: groupcommit.go) but not whether a started
 // statement finishes; the request that gave up simply does not wait for the answer.
-type detachedTx struct{ bun.Tx }
+//
+// On SQLite its statements also run prepared, from stmts (stmtcache.go); stmts is nil on
+// PostgreSQL, where a use case's writes go as one batch instead.
+type detachedTx struct {
+	bun.Tx
+	stmts *stmtCache
+}
 
 // noCancelConn runs the query builders' statements on the raw transaction without its
 // context's cancellation (bun's own Tx would run the query hooks a second time).
-type noCancelConn struct{ tx *sql.Tx }
+type noCancelConn struct {
+	tx    *sql.Tx
+	stmts *stmtCache
+}
 
 func (c noCancelConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.tx.ExecContext(context.WithoutCancel(ctx), query, args...)
+	ctx = context.WithoutCancel(ctx)
+	if len(args) == 0 {
+		if st, lifted, ok := c.stmts.prepared(ctx, c.tx, query); ok {
+			defer st.Close()
+			return st.ExecContext(ctx, lifted...)
+		}
+	}
+	return c.tx.ExecContext(ctx, query, args...)
 }
 
 func (c noCancelConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.tx.QueryContext(context.WithoutCancel(ctx), query, args...)
+	ctx = context.WithoutCancel(ctx)
+	if len(args) == 0 {
+		if st, lifted, ok := c.stmts.prepared(ctx, c.tx, query); ok {
+			return st.QueryContext(ctx, lifted...) // st is closed with the transaction
+		}
+	}
+	return c.tx.QueryContext(ctx, query, args...)
 }
 
 func (c noCancelConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.tx.QueryRowContext(context.WithoutCancel(ctx), query, args...)
+	ctx = context.WithoutCancel(ctx)
+	if len(args) == 0 {
+		if st, lifted, ok := c.stmts.prepared(ctx, c.tx, query); ok {
+			return st.QueryRowContext(ctx, lifted...)
+		}
+	}
+	return c.tx.QueryRowContext(ctx, query, args...)
 }
 
-func (t detachedTx) conn() bun.IConn { return noCancelConn{t.Tx.Tx} }
+func (t detachedTx) conn() bun.IConn { return noCancelConn{t.Tx.Tx, t.stmts} }
 
 func (t detachedTx) NewSelect() *bun.SelectQuery { return t.Tx.NewSelect().Conn(t.conn()) }
 func (t detachedTx) NewInsert() *bun.InsertQuery { return t.Tx.NewInsert().Conn(t.conn()) }
@@ -45,14 +73,7 @@ func (t detachedTx) NewRaw(query string, args ...any) *bun.RawQuery {
 	return t.Tx.NewRaw(query, args...).Conn(t.conn())
 }
 
+// ExecContext runs query through bun (its query hooks count it) on the detached connection.
 func (t detachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.Tx.ExecContext(context.WithoutCancel(ctx), query, args...)
-}
-
-func (t detachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.Tx.QueryContext(context.WithoutCancel(ctx), query, args...)
-}
-
-func (t detachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.Tx.QueryRowContext(context.WithoutCancel(ctx), query, args...)
+	return t.NewRaw(query, args...).Exec(ctx)
 }

@@ -166,7 +166,7 @@ func (s *Store) Expert(ctx context.Context, tenantID, id uuid.UUID) (Expert, err
 
 // Experts returns the tenant's experts in creation order.
 func (s *Store) Experts(ctx context.Context, tenantID uuid.UUID) ([]Expert, error) {
-	return listExperts(ctx, s.db, tenantID)
+	return listExperts(ctx, s.reads(), tenantID)
 }
 
 // Expert returns one of the tenant's experts, or ErrNotFound.
@@ -223,7 +223,7 @@ func (tx *TenantTx) ExpertLoads(ctx context.Context) (map[uuid.UUID]int, error) 
 
 // ExpertLoads is [TenantTx.ExpertLoads] outside a transaction.
 func (s *Store) ExpertLoads(ctx context.Context, tenantID uuid.UUID) (map[uuid.UUID]int, error) {
-	return expertLoads(ctx, s.db, tenantID)
+	return expertLoads(ctx, s.reads(), tenantID)
 }
 
 func expertLoads(ctx context.Context, db bun.IDB, tenant uuid.UUID) (map[uuid.UUID]int, error) {
@@ -275,7 +275,7 @@ func (tx *TenantTx) ExpertStats(ctx context.Context, category string) (map[uuid.
 
 // ExpertStats is TenantTx.ExpertStats outside a transaction.
 func (s *Store) ExpertStats(ctx context.Context, tenantID uuid.UUID, category string) (map[uuid.UUID]ExpertStats, error) {
-	return expertStats(ctx, s.db, tenantID, category)
+	return expertStats(ctx, s.reads(), tenantID, category)
 }
 
 func expertStats(ctx context.Context, db bun.IDB, tenant uuid.UUID, category string) (map[uuid.UUID]ExpertStats, error) {

@@ -141,6 +141,7 @@ func (s *Store) runGroup() {
 		return
 	}
 	single := len(members) == 1
+	stx := detachedTx{btx, s.stmts} // the savepoints, prepared
 	var ok []*groupMember
 	fail := func(err error) { // the transaction is lost: nobody is acknowledged
 		_ = btx.Rollback()
@@ -162,13 +163,13 @@ func (s *Store) runGroup() {
 			ok = append(ok, m)
 			break
 		}
-		if _, err := btx.ExecContext(ctx, "SAVEPOINT member"); err != nil {
+		if _, err := stx.ExecContext(ctx, "SAVEPOINT member"); err != nil {
 			ok = append(ok, members[i:]...)
 			fail(fmt.Errorf("store: begin: savepoint: %w", err))
 			return
 		}
 		if err := s.runMember(btx, m); err != nil {
-			if _, rerr := btx.ExecContext(ctx, "ROLLBACK TO member"); rerr != nil {
+			if _, rerr := stx.ExecContext(ctx, "ROLLBACK TO member"); rerr != nil {
 				m.finish(err)
 				ok = append(ok, members[i+1:]...)
 				fail(fmt.Errorf("store: group commit: transaction lost: %w", rerr))
@@ -178,7 +179,7 @@ func (s *Store) runGroup() {
 		} else {
 			ok = append(ok, m)
 		}
-		if _, err := btx.ExecContext(ctx, "RELEASE member"); err != nil {
+		if _, err := stx.ExecContext(ctx, "RELEASE member"); err != nil {
 			ok = append(ok, members[i+1:]...)
 			fail(fmt.Errorf("store: group commit: release: %w", err))
 			return

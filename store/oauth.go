@@ -199,7 +199,7 @@ func (s *Store) InsertAccessToken(ctx context.Context, t AccessToken) error {
 // ones included), or ErrNotFound.
 func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (AccessToken, error) {
 	var row accessTokenRow
-	if err := s.db.NewSelect().Model(&row).Where("at.token_hash = ?", hash).Limit(1).Scan(ctx); err != nil {
+	if err := s.reads().NewSelect().Model(&row).Where("at.token_hash = ?", hash).Limit(1).Scan(ctx); err != nil {
 		return AccessToken{}, mapReadErr("access token", err)
 	}
 	return row.toAccessToken(), nil

@@ -32,7 +32,7 @@ type TenantTx struct {
 }
 
 func (s *Store) tenantTx(btx bun.Tx, tenant uuid.UUID) *TenantTx {
-	return &TenantTx{tx: detachedTx{btx}, tenant: tenant, dialect: s.dialect, gen: s.db.QueryGen()}
+	return &TenantTx{tx: detachedTx{btx, s.stmts}, tenant: tenant, dialect: s.dialect, gen: s.db.QueryGen()}
 }
 
 // TenantID is the tenant this transaction is bound to.

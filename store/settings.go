@@ -16,7 +16,7 @@ import (
 // as last stored), or nil, nil when none was ever stored. Defaults are the
 // caller's business: the store does not interpret the document.
 func (s *Store) Settings(ctx context.Context, tenantID uuid.UUID) ([]byte, error) {
-	return settingsDoc(ctx, s.db, "company_settings", tenantID)
+	return settingsDoc(ctx, s.reads(), "company_settings", tenantID)
 }
 
 // Settings is [Store.Settings] inside the transaction (timers run inside one).

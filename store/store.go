@@ -112,6 +112,8 @@ type Store struct {
 	// writeConn is the group's own connection (a file database), used only by the holder of
 	// the write slot; nil until first used. Closed by Close.
 	writeConn *bun.Conn
+	// stmts prepares the statements of write transactions (SQLite; nil on PostgreSQL).
+	stmts *stmtCache
 
 	// writeTxs counts the write transactions begun (WriteTransactions).
 	writeTxs atomic.Int64
@@ -221,6 +223,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	s := &Store{db: bun.NewDB(sqldb, sqlitedialect.New()), dialect: DialectSQLite, writers: make(chan struct{}, 1)}
+	s.stmts = newStmtCache(sqldb)
 	if !memory {
 		s.sqlitePath = path
 	}
@@ -275,6 +278,9 @@ func (s *Store) Close() error {
 		}
 		<-s.writers
 	default: // a writer still running keeps its connection until the process ends (Close is for shutdown)
+	}
+	if s.stmts != nil {
+		s.stmts.close()
 	}
 	return s.db.Close()
 }
