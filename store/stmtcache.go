@@ -32,19 +32,20 @@ var partialIndexColumns = []string{"channel", "author_type", "state"}
 const maxCachedStmts = 512
 
 type stmtCache struct {
-	db *sql.DB
+	db     *sql.DB
+	dollar bool // PostgreSQL's $n placeholders
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
 }
 
-func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}}
+func newStmtCache(db *sql.DB, dialect string) *stmtCache {
+	return &stmtCache{db: db, dollar: dialect == DialectPostgres, stmts: map[string]*sql.Stmt{}}
 }
 
 // get returns the prepared statement for query, preparing it at first use; nil when the cache
-// is full or the statement cannot be prepared outside its transaction (the caller then runs it
-// as it is, and gets its error there).
+// is full or the statement cannot be prepared (remembered: the caller runs the statement as it
+// was, and gets its error there if it has one).
 func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -56,10 +57,20 @@ func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 	}
 	st, err := c.db.PrepareContext(context.WithoutCancel(ctx), query)
 	if err != nil {
-		return nil
+		st = nil
 	}
 	c.stmts[query] = st
 	return st
+}
+
+// forget marks query as one to run as it is from now on.
+func (c *stmtCache) forget(query string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.stmts[query]; st != nil {
+		_ = st.Close()
+	}
+	c.stmts[query] = nil
 }
 
 func (c *stmtCache) close() {
@@ -69,7 +80,9 @@ func (c *stmtCache) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for q, st := range c.stmts {
-		_ = st.Close()
+		if st != nil {
+			_ = st.Close()
+		}
 		delete(c.stmts, q)
 	}
 }
@@ -80,7 +93,7 @@ func (c *stmtCache) prepared(ctx context.Context, tx *sql.Tx, query string) (st 
 	if c == nil {
 		return nil, nil, false
 	}
-	shape, args, ok := liftLiterals(query)
+	shape, args, ok := liftLiterals(query, c.dollar)
 	if !ok {
 		return nil, nil, false
 	}
@@ -95,7 +108,11 @@ func (c *stmtCache) prepared(ctx context.Context, tx *sql.Tx, query string) (st 
 // liftLiterals replaces the string, blob and numeric literals of a DML statement with ? and returns
 // them as arguments, in order. ok is false for anything else (DDL, PRAGMA, statements that
 // already have parameters), which then runs as it is.
-func liftLiterals(query string) (shape string, args []any, ok bool) {
+//
+// With dollar (PostgreSQL) the parameters are written $1, $2, …, and numbers with a fraction or
+// an exponent stay in the text: a parameter takes its type from its context, and in an integer
+// expression "1.5" would fail where the literal 1.5 makes the expression numeric.
+func liftLiterals(query string, dollar bool) (shape string, args []any, ok bool) {
 	head := strings.TrimLeft(query, " \t\n")
 	if len(head) < 6 {
 		return "", nil, false
@@ -110,6 +127,9 @@ func liftLiterals(query string) (shape string, args []any, ok bool) {
 	for i := 0; i < len(query); {
 		c := query[i]
 		switch {
+		case c == ':' && i+1 < len(query) && query[i+1] == ':': // a PostgreSQL cast
+			b.WriteString("::")
+			i += 2
 		case c == '?' || c == '$' || c == ':' || c == '@' || c == ';':
 			return "", nil, false // parameters of its own; several statements
 		case c == '-' && i+1 < len(query) && query[i+1] == '-', c == '/' && i+1 < len(query) && query[i+1] == '*':
@@ -130,7 +150,7 @@ func liftLiterals(query string) (shape string, args []any, ok bool) {
 				b.WriteString(query[i : end+1])
 			} else {
 				args = append(args, strings.ReplaceAll(query[i+1:end], "''", "'"))
-				b.WriteByte('?')
+				placeholder(&b, len(args), dollar)
 			}
 			i = end + 1
 		case c >= '0' && c <= '9' && (i == 0 || !isIdentByte(query[i-1]) && query[i-1] != '.'):
@@ -155,11 +175,11 @@ func liftLiterals(query string) (shape string, args []any, ok bool) {
 				v, err = strconv.ParseInt(lit, 10, 64)
 			}
 			prev := previousWord(query, i)
-			if err != nil || j < len(query) && isIdentByte(query[j]) || strings.EqualFold(prev, "BY") || keepLiteral(prev) {
+			if err != nil || j < len(query) && isIdentByte(query[j]) || strings.EqualFold(prev, "BY") || keepLiteral(prev) || isFloat && dollar {
 				b.WriteString(lit) // out of range, part of a name, ORDER/GROUP BY n, a partial index's
 			} else {
 				args = append(args, v)
-				b.WriteByte('?')
+				placeholder(&b, len(args), dollar)
 			}
 			i = j
 		case isIdentByte(c):
@@ -177,7 +197,7 @@ func liftLiterals(query string) (shape string, args []any, ok bool) {
 					return "", nil, false
 				}
 				args = append(args, blob)
-				b.WriteByte('?')
+				placeholder(&b, len(args), dollar)
 				i = end + 1
 				continue
 			}
@@ -189,6 +209,15 @@ func liftLiterals(query string) (shape string, args []any, ok bool) {
 		}
 	}
 	return b.String(), args, true
+}
+
+func placeholder(b *strings.Builder, n int, dollar bool) {
+	if !dollar {
+		b.WriteByte('?')
+		return
+	}
+	b.WriteByte('$')
+	b.WriteString(strconv.Itoa(n))
 }
 
 // closing returns the index of the quote closing the one at open (a doubled quote escapes it), or -1.
@@ -248,29 +277,28 @@ func isIdentByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
-// cachedConn runs statements outside a transaction prepared from the cache (any pooled
-// connection: database/sql prepares a statement once on each connection it runs on).
+// cachedConn runs the reads of preparedDB prepared from the cache (any pooled connection:
+// database/sql prepares a statement once on each connection it runs on). On PostgreSQL a
+// parameter takes its type from its context where a literal has its own, so a lifted statement
+// that fails is run again as it was written, and its shape is not lifted again.
 type cachedConn struct {
 	db    *sql.DB
 	stmts *stmtCache
 }
 
 func (c cachedConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if len(args) == 0 {
-		if shape, lifted, ok := liftLiterals(query); ok {
-			if st := c.stmts.get(ctx, shape); st != nil {
-				return st.ExecContext(ctx, lifted...)
-			}
-		}
-	}
-	return c.db.ExecContext(ctx, query, args...)
+	return c.db.ExecContext(ctx, query, args...) // writes go through transactions
 }
 
 func (c cachedConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if len(args) == 0 {
-		if shape, lifted, ok := liftLiterals(query); ok {
+		if shape, lifted, ok := liftLiterals(query, c.stmts.dollar); ok {
 			if st := c.stmts.get(ctx, shape); st != nil {
-				return st.QueryContext(ctx, lifted...)
+				rows, err := st.QueryContext(ctx, lifted...)
+				if err == nil || ctx.Err() != nil || !c.stmts.dollar {
+					return rows, err
+				}
+				c.stmts.forget(shape)
 			}
 		}
 	}
@@ -278,14 +306,7 @@ func (c cachedConn) QueryContext(ctx context.Context, query string, args ...any)
 }
 
 func (c cachedConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if len(args) == 0 {
-		if shape, lifted, ok := liftLiterals(query); ok {
-			if st := c.stmts.get(ctx, shape); st != nil {
-				return st.QueryRowContext(ctx, lifted...)
-			}
-		}
-	}
-	return c.db.QueryRowContext(ctx, query, args...)
+	return c.db.QueryRowContext(ctx, query, args...) // its error shows only at Scan: not lifted
 }
 
 // preparedDB is the Store's database for the hot reads of the write paths (the ranking's
@@ -301,10 +322,7 @@ func (d preparedDB) NewRaw(query string, args ...any) *bun.RawQuery {
 	return d.DB.NewRaw(query, args...).Conn(d.conn)
 }
 
-// reads is the database the hot reads use: preparedDB on SQLite, the plain one on PostgreSQL.
+// reads is the database the hot reads use, with their statements prepared.
 func (s *Store) reads() bun.IDB {
-	if s.stmts == nil {
-		return s.db
-	}
-	return preparedDB{DB: s.db, conn: cachedConn{db: s.db.DB, stmts: s.stmts}}
+	return preparedDB{DB: s.db, conn: cachedConn{db: s.db.DB, stmts: s.readStmts}}
 }

@@ -37,10 +37,16 @@ func TestLiftLiterals(t *testing.T) {
 		{`PRAGMA data_version`, "", nil, false},
 		{`SELECT 'unterminated`, "", nil, false},
 	} {
-		shape, args, ok := liftLiterals(c.in)
+		shape, args, ok := liftLiterals(c.in, false)
 		if ok != c.ok || ok && (shape != c.shape || !reflect.DeepEqual(args, c.args)) {
 			t.Errorf("liftLiterals(%s)\n = %s %#v %v\nwant %s %#v %v", c.in, shape, args, ok, c.shape, c.args, c.ok)
 		}
+	}
+	// PostgreSQL: $n placeholders, casts kept, numbers with a fraction kept.
+	shape, args, ok := liftLiterals(`SELECT x::text FROM t WHERE a = 'b' AND n * 1.5 > 2 AND c = '\x00'::bytea`, true)
+	if want := `SELECT x::text FROM t WHERE a = $1 AND n * 1.5 > $2 AND c = $3::bytea`; !ok || shape != want ||
+		!reflect.DeepEqual(args, []any{"b", int64(2), `\x00`}) {
+		t.Errorf("PostgreSQL: %s %#v %v, want %s", shape, args, ok, want)
 	}
 }
 
@@ -61,12 +67,12 @@ func TestLiftedValuesAreTheLiterals(t *testing.T) {
 		lits = append(lits, string(s.db.QueryGen().AppendValue(nil, reflect.ValueOf(v))))
 	}
 	for _, lit := range lits {
-		shape, args, ok := liftLiterals("SELECT " + lit)
+		shape, args, ok := liftLiterals("SELECT "+lit, false)
 		if !ok {
 			t.Fatalf("SELECT %s not lifted", lit)
 		}
 		var want, got string
-		if err := s.db.NewRaw("SELECT typeof(" + lit + ") || ':' || quote(" + lit + ")").Scan(ctx, &want); err != nil {
+		if err := s.db.NewRaw("SELECT typeof("+lit+") || ':' || quote("+lit+")").Scan(ctx, &want); err != nil {
 			t.Fatal(err)
 		}
 		expr := strings.TrimPrefix(shape, "SELECT ")

@@ -112,8 +112,9 @@ type Store struct {
 	// writeConn is the group's own connection (a file database), used only by the holder of
 	// the write slot; nil until first used. Closed by Close.
 	writeConn *bun.Conn
-	// stmts prepares the statements of write transactions (SQLite; nil on PostgreSQL).
-	stmts *stmtCache
+	// stmts prepares the statements of write transactions (SQLite; nil on PostgreSQL, where a
+	// use case's writes go as one batch); readStmts those of Store.reads.
+	stmts, readStmts *stmtCache
 
 	// writeTxs counts the write transactions begun (WriteTransactions).
 	writeTxs atomic.Int64
@@ -223,7 +224,8 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	s := &Store{db: bun.NewDB(sqldb, sqlitedialect.New()), dialect: DialectSQLite, writers: make(chan struct{}, 1)}
-	s.stmts = newStmtCache(sqldb)
+	s.stmts = newStmtCache(sqldb, DialectSQLite)
+	s.readStmts = s.stmts
 	if !memory {
 		s.sqlitePath = path
 	}
@@ -257,6 +259,7 @@ func openPostgres(ctx context.Context, dbURL string) (s *Store, err error) {
 	sqldb.SetMaxIdleConns(pgMaxConns)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	s = &Store{db: bun.NewDB(sqldb, pgdialect.New()), dialect: DialectPostgres}
+	s.readStmts = newStmtCache(sqldb, DialectPostgres)
 	if err := s.Ping(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("store: connect to PostgreSQL: %w", err)
@@ -279,9 +282,7 @@ func (s *Store) Close() error {
 		<-s.writers
 	default: // a writer still running keeps its connection until the process ends (Close is for shutdown)
 	}
-	if s.stmts != nil {
-		s.stmts.close()
-	}
+	s.readStmts.close() // the SQLite one is stmts too
 	return s.db.Close()
 }
 
