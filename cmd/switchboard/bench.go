@@ -456,12 +456,15 @@ func (r *benchRun) throughput(ctx context.Context, round int) error {
 	ops["ceiling"] = ceil.insert
 
 	results := map[string]loadResult{}
+	cpu := map[string]string{}
 	measure := func(names ...string) {
 		if round%2 == 1 {
 			slices.Reverse(names)
 		}
 		for _, name := range names {
+			c0 := r.cpuNow()
 			results[name] = runLoad(ctx, h.clients, h.duration, ops[name])
+			cpu[name] = cpuPerRequest(c0, r.cpuNow(), results[name].n, r.db.dialect)
 		}
 	}
 	measure("bare", "poll")
@@ -469,6 +472,9 @@ func (r *benchRun) throughput(ctx context.Context, round int) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	r.notes = append(r.notes, fmt.Sprintf("%s, round %d, CPU per request (Linux /proc; the harness is the load generator, and runs the ceilings' INSERTs itself): "+
+		"bare chi: %s; poll: %s; raw INSERT ceiling: %s; ask: %s; add message: %s.",
+		r.label, round+1, cpu["bare"], cpu["poll"], cpu["ceiling"], cpu["ask"], cpu["message"]))
 	goals := map[string][2]float64{ // SQLite's, PostgreSQL's
 		"poll": {0.6, 0.5}, "ask": {0.5, 0.3}, "message": {0.7, 0.4},
 	}
