@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,12 @@ func TestBenchCompareTiny(t *testing.T) {
 				if !strings.Contains(report, row+" "+label+" |") {
 					t.Errorf("the report has no row %q for %s", row, label)
 				}
+			}
+			// The CPU a request costs, measured and not empty (a server that used no CPU for its
+			// asks would mean the wrong process was read).
+			cpuNote := regexp.MustCompile(label + `, round 1, CPU per request .*; ask: server ([0-9.]+) ms`).FindStringSubmatch(report)
+			if cpuNote == nil || cpuNote[1] == "0.00" {
+				t.Errorf("no CPU per ask noted for %s: %v", label, cpuNote)
 			}
 			for _, bad := range []string{"does not see the seeded data", "failed"} {
 				if strings.Contains(report, bad) {
