@@ -48,16 +48,25 @@ func newStmtCache(db *sql.DB, dialect string) *stmtCache {
 // was, and gets its error there if it has one).
 func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st, ok := c.stmts[query]; ok {
+	st, known := c.stmts[query]
+	full := len(c.stmts) >= maxCachedStmts
+	c.mu.Unlock()
+	if known || full {
 		return st
 	}
-	if len(c.stmts) >= maxCachedStmts {
-		return nil
-	}
+	// Prepared without the lock: preparing takes a pooled connection, and whoever holds one
+	// (e.g. a stream with rows open) may be waiting for this cache.
 	st, err := c.db.PrepareContext(context.WithoutCancel(ctx), query)
 	if err != nil {
 		st = nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.stmts[query]; ok { // prepared meanwhile by another caller
+		if st != nil {
+			_ = st.Close()
+		}
+		return prev
 	}
 	c.stmts[query] = st
 	return st
