@@ -112,6 +112,9 @@ type Store struct {
 	// writeConn is the group's own connection (a file database), used only by the holder of
 	// the write slot; nil until first used. Closed by Close.
 	writeConn *bun.Conn
+	// stopCheckpoints ends the checkpointer (checkpoint.go), which closes checkpointsDone.
+	stopCheckpoints, checkpointsDone chan struct{}
+
 	// stmts prepares the statements of write transactions (SQLite; nil on PostgreSQL, where a
 	// use case's writes go as one batch); readStmts those of Store.reads.
 	stmts, readStmts *stmtCache
@@ -200,7 +203,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 				return nil, fmt.Errorf("store: create database directory: %w", err)
 			}
 		}
-		dsn += "&_journal_mode=WAL"
+		dsn += fmt.Sprintf("&_journal_mode=WAL&_pragma=wal_autocheckpoint(%d)", walAutoCheckpointPages) // checkpoint.go
 	}
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -232,6 +235,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	if !memory {
+		s.stopCheckpoints, s.checkpointsDone = make(chan struct{}), make(chan struct{})
+		go s.runCheckpointer(s.stopCheckpoints, s.checkpointsDone)
 	}
 	return s, nil
 }
@@ -269,6 +276,11 @@ func openPostgres(ctx context.Context, dbURL string) (s *Store, err error) {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	if s.stopCheckpoints != nil {
+		close(s.stopCheckpoints)
+		<-s.checkpointsDone
+		s.stopCheckpoints = nil
+	}
 	s.closePollCache()
 	if st := s.pollStmt.Load(); st != nil {
 		_ = st.Close()
