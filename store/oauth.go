@@ -195,9 +195,8 @@ func (s *Store) InsertAccessToken(ctx context.Context, t AccessToken) error {
 	})
 }
 
-// AccessTokenByHash returns the token with this hash (revoked and expired
-// ones included), or ErrNotFound.
-func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (AccessToken, error) {
+// accessTokenByHashDB is AccessTokenByHash's read (poll_cache.go).
+func (s *Store) accessTokenByHashDB(ctx context.Context, hash []byte) (AccessToken, error) {
 	var row accessTokenRow
 	if err := s.reads().NewSelect().Model(&row).Where("at.token_hash = ?", hash).Limit(1).Scan(ctx); err != nil {
 		return AccessToken{}, mapReadErr("access token", err)

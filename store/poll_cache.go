@@ -122,6 +122,34 @@ func (c *pollCache) put(gen uint64, id uuid.UUID, p Poll) {
 	}
 }
 
+// token returns the cached token row with this hash.
+func (c *pollCache) token(hash []byte) (AccessToken, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if !c.enabled {
+		return AccessToken{}, false
+	}
+	t, ok := c.tokens[string(hash)]
+	t.Hash = hash
+	return t, ok
+}
+
+// putToken stores a token row read from the database, unless anything was invalidated since
+// generation gen.
+func (c *pollCache) putToken(gen uint64, t AccessToken) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.enabled || c.gen != gen {
+		return
+	}
+	key := string(t.Hash)
+	if _, ok := c.tokens[key]; !ok {
+		evictOne(c.tokens)
+	}
+	t.Hash = nil
+	c.tokens[key] = t
+}
+
 func evictOne[K comparable, V any](m map[K]V) {
 	if len(m) < pollCacheCap {
 		return
@@ -191,6 +219,27 @@ func (s *Store) Poll(ctx context.Context, tokenHash []byte, questionUUID uuid.UU
 		c.put(gen, questionUUID, p)
 	}
 	return p, err
+}
+
+// AccessTokenByHash returns the token with this hash (revoked and expired ones included), or
+// ErrNotFound: from the poll cache when it can (every authenticated request reads its token;
+// a revocation or deletion on any instance invalidates the entry, as for Poll).
+func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (AccessToken, error) {
+	c := s.pollCacheStarted(ctx)
+	if c == nil || !c.fresh(ctx) {
+		return s.accessTokenByHashDB(ctx, hash)
+	}
+	if t, ok := c.token(hash); ok {
+		c.hits.Add(1)
+		return t, nil
+	}
+	c.misses.Add(1)
+	gen, ok := c.generation()
+	t, err := s.accessTokenByHashDB(ctx, hash)
+	if err == nil && ok {
+		c.putToken(gen, t)
+	}
+	return t, err
 }
 
 func (s *Store) pollCacheStarted(ctx context.Context) *pollCache {

@@ -304,3 +304,74 @@ func TestPollCacheOtherProcessHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTokenCacheTwoInstances: every authenticated request reads its token through the poll
+// cache; a logout, a deletion by the expiry job or a statement run by hand on one instance is
+// seen by the other's next AccessTokenByHash, exactly as for Poll.
+func TestTokenCacheTwoInstances(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			ctx := context.Background()
+			a := n.Store
+			b, err := store.Open(ctx, n.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			storetest.WaitPollCache(t, a, true)
+			storetest.WaitPollCache(t, b, true)
+
+			ten := mustTenant(t, a, "a")
+			t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+			mustClient(t, a, ten.ID, "ca", t0)
+			tok := mustToken(t, a, ten.ID, "ca", "raw", t0)
+			read := func(s *store.Store) store.AccessToken {
+				t.Helper()
+				got, err := s.AccessTokenByHash(ctx, tok.Hash)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.TenantID != ten.ID || got.ClientID != "ca" || !got.ExpiresAt.Equal(tok.ExpiresAt) || string(got.Hash) != string(tok.Hash) {
+					t.Fatalf("token read back as %+v, want %+v", got, tok)
+				}
+				return got
+			}
+			hits0, _ := b.PollCacheStats()
+			for range 3 {
+				read(a)
+				read(b)
+			}
+			if hits, _ := b.PollCacheStats(); hits == hits0 {
+				t.Fatal("b's cache served no token read: the test would prove nothing")
+			}
+
+			// Logout on A: B's next read sees the revocation.
+			if _, err := a.RevokeAccessToken(ctx, tok.Hash, t0.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if got := read(b); got.RevokedAt == nil {
+				t.Fatal("b still sees the token live after a logout on a")
+			}
+			// A statement run by hand on another connection: un-revoked, B sees it.
+			raw, err := store.Open(ctx, n.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			read(b)
+			if err := raw.ExecRaw(ctx, "UPDATE access_tokens SET revoked_at = NULL WHERE token_hash = ?", tok.Hash); err != nil {
+				t.Fatal(err)
+			}
+			if got := read(b); got.RevokedAt != nil {
+				t.Fatal("b missed a change made by hand")
+			}
+			// The expiry job deletes the row: unknown from then on.
+			if err := a.InTenantTx(ctx, ten.ID, func(tx *store.TenantTx) error { return tx.DeleteAccessToken(ctx, tok.Hash) }); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.AccessTokenByHash(ctx, tok.Hash); err == nil {
+				t.Fatal("b still finds a deleted token")
+			}
+		})
+	}
+}
