@@ -55,3 +55,13 @@ func (tx *TenantTx) ExecForTest(ctx context.Context, q string, args ...any) erro
 	_, err := tx.tx.ExecContext(ctx, q, args...)
 	return err
 }
+
+// PrunePollChanges runs a PostgreSQL pruning round of poll_changes whose horizon is the xmin of
+// a snapshot taken now (as an instance would one round later).
+func (s *Store) PrunePollChanges(ctx context.Context) error {
+	var snap string
+	if err := s.db.DB.QueryRowContext(ctx, pgPollSnapshot).Scan(&snap); err != nil {
+		return err
+	}
+	return prunePollChanges(ctx, s.db.DB, snap)
+}

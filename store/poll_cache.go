@@ -2,12 +2,9 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"log/slog"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun/driver/pgdriver"
 )
 
 // The poll cache keeps what Poll reads — token rows by hash, and the channel and last_updated of
@@ -30,12 +26,10 @@ import (
 //     of this process or another, commits; when it moved, the check reads the rows the
 //     0009 triggers appended to poll_changes since the last one it saw, and drops those entries
 //     (everything, when rows are missing: pruned while it was not looking).
-//   - PostgreSQL: the 0009 triggers pg_notify every change inside the writer's transaction; a
-//     listener drops the entries as notifications arrive. The check sends a notification of its
-//     own (a ping) and waits for the listener to receive it: PostgreSQL delivers notifications
-//     in commit order, so every change committed before the ping was sent has been applied by
-//     then. A ping that does not come back in time, or a listener that loses its connection,
-//     empties and disables the cache until a new subscription is confirmed the same way.
+//   - PostgreSQL: the triggers (0009, changed by 0013) append to poll_changes, stamped with
+//     their transaction's id; a check takes a snapshot and reads the rows of every transaction
+//     that snapshot sees committed and the previous check's did not (see pgWatch below). A
+//     check that fails empties and disables the cache until one succeeds.
 //
 // A fill (a miss read from the database) is stored only if no invalidation happened since just
 // before its read (the generation did not move), so a read that raced with a change is never
@@ -43,10 +37,6 @@ import (
 // of the cached row). Each map holds at most pollCacheCap entries; a full map drops an arbitrary
 // entry per insert.
 const pollCacheCap = 50_000
-
-// pollPingTimeout is how long a PostgreSQL freshness ping may take before the listener is
-// considered broken.
-const pollPingTimeout = 2 * time.Second
 
 type pollQuestionKey struct{ tenant, id uuid.UUID }
 
@@ -489,237 +479,187 @@ func (w *sqliteWatch) close() {
 }
 
 // ---------------------------------------------------------------------------
-// PostgreSQL: LISTEN/NOTIFY.
+// PostgreSQL: poll_changes read through snapshots (migration 0013).
+//
+// The triggers append to poll_changes, each row stamped with its transaction's id (xid8). A
+// check is one statement: its snapshot, and the rows of every transaction that snapshot sees
+// committed and the previous check's snapshot did not (xid ≥ the previous xmin, not visible in
+// the previous snapshot). Transactions commit in any order, so rows are matched by visibility,
+// never by sequence. Nothing is notified: a pg_notify in the writer's transaction takes a
+// database-wide lock held until its commit is flushed, which serialised every write that
+// changed a question (measured: add message 35-70% faster on PostgreSQL without it).
+//
+// Old rows are pruned (pollPruneEvery) below a horizon recorded in poll_prune: the xmin of a
+// snapshot this instance took one pruning round earlier, below which every transaction had
+// ended, so no row of an open transaction is ever below it. A check whose previous snapshot's
+// xmin is below the horizon (an instance that did not check for a whole round) may have lost
+// rows to the pruning: it empties its cache instead of trusting it.
 
-type pgPing struct {
-	seq  uint64
-	done chan struct{}
-	ok   bool
-}
+// pollPruneEvery is how often an instance prunes poll_changes.
+var pollPruneEvery = 30 * time.Second
 
 type pgWatch struct {
-	s        *Store
-	c        *pollCache
-	instance string // in this watcher's pings, so that other instances ignore them
-	wake     chan struct{}
-	ctx      context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
+	s *Store
+	c *pollCache
 
-	mu   sync.Mutex
-	live bool    // the subscription is confirmed: the cache is enabled
-	next *pgPing // the ping callers arriving now wait for; not sent yet
-	cur  *pgPing // the ping sent, not yet received
-	seq  uint64
-	ln   *pgdriver.Listener
+	started atomic.Uint64 // checks begun
+	pruning atomic.Bool
+
+	mu        sync.Mutex
+	closed    bool
+	covered   uint64 // the start number of the last successful check
+	synced    bool   // snap is valid; the cache is enabled
+	snap      string // the last check's snapshot (pg_snapshot text)
+	pruneAt   string // a snapshot of the previous pruning round: the next horizon is its xmin
+	lastPrune time.Time
 }
 
-func newPGWatch(s *Store, c *pollCache) *pgWatch {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	ctx, cancel := context.WithCancel(context.Background())
-	w := &pgWatch{s: s, c: c, instance: hex.EncodeToString(b[:]), wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel}
-	w.wg.Add(2)
-	go w.listen()
-	go w.ping()
-	return w
-}
+func newPGWatch(s *Store, c *pollCache) *pgWatch { return &pgWatch{s: s, c: c} }
 
 func (w *pgWatch) fresh(ctx context.Context) bool {
-	w.mu.Lock()
-	if !w.live {
-		w.mu.Unlock()
-		return false
-	}
-	p := w.next
-	if p == nil {
-		p = &pgPing{done: make(chan struct{})}
-		w.next = p
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-	w.mu.Unlock()
-	select {
-	case <-p.done:
-		return p.ok
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// finish completes a ping (under mu).
-func finish(p *pgPing, ok bool) {
-	if p != nil {
-		p.ok = ok
-		close(p.done)
-	}
-}
-
-// setLive enables or disables the cache (emptying it either way) and, when disabling, fails
-// every waiting ping.
-func (w *pgWatch) setLive(live bool) {
+	arrival := w.started.Load()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.c.reset(live)
-	w.live = live
-	if !live {
-		finish(w.next, false)
-		finish(w.cur, false)
-		w.next, w.cur = nil, nil
+	if w.closed {
+		return false
 	}
+	if w.synced && w.covered > arrival {
+		return true // a check that started after this call arrived has completed
+	}
+	n := w.started.Add(1)
+	if err := w.check(ctx); err != nil {
+		if ctx.Err() == nil {
+			slog.Default().Warn("store: poll cache: poll_changes check failed; the cache is off until it works again", "error", err)
+		}
+		w.synced = false
+		w.c.reset(false)
+		return false
+	}
+	w.covered = n
+	w.prune()
+	return true
 }
 
-func (w *pgWatch) pingPayload(kind string, seq uint64) string {
-	return kind + w.instance + ":" + strconv.FormatUint(seq, 10)
-}
+const (
+	pgPollSnapshot = `SELECT pg_current_snapshot()::text`
+	pgPollChanges  = `SELECT pg_current_snapshot()::text, p.horizon::text, c.tenant_id::text, c.question_uuid::text, c.token_hash
+		FROM poll_prune AS p
+		LEFT JOIN poll_changes AS c ON c.xid >= pg_snapshot_xmin($1::text::pg_snapshot)
+			AND NOT pg_visible_in_snapshot(c.xid, $1::text::pg_snapshot)
+		WHERE p.id = 1`
+)
 
-// ping sends the pings callers wait for, one at a time. A ping is a notification committed
-// without waiting for the WAL flush (it carries nothing to keep).
-func (w *pgWatch) ping() {
-	defer w.wg.Done()
-	const q = `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`
-	for {
-		select {
-		case <-w.wake:
-		case <-w.ctx.Done():
-			return
-		}
-		w.mu.Lock()
-		p := w.next
-		if p == nil || !w.live {
-			w.mu.Unlock()
-			continue
-		}
-		w.next = nil
-		w.seq++
-		p.seq = w.seq
-		w.cur = p
-		w.mu.Unlock()
-		ctx, cancel := context.WithTimeout(w.ctx, pollPingTimeout)
-		_, err := w.s.db.DB.ExecContext(ctx, q, pollChannel, w.pingPayload("p", p.seq))
-		if err == nil {
-			select {
-			case <-p.done:
-			case <-ctx.Done():
-				err = errors.New("the listener did not receive a ping in time")
-			}
-		}
-		cancel()
-		if err != nil && w.ctx.Err() == nil {
-			slog.Default().Warn("store: poll cache: freshness ping failed; reconnecting the listener", "error", err)
-			w.mu.Lock()
-			ln := w.ln
-			w.mu.Unlock()
-			w.setLive(false)
-			if ln != nil {
-				_ = ln.Close() // the receive loop reconnects
-			}
-		}
-	}
-}
-
-// listen keeps a subscription to pollChannel and applies what arrives. After every
-// (re)connection the cache stays off until a notification sent after LISTEN comes back.
-func (w *pgWatch) listen() {
-	defer w.wg.Done()
-	for round := uint64(1); w.ctx.Err() == nil; round++ {
-		w.setLive(false)
-		if err := w.session(round); err != nil && w.ctx.Err() == nil {
-			slog.Default().Warn("store: poll cache: listener lost; the cache is off until it is back", "error", err)
-			select {
-			case <-time.After(time.Second):
-			case <-w.ctx.Done():
-			}
-		}
-	}
-	w.setLive(false)
-}
-
-func (w *pgWatch) session(round uint64) error {
-	ln := pgdriver.NewListener(w.s.db)
-	w.mu.Lock()
-	w.ln = ln
-	w.mu.Unlock()
-	defer ln.Close()
-	if err := ln.Listen(w.ctx, pollChannel); err != nil {
-		return err
-	}
-	// LISTEN is not acknowledged: send confirmations until one comes back (one committed
-	// before the subscription took effect is lost).
-	confirm := w.pingPayload("c", round)
-	confirmBy := time.Now().Add(10 * time.Second)
-	for {
-		timeout := 10 * time.Second
-		if !w.isLive() {
-			if time.Now().After(confirmBy) {
-				return errors.New("subscription not confirmed in time")
-			}
-			if err := pgdriver.Notify(w.ctx, w.s.db, pollChannel, confirm); err != nil {
-				return err
-			}
-			timeout = 20 * time.Millisecond
-		}
-		_, payload, err := ln.ReceiveTimeout(w.ctx, timeout)
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue // idle, or not confirmed yet; every poll's ping proves the subscription anyway
-			}
+func (w *pgWatch) check(ctx context.Context) error {
+	db := w.s.db.DB
+	if !w.synced {
+		// Start from nothing: a snapshot first, then an empty cache whose fills all read after it.
+		if err := db.QueryRowContext(ctx, pgPollSnapshot).Scan(&w.snap); err != nil {
 			return err
 		}
+		w.c.reset(true)
+		w.synced = true
+		return nil
+	}
+	rows, err := db.QueryContext(ctx, pgPollChanges, w.snap)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var (
+		changes []pollChange
+		snap    string
+		gap     bool
+		found   bool
+	)
+	for rows.Next() {
+		var (
+			horizon    string
+			tenant, id sql.NullString
+			hash       []byte
+		)
+		if err := rows.Scan(&snap, &horizon, &tenant, &id, &hash); err != nil {
+			return err
+		}
+		if !found {
+			found = true
+			h, err1 := strconv.ParseUint(horizon, 10, 64)
+			xmin, err2 := snapshotXmin(w.snap)
+			gap = err1 != nil || err2 != nil || h > xmin // rows this check needs may be pruned
+		}
 		switch {
-		case payload == confirm:
-			w.setLive(true)
-		case strings.HasPrefix(payload, "p"+w.instance+":"):
-			seq, _ := strconv.ParseUint(strings.TrimPrefix(payload, "p"+w.instance+":"), 10, 64)
-			w.mu.Lock()
-			if w.cur != nil && w.cur.seq == seq {
-				finish(w.cur, w.live)
-				w.cur = nil
+		case gap:
+		case tenant.Valid:
+			t, err1 := uuid.Parse(tenant.String)
+			q, err2 := uuid.Parse(id.String)
+			if err1 != nil || err2 != nil {
+				gap = true // unreadable: drop everything
+				continue
 			}
-			w.mu.Unlock()
-		default:
-			if ch, ok := parsePollNotification(payload); ok {
-				w.c.invalidate([]pollChange{ch})
-			}
+			changes = append(changes, pollChange{question: &pollQuestionKey{t, q}})
+		case hash != nil:
+			changes = append(changes, pollChange{token: string(hash)})
 		}
 	}
-}
-
-func (w *pgWatch) isLive() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.live
-}
-
-// parsePollNotification reads a trigger's payload (schema_poll.go).
-func parsePollNotification(payload string) (pollChange, bool) {
-	switch {
-	case len(payload) == 1+36+36 && payload[0] == 'q':
-		t, err1 := uuid.Parse(payload[1:37])
-		q, err2 := uuid.Parse(payload[37:])
-		if err1 == nil && err2 == nil {
-			return pollChange{question: &pollQuestionKey{t, q}}, true
-		}
-	case len(payload) > 1 && payload[0] == 't':
-		if b, err := hex.DecodeString(payload[1:]); err == nil {
-			return pollChange{token: string(b)}, true
-		}
+	if err := rows.Err(); err != nil {
+		return err
 	}
-	return pollChange{}, false
+	if !found {
+		return errors.New("poll_prune has no row (migration 0013)")
+	}
+	if gap {
+		w.c.reset(true)
+	} else {
+		w.c.invalidate(changes)
+	}
+	w.snap = snap
+	return nil
+}
+
+// snapshotXmin is the xmin of a pg_snapshot in its text form "xmin:xmax:xip,…".
+func snapshotXmin(snap string) (uint64, error) {
+	x, _, _ := strings.Cut(snap, ":")
+	return strconv.ParseUint(x, 10, 64)
+}
+
+// prune (under mu) starts a pruning round when one is due: rows below the xmin of the
+// snapshot kept from the previous round are deleted, and that horizon recorded.
+func (w *pgWatch) prune() {
+	if time.Since(w.lastPrune) < pollPruneEvery || w.pruning.Load() {
+		return
+	}
+	horizonOf := w.pruneAt
+	w.pruneAt, w.lastPrune = w.snap, time.Now()
+	if horizonOf == "" {
+		return
+	}
+	w.pruning.Store(true)
+	go func() {
+		defer w.pruning.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := prunePollChanges(ctx, w.s.db.DB, horizonOf); err != nil {
+			slog.Default().Warn("store: poll cache: pruning poll_changes failed", "error", err)
+		}
+	}()
+}
+
+// prunePollChanges deletes the poll_changes rows below the xmin of snapshot snap and records
+// that horizon (never lowering it).
+func prunePollChanges(ctx context.Context, db *sql.DB, snap string) error {
+	const q = `WITH h AS (
+			UPDATE poll_prune SET horizon = pg_snapshot_xmin($1::text::pg_snapshot)
+			WHERE id = 1 AND horizon < pg_snapshot_xmin($1::text::pg_snapshot) RETURNING horizon)
+		DELETE FROM poll_changes WHERE xid < (SELECT horizon FROM h)`
+	_, err := db.ExecContext(ctx, q, snap)
+	return err
 }
 
 func (w *pgWatch) close() {
-	w.cancel()
 	w.mu.Lock()
-	ln := w.ln
-	w.mu.Unlock()
-	if ln != nil {
-		_ = ln.Close()
-	}
-	w.wg.Wait()
+	defer w.mu.Unlock()
+	w.closed = true
+	w.synced = false
+	w.c.reset(false)
 }
 
 // PollCacheStats reports the poll cache's hits and misses (zero without a cache).
@@ -730,8 +670,7 @@ func (s *Store) PollCacheStats() (hits, misses int64) {
 	return 0, 0
 }
 
-// PollCacheEnabled reports whether Poll can use its cache now (on PostgreSQL, once the
-// listener's subscription is confirmed), after one freshness check.
+// PollCacheEnabled reports whether Poll can use its cache now, after one freshness check.
 func (s *Store) PollCacheEnabled(ctx context.Context) bool {
 	c := s.pollCacheStarted(ctx)
 	if c == nil {

@@ -16,9 +16,8 @@ import (
 // tenant and uuid). A change to either, or its deletion, is announced; inserts are not (a poll
 // never caches an absent row).
 //
-//   - PostgreSQL: the trigger calls pg_notify on channel pollChannel, inside the writer's
-//     transaction, so the notification is queued before the commit is acknowledged and delivered
-//     in commit order. Payload "q<tenant uuid><question uuid>" or "t<token hash, hex>".
+//   - PostgreSQL: the trigger called pg_notify on channel pollChannel; since 0013 it appends to
+//     poll_changes instead (migrateV13).
 //   - SQLite (no notifications): the trigger appends to poll_changes, in the writer's
 //     transaction; a reader notices a commit by PRAGMA data_version and reads the rows after the
 //     last it saw. Only the newest pollChangesKept rows are kept: a reader that finds a gap
@@ -102,4 +101,48 @@ var pollTriggersSQLite = []string{
 			INSERT INTO poll_changes (token_hash) VALUES (OLD.token_hash);
 			` + pollPrune + `
 		END`,
+}
+
+// 0013_pg_poll_changes (PostgreSQL; nothing on SQLite): the poll triggers append to a
+// poll_changes table, each row stamped with its transaction's id, instead of calling pg_notify.
+// A notifying transaction holds a database-wide lock from its pre-commit until its commit record
+// is flushed (so that notifications are queued in commit order), which serialised every write
+// that changed a question, on every instance. Instances now read the rows through snapshots
+// (poll_cache.go pgWatch); poll_prune holds the horizon below which rows were pruned.
+func migrateV13(ctx context.Context, tx bun.Tx, dialect string) error {
+	if dialect != DialectPostgres {
+		return nil
+	}
+	for _, stmt := range pollChangesPG {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var pollChangesPG = []string{
+	`CREATE TABLE IF NOT EXISTS poll_changes (
+		seq bigserial PRIMARY KEY,
+		xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+		tenant_id uuid,
+		question_uuid uuid,
+		token_hash bytea
+	)`,
+	`CREATE INDEX IF NOT EXISTS poll_changes_xid_idx ON poll_changes (xid)`,
+	`CREATE TABLE IF NOT EXISTS poll_prune (
+		id int PRIMARY KEY CHECK (id = 1),
+		horizon xid8 NOT NULL
+	)`,
+	`INSERT INTO poll_prune (id, horizon) VALUES (1, '0') ON CONFLICT (id) DO NOTHING`,
+	`CREATE OR REPLACE FUNCTION switchboard_poll_question() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		INSERT INTO poll_changes (tenant_id, question_uuid) VALUES (OLD.tenant_id, OLD.uuid);
+		RETURN NULL;
+	END $$`,
+	`CREATE OR REPLACE FUNCTION switchboard_poll_token() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		INSERT INTO poll_changes (token_hash) VALUES (OLD.token_hash);
+		RETURN NULL;
+	END $$`,
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // WaitPollCache waits until s's poll cache is enabled (or, with enabled false, disabled), and
-// fails t after 10 s. The cache starts on the first poll; on PostgreSQL it is enabled once its
-// listener's subscription is confirmed.
+// fails t after 10 s. The cache starts on the first poll and is enabled by its first successful
+// freshness check.
 func WaitPollCache(t testing.TB, s *store.Store, enabled bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
