@@ -69,7 +69,12 @@ func cpuPerRequest(a, b cpuSample, n int, dialect string) string {
 	if n <= 0 {
 		return "no requests"
 	}
-	per := func(t int64) string { return fmt.Sprintf("%.2f ms", float64(t)*1000/ticksPerSecond/float64(n)) }
+	per := func(t int64) string {
+		if t < 0 { // a process exited between the readings: its time is lost, not negative
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2f ms", float64(t)*1000/ticksPerSecond/float64(n))
+	}
 	out := fmt.Sprintf("server %s, harness %s", per(b.server-a.server), per(b.harness-a.harness))
 	if dialect == "postgres" {
 		out += fmt.Sprintf(", PostgreSQL %s", per(b.db-a.db))
