@@ -415,28 +415,39 @@ func (w *sqliteWatch) catchUp(ctx context.Context) error {
 		if gap {
 			continue
 		}
-		if tenant.Valid {
-			t, err1 := uuid.Parse(tenant.String)
-			q, err2 := uuid.Parse(id.String)
-			if err1 != nil || err2 != nil {
-				gap = true // unreadable: drop everything
-				continue
-			}
-			changes = append(changes, pollChange{question: &pollQuestionKey{t, q}})
-		} else {
-			changes = append(changes, pollChange{token: string(hash)})
-		}
+		ch, ok := pollChangeOf(tenant, id, hash)
+		gap = !ok // unreadable: drop everything
+		changes = append(changes, ch)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if gap {
-		w.c.reset(true)
-	} else {
-		w.c.invalidate(changes)
-	}
+	w.c.apply(changes, gap)
 	w.lastSeq = last
 	return nil
+}
+
+// pollChangeOf reads a poll_changes row: a question's (tenant and uuid) or a token's (hash).
+// false: unreadable.
+func pollChangeOf(tenant, id sql.NullString, hash []byte) (pollChange, bool) {
+	if !tenant.Valid {
+		return pollChange{token: string(hash)}, true
+	}
+	t, err1 := uuid.Parse(tenant.String)
+	q, err2 := uuid.Parse(id.String)
+	if err1 != nil || err2 != nil {
+		return pollChange{}, false
+	}
+	return pollChange{question: &pollQuestionKey{t, q}}, true
+}
+
+// apply drops the entries changes name, or everything after a gap (changes it cannot know).
+func (c *pollCache) apply(changes []pollChange, gap bool) {
+	if gap {
+		c.reset(true)
+	} else {
+		c.invalidate(changes)
+	}
 }
 
 func (w *sqliteWatch) openConn(ctx context.Context) error {
@@ -586,19 +597,12 @@ func (w *pgWatch) check(ctx context.Context) error {
 			xmin, err2 := snapshotXmin(w.snap)
 			gap = err1 != nil || err2 != nil || h > xmin // rows this check needs may be pruned
 		}
-		switch {
-		case gap:
-		case tenant.Valid:
-			t, err1 := uuid.Parse(tenant.String)
-			q, err2 := uuid.Parse(id.String)
-			if err1 != nil || err2 != nil {
-				gap = true // unreadable: drop everything
-				continue
-			}
-			changes = append(changes, pollChange{question: &pollQuestionKey{t, q}})
-		case hash != nil:
-			changes = append(changes, pollChange{token: string(hash)})
+		if gap || !tenant.Valid && hash == nil { // the LEFT JOIN's row without a change
+			continue
 		}
+		ch, ok := pollChangeOf(tenant, id, hash)
+		gap = !ok // unreadable: drop everything
+		changes = append(changes, ch)
 	}
 	if err := rows.Err(); err != nil {
 		return err
@@ -606,11 +610,7 @@ func (w *pgWatch) check(ctx context.Context) error {
 	if !found {
 		return errors.New("poll_prune has no row (migration 0013)")
 	}
-	if gap {
-		w.c.reset(true)
-	} else {
-		w.c.invalidate(changes)
-	}
+	w.c.apply(changes, gap)
 	w.snap = snap
 	return nil
 }

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -64,27 +62,11 @@ func TestChangedQuestionColumns(t *testing.T) {
 // TestUpdateQuestionWritesWhatChanged: after a read for update, an update that changes nothing
 // sends no statement, and one that changes last_updated is seen as written.
 func TestUpdateQuestionWritesWhatChanged(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "u.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	tenant := Tenant{ID: uuid.New(), Name: "t", Subdomain: "t"}
-	if err := s.CreateTenant(ctx, tenant); err != nil {
-		t.Fatal(err)
-	}
-	q := &Question{UUID: uuid.New(), Channel: "messaging", Subject: "s", Text: "t", Language: "en", AuthorName: "a",
-		Status: "UNRESOLVED", Metadata: []byte(`{"k":"v"}`)}
-	if err := s.InTenantTx(ctx, tenant.ID, func(tx *TenantTx) error { return tx.InsertQuestion(ctx, q) }); err != nil {
-		t.Fatal(err)
-	}
+	ctx, s, _ := migratedSQLite(t, time.Minute)
+	tenant := newTestTenant(ctx, t, s)
+	q := insertTestQuestion(ctx, t, s, tenant.ID, "t")
 	later := q.LastUpdated.Add(time.Minute)
-	err = s.InTenantTx(ctx, tenant.ID, func(tx *TenantTx) error {
+	err := s.InTenantTx(ctx, tenant.ID, func(tx *TenantTx) error {
 		got, err := tx.QuestionByUUID(ctx, q.UUID, true)
 		if err != nil {
 			return err

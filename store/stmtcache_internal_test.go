@@ -89,16 +89,7 @@ func TestLiftedValuesAreTheLiterals(t *testing.T) {
 // in partialIndexColumns, so statements keep such literals in their text and SQLite can still
 // choose the index.
 func TestPartialIndexColumns(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx, s, _ := migratedSQLite(t, time.Minute)
 	var defs []string
 	if err := s.db.NewRaw("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'").Scan(ctx, &defs); err != nil {
 		t.Fatal(err)
@@ -125,31 +116,9 @@ func TestPartialIndexColumns(t *testing.T) {
 // TestWritesRunPrepared: on SQLite a write transaction's statements of one shape are prepared
 // once, not parsed again for each transaction.
 func TestWritesRunPrepared(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	tenant := Tenant{ID: uuid.New(), Name: "t", Subdomain: "t"}
-	if err := s.CreateTenant(ctx, tenant); err != nil {
-		t.Fatal(err)
-	}
-	ask := func(i int) {
-		t.Helper()
-		err := s.InTenantTx(ctx, tenant.ID, func(tx *TenantTx) error {
-			return tx.InsertQuestion(ctx, &Question{UUID: uuid.New(), Channel: "messaging", Subject: "s", Text: strings.Repeat("x", i+1),
-				Language: "en", AuthorName: "a", Status: "UNRESOLVED", Metadata: []byte(`{}`)})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	ask(0)
+	ctx, s, _ := migratedSQLite(t, time.Minute)
+	tenant := newTestTenant(ctx, t, s)
+	insertTestQuestion(ctx, t, s, tenant.ID, "x")
 	s.stmts.mu.Lock()
 	n := len(s.stmts.stmts)
 	s.stmts.mu.Unlock()
@@ -157,7 +126,7 @@ func TestWritesRunPrepared(t *testing.T) {
 		t.Fatal("no statement prepared")
 	}
 	for i := range 20 {
-		ask(i + 1)
+		insertTestQuestion(ctx, t, s, tenant.ID, strings.Repeat("x", i+2))
 	}
 	s.stmts.mu.Lock()
 	defer s.stmts.mu.Unlock()
