@@ -91,13 +91,13 @@ func seedExpertResponses(b *testing.B, s *Store, tenant uuid.UUID) {
 	ctx := context.Background()
 	start := time.Now()
 	cat := "(ARRAY['billing','tech','sales','account','other'])[id % 5 + 1]"
-	series := "generate_series(1, 4) AS g(i)"
+	series := "generate_series(?::int, ?::int) AS g(i)"
 	expert := "('00000000-0000-4000-8000-' || lpad(to_hex((q.id + g.i) % 20), 12, '0'))::uuid"
 	rating := "(ARRAY['', 'POSITIVE_5', 'NEGATIVE_5', 'NEUTRAL'])[(q.id + g.i) % 4 + 1]"
 	prefix, accepted := "", "(q.id + g.i) % 3 = 0"
 	if !s.isPG() {
 		cat = "CASE id % 5 WHEN 0 THEN 'billing' WHEN 1 THEN 'tech' WHEN 2 THEN 'sales' WHEN 3 THEN 'account' ELSE 'other' END"
-		prefix = "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 4) "
+		prefix = "WITH RECURSIVE g(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM g WHERE i < ?) "
 		series = "g"
 		expert = "printf('00000000-0000-4000-8000-%012x', (q.id + g.i) % 20)"
 		rating = "CASE (q.id + g.i) % 4 WHEN 0 THEN '' WHEN 1 THEN 'POSITIVE_5' WHEN 2 THEN 'NEGATIVE_5' ELSE 'NEUTRAL' END"
@@ -106,14 +106,18 @@ func seedExpertResponses(b *testing.B, s *Store, tenant uuid.UUID) {
 	if _, err := s.db.ExecContext(ctx, "UPDATE questions SET category = "+cat+" WHERE tenant_id = ?", tenant); err != nil {
 		b.Fatal(err)
 	}
-	_, err := s.db.ExecContext(ctx, prefix+`INSERT INTO responses (id, tenant_id, uuid, number, question_uuid, type,
+	// One response of each question per statement: one statement must end within the driver's
+	// read timeout.
+	for k := 1; k <= 4; k++ {
+		_, err := s.db.ExecContext(ctx, prefix+`INSERT INTO responses (id, tenant_id, uuid, number, question_uuid, type,
 			author_uuid, author_name, is_accepted, is_marked_as_resolved, rating, testimonial, created_at)
 		SELECT q.id * 4 + g.i, q.tenant_id, `+s.seedUUID()+`, q.number * 4 + g.i, q.uuid,
 			CASE WHEN g.i = 4 THEN 'Automated' ELSE 'Expert' END, `+expert+`, 'Expert',
 			`+accepted+`, `+accepted+`, `+rating+`, '', q.created_at
-		FROM questions q, `+series+` WHERE q.tenant_id = ?`, tenant)
-	if err != nil {
-		b.Fatalf("seed responses: %v", err)
+		FROM questions q, `+series+` WHERE q.tenant_id = ?`, k, k, tenant)
+		if err != nil {
+			b.Fatalf("seed responses: %v", err)
+		}
 	}
 	b.Logf("%s: seeded responses in %v", s.dialect, time.Since(start).Round(time.Millisecond))
 }
