@@ -128,6 +128,30 @@ type serveConfig struct {
 // startupGCPercent is GOGC while serve starts (see serve).
 const startupGCPercent = 400
 
+// startupGCs counts the serve calls starting in this process (tests run several at once); the
+// first sets GOGC to startupGCPercent, the last to finish puts the setting back.
+var startupGCs struct {
+	sync.Mutex
+	n, saved int
+}
+
+// startupGC sets GOGC for a start and returns what ends it.
+func startupGC() (end func()) {
+	startupGCs.Lock()
+	defer startupGCs.Unlock()
+	if startupGCs.n == 0 {
+		startupGCs.saved = debug.SetGCPercent(startupGCPercent)
+	}
+	startupGCs.n++
+	return func() {
+		startupGCs.Lock()
+		defer startupGCs.Unlock()
+		if startupGCs.n--; startupGCs.n == 0 {
+			debug.SetGCPercent(startupGCs.saved)
+		}
+	}
+}
+
 func serve(ctx context.Context, args []string, out io.Writer) error {
 	var c serveConfig
 	fs := newFlags("serve")
@@ -178,8 +202,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	// collector runs less often until the server is built (decoding allocates ~20 MB, most of it
 	// garbage at once; from an empty heap the default GOGC would collect several times on the
 	// way). GOGC is back to its setting before the first request.
-	gcPercent := debug.SetGCPercent(startupGCPercent)
-	restoreGC := sync.OnceFunc(func() { debug.SetGCPercent(gcPercent) })
+	restoreGC := sync.OnceFunc(startupGC())
 	defer restoreGC()
 	server.PrefetchSpecs()
 
