@@ -131,6 +131,16 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// PrefetchSpecs starts decoding every API's OpenAPI document in the background, for the next
+// New to take: a process calls it first thing, so that the decoding — most of what New costs —
+// overlaps opening and migrating the database. New still builds every API (and validates every
+// request) from a complete document; it only waits for the prefetched ones instead of decoding
+// them itself.
+func PrefetchSpecs() {
+	// The largest first: what is still queued when New starts is decoded by New's goroutines.
+	httpkit.PrefetchSpecs(admin.Spec(), desk.Spec(), messaging.Spec(), hub.Spec(), helpdesk.Spec())
+}
+
 // buildAll runs the builds concurrently and returns the first error, after all have finished.
 func buildAll(builds ...func() error) error {
 	errs := make([]error, len(builds))

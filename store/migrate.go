@@ -6,7 +6,9 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -65,45 +67,133 @@ func Migrations() []string {
 // Migrate applies the pending migrations. It is idempotent and safe to call
 // from several processes at once on one database:
 //
-//  1. an outer, crash-safe mutex is taken — on PostgreSQL a session-level
-//     pg_advisory_lock on a dedicated connection, on SQLite an exclusive lock
-//     on the sibling file "<db>.migrate-lock" (both are released by the
-//     database / the OS if the process dies);
-//  2. inside it, bun's Migrator runs Init, Lock, Migrate, Unlock. A lock row
-//     found while holding the outer mutex can only be left over from a
-//     process that crashed mid-migration, so it is cleared.
-//
-// Each migration runs in its own transaction and is recorded only after it
-// commits.
-func (s *Store) Migrate(ctx context.Context) (err error) {
+//  0. first, without any lock, one query reads the applied set: when every
+//     migration this build knows is recorded there, there is nothing to do
+//     and Migrate returns (a start on a database at the latest version takes
+//     no lock and writes nothing). That answer cannot be wrong under
+//     concurrency: migrations are only ever added, and a name is recorded by
+//     the transaction that ran its step (below) — or, by builds before that,
+//     after it committed — so a recorded name is a committed step;
+//  1. otherwise an outer, crash-safe mutex is taken — on PostgreSQL a
+//     session-level pg_advisory_lock on a dedicated connection, on SQLite an
+//     exclusive lock on the sibling file "<db>.migrate-lock" (both are
+//     released by the database / the OS if the process dies);
+//  2. inside it, one transaction creates bun's bookkeeping tables if need be
+//     and takes bun's lock row (a lock row found while holding the outer
+//     mutex can only be left over from a process that crashed mid-migration,
+//     so it is replaced), and the applied set is read again, under the mutex;
+//  3. each pending migration runs in its own transaction, which also records
+//     it in bun_migrations (bun's format: same name, group and timestamp
+//     columns), so a step and its record commit together: a crash leaves
+//     each step either applied and recorded or neither, and the next start
+//     carries on from there;
+//  4. bun's lock row is removed.
+func (s *Store) Migrate(ctx context.Context) error {
+	if s.migratedAlready(ctx, migrations) {
+		return nil
+	}
+	return s.migrateSteps(ctx, migrations)
+}
+
+// migratedAlready reports whether every one of steps is recorded as applied, in one query and
+// without any lock. Any error (on a new database: no bookkeeping table yet) answers false, and
+// the locked path, which reports errors, runs.
+func (s *Store) migratedAlready(ctx context.Context, steps []migration) bool {
+	var names []string
+	if err := s.db.NewSelect().Column("name").ModelTableExpr(migrationsTable).Scan(ctx, &names); err != nil {
+		return false
+	}
+	return allApplied(steps, names)
+}
+
+func allApplied(steps []migration, applied []string) bool {
+	have := make(map[string]bool, len(applied))
+	for _, n := range applied {
+		have[n] = true
+	}
+	for _, m := range steps {
+		if !have[m.name] {
+			return false
+		}
+	}
+	return true
+}
+
+// migrateSteps is Migrate's locked path (steps 1 to 4 above).
+func (s *Store) migrateSteps(ctx context.Context, steps []migration) (err error) {
 	release, err := s.acquireMigrateMutex(ctx)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	defer release()
 
-	m := s.migrator()
-	if err := m.Init(ctx); err != nil {
-		return fmt.Errorf("store: migrate: init: %w", err)
-	}
-	if err := m.Lock(ctx); err != nil {
-		// Stale lock from a crashed run (see above): clear it and retry once.
-		if uerr := m.Unlock(ctx); uerr != nil {
-			return fmt.Errorf("store: migrate: clear stale lock: %w", uerr)
+	var applied []migrate.Migration
+	if err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewCreateTable().Model((*migrate.Migration)(nil)).ModelTableExpr(migrationsTable).
+			IfNotExists().Exec(ctx); err != nil {
+			return fmt.Errorf("init: %w", err)
 		}
-		if err := m.Lock(ctx); err != nil {
-			return fmt.Errorf("store: migrate: lock: %w", err)
+		if _, err := tx.NewCreateTable().Model((*migrationLock)(nil)).ModelTableExpr(migrationLocksTable).
+			IfNotExists().Exec(ctx); err != nil {
+			return fmt.Errorf("init: %w", err)
 		}
+		// Under the outer mutex, a lock row is a crashed run's: replace it.
+		if _, err := tx.NewDelete().Model((*migrationLock)(nil)).ModelTableExpr(migrationLocksTable).
+			Where("table_name = ?", migrationsTable).Exec(ctx); err != nil {
+			return fmt.Errorf("clear stale lock: %w", err)
+		}
+		if _, err := tx.NewInsert().Model(&migrationLock{TableName: migrationsTable}).
+			ModelTableExpr(migrationLocksTable).Exec(ctx); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+		return tx.NewSelect().ColumnExpr("*").Model(&applied).ModelTableExpr(migrationsTable).Scan(ctx)
+	}); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
 	}
 	defer func() {
-		if uerr := m.Unlock(context.WithoutCancel(ctx)); uerr != nil && err == nil {
+		_, uerr := s.db.NewDelete().Model((*migrationLock)(nil)).ModelTableExpr(migrationLocksTable).
+			Where("table_name = ?", migrationsTable).Exec(context.WithoutCancel(ctx))
+		if uerr != nil && err == nil {
 			err = fmt.Errorf("store: migrate: unlock: %w", uerr)
 		}
 	}()
-	if _, err := m.Migrate(ctx); err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
+
+	done := make(map[string]bool, len(applied))
+	var group int64
+	for _, m := range applied {
+		done[m.Name] = true
+		group = max(group, m.GroupID)
+	}
+	group++ // this run's migrations form one group, as with bun's Migrator
+	for _, mg := range sortedSteps(steps) {
+		if done[mg.name] {
+			continue
+		}
+		if err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if err := mg.up(ctx, tx, s.dialect); err != nil {
+				return err
+			}
+			_, err := tx.NewInsert().Model(&migrate.Migration{Name: mg.name, GroupID: group}).
+				ModelTableExpr(migrationsTable).Exec(ctx)
+			return err
+		}); err != nil {
+			return fmt.Errorf("store: migrate: %s: up: %w", mg.name, err)
+		}
 	}
 	return nil
+}
+
+// sortedSteps orders steps by name, as bun's Migrator does.
+func sortedSteps(steps []migration) []migration {
+	out := slices.Clone(steps)
+	slices.SortStableFunc(out, func(a, b migration) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
+// migrationLock is bun's lock row (bun's own type is unexported; same table and columns).
+type migrationLock struct {
+	ID        int64  `bun:",pk,autoincrement"`
+	TableName string `bun:",unique"`
 }
 
 // Applied returns the names of the applied migrations in order (empty if the

@@ -47,11 +47,18 @@ var _ gen.StrictServerInterface = (*Handler)(nil)
 // MaxBody is the operator API's body limit.
 const MaxBody = 2 << 20
 
+// specSource decodes the operator API's OpenAPI document for New.
+var specSource = httpkit.NewSpecSource(gen.GetSwagger)
+
+// Spec is where New takes the operator API's decoded spec from; a server prefetches it at process start
+// (httpkit.PrefetchSpecs), so that decoding overlaps opening the database.
+func Spec() *httpkit.SpecSource { return specSource }
+
 // New returns the operator API as an http.Handler to mount at Prefix. tokenHash is the stored
 // hash of the admin token (credential.HashOperatorToken; an unsalted SHA-256 stored by an earlier
 // version is accepted, and replaced by the salted form on its first use).
 func New(svc *service.Service, tokenHash []byte, opts ...Option) (http.Handler, error) {
-	spec, err := gen.GetSwagger()
+	spec, err := specSource.Get()
 	if err != nil {
 		return nil, err
 	}

@@ -34,9 +34,16 @@ type Handler struct {
 
 var _ gen.StrictServerInterface = (*Handler)(nil)
 
+// specSource decodes the Desk API's OpenAPI document for New.
+var specSource = httpkit.NewSpecSource(gen.GetSwagger)
+
+// Spec is where New takes the Desk API's decoded spec from; a server prefetches it at process start
+// (httpkit.PrefetchSpecs), so that decoding overlaps opening the database.
+func Spec() *httpkit.SpecSource { return specSource }
+
 // New returns the Desk API as an http.Handler to mount at Prefix.
 func New(svc *deskservice.Service) (http.Handler, error) {
-	spec, err := gen.GetSwagger()
+	spec, err := specSource.Get()
 	if err != nil {
 		return nil, err
 	}

@@ -97,10 +97,14 @@ var embedded embed.FS
 
 var nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
-var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"lower": strings.ToLower,
-	"join":  strings.Join,
-}).ParseFS(embedded, "templates/*.html"))
+// templates are parsed on first use: the site renders on its first request (Lazy), and parsing
+// at package init would lengthen every process start.
+var templates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{
+		"lower": strings.ToLower,
+		"join":  strings.Join,
+	}).ParseFS(embedded, "templates/*.html"))
+})
 
 // New parses and validates every spec and renders the whole site. It fails on
 // a document kin-openapi cannot load or validate, on a duplicate or unusable
@@ -243,7 +247,7 @@ func load(raw []byte) (*openapi3.T, *tree, error) {
 
 func render(name string, data any) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := templates().ExecuteTemplate(&buf, name, data); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -25,9 +25,16 @@ type Handler struct {
 
 var _ gen.StrictServerInterface = (*Handler)(nil)
 
+// specSource decodes the Help Desk API's OpenAPI document for New.
+var specSource = httpkit.NewSpecSource(gen.GetSwagger)
+
+// Spec is where New takes the Help Desk API's decoded spec from; a server prefetches it at process start
+// (httpkit.PrefetchSpecs), so that decoding overlaps opening the database.
+func Spec() *httpkit.SpecSource { return specSource }
+
 // New returns the Help Desk API as an http.Handler to mount at Prefix.
 func New(svc *service.Service) (http.Handler, error) {
-	spec, err := gen.GetSwagger()
+	spec, err := specSource.Get()
 	if err != nil {
 		return nil, err
 	}

@@ -65,9 +65,25 @@ func NewRouter(api API, mws ...func(http.Handler) http.Handler) (chi.Router, err
 		},
 	}
 	validate := middleware.OapiRequestValidatorWithOptions(api.Spec, &opts)
+	if api.Streamed == nil {
+		// No body is ever streamed: every request takes the full validation, and the start
+		// does not build the body-less validator (a router of its own) for nothing.
+		r.Use(validate)
+	} else {
+		r.Use(validateStreamed(api, &opts, validate))
+	}
+	// The validator answers every route miss first; these only guard against spec/router drift.
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { api.WriteError(w, r, api.notFound(r)) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { api.WriteError(w, r, v.methodNotAllowed(r)) })
+	return r, nil
+}
+
+// validateStreamed is validate, except for a request whose body api.Streamed hands to the
+// handler unread: that one is validated without its body.
+func validateStreamed(api API, opts *middleware.Options, validate func(http.Handler) http.Handler) func(http.Handler) http.Handler {
 	opts.Options.ExcludeRequestBody = true
-	validateNoBody := middleware.OapiRequestValidatorWithOptions(api.Spec, &opts)
-	r.Use(func(next http.Handler) http.Handler {
+	validateNoBody := middleware.OapiRequestValidatorWithOptions(api.Spec, opts)
+	return func(next http.Handler) http.Handler {
 		full := validate(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !hasBody(r) || api.streamed(r) == 0 {
@@ -83,11 +99,7 @@ func NewRouter(api API, mws ...func(http.Handler) http.Handler) (chi.Router, err
 				next.ServeHTTP(w, r)
 			})).ServeHTTP(w, r)
 		})
-	})
-	// The validator answers every route miss first; these only guard against spec/router drift.
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) { api.WriteError(w, r, api.notFound(r)) })
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { api.WriteError(w, r, v.methodNotAllowed(r)) })
-	return r, nil
+	}
 }
 
 type validator struct {

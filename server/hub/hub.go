@@ -57,6 +57,13 @@ type Handler struct {
 
 var _ gen.StrictServerInterface = (*Handler)(nil)
 
+// specSource decodes the Hub API's OpenAPI document for New.
+var specSource = httpkit.NewSpecSource(gen.GetSwagger)
+
+// Spec is where New takes the Hub API's decoded spec from; a server prefetches it at process start
+// (httpkit.PrefetchSpecs), so that decoding overlaps opening the database.
+func Spec() *httpkit.SpecSource { return specSource }
+
 // New returns the API as an http.Handler to mount at Prefix.
 func New(cfg Config) (http.Handler, error) {
 	if cfg.Limiter == nil {
@@ -74,7 +81,7 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Draining == nil {
 		cfg.Draining = func() bool { return false }
 	}
-	spec, err := gen.GetSwagger()
+	spec, err := specSource.Get()
 	if err != nil {
 		return nil, err
 	}

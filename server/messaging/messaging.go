@@ -65,13 +65,20 @@ type Handler struct {
 
 var _ gen.StrictServerInterface = (*Handler)(nil)
 
+// specSource decodes the Messaging API's OpenAPI document for New.
+var specSource = httpkit.NewSpecSource(gen.GetSwagger)
+
+// Spec is where New takes the Messaging API's decoded spec from; a server prefetches it at process start
+// (httpkit.PrefetchSpecs), so that decoding overlaps opening the database.
+func Spec() *httpkit.SpecSource { return specSource }
+
 // New returns the Messaging API as an http.Handler to mount at Prefix.
 func New(svc *service.Service) (http.Handler, error) { return newAPI(svc, true) }
 
 // newAPI is New; without fastPoll every poll takes the generic stack (the differential tests
 // compare the two).
 func newAPI(svc *service.Service, fastPoll bool) (http.Handler, error) {
-	spec, err := gen.GetSwagger()
+	spec, err := specSource.Get()
 	if err != nil {
 		return nil, err
 	}
