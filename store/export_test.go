@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
 
 // Test-only hooks for the external test package.
 
@@ -54,4 +58,19 @@ func (s *Store) GroupQueued() int {
 func (tx *TenantTx) ExecForTest(ctx context.Context, q string, args ...any) error {
 	_, err := tx.tx.ExecContext(ctx, q, args...)
 	return err
+}
+
+// SetDeepPageOffset sets the offset from which PageQuestions looks its position up in the
+// bucket counts (math.MaxInt: never, the plain skip); the returned func restores it.
+func SetDeepPageOffset(n int) func() {
+	old := deepPageOffset
+	deepPageOffset = n
+	return func() { deepPageOffset = old }
+}
+
+// PagePositionFound reports whether PageQuestions finds the position of f's page in the bucket
+// counts (rather than skipping from the start).
+func (s *Store) PagePositionFound(ctx context.Context, tenant uuid.UUID, f PageFilter) (bool, error) {
+	_, _, ok, err := s.pagePosition(ctx, tenant, f)
+	return ok, err
 }

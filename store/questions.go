@@ -587,9 +587,12 @@ type PageFilter struct {
 // and the total number of matching questions (QuestionTotal: a sum of
 // counter rows, not a count). The indexes (tenant_id, channel, last_updated,
 // id) and (tenant_id, channel, status, last_updated, id) serve the listing,
-// skipping Offset entries of the index without reading their rows: a deep
-// page still costs one index step per row skipped (page/pageSize cannot
-// continue from a key).
+// skipping entries of the index without reading their rows. A deep page
+// (Offset from deepPageOffset on, one channel, any or one status) first finds
+// the time bucket holding its position in the bucket counts (pagePosition),
+// and skips only the entries before it within that bucket; a page filtered by
+// author refId skips all Offset entries (no counts per author and time: an
+// author's questions are few).
 func (s *Store) PageQuestions(ctx context.Context, tenantID uuid.UUID, f PageFilter) ([]Question, int, error) {
 	var rows []questionRow
 	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
@@ -618,6 +621,15 @@ func (s *Store) PageQuestions(ctx context.Context, tenantID uuid.UUID, f PageFil
 		OrderExpr("q.last_updated DESC, q.id DESC").
 		Offset(max(f.Offset, 0)).
 		Limit(listLimit(f.Limit))
+	if f.Offset >= deepPageOffset && f.Channel != "" && f.AuthorRefID == "" {
+		before, skip, ok, err := s.pagePosition(ctx, tenantID, f)
+		if err != nil {
+			return nil, 0, fmt.Errorf("store: page questions: position: %w", err)
+		}
+		if ok {
+			page = page.Where("q.last_updated < ?", before).Offset(skip)
+		}
+	}
 	err = s.db.NewSelect().Model(&rows).
 		Where("q.tenant_id = ?", tenantID).
 		Where("q.id IN (?)", page).
