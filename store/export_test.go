@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 )
@@ -73,4 +75,39 @@ func SetDeepPageOffset(n int) func() {
 func (s *Store) PagePositionFound(ctx context.Context, tenant uuid.UUID, f PageFilter) (bool, error) {
 	_, _, ok, err := s.pagePosition(ctx, tenant, f)
 	return ok, err
+}
+
+// PagePlan is the database's plan of the query of f's page ids (EXPLAIN QUERY PLAN on SQLite,
+// EXPLAIN on PostgreSQL) and how many index entries it skips.
+func (s *Store) PagePlan(ctx context.Context, tenant uuid.UUID, f PageFilter) (plan string, skip int, err error) {
+	page, skip, err := s.pageIDs(ctx, tenant, f)
+	if err != nil {
+		return "", 0, err
+	}
+	explain := "EXPLAIN QUERY PLAN "
+	if s.isPG() {
+		explain = "EXPLAIN "
+	}
+	rows, err := s.db.QueryContext(ctx, explain+page.String())
+	if err != nil {
+		return "", 0, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", 0, err
+	}
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", 0, err
+		}
+		lines = append(lines, fmt.Sprint(vals[len(vals)-1]))
+	}
+	return strings.Join(lines, "\n"), skip, rows.Err()
 }

@@ -234,3 +234,65 @@ func TestMigration0011CountsExistingQuestions(t *testing.T) {
 		})
 	}
 }
+
+// A deep page skips only the questions of one half-hour before it, from the half-hour's bound in
+// the list's index (a range, not a walk from the newest question).
+func TestDeepPagesSkipWithinAHalfHour(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			ctx := ctxT(t)
+			s := n.Store
+			a := mustTenant(t, s, "a")
+			const count = 20_000 // one a second, statuses in turn
+			seed := `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?)
+				INSERT INTO questions (id, tenant_id, uuid, channel, help_desk_id, subject, "text", language,
+					author_name, author_email, author_ref_id, category, elite_only, metadata, status, rerouted_by,
+					created_at, last_updated, number)
+				SELECT 1000 + i, ?, printf('00000000-0000-4000-8000-%012x', i), 'messaging', '', 's', 't', 'en',
+					'Ann', '', '', '', 0, '{}', CASE i % 3 WHEN 0 THEN 'RESOLVED' ELSE 'UNRESOLVED' END, '',
+					strftime('%Y-%m-%d %H:%M:%S', 1700000000 + i, 'unixepoch') || '+00:00',
+					strftime('%Y-%m-%d %H:%M:%S', 1700000000 + i, 'unixepoch') || '+00:00', i
+				FROM c`
+			if s.Dialect() == store.DialectPostgres {
+				seed = `INSERT INTO questions (id, tenant_id, uuid, channel, help_desk_id, subject, "text", language,
+					author_name, author_email, author_ref_id, category, elite_only, metadata, status, rerouted_by,
+					created_at, last_updated, number)
+				SELECT 1000 + i, ?, ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'messaging', '', 's', 't', 'en',
+					'Ann', '', '', '', false, '{}', CASE i % 3 WHEN 0 THEN 'RESOLVED' ELSE 'UNRESOLVED' END, '',
+					to_timestamp(1700000000 + i), to_timestamp(1700000000 + i), i
+				FROM generate_series(1, ?) AS i`
+			}
+			args := []any{count, a.ID}
+			if s.Dialect() == store.DialectPostgres {
+				args = []any{a.ID, count}
+			}
+			if err := s.ExecRaw(ctx, seed, args...); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.ExecRaw(ctx, "ANALYZE"); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []store.PageFilter{
+				{Channel: store.ChannelMessaging, Offset: count / 2, Limit: 20},
+				{Channel: store.ChannelMessaging, Offset: count - 20, Limit: 20},
+				{Channel: store.ChannelMessaging, Status: "RESOLVED", Offset: count / 6, Limit: 20},
+			} {
+				plan, skip, err := s.PagePlan(ctx, a.ID, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if skip > 1800 {
+					t.Errorf("%+v: skips %d questions, more than a half-hour's (1800)", f, skip)
+				}
+				ranged := strings.Contains(plan, "last_updated<?") // SQLite: SEARCH … USING COVERING INDEX (… AND last_updated<?)
+				if s.Dialect() == store.DialectPostgres {
+					// An index scan backward, or a bitmap scan and a sort of the few rows below the bound.
+					ranged = strings.Contains(plan, "Index Cond: ((tenant_id = ") && strings.Contains(plan, "AND (last_updated < ")
+				}
+				if !ranged {
+					t.Errorf("%+v: the page is not read from a range of the index:\n%s", f, plan)
+				}
+			}
+		})
+	}
+}
