@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 )
 
 // deepPageOffset is the offset from which PageQuestions looks its position up in
@@ -16,61 +18,53 @@ var deepPageOffset = 1000
 // pagePosition finds where the page of f (one channel, any or one status, no refId) starts
 // without counting the questions before it (migration 0011): the question at position f.Offset
 // of the order (last_updated DESC, id DESC) is the (skip+1)-th of the questions with
-// last_updated < before, in that order. It sums the day counts newest first up to the day that
-// holds the position, then that day's half-hour counts, so it reads at most a few rows per day
-// stored plus one day's half-hours; the caller then skips at most one half-hour's questions.
-// ok is false if the counts do not reach the position (a concurrent write between the total and
-// this read): the caller then skips from the start.
+// last_updated < before, in that order. In one statement (one snapshot) it sums the day counts
+// newest first up to the day that holds the position, then that day's half-hour counts, so it
+// reads the count rows of every day stored and of one day's half-hours; the caller then skips
+// at most one half-hour's questions. ok is false if the counts do not reach the position (a
+// concurrent write between the total and this read): the caller then skips from the start.
 func (s *Store) pagePosition(ctx context.Context, tenantID uuid.UUID, f PageFilter) (before time.Time, skip int, ok bool, err error) {
-	k := int64(f.Offset)
-	fine, coarse := bucketWidths[0], bucketWidths[1]
-	day, dayBefore, ok, err := s.bucketAt(ctx, tenantID, f, coarse, k, nil)
-	if err != nil || !ok {
-		return time.Time{}, 0, false, err
-	}
-	per := coarse / fine
-	rng := [2]int64{day * per, day*per + per - 1}
-	half, halfBefore, ok, err := s.bucketAt(ctx, tenantID, f, fine, k-dayBefore, &rng)
-	if err != nil || !ok {
-		return time.Time{}, 0, false, err
-	}
-	return time.Unix((half+1)*fine, 0).UTC(), int(k - dayBefore - halfBefore), true, nil
-}
-
-// bucketAt returns the newest bucket of width w (within rng, if given) whose questions matching
-// f, with those of all newer buckets (within rng), number more than k, and how many questions
-// the newer buckets hold.
-func (s *Store) bucketAt(ctx context.Context, tenantID uuid.UUID, f PageFilter, w, k int64, rng *[2]int64) (bucket, before int64, ok bool, err error) {
-	sums := s.db.NewSelect().TableExpr("question_buckets").
-		ColumnExpr("bucket").
-		ColumnExpr("CAST(SUM(SUM(n)) OVER (ORDER BY bucket DESC) AS BIGINT) AS upto").
-		ColumnExpr("CAST(SUM(n) AS BIGINT) AS cnt").
-		Where("tenant_id = ?", tenantID).
-		Where("channel = ?", f.Channel).
-		Where("width = ?", w)
-	if rng != nil {
-		sums = sums.Where("bucket BETWEEN ? AND ?", rng[0], rng[1])
-	}
-	if f.Status != "" {
-		sums = sums.Where("status = ?", f.Status)
-	}
-	sums = sums.GroupExpr("bucket")
 	var row struct {
 		Bucket int64 `bun:"bucket"`
-		Upto   int64 `bun:"upto"`
-		Cnt    int64 `bun:"cnt"`
+		Before int64 `bun:"before"`
 	}
-	err = s.db.NewSelect().TableExpr("(?) AS s", sums).
-		ColumnExpr("bucket, upto, cnt").
-		Where("upto > ?", k).
-		OrderExpr("bucket DESC").
-		Limit(1).
-		Scan(ctx, &row)
+	err = s.positionQuery(tenantID, f).Scan(ctx, &row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, 0, false, nil
+	}
 	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, 0, false, nil
-		}
-		return 0, 0, false, err
+		return time.Time{}, 0, false, err
 	}
-	return row.Bucket, row.Upto - row.Cnt, true, nil
+	return time.Unix((row.Bucket+1)*bucketWidths[0], 0).UTC(), f.Offset - int(row.Before), true, nil
+}
+
+// positionQuery is pagePosition's statement: the half-hour (bucket) holding position f.Offset
+// and how many questions the newer buckets hold (before).
+func (s *Store) positionQuery(tenantID uuid.UUID, f PageFilter) *bun.RawQuery {
+	fine, coarse := bucketWidths[0], bucketWidths[1]
+	per := coarse / fine
+	status, byStatus := "", []any{}
+	if f.Status != "" {
+		status, byStatus = " AND status = ?", []any{f.Status}
+	}
+	var args []any
+	args = append(append(args, tenantID, f.Channel, coarse), byStatus...)
+	args = append(args, per, per, per-1, f.Offset)
+	args = append(append(args, tenantID, f.Channel, fine), byStatus...)
+	args = append(args, f.Offset)
+	return s.db.NewRaw(`WITH days AS (
+			SELECT bucket, CAST(SUM(SUM(n)) OVER (ORDER BY bucket DESC) AS BIGINT) AS upto, CAST(SUM(n) AS BIGINT) AS cnt
+			FROM question_buckets WHERE tenant_id = ? AND channel = ? AND width = ?`+status+`
+			GROUP BY bucket
+		), day AS (
+			SELECT bucket * ? AS lo, bucket * ? + ? AS hi, upto - cnt AS before FROM days WHERE upto > ? ORDER BY bucket DESC LIMIT 1
+		), halves AS (
+			SELECT b.bucket, CAST(SUM(SUM(b.n)) OVER (ORDER BY b.bucket DESC) AS BIGINT) AS upto, CAST(SUM(b.n) AS BIGINT) AS cnt
+			FROM question_buckets b WHERE b.tenant_id = ? AND b.channel = ? AND b.width = ?`+strings.ReplaceAll(status, "status", "b.status")+`
+			AND b.bucket BETWEEN (SELECT lo FROM day) AND (SELECT hi FROM day)
+			GROUP BY b.bucket
+		)
+		SELECT halves.bucket, day.before + halves.upto - halves.cnt AS before
+		FROM day, halves WHERE day.before + halves.upto > ? ORDER BY halves.bucket DESC LIMIT 1`,
+		args...)
 }

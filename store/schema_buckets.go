@@ -31,11 +31,12 @@ import (
 // Like 0007 the migration creates the triggers before it counts what is stored and recounts
 // from scratch, so running it again changes nothing.
 func migrateV11(ctx context.Context, tx bun.Tx, dialect string) error {
-	stmts := []string{schemaBucketsTable}
+	var stmts []string
 	if dialect == DialectPostgres {
-		stmts = append(stmts, schemaBucketsPG()...)
+		stmts = append([]string{schemaBucketsTable}, schemaBucketsPG()...)
 	} else {
-		stmts = append(stmts, schemaBucketsSQLite()...)
+		// The counts are read by key only: stored in the key's b-tree, each is one read.
+		stmts = append([]string{schemaBucketsTable + " WITHOUT ROWID"}, schemaBucketsSQLite()...)
 	}
 	stmts = append(stmts, `DELETE FROM question_buckets`, bucketsBackfill(dialect))
 	for _, s := range stmts {
