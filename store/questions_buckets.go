@@ -12,7 +12,7 @@ import (
 )
 
 // deepPageOffset is the offset from which PageQuestions looks its position up in
-// question_buckets: below it skipping index entries costs less than the two lookups.
+// question_buckets: below it skipping index entries costs less than the lookup.
 var deepPageOffset = 1000
 
 // pagePosition finds where the page of f (one channel, any or one status, no refId) starts
