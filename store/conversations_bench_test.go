@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -107,17 +108,24 @@ func BenchmarkPageQuestions(b *testing.B) {
 			}
 			for _, t := range tenants {
 				for _, c := range []struct {
-					name string
-					f    PageFilter
+					name  string
+					f     PageFilter
+					plain bool // skip from the start, as before migration 0011 (for comparison)
 				}{
-					{"first", PageFilter{Channel: ChannelMessaging, Limit: 20}},
-					{"deep", PageFilter{Channel: ChannelMessaging, Offset: t.n / 2, Limit: 20}},
-					{"first-status", PageFilter{Channel: ChannelMessaging, Status: "RESOLVED", Limit: 20}},
-					{"deep-status", PageFilter{Channel: ChannelMessaging, Status: "RESOLVED", Offset: t.n / 10, Limit: 20}},
-					{"first-author", PageFilter{Channel: ChannelMessaging, AuthorRefID: "ref-7", Limit: 20}},
+					{"first", PageFilter{Channel: ChannelMessaging, Limit: 20}, false},
+					{"deep", PageFilter{Channel: ChannelMessaging, Offset: t.n / 2, Limit: 20}, false},
+					{"deep-plainskip", PageFilter{Channel: ChannelMessaging, Offset: t.n / 2, Limit: 20}, true},
+					{"first-status", PageFilter{Channel: ChannelMessaging, Status: "RESOLVED", Limit: 20}, false},
+					{"deep-status", PageFilter{Channel: ChannelMessaging, Status: "RESOLVED", Offset: t.n / 10, Limit: 20}, false},
+					{"deep-status-plainskip", PageFilter{Channel: ChannelMessaging, Status: "RESOLVED", Offset: t.n / 10, Limit: 20}, true},
+					{"first-author", PageFilter{Channel: ChannelMessaging, AuthorRefID: "ref-7", Limit: 20}, false},
 				} {
 					b.Run(fmt.Sprintf("questions=%d/%s", t.n, c.name), func(b *testing.B) {
 						b.ReportAllocs()
+						if c.plain {
+							defer func(old int) { deepPageOffset = old }(deepPageOffset)
+							deepPageOffset = math.MaxInt
+						}
 						for b.Loop() {
 							qs, total, err := s.PageQuestions(ctx, t.tenant, c.f)
 							if err != nil || len(qs) == 0 || total == 0 {

@@ -1,6 +1,12 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+)
 
 // Test-only hooks for the external test package.
 
@@ -64,4 +70,54 @@ func (s *Store) PrunePollChanges(ctx context.Context) error {
 		return err
 	}
 	return prunePollChanges(ctx, s.db.DB, snap)
+}
+
+// SetDeepPageOffset sets the offset from which PageQuestions looks its position up in the
+// bucket counts (math.MaxInt: never, the plain skip); the returned func restores it.
+func SetDeepPageOffset(n int) func() {
+	old := deepPageOffset
+	deepPageOffset = n
+	return func() { deepPageOffset = old }
+}
+
+// PagePositionFound reports whether PageQuestions finds the position of f's page in the bucket
+// counts (rather than skipping from the start).
+func (s *Store) PagePositionFound(ctx context.Context, tenant uuid.UUID, f PageFilter) (bool, error) {
+	_, _, ok, err := s.pagePosition(ctx, tenant, f)
+	return ok, err
+}
+
+// PagePlan is the database's plan of the query of f's page ids (EXPLAIN QUERY PLAN on SQLite,
+// EXPLAIN on PostgreSQL) and how many index entries it skips.
+func (s *Store) PagePlan(ctx context.Context, tenant uuid.UUID, f PageFilter) (plan string, skip int, err error) {
+	page, skip, err := s.pageIDs(ctx, tenant, f)
+	if err != nil {
+		return "", 0, err
+	}
+	explain := "EXPLAIN QUERY PLAN "
+	if s.isPG() {
+		explain = "EXPLAIN "
+	}
+	rows, err := s.db.QueryContext(ctx, explain+page.String())
+	if err != nil {
+		return "", 0, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", 0, err
+	}
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", 0, err
+		}
+		lines = append(lines, fmt.Sprint(vals[len(vals)-1]))
+	}
+	return strings.Join(lines, "\n"), skip, rows.Err()
 }

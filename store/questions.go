@@ -659,24 +659,14 @@ type PageFilter struct {
 // and the total number of matching questions (QuestionTotal: a sum of
 // counter rows, not a count). The indexes (tenant_id, channel, last_updated,
 // id) and (tenant_id, channel, status, last_updated, id) serve the listing,
-// skipping Offset entries of the index without reading their rows: a deep
-// page still costs one index step per row skipped (page/pageSize cannot
-// continue from a key).
+// skipping entries of the index without reading their rows. A deep page
+// (Offset from deepPageOffset on, one channel, any or one status) first finds
+// the time bucket holding its position in the bucket counts (pagePosition),
+// and skips only the entries before it within that bucket; a page filtered by
+// author refId skips all Offset entries (no counts per author and time: an
+// author's questions are few).
 func (s *Store) PageQuestions(ctx context.Context, tenantID uuid.UUID, f PageFilter) ([]Question, int, error) {
 	var rows []questionRow
-	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
-		q = q.Where("q.tenant_id = ?", tenantID)
-		if f.Channel != "" {
-			q = q.Where("q.channel = ?", f.Channel)
-		}
-		if f.Status != "" {
-			q = q.Where("q.status = ?", f.Status)
-		}
-		if f.AuthorRefID != "" {
-			q = q.Where("q.author_ref_id = ?", f.AuthorRefID)
-		}
-		return q
-	}
 	total, err := s.QuestionTotal(ctx, tenantID, f)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: page questions: count: %w", err)
@@ -684,12 +674,10 @@ func (s *Store) PageQuestions(ctx context.Context, tenantID uuid.UUID, f PageFil
 	if f.Offset >= total {
 		return nil, total, nil // past the last page (bun would cut an offset beyond int32)
 	}
-	// The rows skipped are skipped in the index alone (a "deferred join": the subquery reads
-	// only indexed columns), and only the page's rows are read from the table.
-	page := s.db.NewSelect().Model((*questionRow)(nil)).Column("q.id").Apply(filter).
-		OrderExpr("q.last_updated DESC, q.id DESC").
-		Offset(max(f.Offset, 0)).
-		Limit(listLimit(f.Limit))
+	page, _, err := s.pageIDs(ctx, tenantID, f)
+	if err != nil {
+		return nil, 0, err
+	}
 	err = s.db.NewSelect().Model(&rows).
 		Where("q.tenant_id = ?", tenantID).
 		Where("q.id IN (?)", page).
@@ -699,4 +687,35 @@ func (s *Store) PageQuestions(ctx context.Context, tenantID uuid.UUID, f PageFil
 		return nil, 0, fmt.Errorf("store: page questions: %w", err)
 	}
 	return mapRows(rows, (*questionRow).toQuestion), total, nil
+}
+
+// pageIDs is the query of the ids of f's page (f.Offset below the total), in order, and how
+// many index entries it skips. The rows skipped are skipped in the index alone (a "deferred
+// join": PageQuestions reads only the page's rows from the table).
+func (s *Store) pageIDs(ctx context.Context, tenantID uuid.UUID, f PageFilter) (*bun.SelectQuery, int, error) {
+	page := s.db.NewSelect().Model((*questionRow)(nil)).Column("q.id").
+		Where("q.tenant_id = ?", tenantID)
+	if f.Channel != "" {
+		page = page.Where("q.channel = ?", f.Channel)
+	}
+	if f.Status != "" {
+		page = page.Where("q.status = ?", f.Status)
+	}
+	if f.AuthorRefID != "" {
+		page = page.Where("q.author_ref_id = ?", f.AuthorRefID)
+	}
+	skip := max(f.Offset, 0)
+	page = page.OrderExpr("q.last_updated DESC, q.id DESC").
+		Offset(skip).
+		Limit(listLimit(f.Limit))
+	if f.Offset >= deepPageOffset && f.Channel != "" && f.AuthorRefID == "" {
+		before, n, ok, err := s.pagePosition(ctx, tenantID, f)
+		if err != nil {
+			return nil, 0, fmt.Errorf("store: page questions: position: %w", err)
+		}
+		if ok {
+			page, skip = page.Where("q.last_updated < ?", before).Offset(n), n
+		}
+	}
+	return page, skip, nil
 }

@@ -28,6 +28,7 @@ var migrations = []migration{
 	{name: "0007_conversation_counters", up: migrateV7},
 	{name: "0009_poll_changes", up: migrateV9},
 	{name: "0010_deskhub_indexes", up: execDDL(schemaDeskHub)},
+	{name: "0011_question_buckets", up: migrateV11},
 	{name: "0012_expert_response_totals", up: migrateV12},
 	{name: "0013_pg_poll_changes", up: migrateV13},
 }
