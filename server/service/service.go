@@ -19,8 +19,8 @@ type Service struct {
 	PublicDomain string // builds Help Desk question URLs; default "directly.com"
 	// WholeUpTo: a write loads the whole conversation of a question holding at most this many
 	// messages, and only the working set (question.Partial) of a larger one. 0 means
-	// DefaultWholeUpTo; negative means always the working set (the conformance suite runs every
-	// scenario that way too).
+	// DefaultWholeUpTo (itself 0: always the working set); negative means always the working set.
+	// TestWorkingSetDifferential compares both ways.
 	WholeUpTo int
 
 	virtual    *VirtualClock // set by UseVirtualClock; nil on the wall clock
