@@ -32,6 +32,7 @@ var migrations = []migration{
 	{name: "0012_expert_response_totals", up: migrateV12},
 	{name: "0013_pg_poll_changes", up: migrateV13},
 	{name: "0014_pg_question_update_row_triggers", up: migrateV14},
+	{name: "0015_pg_messages_question_pk", up: migrateV15},
 }
 
 // migrateV3 moves PostgreSQL's server-wide question and response ids from the counters table to

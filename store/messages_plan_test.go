@@ -1,0 +1,68 @@
+package store_test
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-dev/switchboard/store"
+	"github.com/switchboard-dev/switchboard/store/storetest"
+)
+
+// A question's reads stay within its range of messages whatever the statistics say. PostgreSQL
+// sees (after ANALYZE) that one question holds most rows; with an index on seq alone its planner
+// walked that index backwards for the newest user message and filtered out every newer message
+// of the other questions first (0015 removes such an index).
+func TestLargeQuestionReadsStayInTheQuestion(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		if s.Dialect() != store.DialectPostgres {
+			t.Skip("PostgreSQL's planner; SQLite's picks the index whose equality columns match")
+		}
+		ctx := ctxT(t)
+		a := mustTenant(t, s, "a")
+		big, other := &store.Question{Channel: store.ChannelMessaging}, &store.Question{Channel: store.ChannelMessaging}
+		mustInsertQuestion(t, s, a.ID, big)
+		mustInsertQuestion(t, s, a.ID, other)
+		const n = 20000
+		seed := `INSERT INTO messages (tenant_id, uuid, question_uuid, type, author_type, author_name, body, is_read, created_at)
+			SELECT ?, gen_random_uuid(), ?, 'USER_MESSAGE', 'USER', 'u', 'b', TRUE, now() FROM generate_series(1, ?)`
+		for _, q := range []*store.Question{big, other} { // the other question's messages are newer
+			if err := s.ExecRaw(ctx, seed, a.ID, q.UUID, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.ExecRaw(ctx, "ANALYZE messages"); err != nil {
+			t.Fatal(err)
+		}
+		var seen []string
+		inTx(t, s, a.ID, func(tx *store.TenantTx) error {
+			var err error
+			seen = s.CaptureSQL(func() {
+				if _, ok, e := tx.LatestMessageOfTypes(ctx, big.UUID, "USER_MESSAGE", "EXPERT_MESSAGE"); e != nil || !ok {
+					err = e
+				}
+				if _, e := tx.FirstMessages(ctx, big.UUID, 10); e != nil {
+					err = e
+				}
+			})
+			return err
+		})
+		if len(seen) != 2 {
+			t.Fatalf("statements run: %q", seen)
+		}
+		removed := regexp.MustCompile(`Rows Removed by Filter: (\d+)`)
+		for _, q := range seen {
+			plan, err := s.QueryStrings(ctx, "EXPLAIN (ANALYZE, COSTS OFF) "+q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := strings.Join(plan, "\n")
+			for _, m := range removed.FindAllStringSubmatch(p, -1) {
+				if k, _ := strconv.Atoi(m[1]); k > 100 {
+					t.Errorf("%s\nread %d rows of other questions:\n%s", q, k, p)
+				}
+			}
+		}
+	})
+}
