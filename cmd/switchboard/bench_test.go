@@ -70,6 +70,10 @@ func TestBenchCompareTiny(t *testing.T) {
 			if cpuNote == nil || cpuNote[1] == "0.00" {
 				t.Errorf("no CPU per ask noted for %s: %v", label, cpuNote)
 			}
+			// On PostgreSQL, add message's own SQL run without the server, beside the ceiling.
+			if db == "postgres" && !regexp.MustCompile(`PostgreSQL, round 1, add message's own SQL without the server .*\): [1-9][0-9]*/s, [0-9.]+× the raw INSERT ceiling`).MatchString(report) {
+				t.Errorf("no add message floor noted:\n%s", report)
+			}
 			for _, bad := range []string{"does not see the seeded data", "failed"} {
 				if strings.Contains(report, bad) {
 					t.Errorf("the report says %q:\n%s", bad, report)
