@@ -17,8 +17,8 @@ import (
 // whose context ended while queued leaves the queue: groupcommit.go) but not whether a started
 // statement finishes; the request that gave up simply does not wait for the answer.
 //
-// On SQLite its statements also run prepared, from stmts (stmtcache.go); stmts is nil on
-// PostgreSQL, where a use case's writes go as one batch instead.
+// Its statements also run prepared, from stmts (stmtcache.go): all of them on SQLite, the
+// SELECTs on PostgreSQL, where a use case's writes go as one batch instead.
 type detachedTx struct {
 	bun.Tx
 	stmts *stmtCache

@@ -121,3 +121,19 @@ func (s *Store) PagePlan(ctx context.Context, tenant uuid.UUID, f PageFilter) (p
 	}
 	return strings.Join(lines, "\n"), skip, rows.Err()
 }
+
+// PreparedShapes returns the statement shapes a transaction runs prepared (those prepared).
+func (s *Store) PreparedShapes() []string {
+	if s.stmts == nil {
+		return nil
+	}
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	var out []string
+	for q, st := range s.stmts.stmts {
+		if st != nil {
+			out = append(out, q)
+		}
+	}
+	return out
+}

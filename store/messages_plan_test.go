@@ -66,3 +66,32 @@ func TestLargeQuestionReadsStayInTheQuestion(t *testing.T) {
 		}
 	})
 }
+
+// A transaction's reads run prepared on both databases (on PostgreSQL its SELECTs only): each
+// shape is prepared once, and its values are bound.
+func TestTransactionReadsRunPrepared(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		a := mustTenant(t, s, "a")
+		latest := func(s *store.Store) []string {
+			var out []string
+			for _, q := range s.PreparedShapes() {
+				if strings.HasPrefix(q, "SELECT ") && strings.Contains(q, `FROM "messages"`) && strings.Contains(q, "ORDER BY m.seq DESC") {
+					out = append(out, q)
+				}
+			}
+			return out
+		}
+		for i := range 3 {
+			q := &store.Question{Channel: store.ChannelMessaging}
+			mustInsertQuestion(t, s, a.ID, q)
+			inTx(t, s, a.ID, func(tx *store.TenantTx) error {
+				_, _, err := tx.LatestMessageOfTypes(ctx, q.UUID, "USER_MESSAGE")
+				return err
+			})
+			if got := latest(s); len(got) != 1 || strings.Contains(got[0], q.UUID.String()) {
+				t.Fatalf("after %d questions, prepared shapes of the newest-message read: %q", i+1, got)
+			}
+		}
+	})
+}

@@ -115,8 +115,8 @@ type Store struct {
 	// stopCheckpoints ends the checkpointer (checkpoint.go), which closes checkpointsDone.
 	stopCheckpoints, checkpointsDone chan struct{}
 
-	// stmts prepares the statements of write transactions (SQLite; nil on PostgreSQL, where a
-	// use case's writes go as one batch); readStmts those of Store.reads.
+	// stmts prepares the statements of write transactions (on PostgreSQL their SELECTs only: a
+	// use case's writes go as one batch); readStmts those of Store.reads (one cache on either).
 	stmts, readStmts *stmtCache
 
 	// writeTxs counts the write transactions begun (WriteTransactions).
@@ -267,6 +267,7 @@ func openPostgres(ctx context.Context, dbURL string) (s *Store, err error) {
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	s = &Store{db: bun.NewDB(sqldb, pgdialect.New()), dialect: DialectPostgres}
 	s.readStmts = newStmtCache(sqldb, DialectPostgres)
+	s.stmts = s.readStmts // a transaction's SELECTs (stmtCache.prepared)
 	if err := s.Ping(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("store: connect to PostgreSQL: %w", err)
