@@ -158,20 +158,6 @@ func startupGC() (end func()) {
 	}
 }
 
-// defaultGCPercent is the collector's GOGC when the environment sets none. The server's live
-// heap is small (≈10 MB under load), so at Go's default of 100 it collected a dozen times a
-// second at 64 clients, and the write barrier and mark assists of those cycles ran inside the
-// requests, the one SQLite writer's included. At 400, measured with `switchboard load` (SQLite,
-// 64 clients, A/B in alternation): asks 1.87k → 2.06k/s (p99 57 → 51 ms), polls 27.7k → 35.0k/s,
-// for a peak RSS of 101 MiB instead of 71 MiB. GOGC (and GOMEMLIMIT) in the environment win.
-const defaultGCPercent = 400
-
-func defaultGC() {
-	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(defaultGCPercent)
-	}
-}
-
 func serve(ctx context.Context, args []string, out io.Writer) error {
 	var c serveConfig
 	fs := newFlags("serve")
@@ -223,7 +209,6 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	// garbage at once; from an empty heap the default GOGC would collect several times on the
 	// way, ~8% of a start's CPU). The heap stays bounded by startupMemoryLimit meanwhile, and
 	// GOGC and GOMEMLIMIT are back to their settings before the first request.
-	defaultGC()
 	restoreGC := sync.OnceFunc(startupGC())
 	defer restoreGC()
 	server.PrefetchSpecs()

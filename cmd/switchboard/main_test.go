@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -533,26 +532,5 @@ func TestDemoCredentialsAreStable(t *testing.T) {
 	}
 	if r := c.tenants(t, a.adminToken); r.status != 200 {
 		t.Errorf("third start, the operator token: %d %s", r.status, r.body)
-	}
-}
-
-// serve runs the collector at defaultGCPercent unless GOGC is set.
-func TestDefaultGCUnlessGOGCSet(t *testing.T) {
-	prev := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(prev)
-	if v, had := os.LookupEnv("GOGC"); had {
-		defer os.Setenv("GOGC", v)
-	} else {
-		defer os.Unsetenv("GOGC")
-	}
-	os.Unsetenv("GOGC")
-	defaultGC()
-	if got := debug.SetGCPercent(100); got != defaultGCPercent {
-		t.Errorf("GOGC unset: collector at %d, want %d", got, defaultGCPercent)
-	}
-	os.Setenv("GOGC", "100")
-	defaultGC()
-	if got := debug.SetGCPercent(100); got != 100 {
-		t.Errorf("GOGC=100: collector at %d, want 100", got)
 	}
 }
