@@ -137,3 +137,13 @@ func (s *Store) PreparedShapes() []string {
 	}
 	return out
 }
+
+// WaitPrepared waits for the statements being prepared in the background.
+func (s *Store) WaitPrepared() {
+	if s.stmts != nil {
+		s.stmts.later.Wait()
+	}
+}
+
+// PGMaxConns is the size of an instance's PostgreSQL pool.
+const PGMaxConns = pgMaxConns

@@ -1,10 +1,13 @@
 package store_test
 
 import (
+	"context"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard-dev/switchboard/store"
 	"github.com/switchboard-dev/switchboard/store/storetest"
@@ -89,8 +92,53 @@ func TestTransactionReadsRunPrepared(t *testing.T) {
 				_, _, err := tx.LatestMessageOfTypes(ctx, q.UUID, "USER_MESSAGE")
 				return err
 			})
+			s.WaitPrepared() // PostgreSQL prepares a new shape in the background
 			if got := latest(s); len(got) != 1 || strings.Contains(got[0], q.UUID.String()) {
 				t.Fatalf("after %d questions, prepared shapes of the newest-message read: %q", i+1, got)
+			}
+		}
+	})
+}
+
+// Transactions holding every connection of the pool, each meeting a statement shape the cache
+// has not prepared yet, all finish: preparing a shape must not wait for a connection of the pool
+// (on PostgreSQL it did, and every one of them waited for another to give one back).
+func TestNewShapesWithThePoolFull(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		if s.Dialect() != store.DialectPostgres {
+			t.Skip("SQLite runs one write transaction at a time")
+		}
+		ctx := ctxT(t)
+		a := mustTenant(t, s, "a")
+		n := store.PGMaxConns
+		qs := make([]*store.Question, n)
+		for i := range qs {
+			qs[i] = &store.Question{Channel: store.ChannelMessaging}
+			mustInsertQuestion(t, s, a.ID, qs[i])
+		}
+		var inside sync.WaitGroup // every connection held by a transaction
+		inside.Add(n)
+		errs := make(chan error, n)
+		for _, q := range qs {
+			go func() {
+				errs <- s.InTenantTx(ctx, a.ID, func(tx *store.TenantTx) error {
+					inside.Done()
+					inside.Wait()
+					_, _, err := tx.LatestMessageOfTypes(ctx, q.UUID, "EXPERT_MESSAGE", "SYSTEM_MESSAGE")
+					return err
+				})
+			}()
+		}
+		stuck, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		for range n {
+			select {
+			case err := <-errs:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-stuck.Done():
+				t.Fatalf("%d transactions holding the pool, meeting a new statement shape, did not finish", n)
 			}
 		}
 	})

@@ -38,13 +38,53 @@ type stmtCache struct {
 	// prepared).
 	selectsOnly bool
 
-	mu    sync.Mutex
-	stmts map[string]*sql.Stmt
+	mu      sync.Mutex
+	stmts   map[string]*sql.Stmt
+	pending map[string]bool // being prepared in the background (prepareLater)
+	closed  bool
+	later   sync.WaitGroup
 }
 
 func newStmtCache(db *sql.DB, dialect string) *stmtCache {
 	pg := dialect == DialectPostgres
-	return &stmtCache{db: db, dollar: pg, selectsOnly: pg, stmts: map[string]*sql.Stmt{}}
+	return &stmtCache{db: db, dollar: pg, selectsOnly: pg, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+}
+
+// prepareLater prepares query in the background, on a pooled connection when one is free, and
+// reports whether the cache knows it by now. A PostgreSQL transaction meeting a new shape must
+// not prepare it on the spot: that takes a second connection from the pool while the
+// transaction holds one, and with every connection held by transactions doing the same, none
+// would ever be free (it happened: every add message of a load run hung). So the statement runs
+// as written this time, and prepared once the background has prepared it.
+func (c *stmtCache) prepareLater(query string) (st *sql.Stmt, known bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, known := c.stmts[query]; known || len(c.stmts) >= maxCachedStmts {
+		return st, true
+	}
+	if c.pending[query] || c.closed {
+		return nil, false
+	}
+	c.pending[query] = true
+	c.later.Add(1)
+	go func() {
+		defer c.later.Done()
+		st, err := c.db.PrepareContext(context.Background(), query)
+		if err != nil {
+			st = nil
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.pending, query)
+		if c.closed {
+			if st != nil {
+				_ = st.Close()
+			}
+			return
+		}
+		c.stmts[query] = st
+	}()
+	return nil, false
 }
 
 // get returns the prepared statement for query, preparing it at first use; nil when the cache
@@ -91,6 +131,10 @@ func (c *stmtCache) close() {
 		return
 	}
 	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.later.Wait()
+	c.mu.Lock()
 	defer c.mu.Unlock()
 	for q, st := range c.stmts {
 		if st != nil {
@@ -108,8 +152,8 @@ func (c *stmtCache) close() {
 // were otherwise parsed and planned on every call, ~0.1 ms of the backend's CPU each, a third of
 // an add message's statements' time. Inside a transaction a lifted statement that failed could
 // not run again as written (the transaction is aborted by then), so the shape is proven first:
-// it is prepared on a pooled connection before the transaction's connection uses it (a shape
-// PostgreSQL cannot type stays unprepared), and a parameter gets the type the literal would
+// it is prepared on a pooled connection, in the background (prepareLater), before any
+// transaction's connection uses it (a shape PostgreSQL cannot type stays unprepared), and a parameter gets the type the literal would
 // have been coerced to in its place (a column's, LIMIT's), so a value the literal accepts is
 // accepted bound.
 func (c *stmtCache) prepared(ctx context.Context, tx *sql.Tx, query string) (st *sql.Stmt, args []any, ok bool) {
@@ -120,7 +164,12 @@ func (c *stmtCache) prepared(ctx context.Context, tx *sql.Tx, query string) (st 
 	if !ok {
 		return nil, nil, false
 	}
-	parent := c.get(ctx, shape)
+	var parent *sql.Stmt
+	if c.dollar {
+		parent, _ = c.prepareLater(shape)
+	} else { // SQLite: the one writer holds one connection; the pool has others
+		parent = c.get(ctx, shape)
+	}
 	if parent == nil {
 		return nil, nil, false
 	}
