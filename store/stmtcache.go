@@ -50,20 +50,18 @@ func newStmtCache(db *sql.DB, dialect string) *stmtCache {
 	return &stmtCache{db: db, dollar: pg, selectsOnly: pg, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
 }
 
-// prepareLater prepares query in the background, on a pooled connection when one is free, and
-// reports whether the cache knows it by now. A PostgreSQL transaction meeting a new shape must
-// not prepare it on the spot: that takes a second connection from the pool while the
-// transaction holds one, and with every connection held by transactions doing the same, none
-// would ever be free (it happened: every add message of a load run hung). So the statement runs
-// as written this time, and prepared once the background has prepared it.
-func (c *stmtCache) prepareLater(query string) (st *sql.Stmt, known bool) {
+// prepareLater returns the prepared statement for query if the cache has one; otherwise it
+// starts preparing it in the background (on a pooled connection, once one is free) and returns
+// nil. A PostgreSQL transaction meeting a new shape must not prepare it on the spot: that takes a
+// second connection from the pool while the transaction holds one, and with every connection
+// held by transactions doing the same, none would ever be free (it happened: every add message
+// of a load run hung). So the statement runs as written this time, and prepared once the
+// background has prepared it.
+func (c *stmtCache) prepareLater(query string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if st, known := c.stmts[query]; known || len(c.stmts) >= maxCachedStmts {
-		return st, true
-	}
-	if c.pending[query] || c.closed {
-		return nil, false
+	if st, known := c.stmts[query]; known || len(c.stmts) >= maxCachedStmts || c.pending[query] || c.closed {
+		return st
 	}
 	c.pending[query] = true
 	c.later.Add(1)
@@ -76,15 +74,23 @@ func (c *stmtCache) prepareLater(query string) (st *sql.Stmt, known bool) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		delete(c.pending, query)
-		if c.closed {
-			if st != nil {
-				_ = st.Close()
-			}
-			return
-		}
-		c.stmts[query] = st
+		c.keep(query, st)
 	}()
-	return nil, false
+	return nil
+}
+
+// keep records st (nil: query cannot be prepared) as query's statement and returns the one
+// recorded: an earlier one if another caller prepared it meanwhile, nil once the cache is
+// closed. The caller holds mu.
+func (c *stmtCache) keep(query string, st *sql.Stmt) *sql.Stmt {
+	if prev, ok := c.stmts[query]; ok || c.closed {
+		if st != nil {
+			_ = st.Close()
+		}
+		return prev
+	}
+	c.stmts[query] = st
+	return st
 }
 
 // get returns the prepared statement for query, preparing it at first use; nil when the cache
@@ -106,14 +112,7 @@ func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if prev, ok := c.stmts[query]; ok { // prepared meanwhile by another caller
-		if st != nil {
-			_ = st.Close()
-		}
-		return prev
-	}
-	c.stmts[query] = st
-	return st
+	return c.keep(query, st)
 }
 
 // forget marks query as one to run as it is from now on.
@@ -153,9 +152,9 @@ func (c *stmtCache) close() {
 // an add message's statements' time. Inside a transaction a lifted statement that failed could
 // not run again as written (the transaction is aborted by then), so the shape is proven first:
 // it is prepared on a pooled connection, in the background (prepareLater), before any
-// transaction's connection uses it (a shape PostgreSQL cannot type stays unprepared), and a parameter gets the type the literal would
-// have been coerced to in its place (a column's, LIMIT's), so a value the literal accepts is
-// accepted bound.
+// transaction's connection uses it (a shape PostgreSQL cannot type stays unprepared), and a
+// parameter gets the type the literal would have been coerced to in its place (a column's,
+// LIMIT's), so a value the literal accepts is accepted bound.
 func (c *stmtCache) prepared(ctx context.Context, tx *sql.Tx, query string) (st *sql.Stmt, args []any, ok bool) {
 	if c == nil || c.selectsOnly && !strings.HasPrefix(query, "SELECT ") {
 		return nil, nil, false
@@ -166,7 +165,7 @@ func (c *stmtCache) prepared(ctx context.Context, tx *sql.Tx, query string) (st 
 	}
 	var parent *sql.Stmt
 	if c.dollar {
-		parent, _ = c.prepareLater(shape)
+		parent = c.prepareLater(shape)
 	} else { // SQLite: the one writer holds one connection; the pool has others
 		parent = c.get(ctx, shape)
 	}
