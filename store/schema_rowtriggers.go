@@ -15,8 +15,8 @@ import (
 // Their UPDATE triggers were statement-level, over transition tables: every UPDATE of a question
 // (every message added to it moves last_updated) called three plpgsql functions, each joining
 // the transition tables into an upsert that almost always changed nothing. pgbench, 16 clients,
-// `UPDATE questions SET last_updated = now() WHERE id = :random`: 2.1k/s with them, 3.5k/s
-// without. A row trigger's WHEN clause is evaluated by the executor without calling the
+// `UPDATE questions SET last_updated = now() WHERE id = :random`: 5.1k/s with them, 7.8k/s with
+// the row triggers below. A row trigger's WHEN clause is evaluated by the executor without calling the
 // function, so now a function runs only when a count moves: a status, author refId or category
 // change, or last_updated crossing into another half-hour bucket (bucketWidths: the day width
 // is a multiple of it, so a new day is a new half-hour).
