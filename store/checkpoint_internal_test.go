@@ -25,20 +25,3 @@ func TestWALStaysBounded(t *testing.T) {
 		t.Errorf("the WAL grew to %d MiB after %d MiB of writes (limit %d MiB)", fi.Size()>>20, total*100>>10, limit>>20)
 	}
 }
-
-// The one writer's connection has the larger page cache; the readers keep SQLite's default.
-func TestWriterPageCache(t *testing.T) {
-	ctx, s, _ := migratedSQLite(t, time.Minute)
-	tenant := newTestTenant(ctx, t, s)
-	insertTestQuestion(ctx, t, s, tenant.ID, "x")
-	var writer, reader int
-	if err := s.writeConn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&writer); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&reader); err != nil {
-		t.Fatal(err)
-	}
-	if writer != -32768 || reader != -2000 {
-		t.Errorf("cache_size: writer %d, a reader %d; want -32768 and SQLite's default -2000", writer, reader)
-	}
-}

@@ -29,13 +29,6 @@ import (
 //     make SQLite abandon the whole shared transaction, failing every member.
 //   - A group of one runs exactly as a transaction of its own (no savepoint).
 
-// writerCachePragma sizes the writer connection's page cache (SQLite's default is 2 MB per
-// connection). Every write touches pages spread over the indexes of a large table (a message's
-// uuid, a question's moved last_updated); with 2 MB the one writer read them again from the OS
-// on most writes. The readers keep the default: a stream of a huge conversation would fill a
-// large cache with pages read once.
-const writerCachePragma = "PRAGMA cache_size = -32768" // KiB: 32 MiB
-
 // maxGroup bounds a group, so one commit never waits behind an unbounded queue.
 const maxGroup = 64
 
@@ -215,10 +208,6 @@ func (s *Store) beginGroupTx(ctx context.Context) (bun.Tx, error) {
 	if s.writeConn == nil {
 		conn, err := s.db.Conn(ctx)
 		if err != nil {
-			return bun.Tx{}, err
-		}
-		if _, err := conn.ExecContext(ctx, writerCachePragma); err != nil {
-			_ = conn.Close()
 			return bun.Tx{}, err
 		}
 		s.writeConn = &conn
