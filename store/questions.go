@@ -96,7 +96,7 @@ func (tx *TenantTx) UpsertCustomer(ctx context.Context, email, name string, now 
 	if email == "" {
 		return Customer{}, errors.New("store: upsert customer: empty email")
 	}
-	row := &customerRow{TenantID: tx.tenant, ID: uuid.New(), Email: email, Name: name, CreatedAt: nowOr(now)}
+	row := &customerRow{TenantID: tx.tenant, ID: NewID(), Email: email, Name: name, CreatedAt: nowOr(now)}
 	if _, err := tx.tx.NewInsert().Model(row).On("CONFLICT (tenant_id, email) DO NOTHING").Exec(ctx); err != nil {
 		return Customer{}, mapWriteErr("upsert customer", err)
 	}
@@ -140,7 +140,7 @@ func (tx *TenantTx) nextCounter(ctx context.Context, name string) (int64, error)
 }
 
 // InsertQuestion inserts q under the transaction's tenant (q.TenantID is set
-// from the tx). Defaults: UUID (new random), ID (NextQuestionID), Number (NextQuestionNumber), Status
+// from the tx). Defaults: UUID (NewID), ID (NextQuestionID), Number (NextQuestionNumber), Status
 // UNRESOLVED, Metadata "{}", CreatedAt now, LastUpdated CreatedAt; times are
 // normalised to UTC microseconds. q is updated with what was stored.
 // Channel must be helpdesk (HelpDeskID required) or messaging (HelpDeskID
@@ -166,7 +166,7 @@ func (tx *TenantTx) InsertQuestion(ctx context.Context, q *Question) error {
 	if q.Status == "" {
 		q.Status = statusUnresolved
 	}
-	fillNew(&q.UUID, &q.CreatedAt, &q.LastUpdated)
+	fillNewID(&q.UUID, &q.CreatedAt, &q.LastUpdated)
 	q.ReroutedAt = normTimePtr(q.ReroutedAt)
 	if tx.dialect == DialectPostgres {
 		// The sequences are read in the INSERT itself: one round trip, not three.
@@ -388,7 +388,7 @@ func normaliseMetadata(q *Question) error {
 // exist for this tenant (ErrNotFound otherwise). ErrConflict on a duplicate UUID.
 func (tx *TenantTx) InsertMessage(ctx context.Context, m *Message) error {
 	m.TenantID = tx.tenant
-	fillNew(&m.UUID, &m.CreatedAt, nil)
+	fillNewID(&m.UUID, &m.CreatedAt, nil)
 	row := newMessageRow(m)
 	res, err := tx.exec(ctx, tx.tx.NewInsert().Model(row).On("CONFLICT DO NOTHING").Returning(tx.returning("seq")))
 	if err := insertResult("insert message", res, err); err != nil {
@@ -504,11 +504,11 @@ func listMessages(ctx context.Context, db bun.IDB, tenant, questionUUID uuid.UUI
 }
 
 // InsertResponse inserts r under the transaction's tenant. Defaults: UUID
-// (new random), ID (NextResponseID), Number (NextResponseNumber), CreatedAt now. The question must exist
+// (NewID), ID (NextResponseID), Number (NextResponseNumber), CreatedAt now. The question must exist
 // for this tenant (ErrNotFound otherwise); ErrConflict on a duplicate UUID.
 func (tx *TenantTx) InsertResponse(ctx context.Context, r *Response) error {
 	r.TenantID = tx.tenant
-	fillNew(&r.UUID, &r.CreatedAt, nil)
+	fillNewID(&r.UUID, &r.CreatedAt, nil)
 	if r.ID == 0 {
 		id, err := tx.NextResponseID(ctx)
 		if err != nil {

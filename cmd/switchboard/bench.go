@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/switchboard-dev/switchboard/store"
 )
 
 // `switchboard bench-compare` reproduces the table of issue 10: a server binary (--bin) started
@@ -520,7 +520,8 @@ func rate(r loadResult) float64 { return float64(r.n) / r.elapsed.Seconds() }
 // goroutine (so that nothing per question, like a counter row, is shared between them), with the
 // server's driver, settings and pool. On SQLite each is its own transaction (BEGIN IMMEDIATE …
 // COMMIT) and, as in the store, one process-side gate admits one write transaction at a time
-// (SQLite has one writer; its busy handler would only add sleeps).
+// (SQLite has one writer; its busy handler would only add sleeps). Message ids are made as the
+// server makes them (store.NewID, time-ordered), so the ceiling's index inserts are the server's.
 type benchCeiling struct {
 	db      *sql.DB
 	dialect string
@@ -568,7 +569,7 @@ func (c *benchCeiling) insert(ctx context.Context, w, _ int) error {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	if c.dialect == "postgres" {
 		_, err := c.db.ExecContext(ctx, cols+"($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-			c.tenant, uuid.NewString(), c.qs[w%len(c.qs)], "USER_MESSAGE", "USER", "Bench", "a ceiling message", false, now)
+			c.tenant, store.NewID().String(), c.qs[w%len(c.qs)], "USER_MESSAGE", "USER", "Bench", "a ceiling message", false, now)
 		return err
 	}
 	select {
@@ -582,7 +583,7 @@ func (c *benchCeiling) insert(ctx context.Context, w, _ int) error {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, cols+"(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		c.tenant, uuid.NewString(), c.qs[w%len(c.qs)], "USER_MESSAGE", "USER", "Bench", "a ceiling message", false,
+		c.tenant, store.NewID().String(), c.qs[w%len(c.qs)], "USER_MESSAGE", "USER", "Bench", "a ceiling message", false,
 		now.Format("2006-01-02 15:04:05.999999-07:00")); err != nil {
 		tx.Rollback()
 		return err
@@ -606,7 +607,7 @@ SELECT id FROM questions WHERE tenant_id = '%[1]s' AND uuid = '%[2]s' FOR UPDATE
 INSERT INTO messages (tenant_id, uuid, question_uuid, type, author_type, author_name, body, is_read, created_at)
 	VALUES ('%[1]s', '%[3]s', '%[2]s', 'USER_MESSAGE', 'USER', 'Bench', 'a floor message', FALSE, '%[4]s');
 UPDATE questions SET last_updated = '%[4]s' WHERE tenant_id = '%[1]s' AND uuid = '%[2]s';
-COMMIT`, c.tenant, q, uuid.NewString(), ts))
+COMMIT`, c.tenant, q, store.NewID().String(), ts))
 	return err
 }
 

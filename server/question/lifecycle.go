@@ -267,11 +267,15 @@ func (c *Conversation) finish(ch *Change, now time.Time) *Change {
 	return ch
 }
 
+// newID makes the ids of new messages and responses: store.NewID, time-ordered. Tests that
+// replay the same events twice replace it to get the same ids both times.
+var newID = store.NewID
+
 func (c *Conversation) add(ch *Change, m store.Message) *store.Message {
 	m.TenantID = c.Q.TenantID
 	m.QuestionUUID = c.Q.UUID
 	if m.UUID == uuid.Nil {
-		m.UUID = uuid.New()
+		m.UUID = newID()
 	}
 	c.Messages = append(c.Messages, m)
 	ch.Added = append(ch.Added, m)
@@ -361,7 +365,7 @@ func NewConversation(q *store.Question, automated *Automated, timers Timers, now
 	c.addSystem(ch, NotifyingExperts, nil, now)
 	if automated != nil {
 		r := store.Response{
-			TenantID: q.TenantID, UUID: uuid.New(), QuestionUUID: q.UUID, Type: ResponseAutomated,
+			TenantID: q.TenantID, UUID: newID(), QuestionUUID: q.UUID, Type: ResponseAutomated,
 			AuthorName: automated.AuthorName, CreatedAt: now,
 		}
 		c.Responses = append(c.Responses, r)
@@ -643,7 +647,7 @@ func (c *Conversation) Respond(e Actor, text string, now time.Time) (*Change, er
 	first := !c.HasExpertResponse()
 	ch := c.begin()
 	r := store.Response{
-		TenantID: c.Q.TenantID, UUID: uuid.New(), QuestionUUID: c.Q.UUID, Type: ResponseExpert,
+		TenantID: c.Q.TenantID, UUID: newID(), QuestionUUID: c.Q.UUID, Type: ResponseExpert,
 		AuthorUUID: uuidPtr(e.UUID), AuthorName: e.Name, CreatedAt: now,
 	}
 	c.Responses = append(c.Responses, r)

@@ -60,7 +60,7 @@ func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq q
 			return err
 		}
 		nqq := &store.Question{
-			TenantID: t.ID, UUID: uuid.New(), Channel: question.ChannelHelpDesk, HelpDeskID: nq.HelpDeskID,
+			TenantID: t.ID, UUID: store.NewID(), Channel: question.ChannelHelpDesk, HelpDeskID: nq.HelpDeskID,
 			Subject: nq.Subject, Text: nq.Text, Language: question.DefaultLanguage,
 			CustomerID: cust.ID, AuthorName: cust.Name, AuthorEmail: nq.Email,
 			Category: nq.Category, EliteOnly: nq.EliteOnly, Metadata: meta,

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -551,6 +552,35 @@ func TestConcurrentClaimsRespectCapacity(t *testing.T) {
 		}
 		if rec, _ := e.svc.Expert(e.ctx, e.ten.ID, x); rec.OpenLoad != 1 {
 			t.Fatalf("open load %d", rec.OpenLoad)
+		}
+	})
+}
+
+// What an ask and a response create is keyed by time-ordered ids (store.NewID): the question,
+// its messages (system ones included) and the response.
+func TestConversationIDsAreTimeOrdered(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		alice := e.expert("Alice", service.ExpertInput{})
+		q := e.ask("How do I reset my password?")
+		if _, err := e.svc.Respond(e.ctx, e.ten.ID, alice, q.Q.UUID, "Use the reset link."); err != nil {
+			t.Fatal(err)
+		}
+		v := e.question(q.Q.UUID)
+		ids := map[string]uuid.UUID{"question": v.Q.UUID}
+		for i, m := range v.Messages {
+			ids[fmt.Sprintf("message %d (%s)", i, m.Type)] = m.UUID
+		}
+		for i, r := range v.Responses {
+			ids[fmt.Sprintf("response %d", i)] = r.UUID
+		}
+		if len(v.Messages) < 2 || len(v.Responses) != 1 {
+			t.Fatalf("%d messages, %d responses: want the asker's and the system's messages and one response", len(v.Messages), len(v.Responses))
+		}
+		for what, id := range ids {
+			if id.Version() != 7 {
+				t.Errorf("%s id %s is version %d, want 7", what, id, id.Version())
+			}
 		}
 	})
 }

@@ -132,7 +132,7 @@ func (s *Service) Ask(ctx context.Context, p Principal, in question.MessagingInp
 	err = s.Store.InTenantTx(ctx, p.TenantID, func(tx *store.TenantTx) error {
 		q := new(store.Question)
 		*q = newQ
-		q.UUID = uuid.New()
+		q.UUID = store.NewID()
 		var ch *question.Change
 		c, ch = question.NewConversation(q, automated, st.Timers(q.Category), now)
 		if err := tx.InsertQuestion(ctx, q); err != nil { // the row as NewConversation left it
