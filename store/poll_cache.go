@@ -571,7 +571,15 @@ func (w *pgWatch) check(ctx context.Context) error {
 		w.synced = true
 		return nil
 	}
-	rows, err := db.QueryContext(ctx, pgPollChanges, w.snap)
+	// Prepared: it is the poll path's one statement, run thousands of times a second under load
+	// (planning it each time was a tenth of the poll's throughput on PostgreSQL).
+	var rows *sql.Rows
+	var err error
+	if st := w.s.readStmts.get(ctx, pgPollChanges); st != nil {
+		rows, err = st.QueryContext(ctx, w.snap)
+	} else {
+		rows, err = db.QueryContext(ctx, pgPollChanges, w.snap)
+	}
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +189,10 @@ func TestPollCachePruned(t *testing.T) {
 		poll(t2)
 		if hits, _ := s.PollCacheStats(); hits == 0 {
 			t.Fatal("the cache was never hit: the test would prove nothing")
+		}
+		// Every poll runs a check: it is prepared once, not planned each time.
+		if !slices.ContainsFunc(s.PreparedShapes(), func(q string) bool { return strings.Contains(q, "FROM poll_prune") }) {
+			t.Errorf("the poll check is not among the prepared statements: %q", s.PreparedShapes())
 		}
 	}
 }
