@@ -75,6 +75,11 @@ func startExpr(kind string) bun.Safe {
 	return bun.Safe("1")
 }
 
+// QuestionNumberSequence is the name of the PostgreSQL sequence of tenant's question numbers, for
+// tools that insert questions in SQL beside a running server (bench-compare's ask floor): a number
+// taken from it is never one the server gives. Hex only: safe to quote.
+func QuestionNumberSequence(tenant uuid.UUID) string { return tenantSequence(numberQuestion, tenant) }
+
 // tenantSequence is the name of a tenant's PostgreSQL sequence of kind (hex only: safe to quote).
 func tenantSequence(kind string, tenant uuid.UUID) string {
 	return "tn_" + kind[:1] + "_" + hex.EncodeToString(tenant[:])

@@ -74,6 +74,9 @@ func TestBenchCompareTiny(t *testing.T) {
 			if db == "postgres" && !regexp.MustCompile(`PostgreSQL, round 1, add message's own SQL without the server .*\): [1-9][0-9]*/s, [0-9.]+× the raw INSERT ceiling`).MatchString(report) {
 				t.Errorf("no add message floor noted:\n%s", report)
 			}
+			if db == "postgres" && !regexp.MustCompile(`PostgreSQL, round 1, ask's own SQL without the server .*\): [1-9][0-9]*/s, [0-9.]+× the raw INSERT ceiling`).MatchString(report) {
+				t.Errorf("no ask floor noted:\n%s", report)
+			}
 			for _, bad := range []string{"does not see the seeded data", "failed"} {
 				if strings.Contains(report, bad) {
 					t.Errorf("the report says %q:\n%s", bad, report)
