@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -147,3 +149,50 @@ func (s *Store) WaitPrepared() {
 
 // PGMaxConns is the size of an instance's PostgreSQL pool.
 const PGMaxConns = pgMaxConns
+
+// PollCheckGenericPlan returns the plan PostgreSQL gives the poll check as a generic plan (the
+// one a prepared statement may keep whatever its parameters) on the watcher's own connection,
+// or on a connection of the pool when watcher is false.
+func (s *Store) PollCheckGenericPlan(ctx context.Context, watcher bool) (string, error) {
+	c := s.pollCacheStarted(ctx)
+	if c == nil || c.pg == nil {
+		return "", errors.New("no PostgreSQL poll watcher")
+	}
+	w := c.pg
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var conn *sql.Conn
+	if watcher {
+		if err := w.connect(ctx); err != nil {
+			return "", err
+		}
+		conn = w.conn
+	} else {
+		pc, err := s.db.DB.Conn(ctx)
+		if err != nil {
+			return "", err
+		}
+		defer pc.Close()
+		conn = pc
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DEALLOCATE sb_plan_check; RESET plan_cache_mode")
+	for _, q := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE sb_plan_check(text) AS " + pgPollChanges} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return "", err
+		}
+	}
+	rows, err := conn.QueryContext(ctx, "EXPLAIN EXECUTE sb_plan_check('1:1:')")
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		plan = append(plan, line)
+	}
+	return strings.Join(plan, "\n"), rows.Err()
+}

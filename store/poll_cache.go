@@ -56,6 +56,7 @@ type pollCache struct {
 	// cache cannot be trusted now (the caller reads the database).
 	fresh func(ctx context.Context) bool
 	stop  func()
+	pg    *pgWatch // PostgreSQL's watcher (nil on SQLite)
 
 	hits, misses atomic.Int64
 }
@@ -247,7 +248,7 @@ func (s *Store) pollCacheStarted(ctx context.Context) *pollCache {
 		c := newPollCache()
 		if s.isPG() {
 			w := newPGWatch(s, c)
-			c.fresh, c.stop = w.fresh, w.close
+			c.fresh, c.stop, c.pg = w.fresh, w.close, w
 		} else {
 			w := &sqliteWatch{s: s, c: c}
 			c.fresh, c.stop = w.fresh, w.close
@@ -513,6 +514,10 @@ type pgWatch struct {
 	s *Store
 	c *pollCache
 
+	db   *sql.DB   // of one connection, opened at the first check (connect)
+	conn *sql.Conn // the check's connection, and its prepared check (under mu)
+	stmt *sql.Stmt
+
 	started atomic.Uint64 // checks begun
 	pruning atomic.Bool
 
@@ -561,26 +566,22 @@ const (
 )
 
 func (w *pgWatch) check(ctx context.Context) error {
-	db := w.s.db.DB
+	if err := w.connect(ctx); err != nil {
+		return err
+	}
 	if !w.synced {
 		// Start from nothing: a snapshot first, then an empty cache whose fills all read after it.
-		if err := db.QueryRowContext(ctx, pgPollSnapshot).Scan(&w.snap); err != nil {
+		if err := w.conn.QueryRowContext(ctx, pgPollSnapshot).Scan(&w.snap); err != nil {
+			w.disconnect()
 			return err
 		}
 		w.c.reset(true)
 		w.synced = true
 		return nil
 	}
-	// Prepared: it is the poll path's one statement, run thousands of times a second under load
-	// (planning it each time was a tenth of the poll's throughput on PostgreSQL).
-	var rows *sql.Rows
-	var err error
-	if st := w.s.readStmts.get(ctx, pgPollChanges); st != nil {
-		rows, err = st.QueryContext(ctx, w.snap)
-	} else {
-		rows, err = db.QueryContext(ctx, pgPollChanges, w.snap)
-	}
+	rows, err := w.stmt.QueryContext(ctx, w.snap)
 	if err != nil {
+		w.disconnect()
 		return err
 	}
 	defer rows.Close()
@@ -621,6 +622,53 @@ func (w *pgWatch) check(ctx context.Context) error {
 	w.c.apply(changes, gap)
 	w.snap = snap
 	return nil
+}
+
+// connect (under mu) opens the watcher's own connection and prepares the check on it, unless
+// it is open.
+//
+// The check runs on a connection of its own, prepared (it is the poll path's one statement,
+// thousands a second under load; planning it each time cost a tenth of the poll's throughput),
+// with sequential scans off. A prepared statement may switch to a generic plan, chosen once on
+// the statistics of the moment: prepared at start, with poll_changes empty, that plan was a
+// sequential scan, kept after the table had grown to the tens of thousands of rows a write load
+// leaves between prunings (1 ms per check, measured in the statement log). With sequential
+// scans off the plan is the xid index's range, whatever the statistics. The connection is not
+// the pool's: checks run one at a time, and the pool keeps all its connections.
+func (w *pgWatch) connect(ctx context.Context) error {
+	if w.conn != nil {
+		return nil
+	}
+	if w.db == nil {
+		w.db = sql.OpenDB(w.s.pgConnector)
+		w.db.SetMaxOpenConns(1)
+		w.db.SetMaxIdleConns(1)
+	}
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
+		conn.Close()
+		return err
+	}
+	stmt, err := conn.PrepareContext(ctx, pgPollChanges)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	w.conn, w.stmt = conn, stmt
+	return nil
+}
+
+// disconnect (under mu) drops the watcher's connection after an error: the next check opens
+// another.
+func (w *pgWatch) disconnect() {
+	if w.conn != nil {
+		w.stmt.Close()
+		w.conn.Close()
+		w.conn, w.stmt = nil, nil
+	}
 }
 
 // snapshotXmin is the xmin of a pg_snapshot in its text form "xmin:xmax:xip,…".
@@ -668,6 +716,10 @@ func (w *pgWatch) close() {
 	w.closed = true
 	w.synced = false
 	w.c.reset(false)
+	w.disconnect()
+	if w.db != nil {
+		w.db.Close()
+	}
 }
 
 // PollCacheStats reports the poll cache's hits and misses (zero without a cache).

@@ -28,6 +28,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -89,6 +90,9 @@ type Store struct {
 	// sqlitePath is the database file ("" for PostgreSQL and :memory:); its
 	// sibling "<path>.migrate-lock" serialises Migrate across processes.
 	sqlitePath string
+	// pgConnector opens connections to the PostgreSQL database (nil on SQLite): the pool's, and
+	// the poll watcher's own (poll_cache.go).
+	pgConnector driver.Connector
 
 	memMigrateMu sync.Mutex // serialises Migrate on a :memory: database
 
@@ -265,7 +269,7 @@ func openPostgres(ctx context.Context, dbURL string) (s *Store, err error) {
 	sqldb.SetMaxOpenConns(pgMaxConns)
 	sqldb.SetMaxIdleConns(pgMaxConns)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	s = &Store{db: bun.NewDB(sqldb, pgdialect.New()), dialect: DialectPostgres}
+	s = &Store{db: bun.NewDB(sqldb, pgdialect.New()), dialect: DialectPostgres, pgConnector: connector}
 	s.readStmts = newStmtCache(sqldb, DialectPostgres)
 	s.stmts = s.readStmts // a transaction's SELECTs (stmtCache.prepared)
 	if err := s.Ping(ctx); err != nil {
