@@ -130,12 +130,7 @@ func TestPollCachePruned(t *testing.T) {
 		ctx := context.Background()
 		s := n.Store
 		storetest.WaitPollCache(t, s, true)
-		ten := mustTenant(t, s, "a")
-		t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
-		mustClient(t, s, ten.ID, "ca", t0)
-		tok := mustToken(t, s, ten.ID, "ca", "raw", t0)
-		q := &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0}
-		mustInsertQuestion(t, s, ten.ID, q)
+		_, tok, q, t0 := pollable(t, s, "a")
 		poll := func(want time.Time) {
 			t.Helper()
 			if p, err := s.Poll(ctx, tok.Hash, q.UUID); err != nil || !p.LastUpdated.Equal(want) {
@@ -279,12 +274,7 @@ func TestPollCacheOtherProcess(t *testing.T) {
 	}
 	defer release()
 	storetest.WaitPollCache(t, s, true)
-	ten := mustTenant(t, s, "a")
-	t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
-	mustClient(t, s, ten.ID, "ca", t0)
-	tok := mustToken(t, s, ten.ID, "ca", "raw", t0)
-	q := &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0}
-	mustInsertQuestion(t, s, ten.ID, q)
+	_, tok, q, t0 := pollable(t, s, "a")
 	for range 3 {
 		if p, err := s.Poll(ctx, tok.Hash, q.UUID); err != nil || !p.LastUpdated.Equal(t0) {
 			t.Fatalf("Poll = %v, %v", p.LastUpdated, err)
@@ -433,12 +423,7 @@ func TestPollCheckPlanReadsTheIndex(t *testing.T) {
 			t.Logf("on a pool connection:\n%s", plan)
 		}
 		// And the cache still works through it.
-		ten := mustTenant(t, s, "plan")
-		t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
-		mustClient(t, s, ten.ID, "cp", t0)
-		tok := mustToken(t, s, ten.ID, "cp", "raw-plan", t0)
-		q := &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0}
-		mustInsertQuestion(t, s, ten.ID, q)
+		_, tok, q, t0 := pollable(t, s, "plan")
 		for range 3 {
 			if p, err := s.Poll(ctx, tok.Hash, q.UUID); err != nil || !p.LastUpdated.Equal(t0) {
 				t.Fatalf("Poll = %v, %v", p.LastUpdated, err)
@@ -448,4 +433,17 @@ func TestPollCheckPlanReadsTheIndex(t *testing.T) {
 			t.Error("the cache was never hit")
 		}
 	}
+}
+
+// pollable makes a tenant (subdomain sub) with an access token and a Messaging question that
+// was last updated at t0, for polls.
+func pollable(t *testing.T, s *store.Store, sub string) (store.Tenant, store.AccessToken, *store.Question, time.Time) {
+	t.Helper()
+	ten := mustTenant(t, s, sub)
+	t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+	mustClient(t, s, ten.ID, "c"+sub, t0)
+	tok := mustToken(t, s, ten.ID, "c"+sub, "raw-"+sub, t0)
+	q := &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0}
+	mustInsertQuestion(t, s, ten.ID, q)
+	return ten, tok, q, t0
 }
