@@ -150,9 +150,9 @@ func (s *Store) WaitPrepared() {
 // PGMaxConns is the size of an instance's PostgreSQL pool.
 const PGMaxConns = pgMaxConns
 
-// PollCheckGenericPlan returns the plan PostgreSQL gives the poll check as a generic plan (the
-// one a prepared statement may keep whatever its parameters) on the watcher's own connection,
-// or on a connection of the pool when watcher is false.
+// PollCheckGenericPlan returns the plan PostgreSQL gives the poll check prepared on the
+// watcher's own connection, with its settings; or, when watcher is false, the generic plan (the
+// one a prepared statement may keep whatever its parameters) on a connection of the pool.
 func (s *Store) PollCheckGenericPlan(ctx context.Context, watcher bool) (string, error) {
 	c := s.pollCacheStarted(ctx)
 	if c == nil || c.pg == nil {
@@ -162,25 +162,27 @@ func (s *Store) PollCheckGenericPlan(ctx context.Context, watcher bool) (string,
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var conn *sql.Conn
-	if watcher {
+	if watcher { // as the watcher has set it up: its own settings
 		if err := w.connect(ctx); err != nil {
 			return "", err
 		}
 		conn = w.conn
-	} else {
+	} else { // a pool connection, asked for the generic plan
 		pc, err := s.db.DB.Conn(ctx)
 		if err != nil {
 			return "", err
 		}
 		defer pc.Close()
 		conn = pc
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "DEALLOCATE sb_plan_check; RESET plan_cache_mode")
-	for _, q := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE sb_plan_check(text) AS " + pgPollChanges} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
+		if _, err := conn.ExecContext(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
 			return "", err
 		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "RESET plan_cache_mode")
 	}
+	if _, err := conn.ExecContext(ctx, "PREPARE sb_plan_check(text) AS "+pgPollChanges); err != nil {
+		return "", err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DEALLOCATE sb_plan_check")
 	rows, err := conn.QueryContext(ctx, "EXPLAIN EXECUTE sb_plan_check('1:1:')")
 	if err != nil {
 		return "", err

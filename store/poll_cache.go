@@ -629,12 +629,14 @@ func (w *pgWatch) check(ctx context.Context) error {
 //
 // The check runs on a connection of its own, prepared (it is the poll path's one statement,
 // thousands a second under load; planning it each time cost a tenth of the poll's throughput),
-// with sequential scans off. A prepared statement may switch to a generic plan, chosen once on
-// the statistics of the moment: prepared at start, with poll_changes empty, that plan was a
-// sequential scan, kept after the table had grown to the tens of thousands of rows a write load
-// leaves between prunings (1 ms per check, measured in the statement log). With sequential
-// scans off the plan is the xid index's range, whatever the statistics. The connection is not
-// the pool's: checks run one at a time, and the pool keeps all its connections.
+// with its generic plan forced and sequential scans off. Left to itself, a prepared statement
+// switches to a generic plan chosen on the statistics of the moment: prepared at start, with
+// poll_changes empty, that plan was a sequential scan, kept after the table had grown to the
+// tens of thousands of rows a write load leaves between prunings (1 ms per check, measured in
+// the statement log); and once statistics say the table is large, it plans every call again.
+// With sequential scans off, the one plan is the xid index's range, whatever the statistics.
+// The connection is not the pool's: checks run one at a time, and the pool keeps all its
+// connections.
 func (w *pgWatch) connect(ctx context.Context) error {
 	if w.conn != nil {
 		return nil
@@ -648,7 +650,7 @@ func (w *pgWatch) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
+	if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan"); err != nil {
 		conn.Close()
 		return err
 	}
