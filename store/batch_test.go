@@ -24,7 +24,7 @@ func TestBatch(t *testing.T) {
 			return store.Message{QuestionUUID: q.UUID, Type: "message", AuthorType: "USER", AuthorName: "Ann", Body: body}
 		}
 
-		before := s.Queries()
+		before, trips := s.Queries(), s.RoundTrips()
 		inTx(t, s, tn.ID, func(tx *store.TenantTx) error {
 			return tx.Batch(ctx, func() error {
 				for _, body := range []string{"one; two", "it's ?"} { // SQL-ish text stays text
@@ -44,8 +44,14 @@ func TestBatch(t *testing.T) {
 				return tx.InsertEvent(ctx, &store.Event{Type: "QUESTION_RESOLVED", QuestionUUID: q.UUID})
 			})
 		})
-		// BEGIN, the batch, COMMIT on PostgreSQL; five statements between them on SQLite.
+		// BEGIN, the batch, COMMIT on PostgreSQL, where the batch is held until the commit and
+		// carries both: one round trip. Five statements between them on SQLite.
 		want := map[string]int64{store.DialectPostgres: 3, store.DialectSQLite: 7}[s.Dialect()]
+		if s.Dialect() == store.DialectPostgres {
+			if n := s.RoundTrips() - trips; n != 1 {
+				t.Errorf("a transaction of one batch took %d round trips, want 1", n)
+			}
+		}
 		if n := s.Queries() - before; n != want {
 			t.Errorf("a transaction of one batch sent %d queries, want %d", n, want)
 		}

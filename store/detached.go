@@ -22,6 +22,7 @@ import (
 type detachedTx struct {
 	bun.Tx
 	stmts *stmtCache
+	held  *heldWrites // PostgreSQL: a write batch waiting for the next statement or the commit
 }
 
 // noCancelConn runs the query builders' statements on the raw transaction without its
@@ -29,10 +30,14 @@ type detachedTx struct {
 type noCancelConn struct {
 	tx    *sql.Tx
 	stmts *stmtCache
+	held  *heldWrites
 }
 
 func (c noCancelConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = context.WithoutCancel(ctx)
+	if err := c.held.send(ctx, c.tx); err != nil {
+		return nil, err
+	}
 	if len(args) == 0 {
 		if st, lifted, ok := c.stmts.prepared(ctx, c.tx, query); ok {
 			defer st.Close()
@@ -44,6 +49,9 @@ func (c noCancelConn) ExecContext(ctx context.Context, query string, args ...any
 
 func (c noCancelConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = context.WithoutCancel(ctx)
+	if err := c.held.send(ctx, c.tx); err != nil {
+		return nil, err
+	}
 	if len(args) == 0 {
 		if st, lifted, ok := c.stmts.prepared(ctx, c.tx, query); ok {
 			return st.QueryContext(ctx, lifted...) // st is closed with the transaction
@@ -54,6 +62,9 @@ func (c noCancelConn) QueryContext(ctx context.Context, query string, args ...an
 
 func (c noCancelConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = context.WithoutCancel(ctx)
+	// A failed batch is kept in held.err for InTenantTx; the row's statement then fails in the
+	// aborted transaction.
+	_ = c.held.send(ctx, c.tx)
 	if len(args) == 0 {
 		if st, lifted, ok := c.stmts.prepared(ctx, c.tx, query); ok {
 			return st.QueryRowContext(ctx, lifted...)
@@ -62,7 +73,7 @@ func (c noCancelConn) QueryRowContext(ctx context.Context, query string, args ..
 	return c.tx.QueryRowContext(ctx, query, args...)
 }
 
-func (t detachedTx) conn() bun.IConn { return noCancelConn{t.Tx.Tx, t.stmts} }
+func (t detachedTx) conn() bun.IConn { return noCancelConn{t.Tx.Tx, t.stmts, t.held} }
 
 func (t detachedTx) NewSelect() *bun.SelectQuery { return t.Tx.NewSelect().Conn(t.conn()) }
 func (t detachedTx) NewInsert() *bun.InsertQuery { return t.Tx.NewInsert().Conn(t.conn()) }

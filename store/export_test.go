@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun/driver/pgdriver"
 )
 
 // Test-only hooks for the external test package.
@@ -198,3 +199,13 @@ func (s *Store) PollCheckGenericPlan(ctx context.Context, watcher bool) (string,
 	}
 	return strings.Join(plan, "\n"), rows.Err()
 }
+
+// OpenPGPool opens a one-connection database/sql pool on dsn with the store's PostgreSQL
+// connections (pgconn.go), and InlineCommit is what ends a query that commits its transaction.
+func OpenPGPool(dsn string) *sql.DB {
+	db := sql.OpenDB(newPGConnector(pgdriver.NewConnector(pgdriver.WithDSN(dsn))))
+	db.SetMaxOpenConns(1)
+	return db
+}
+
+const InlineCommit = inlineCommit

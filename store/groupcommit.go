@@ -141,7 +141,7 @@ func (s *Store) runGroup() {
 		return
 	}
 	single := len(members) == 1
-	stx := detachedTx{btx, s.stmts} // the savepoints, prepared
+	stx := detachedTx{btx, s.stmts, nil} // the savepoints, prepared
 	var ok []*groupMember
 	fail := func(err error) { // the transaction is lost: nobody is acknowledged
 		_ = btx.Rollback()

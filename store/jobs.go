@@ -162,12 +162,16 @@ func (s *Store) RunDueJob(ctx context.Context, now time.Time, fn func(tx *Tenant
 	if n != 1 {
 		return false, fmt.Errorf("store: run due job: job %d was taken by another runner", row.ID)
 	}
-	if err := fn(s.tenantTx(btx, row.TenantID), row.toJob()); err != nil {
+	tx := s.tenantTx(btx, row.TenantID)
+	if err := fn(tx, row.toJob()); err != nil {
+		if held := tx.heldErr(); held != nil {
+			return false, held
+		}
 		return false, err
 	}
-	done = true
-	if err := btx.Commit(); err != nil {
-		return false, fmt.Errorf("store: run due job: commit: %w", err)
+	if err := tx.commit(ctx, btx); err != nil {
+		return false, fmt.Errorf("store: run due job: %w", err)
 	}
+	done = true
 	return true, nil
 }

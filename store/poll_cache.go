@@ -642,7 +642,7 @@ func (w *pgWatch) connect(ctx context.Context) error {
 		return nil
 	}
 	if w.db == nil {
-		w.db = sql.OpenDB(w.s.pgConnector)
+		w.db = sql.OpenDB(w.s.pgConnector.Connector)
 		w.db.SetMaxOpenConns(1)
 		w.db.SetMaxIdleConns(1)
 	}

@@ -36,7 +36,11 @@ type TenantTx struct {
 }
 
 func (s *Store) tenantTx(btx bun.Tx, tenant uuid.UUID) *TenantTx {
-	return &TenantTx{tx: detachedTx{btx, s.stmts}, tenant: tenant, dialect: s.dialect, gen: s.db.QueryGen()}
+	var held *heldWrites
+	if s.isPG() {
+		held = new(heldWrites)
+	}
+	return &TenantTx{tx: detachedTx{btx, s.stmts, held}, tenant: tenant, dialect: s.dialect, gen: s.db.QueryGen()}
 }
 
 // TenantID is the tenant this transaction is bound to.
@@ -78,13 +82,17 @@ func (s *Store) InTenantTx(ctx context.Context, tenantID uuid.UUID, fn func(tx *
 	if err := s.checkTenant(ctx, btx, tenantID); err != nil {
 		return err
 	}
-	if err := fn(s.tenantTx(btx, tenantID)); err != nil {
+	tx := s.tenantTx(btx, tenantID)
+	if err := fn(tx); err != nil {
+		if held := tx.heldErr(); held != nil {
+			return held
+		}
+		return err
+	}
+	if err := tx.commit(ctx, btx); err != nil {
 		return err
 	}
 	done = true
-	if err := btx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
 	return nil
 }
 

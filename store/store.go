@@ -28,7 +28,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -90,9 +89,10 @@ type Store struct {
 	// sqlitePath is the database file ("" for PostgreSQL and :memory:); its
 	// sibling "<path>.migrate-lock" serialises Migrate across processes.
 	sqlitePath string
-	// pgConnector opens connections to the PostgreSQL database (nil on SQLite): the pool's, and
-	// the poll watcher's own (poll_cache.go).
-	pgConnector driver.Connector
+	// pgConnector opens connections to the PostgreSQL database (zero on SQLite): the pool's
+	// (pgConn), and the poll watcher's own (pgdriver's: it runs no transaction, and its checks
+	// are not counted in RoundTrips).
+	pgConnector pgConnector
 
 	memMigrateMu sync.Mutex // serialises Migrate on a :memory: database
 
@@ -149,6 +149,16 @@ func (s *Store) beginWrite(ctx context.Context) (func(), error) {
 // WriteTransactions is how many write transactions (InTenantTx and the job, outbox and migration
 // writers that queue like it) this handle has begun: a measure of what a use case costs.
 func (s *Store) WriteTransactions() int64 { return s.writeTxs.Load() }
+
+// RoundTrips is how many queries the pool's connections have sent to PostgreSQL, each waiting
+// for its answer (BEGIN and COMMIT only when sent on their own: pgconn.go); -1 on SQLite.
+// Poll's freshness checks are not counted. A measure of what a use case costs, for tests.
+func (s *Store) RoundTrips() int64 {
+	if s.pgConnector.trips == nil {
+		return -1
+	}
+	return s.pgConnector.trips.Load()
+}
 
 // Queries is how many queries this handle has sent through bun: every statement, BEGIN and
 // COMMIT, and a batch of writes sent as one (see [TenantTx.Batch]) counted once. On
@@ -260,7 +270,7 @@ func openPostgres(ctx context.Context, dbURL string) (s *Store, err error) {
 			s, err = nil, fmt.Errorf("store: invalid PostgreSQL URL: %v", r)
 		}
 	}()
-	connector := pgdriver.NewConnector(pgdriver.WithDSN(dbURL))
+	connector := newPGConnector(pgdriver.NewConnector(pgdriver.WithDSN(dbURL)))
 	sqldb := sql.OpenDB(connector)
 	// Keep connections: database/sql's default of 2 idle connections makes every burst open and
 	// close backends (and re-prepare Poll's statement on each), which showed as a p99 of
