@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -31,43 +33,48 @@ func firstMessages(ctx context.Context, db bun.IDB, tenant, questionUUID uuid.UU
 	return mapRows(rows, (*messageRow).toMessage), nil
 }
 
-// SystemMessages returns the question's system messages (author type SYSTEM, all levels) in Seq
-// order, from the partial index messages_system_idx: its cost depends on how many system
-// messages the question has, not on how many messages.
-func (tx *TenantTx) SystemMessages(ctx context.Context, questionUUID uuid.UUID) ([]Message, error) {
-	var rows []messageRow
-	err := tx.tx.NewSelect().Model(&rows).
-		Where("m.tenant_id = ?", tx.tenant).
-		Where("m.question_uuid = ?", questionUUID).
-		Where("m.author_type = 'SYSTEM'"). // literal: the partial index's predicate
-		OrderExpr("m.seq ASC").
-		Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: system messages: %w", err)
-	}
-	return mapRows(rows, (*messageRow).toMessage), nil
+// workingSetRow is a message of WorkingSet's read; Last marks the newest message of the asked
+// types (the other rows are the system messages).
+type workingSetRow struct {
+	messageRow `bun:",extend"`
+	Last       bool `bun:"ws_last,scanonly"`
 }
 
-// LatestMessageOfTypes returns the question's newest message (highest Seq, any level) whose type
-// is one of types; ok is false when there is none. It walks messages_question_idx backwards from
-// the newest message and stops at the first match, so it reads only the newer messages of other
-// types.
-func (tx *TenantTx) LatestMessageOfTypes(ctx context.Context, questionUUID uuid.UUID, types ...string) (m Message, ok bool, err error) {
-	var rows []messageRow
-	err = tx.tx.NewSelect().Model(&rows).
-		Where("m.tenant_id = ?", tx.tenant).
-		Where("m.question_uuid = ?", questionUUID).
-		Where("m.type IN (?)", bun.In(types)).
-		OrderExpr("m.seq DESC").
-		Limit(1).
-		Scan(ctx)
+// workingSetColumns are messageRow's columns, in its order.
+const workingSetColumns = "m.seq, m.tenant_id, m.uuid, m.question_uuid, m.response_uuid, m.type, m.author_type, " +
+	"m.author_uuid, m.author_name, m.body, m.is_read, m.created_at"
+
+// WorkingSet returns, in one read (one round trip on PostgreSQL), the question's system messages
+// (author type SYSTEM, all levels) in Seq order, and its newest message (highest Seq, any level)
+// whose type is one of types (ok false when there is none). Its cost does not grow with the
+// conversation: the system messages come from the partial index messages_system_idx (its cost
+// depends on how many system messages the question has), and the newest message from a walk of
+// the question's messages backwards from the newest, which stops at the first match.
+func (tx *TenantTx) WorkingSet(ctx context.Context, questionUUID uuid.UUID, types ...string) (system []Message, last Message, ok bool, err error) {
+	var rows []workingSetRow
+	err = tx.tx.NewRaw(
+		"SELECT * FROM (SELECT "+workingSetColumns+", FALSE AS ws_last FROM messages AS m"+
+			" WHERE m.tenant_id = ? AND m.question_uuid = ? AND m.author_type = 'SYSTEM'"+ // literal: the partial index's predicate
+			" ORDER BY m.seq ASC) AS s"+
+			" UNION ALL "+
+			"SELECT * FROM (SELECT "+workingSetColumns+", TRUE AS ws_last FROM messages AS m"+
+			" WHERE m.tenant_id = ? AND m.question_uuid = ? AND m.type IN (?)"+
+			" ORDER BY m.seq DESC LIMIT 1) AS l",
+		tx.tenant, questionUUID, tx.tenant, questionUUID, bun.In(types)).
+		Scan(ctx, &rows)
 	if err != nil {
-		return Message{}, false, fmt.Errorf("store: latest message: %w", err)
+		return nil, Message{}, false, fmt.Errorf("store: working set: %w", err)
 	}
-	if len(rows) == 0 {
-		return Message{}, false, nil
+	for i := range rows {
+		if rows[i].Last {
+			last, ok = rows[i].toMessage(), true
+			continue
+		}
+		system = append(system, rows[i].toMessage())
 	}
-	return rows[0].toMessage(), true, nil
+	// A UNION ALL promises no order: put the system messages back in Seq order.
+	slices.SortFunc(system, func(a, b Message) int { return cmp.Compare(a.Seq, b.Seq) })
+	return system, last, ok, nil
 }
 
 // ThreadOpeners returns, for each response of the question, the first message of its thread

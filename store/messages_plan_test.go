@@ -42,7 +42,7 @@ func TestLargeQuestionReadsStayInTheQuestion(t *testing.T) {
 		inTx(t, s, a.ID, func(tx *store.TenantTx) error {
 			var err error
 			seen = s.CaptureSQL(func() {
-				if _, ok, e := tx.LatestMessageOfTypes(ctx, big.UUID, "USER_MESSAGE", "EXPERT_MESSAGE"); e != nil || !ok {
+				if _, _, ok, e := tx.WorkingSet(ctx, big.UUID, "USER_MESSAGE", "EXPERT_MESSAGE"); e != nil || !ok {
 					err = e
 				}
 				if _, e := tx.FirstMessages(ctx, big.UUID, 10); e != nil {
@@ -79,7 +79,7 @@ func TestTransactionReadsRunPrepared(t *testing.T) {
 		latest := func(s *store.Store) []string {
 			var out []string
 			for _, q := range s.PreparedShapes() {
-				if strings.HasPrefix(q, "SELECT ") && strings.Contains(q, `FROM "messages"`) && strings.Contains(q, "ORDER BY m.seq DESC") {
+				if strings.HasPrefix(q, "SELECT ") && strings.Contains(q, "ws_last") {
 					out = append(out, q)
 				}
 			}
@@ -89,12 +89,12 @@ func TestTransactionReadsRunPrepared(t *testing.T) {
 			q := &store.Question{Channel: store.ChannelMessaging}
 			mustInsertQuestion(t, s, a.ID, q)
 			inTx(t, s, a.ID, func(tx *store.TenantTx) error {
-				_, _, err := tx.LatestMessageOfTypes(ctx, q.UUID, "USER_MESSAGE")
+				_, _, _, err := tx.WorkingSet(ctx, q.UUID, "USER_MESSAGE")
 				return err
 			})
 			s.WaitPrepared() // PostgreSQL prepares a new shape in the background
 			if got := latest(s); len(got) != 1 || strings.Contains(got[0], q.UUID.String()) {
-				t.Fatalf("after %d questions, prepared shapes of the newest-message read: %q", i+1, got)
+				t.Fatalf("after %d questions, prepared shapes of the working-set read: %q", i+1, got)
 			}
 		}
 	})
@@ -124,7 +124,7 @@ func TestNewShapesWithThePoolFull(t *testing.T) {
 				errs <- s.InTenantTx(ctx, a.ID, func(tx *store.TenantTx) error {
 					inside.Done()
 					inside.Wait()
-					_, _, err := tx.LatestMessageOfTypes(ctx, q.UUID, "EXPERT_MESSAGE", "SYSTEM_MESSAGE")
+					_, _, _, err := tx.WorkingSet(ctx, q.UUID, "EXPERT_MESSAGE", "SYSTEM_MESSAGE")
 					return err
 				})
 			}()

@@ -33,7 +33,8 @@ import (
 const inlineCommit = ";\nCOMMIT"
 
 // pgConnector makes pgdriver's connections into pgConns. trips counts the queries its
-// connections send (each waits for its answer: a round trip), for Store.RoundTrips.
+// connections send (each waits for its answer: a round trip), for Store.RoundTrips; preparing a
+// statement is not counted (once per statement and connection, mostly in the background).
 type pgConnector struct {
 	*pgdriver.Connector
 	trips *atomic.Int64
@@ -128,7 +129,7 @@ func (cn *pgConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (cn *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	cn.trips.Add(1)
+	// Not counted in trips: a statement is parsed once per connection, and in the background.
 	st, err := cn.Conn.PrepareContext(ctx, query) // Parse is not part of any transaction
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 //     lifecycle rules need on every write (package question: Conversation.Partial). Partial, so it
 //     holds only those (bounded per question by its responses × the eleven system types) and
 //     costs nothing on a user or expert message insert. A query uses it only when its WHERE has
-//     the literal author_type = 'SYSTEM' (see SystemMessages).
+//     the literal author_type = 'SYSTEM' (see WorkingSet).
 //   - messages_thread_idx: one thread's messages in order (response_uuid NULL = question level),
 //     for views written thread by thread, a thread's first message (the Help Desk answer text)
 //     and GET /v1/messages?responseUuid=.

@@ -152,7 +152,8 @@ func (s *Store) WriteTransactions() int64 { return s.writeTxs.Load() }
 
 // RoundTrips is how many queries the pool's connections have sent to PostgreSQL, each waiting
 // for its answer (BEGIN and COMMIT only when sent on their own: pgconn.go); -1 on SQLite.
-// Poll's freshness checks are not counted. A measure of what a use case costs, for tests.
+// Poll's freshness checks and the preparing of statements are not counted. A measure of what a
+// use case costs, for tests.
 func (s *Store) RoundTrips() int64 {
 	if s.pgConnector.trips == nil {
 		return -1

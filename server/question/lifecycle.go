@@ -123,8 +123,7 @@ var SpokenTypes = []string{UserMessage, ExpertMessage}
 
 // WorkingSet is the working set of a whole conversation (which it leaves alone): its system
 // messages and the newest user or expert message. Tests compare the rules on both forms; the
-// service reads the same thing from the store (store.TenantTx.SystemMessages,
-// LatestMessageOfTypes).
+// service reads the same thing from the store (store.TenantTx.WorkingSet).
 func (c *Conversation) WorkingSet() *Conversation {
 	w := &Conversation{Q: c.Q, Responses: c.Responses, Messages: []store.Message{}, Partial: &Partial{}}
 	for _, m := range c.Messages {
