@@ -15,7 +15,8 @@ import (
 )
 
 // The poll cache keeps what Poll reads — token rows by hash, and the channel and last_updated of
-// questions by tenant and uuid — so that a poll that finds both answers from memory.
+// questions by tenant and uuid — so that a poll that finds both answers from memory; and, by
+// tenant, the company settings documents that Settings reads (0016's triggers).
 //
 // It never serves what a committed change made stale, whichever instance or process committed
 // it: before a poll reads the cache it waits for a freshness check that STARTED AFTER the poll
@@ -51,6 +52,9 @@ type pollCache struct {
 	gen       uint64
 	tokens    map[string]AccessToken
 	questions map[pollQuestionKey]pollQuestion
+	settings  map[uuid.UUID][]byte // nil: the tenant has none stored
+	// withSettings: 0016's triggers exist, so settings may be cached.
+	withSettings bool
 
 	// fresh waits for a freshness check that started after the call (see above); false: the
 	// cache cannot be trusted now (the caller reads the database).
@@ -62,7 +66,7 @@ type pollCache struct {
 }
 
 func newPollCache() *pollCache {
-	return &pollCache{tokens: map[string]AccessToken{}, questions: map[pollQuestionKey]pollQuestion{}}
+	return &pollCache{tokens: map[string]AccessToken{}, questions: map[pollQuestionKey]pollQuestion{}, settings: map[uuid.UUID][]byte{}}
 }
 
 func (c *pollCache) get(hash []byte, id uuid.UUID) (Poll, bool) {
@@ -141,6 +145,31 @@ func (c *pollCache) putToken(gen uint64, t AccessToken) {
 	c.tokens[key] = t
 }
 
+// settingsDoc returns the cached settings document of tenant (nil: none stored).
+func (c *pollCache) settingsDoc(tenant uuid.UUID) ([]byte, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if !c.enabled || !c.withSettings {
+		return nil, false
+	}
+	doc, ok := c.settings[tenant]
+	return doc, ok
+}
+
+// putSettings stores a settings document read from the database (nil: none stored), unless
+// anything was invalidated since generation gen.
+func (c *pollCache) putSettings(gen uint64, tenant uuid.UUID, doc []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.enabled || !c.withSettings || c.gen != gen {
+		return
+	}
+	if _, ok := c.settings[tenant]; !ok {
+		evictOne(c.settings)
+	}
+	c.settings[tenant] = doc
+}
+
 func evictOne[K comparable, V any](m map[K]V) {
 	if len(m) < pollCacheCap {
 		return
@@ -151,9 +180,11 @@ func evictOne[K comparable, V any](m map[K]V) {
 	}
 }
 
-// pollChange is one invalidation: a question (tenant, id) or a token (hash).
+// pollChange is one invalidation: a question (tenant, id), a tenant's settings, or a token
+// (hash).
 type pollChange struct {
 	question *pollQuestionKey
+	settings *uuid.UUID
 	token    string
 }
 
@@ -165,9 +196,12 @@ func (c *pollCache) invalidate(changes []pollChange) {
 	defer c.mu.Unlock()
 	c.gen++
 	for _, ch := range changes {
-		if ch.question != nil {
+		switch {
+		case ch.question != nil:
 			delete(c.questions, *ch.question)
-		} else {
+		case ch.settings != nil:
+			delete(c.settings, *ch.settings)
+		default:
 			delete(c.tokens, ch.token)
 		}
 	}
@@ -181,6 +215,7 @@ func (c *pollCache) reset(enabled bool) {
 	c.enabled = enabled
 	clear(c.tokens)
 	clear(c.questions)
+	clear(c.settings)
 }
 
 // ---------------------------------------------------------------------------
@@ -233,6 +268,29 @@ func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (AccessToken
 	return t, err
 }
 
+// Settings returns the tenant's company settings document (JSON, verbatim as last stored), or
+// nil, nil when none was ever stored: from the poll cache when it can (nearly every Messaging and
+// Help Desk request reads it; a change on any instance, or by hand, invalidates the entry, as
+// for Poll). Defaults are the caller's business: the store does not interpret the document. The
+// caller must not modify it.
+func (s *Store) Settings(ctx context.Context, tenantID uuid.UUID) ([]byte, error) {
+	c := s.pollCacheStarted(ctx)
+	if c == nil || !c.withSettings || !c.fresh(ctx) {
+		return settingsDoc(ctx, s.reads(), "company_settings", tenantID)
+	}
+	if doc, ok := c.settingsDoc(tenantID); ok {
+		c.hits.Add(1)
+		return doc, nil
+	}
+	c.misses.Add(1)
+	gen, ok := c.generation()
+	doc, err := settingsDoc(ctx, s.reads(), "company_settings", tenantID)
+	if err == nil && ok {
+		c.putSettings(gen, tenantID, doc)
+	}
+	return doc, err
+}
+
 func (s *Store) pollCacheStarted(ctx context.Context) *pollCache {
 	h := &s.pollCache
 	h.once.Do(func() {
@@ -246,6 +304,9 @@ func (s *Store) pollCacheStarted(ctx context.Context) *pollCache {
 			return
 		}
 		c := newPollCache()
+		// Without 0016's triggers (a database migrated by an earlier version, not yet by this
+		// one) settings are read from the database every time.
+		c.withSettings, _ = s.triggersPresent(ctx, pollSettingsTriggers[s.dialect]...)
 		if s.isPG() {
 			w := newPGWatch(s, c)
 			c.fresh, c.stop, c.pg = w.fresh, w.close, w
@@ -260,15 +321,25 @@ func (s *Store) pollCacheStarted(ctx context.Context) *pollCache {
 
 // pollTriggersPresent reports whether every trigger of migration 0009 exists.
 func (s *Store) pollTriggersPresent(ctx context.Context) (bool, error) {
-	names := []string{"poll_questions_update", "poll_questions_delete", "poll_tokens_update", "poll_tokens_delete"}
-	q := `SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?, ?, ?)`
 	if s.isPG() {
-		names = []string{"poll_questions_update", "poll_questions_delete", "poll_tokens_change"}
-		q = `SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname IN ($1, $2, $3)`
+		return s.triggersPresent(ctx, "poll_questions_update", "poll_questions_delete", "poll_tokens_change")
 	}
+	return s.triggersPresent(ctx, "poll_questions_update", "poll_questions_delete", "poll_tokens_update", "poll_tokens_delete")
+}
+
+// triggersPresent reports whether every trigger named exists.
+func (s *Store) triggersPresent(ctx context.Context, names ...string) (bool, error) {
+	marks := make([]string, len(names))
 	args := make([]any, len(names))
 	for i, n := range names {
-		args[i] = n
+		marks[i], args[i] = "?", n
+		if s.isPG() {
+			marks[i] = "$" + strconv.Itoa(i+1)
+		}
+	}
+	q := `SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (` + strings.Join(marks, ", ") + `)`
+	if s.isPG() {
+		q = `SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname IN (` + strings.Join(marks, ", ") + `)`
 	}
 	var n int
 	if err := s.db.DB.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
@@ -428,11 +499,15 @@ func (w *sqliteWatch) catchUp(ctx context.Context) error {
 	return nil
 }
 
-// pollChangeOf reads a poll_changes row: a question's (tenant and uuid) or a token's (hash).
-// false: unreadable.
+// pollChangeOf reads a poll_changes row: a question's (tenant and uuid), a tenant's settings
+// (tenant alone: 0016) or a token's (hash). false: unreadable.
 func pollChangeOf(tenant, id sql.NullString, hash []byte) (pollChange, bool) {
 	if !tenant.Valid {
 		return pollChange{token: string(hash)}, true
+	}
+	if !id.Valid {
+		t, err := uuid.Parse(tenant.String)
+		return pollChange{settings: &t}, err == nil
 	}
 	t, err1 := uuid.Parse(tenant.String)
 	q, err2 := uuid.Parse(id.String)

@@ -450,3 +450,112 @@ func pollable(t *testing.T, s *store.Store, sub string) (store.Tenant, store.Acc
 	mustInsertQuestion(t, s, ten.ID, q)
 	return ten, tok, q, t0
 }
+
+// TestSettingsCacheTwoInstances: settings read through the poll cache are never stale: a change
+// on another instance, by hand (insert, update, delete, on another connection) is seen by the next
+// read, on both databases.
+func TestSettingsCacheTwoInstances(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			ctx := context.Background()
+			a := n.Store
+			b, err := store.Open(ctx, n.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			raw, err := store.Open(ctx, n.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			storetest.WaitPollCache(t, a, true)
+			storetest.WaitPollCache(t, b, true)
+			ten := mustTenant(t, a, "a")
+			other := mustTenant(t, a, "other")
+			t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+
+			read := func(want string) {
+				t.Helper()
+				for _, s := range []*store.Store{a, b} {
+					got, err := s.Settings(ctx, ten.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want == "" && got != nil || want != "" && string(got) != want {
+						t.Fatalf("settings read back as %q, want %q", got, want)
+					}
+				}
+			}
+			// Nothing stored, cached as such; then stored on A: B sees it.
+			read("")
+			read("")
+			hits0, _ := b.PollCacheStats()
+			read("")
+			if hits, _ := b.PollCacheStats(); hits == hits0 {
+				t.Fatal("b's cache served no settings read: the test would prove nothing")
+			}
+			if err := a.PutSettings(ctx, ten.ID, []byte(`{"v":1}`), t0); err != nil {
+				t.Fatal(err)
+			}
+			read(`{"v":1}`)
+			// Replaced on B (an upsert's UPDATE), another tenant's change in between.
+			if err := b.PutSettings(ctx, other.ID, []byte(`{"other":true}`), t0); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.PutSettings(ctx, ten.ID, []byte(`{"v":2}`), t0); err != nil {
+				t.Fatal(err)
+			}
+			read(`{"v":2}`)
+			// By hand, on a third connection: an UPDATE, then a DELETE.
+			if err := raw.ExecRaw(ctx, `UPDATE company_settings SET settings = '{"v":3}' WHERE tenant_id = ?`, ten.ID); err != nil {
+				t.Fatal(err)
+			}
+			read(`{"v":3}`)
+			if err := raw.ExecRaw(ctx, `DELETE FROM company_settings WHERE tenant_id = ?`, ten.ID); err != nil {
+				t.Fatal(err)
+			}
+			read("")
+			if got, err := b.Settings(ctx, other.ID); err != nil || string(got) != `{"other":true}` {
+				t.Fatalf("the other tenant's settings: %q, %v", got, err)
+			}
+		})
+	}
+}
+
+// TestSettingsCacheNeedsItsTriggers: on a database without 0016's triggers, settings are read
+// from the database every time (a change there would not reach the cache).
+func TestSettingsCacheNeedsItsTriggers(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			ctx := context.Background()
+			drop := []string{"DROP TRIGGER poll_settings_insert", "DROP TRIGGER poll_settings_update", "DROP TRIGGER poll_settings_delete"}
+			if n.Name == store.DialectPostgres {
+				drop = []string{"DROP TRIGGER poll_settings_change ON company_settings"}
+			}
+			for _, d := range drop {
+				if err := n.Store.ExecRaw(ctx, d); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ten := mustTenant(t, n.Store, "a")
+			s, err := store.Open(ctx, n.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			storetest.WaitPollCache(t, s, true) // questions and tokens are still cached
+			for range 2 {
+				if got, err := s.Settings(ctx, ten.ID); err != nil || got != nil {
+					t.Fatalf("settings: %q, %v; want none", got, err)
+				}
+			}
+			if err := n.Store.PutSettings(ctx, ten.ID, []byte(`{"v":1}`), time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.Settings(ctx, ten.ID); err != nil || string(got) != `{"v":1}` {
+				t.Fatalf("settings after a change the triggers did not record: %q, %v", got, err)
+			}
+		})
+	}
+}

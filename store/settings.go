@@ -12,13 +12,6 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Settings returns the tenant's company settings document (JSON, verbatim
-// as last stored), or nil, nil when none was ever stored. Defaults are the
-// caller's business: the store does not interpret the document.
-func (s *Store) Settings(ctx context.Context, tenantID uuid.UUID) ([]byte, error) {
-	return settingsDoc(ctx, s.reads(), "company_settings", tenantID)
-}
-
 // Settings is [Store.Settings] inside the transaction (timers run inside one).
 func (tx *TenantTx) Settings(ctx context.Context) ([]byte, error) {
 	return settingsDoc(ctx, tx.tx, "company_settings", tx.tenant)
