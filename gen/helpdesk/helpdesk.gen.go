@@ -5,20 +5,16 @@ package helpdesk
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
 	"github.com/oapi-codegen/runtime"
 )
@@ -1860,173 +1856,4 @@ func (sh *strictHandler) SaveQuestion(w http.ResponseWriter, r *http.Request) {
 	} else if response != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
 	}
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"7Fv9cttGkn+VLlyqIuVAitSHLVOVOtO2VNauI3kteVMVUQmGQJOcCJhBZgaieDr9ew9wj3hPctU9AAhQ",
-	"VCTFSW736lwuE18z09PT/etf94xvg1hnuVaonA0Gt4FBm2tlkW/eiOQT/lKgdXQXa+VQ8aXI81TGwkmt",
-	"tn62WtEzvBFZniJfGqONb5JgMAiOT/4+/HD87qePw0/D7w7PDz8FYZChtWJKbx3euAFkhXWgtIMxwjgV",
-	"6iq4uwsDG88wE9TVVwYnwSD4l62lvFv+rd065PHuqEGCNjYyJ8mCQTCETFor1RS0AamuRSoTmEhMkxAE",
-	"ZCKdaJNhAlGGTiTCiQiucEHvUplJB3gTIyaYhNReKCiULfJcG4cJlOoAt8ixG9yFwbFyaJRID5ez/+0K",
-	"Oz/8dDL88NPhp0+nbW3JchTgNrBh/AKBTODVpBe/THawsz3ui85uvJd09vHFpPNS7I9fxb2kj9uTzd9D",
-	"rWc6QzcjtRYKb3KMSR8TIVNMQCtwMwSL5hrNAV8n6IRMLQiDkOrplPRJK23QFUZhwto70e5IFyr5MsWd",
-	"nJ7/dHT6+eRdS2dKAytJagUTbWCGaf4O7dVxAqOgv72zu/fi5f6rUfB76OakMdZcWLDimpSjDbiZtBAt",
-	"x4543p+VKNxMG/nv+IVz/3wy/Hz+/vTT8Q+H71ZMxhv+8OMxOH2F6neaJ/e1dI0rpeeK7gzmqYgx8R90",
-	"G6MxqgyVnSMLLpJEUnci/Wh0jsZJwp2JSC2GQd54dBt4JT0mre966L+9C4PYoHCYDF1LdcF2r/+y09vr",
-	"9PfP+y8Ge73Bzv4PQRgQGAgXDIJEOOw4mWEQBuTewSCwzkg1pT5l0ursZaOdVO7F7rINueoUWRBph3GM",
-	"ucN243Kq5fdjrVMUir4nTKQv2zo/nyFUAP21hYk01kG5zt0gbMzwNEcFZ+icVFMbkhcq+GjktYgJ3VQC",
-	"5Hnkqx+0NzA4Q3MtY7Td+3O+CwNCGWlI+gtSQClgWC1La4JNtV/Wnenxzxg7mltrkZ5nBUpk2F7Kwxt6",
-	"DfziMcH5o3USvU21xb+VXnukTfawWM4UuOoKRxRQLOgJCIibXUEs0rQLn0vXmPjvCAblVGlDyHfPznN5",
-	"zi66dvHfY5oDocfSl0OY0+ISnloKR9LjbzQsO4pghiJB07aPXo16YhwnOHnofp0DLBFsvZD0HhISMhYW",
-	"t5yMr5Dj01ReowKnGRMrHbXlqsUgABM3H1BN3SwYbO/thUEmVXXfD4NcOAqEwSC4+HE0Knq93quO/33H",
-	"P9s9/tnf458h3fVf7NPPdq/X6/jfIf9s7/vb7Vf+54h/9uhnp9ejJkeHR0eXj9pXQzGPWtkntEXqnmn+",
-	"VWB5DAZ5pKQa6p6cdTcPSrls+zwBV7Bxu7+/099+EkBaJ1zBfaAqMpLy7YfTs8N3JOPSPMpna4yyMGkb",
-	"GGbO5XawtWWLcaIzIVU3kQZjly66sc628uWLjuU2nUotHc9XMOk0bLvj5/I0cCRh6imtU3JNEZ+h2zrc",
-	"Pxqu37H890TzHTwoTtnqeUJ56rFctHVMf4WXNCnad4fn70/f/USPhh8+nH7PH6yQ35YBrOv/ni3UzGcV",
-	"nb6fCQdzQsm50WoaUtggFkuAyeBM7OVapAUSu4/Rk9Pm+A/lKo+ZRSVS6DW2bhHOGqD4ZTGoCa//N0MQ",
-	"ZkKmwyQxaO16MePCOp2hIY4zn2mLMMaZSCcsWU3QpQVhrzDpwtBBpq2D7b1diGfCiNihsSHgjSDMAK0Q",
-	"otdRewqFRfO6vCVUWQ1au80w9ePFj68vv7n48fWfE614tNf/C2N+dW/BwuCmU+qhs8xK2InGSLkDLycI",
-	"v56w0dT5KHg9CmAu3QzI92g5x9rNwMoE7SbZwqRI04oXrqQoIkOwM7Z7zr+WZtGF78lk2XlDSNBIztKM",
-	"zvizFYGinzV2Vxc7gv/+z/+C6C8a4bNFE212Ybg0uyvE3JbAQixdsSyIK3ynar2G7vx+vCuV6ophzj8h",
-	"+l95QBdOc/FLgfyQmnUsKiudvEbYUHiNBnJhLCYgLAhQRTZGs3kAhZLUKkcDFIWEWhyAqF1or+FC/8z8",
-	"jtKaw1Q6PFXp4r7SI60i2NAGIkLkKISoT/8s0EaUZC1YoZtgdOHQtoHHaUDqGJDzFwtapYu2qrRaH9t8",
-	"oep50YE8YcsHtlxIYwmix0awOSjtfAZIsUMtIMHczWCjLoldvDF6btFcfnsmJsJImmL9bhjHulDu8uJ7",
-	"bdzs8tt+j/+0vnFiai8vLr8V5CJ/JyF8ABLpXCwsu3UXznXeSfEaU0DljEQLM50mbLXs9oZrctaRlPTE",
-	"d+Gdm5Tp1Xhwr7WATOT87UwmCSrv4+XnXfggM+nsAEjuMjiGpQZ2tkPY7vVAoXWYeFpgmTIgx9ntvRfs",
-	"Nf4FPeHJP2T6t0GpK7pkbZE7eHXRwpZaDgaBVzNXAVocgWBUi1x2iEJMUXXwxhnRIfVSnxPmDEGHuUdl",
-	"aG+Fw6k2a4x3uDTGuPwIxNQgJiXazhCuUSW6wkqGT+/rMGM0qNvRwoR1BchriFRu8GeuDbYNeyzT1IeF",
-	"RyHP4FyYpD2J3CANnKy39NM08VirJxCtaiE6gMJyjTJdeM5y/xPmBGPiMb9Zalv4Bbun85qUOelSLPXq",
-	"B1sThHzgSKXykyGrX+EfZ3xRL+RTZFtfWDoq0hQaj9jLGuHyawu50eMUswPok79tr5g6iIlDA87IjBh1",
-	"W0zbFhOq/Ko54ors1P0/QcZfVsEakXmFmz5G9P/QMgAN9BurAO2mzyzVcn1vDS8/Vcj4vGDeUBUyQ9Bp",
-	"gtZ5eyfLkQ4z+7RSbwMlhTFisSzQ3udH1YS/tsRj0MgYZBKWnAaTJpmBDfbCPhQqJQa43NEASzFLuxma",
-	"ubS42bL0Z9Q7pD20sUhFWRF+WFqfr45FfEV+1wDhry1w8EORwYZBZhkJjBdMqDm+hSDAyQx1wQG06dBt",
-	"uR8sQy+rMivMxxdiIqAs+V5KxTXQhHKnnIzNbwl4+Q6WquNm3laAAyNsRL3ygWUyVd7Q9XbjRbfb3VxJ",
-	"Jau3QSvh2vBS/sdFr/Pq8l+rb/5t86tfKSC15/mxGKcyrhMB3U4fQ4iqKtNtXU26696WF1t583Hn1qbF",
-	"9K5zK5O7FRj/hylVtc0yrD35PkKQbWBcGOkWZ+SQ3vOrhP89p/sPJOa19a6pJMDGbg9SPUdD1BlmeNOI",
-	"MZshMxOyZgEMAwhzbZhdSOreVxmCsNwmqMVZakLk8q/IIFG9+1uB69gRSWqJRnixmO7kwogMHSWPxw4y",
-	"sQCRWk0pLFc9RJnuaZOVxaSoqqREtYi/8HC1hOJBCUnDUk30miKWNNhhLTo5ThEkWUSGasni35XWs6rj",
-	"AQvo5toLmWtLNHqZN47Uxg+o6CqEM5GinWgTo3c4Ik6WEGhGnFdUuaTTzdGqZIY3mLTHAZAOxJSMeqRG",
-	"6ptvhoWboXLlvmb3m2/g8BrNgutUoBATuwJyawtOTY1XO+B++UeqrjsNgIjATsxt+BIjziR8u3o9GwsF",
-	"G4310wZ4vcA70GaDCPuxQNqRyg36qpcDkWqFkGAsE7RdICPy9iMtSGsLSqNVAoYyLkzAzYwupp5qUwAV",
-	"Thua5IH/gtIX6Uaq3L4VVRKZG7yWurCVbTpG4VK95XkNGOtEoiX1Rs1t5JvOfD7v0Bw7hUlRUSqRMOfl",
-	"jXodF2RJmAC/Igk2lonA1xY8/tiRKixCFBcmhU6HD05sdiHKitTJXBi3xSP4AxV1NsH+5DXLKQKFp7+c",
-	"nZ6ABxW/LylI8kXl6CMVvfX74Z3zRY4RBTrBtQgeoJR/06eT5f4jOK27MCxHqs5/1Kyau6f5iqsqG3Qz",
-	"HKnmSh+AKJvzyrq5jLGs6EhnIRXW+bTvoE561hRW/YJ8V6bBvBR1Ttztdi8j71O/mocP4Ffy8JH6rYn4",
-	"unzbV0l9kUDaZdo9Ul+Wd1tH2oBx4dam4F5LvAPB5nokZFoYSiA9NWDziW5HfvtiFAxuR1U1fRQMRkG3",
-	"2x0F4Yjr6ssHd3dRF94gVwm98XGEI8tNME5Fxfe823EsJ53nws0qngDRbm8X6t2KyCeM1XqTrUa7vT24",
-	"v4URjdQGSy0URMM01fOqAL7JdUgBGbqZTjwVAjej7z6enp1HFUSWAtQ2+/78/GPFP6WzmE5IU0OY4LxC",
-	"v7Kkwi1J2zjRfL9g1CTlgCmU9SGUFjVPiU/wKnuXUNaRb5Ucx58u8kR2QDPtwRuRQAkvUTWR+gRVBcI+",
-	"XTXlhO1IbYjaB6P32rooJAq9GUK0238Jh3x6yNv9ETOZsmsFkX8XtdTU7/U6sVZOqgLZAXZ3+pVQ4GkH",
-	"lFsh51rDB2GmWK5cM1SwlLSEpZjlQS94sQt/lW+o371eH060g+MqutaSQXRuhLITNJ3DEiTbMsazQl1h",
-	"EnlAi/Z6e/WceCGv0Vj2c2ozUtyo370hzPLYx45Y9gIT4/eoJCGFD35uJhygSmy1zJJjrtKFijGBlFPm",
-	"8jNJcGWm9UDLWEMiCLJOG/rsQDgQxshrtGCZg/n5sEq2rKf6NJKvS/R74G1OX6MJuWrCZhJRwPJnnYYf",
-	"j4kUNCypPHvC8V0pjNsZQxfOyRyFWsxnSNNSIOol2yDfDH1ADkeKNLUJ1R6CP9/0+fyos19zxJPPH2Aj",
-	"8gWCXrR5UEWbKgA0dxn4BUNfd8RkTDpm5i3uEYRBuXTBIOh3e12u2+kclchlMAh2ur3ujs9AZkyHt6q6",
-	"wFbrVAi9Iu51n9odZxkmUjhMF14lK1VjYa2OJXMH78YP1vxDmM+EwxIwKkjrjlSFLWz8krB5wat4hbnr",
-	"wttUW4/ey0p1aUUipdC7+LXkjri6mhLGKu2PB3JEL0esKQAtgFdzbYjHSTBon48IfK6C1r3RyeJ5B+Oa",
-	"GyWNHYcnn3m7fxyI2PijNOpPkWINxfoTxm1ljs4UyA8aJ4W3e73nrVGzhiWTZemkqjgsj3pwYv5H5ch3",
-	"v00tZdluzbFITnHZRZZ7bKT7Xa+gdSPUitxqnLfmJv3Hm7SOj3Kj3ccb1Wdt78Jg7ymCtY82s9KKLBOU",
-	"OXu3beMUn0JYQpNHJYJV3qq4qOvgNrikvpY42Ty58DBMvuXjhbwfifPGqKrORcNnQGUXhn4jqgSqkYq2",
-	"e72oC58wR5+FccCi/LTaRmYcax7lhbiUqYl8RZ40nw04RawGqdMivJGWR2nUJ+PCGMo8yBsQNvxwkihF",
-	"Kq8RIu8lRO4bBZvI842qUHZAyVOzTOfNcjMEq5uLY+R0SvgcCwUGHSVBYoLpWohulq6/BKHb5zfWnaNY",
-	"7uo398gfwLb2tmhjn40thWzjnXDlwd8XnR79hX5/sLM76PWC8Em7cWFw6jWhpnC2sA6zYBDI0zPY7/aX",
-	"+ypP2+p4MubcOxL09DhUMlO6buoGb/KUj2z5vTPrFsxzEsT8dFna+/+V+l1W6vFY/bh2H9TjnzWNPzb0",
-	"13tFF5dhiwe09kfK/YmaGzTr/f8g9GDNpt4D7KBeqg2F87DamKmjAKUja/+3yOafyiO+mBaQQpp5hM+d",
-	"n0oKGvsLweDi/s7CxeVdeLtaxL+4vLukdubam9T9or60cDaXLp6NtTBJWVKpjYh5CAkXUD+lXKudvPdV",
-	"ytWJrK+E+3x3pQ6+LP8vp3x3efc/AQAA//8=",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

@@ -48,7 +48,7 @@ var _ gen.StrictServerInterface = (*Handler)(nil)
 const MaxBody = 2 << 20
 
 // specSource decodes the operator API's OpenAPI document for New.
-var specSource = httpkit.NewSpecSource(gen.GetSwagger)
+var specSource = httpkit.NewSpecSource(gen.Spec)
 
 // Spec is where New takes the operator API's decoded spec from; a server prefetches it at process start
 // (httpkit.PrefetchSpecs), so that decoding overlaps opening the database.

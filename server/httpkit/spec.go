@@ -24,7 +24,7 @@ type specResult struct {
 	err  error
 }
 
-// NewSpecSource returns a source decoding with load (a generated package's GetSwagger).
+// NewSpecSource returns a source decoding with load (a generated package's Spec).
 func NewSpecSource(load func() (*openapi3.T, error)) *SpecSource {
 	return &SpecSource{load: load}
 }

@@ -58,7 +58,7 @@ type Handler struct {
 var _ gen.StrictServerInterface = (*Handler)(nil)
 
 // specSource decodes the Hub API's OpenAPI document for New.
-var specSource = httpkit.NewSpecSource(gen.GetSwagger)
+var specSource = httpkit.NewSpecSource(gen.Spec)
 
 // Spec is where New takes the Hub API's decoded spec from; a server prefetches it at process start
 // (httpkit.PrefetchSpecs), so that decoding overlaps opening the database.

@@ -27,7 +27,7 @@ import (
 
 // TestEveryOperationHasIntakeRules: the intake knows every operation of the spec, and nothing else.
 func TestEveryOperationHasIntakeRules(t *testing.T) {
-	spec, err := gen.GetSwagger()
+	spec, err := gen.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // Bearer token is there, and never touches the service (whose store is nil here, so any other
 // path would panic).
 func TestPollAuthenticationIsDeferredToTheHandler(t *testing.T) {
-	spec, err := gen.GetSwagger()
+	spec, err := gen.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ type Handler struct {
 var _ gen.StrictServerInterface = (*Handler)(nil)
 
 // specSource decodes the Messaging API's OpenAPI document for New.
-var specSource = httpkit.NewSpecSource(gen.GetSwagger)
+var specSource = httpkit.NewSpecSource(gen.Spec)
 
 // Spec is where New takes the Messaging API's decoded spec from; a server prefetches it at process start
 // (httpkit.PrefetchSpecs), so that decoding overlaps opening the database.

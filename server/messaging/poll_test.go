@@ -47,7 +47,7 @@ func kinVerdict(t testing.TB, router routers.Router, path, rawQuery, auth string
 
 func pollRouter(t testing.TB) routers.Router {
 	httpkit.RegisterDecoders()
-	spec, err := gen.GetSwagger()
+	spec, err := gen.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}
