@@ -11,30 +11,25 @@ func gcPercent() int {
 	return p
 }
 
-// While any serve starts the collector waits for startupMemoryLimit (GOGC off); when the last
-// start ends, GOGC and GOMEMLIMIT are back to their settings.
+// While any serve starts the collector runs at startupGCPercent, unless GOGC asks for less
+// collection (higher, or off); when the last start ends, GOGC is back to its setting.
 func TestStartupGCRestoresTheSettings(t *testing.T) {
-	for _, limit := range []int64{1 << 40, 64 << 20} { // above startupMemoryLimit, below it
-		before := debug.SetGCPercent(150)
-		beforeLimit := debug.SetMemoryLimit(limit)
+	for _, c := range []struct{ setting, during int }{{100, startupGCPercent}, {1000, 1000}, {-1, -1}} {
+		before := debug.SetGCPercent(c.setting)
 		end1 := startupGC()
 		end2 := startupGC()
 		for i, end := range []func(){end1, end2} {
-			if p := gcPercent(); p != -1 {
-				t.Fatalf("GOGC while starting = %d, want off", p)
-			}
-			if l := debug.SetMemoryLimit(-1); l != min(limit, startupMemoryLimit) {
-				t.Fatalf("GOMEMLIMIT while starting = %d, want %d", l, min(limit, startupMemoryLimit))
+			if p := gcPercent(); p != c.during {
+				t.Fatalf("GOGC %d: %d while starting, want %d", c.setting, p, c.during)
 			}
 			end()
-			if i == 0 && gcPercent() != -1 {
-				t.Fatal("the settings came back while another start runs")
+			if i == 0 && gcPercent() != c.during {
+				t.Fatal("the setting came back while another start runs")
 			}
 		}
-		if p, l := gcPercent(), debug.SetMemoryLimit(-1); p != 150 || l != limit {
-			t.Fatalf("after the starts GOGC = %d, GOMEMLIMIT = %d; want the settings, 150 and %d", p, l, limit)
+		if p := gcPercent(); p != c.setting {
+			t.Fatalf("after the starts GOGC = %d, want the setting, %d", p, c.setting)
 		}
 		debug.SetGCPercent(before)
-		debug.SetMemoryLimit(beforeLimit)
 	}
 }
