@@ -103,7 +103,7 @@ func (w *Worker) Kick() {
 }
 
 // Run attempts due deliveries whenever kicked, whenever a slot frees while more are due, and at
-// least every interval, until ctx ends. Attempts in flight when ctx ends finish first (each within
+// least every interval (the first time after one interval or a kick), until ctx ends. Attempts in flight when ctx ends finish first (each within
 // Timeout) and are recorded.
 func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	w.init()
@@ -111,6 +111,14 @@ func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	defer r.recorded.Wait()
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	// The first look comes with the first tick or kick, not at once: at a server's start it
+	// would take the only connection of the pool just as the first requests (and /readyz)
+	// arrive, and on PostgreSQL each of those would wait for a new one.
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-w.kick:
+	}
 	for ctx.Err() == nil {
 		freed := w.freedSignal()
 		n, more, err := w.fill(ctx, &r)
