@@ -82,11 +82,12 @@ func Migrations() []string {
 //     and takes bun's lock row (a lock row found while holding the outer
 //     mutex can only be left over from a process that crashed mid-migration,
 //     so it is replaced), and the applied set is read again, under the mutex;
-//  3. each pending migration runs in its own transaction, which also records
-//     it in bun_migrations (bun's format: same name, group and timestamp
-//     columns), so a step and its record commit together: a crash leaves
-//     each step either applied and recorded or neither, and the next start
-//     carries on from there;
+//  3. the pending migrations run in one transaction, which also records each
+//     in bun_migrations (bun's format: same name, group and timestamp
+//     columns), so the steps and their records commit together: a crash or a
+//     failing step leaves the run either applied and recorded or not at all,
+//     and the next start carries on from there (one commit, where a commit
+//     per step was most of a first start on SQLite);
 //  4. bun's lock row is removed.
 func (s *Store) Migrate(ctx context.Context) error {
 	if s.migratedAlready(ctx, migrations) {
@@ -165,22 +166,25 @@ func (s *Store) migrateSteps(ctx context.Context, steps []migration) (err error)
 		group = max(group, m.GroupID)
 	}
 	group++ // this run's migrations form one group, as with bun's Migrator
-	for _, mg := range sortedSteps(steps) {
-		if done[mg.name] {
-			continue
-		}
-		if err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			if err := mg.up(ctx, tx, s.dialect); err != nil {
-				return err
+	// The pending steps and their records commit together: one commit (one fsync on SQLite)
+	// for a new database's whole schema, where a commit per step was most of a first start.
+	// A step that fails rolls the run back whole: the database stays as it was, and the next
+	// run starts again from there (every step is idempotent).
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for _, mg := range sortedSteps(steps) {
+			if done[mg.name] {
+				continue
 			}
-			_, err := tx.NewInsert().Model(&migrate.Migration{Name: mg.name, GroupID: group}).
-				ModelTableExpr(migrationsTable).Exec(ctx)
-			return err
-		}); err != nil {
-			return fmt.Errorf("store: migrate: %s: up: %w", mg.name, err)
+			if err := mg.up(ctx, tx, s.dialect); err != nil {
+				return fmt.Errorf("store: migrate: %s: up: %w", mg.name, err)
+			}
+			if _, err := tx.NewInsert().Model(&migrate.Migration{Name: mg.name, GroupID: group}).
+				ModelTableExpr(migrationsTable).Exec(ctx); err != nil {
+				return fmt.Errorf("store: migrate: %s: up: %w", mg.name, err)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // sortedSteps orders steps by name, as bun's Migrator does.

@@ -163,8 +163,9 @@ func TestMigrateSchemaEqualsBunStepByStep(t *testing.T) {
 	}
 }
 
-// A step that dies before its commit leaves neither its changes nor its record: the database is
-// exactly at the previous step, and the next Migrate finishes the job.
+// A step that dies before its commit leaves nothing of its run: neither its changes nor the
+// steps before it in the run, nor their records. The database is exactly as before the run,
+// and the next Migrate finishes the job.
 func TestMigrateCrashMidStepRecovers(t *testing.T) {
 	const failAt = 4 // 0005_desk, the fifth step
 	fresh := storetest.EmptyStores(t)
@@ -177,10 +178,10 @@ func TestMigrateCrashMidStepRecovers(t *testing.T) {
 			if err := n.Store.MigrateFailingAt(ctx, failAt); err == nil {
 				t.Fatal("MigrateFailingAt: no error")
 			}
-			if got, err := n.Store.Applied(ctx); err != nil || !slices.Equal(got, all[:failAt]) {
-				t.Fatalf("Applied after the failed step = %v, %v; want %v", got, err, all[:failAt])
+			if got, err := n.Store.Applied(ctx); err != nil || len(got) != 0 {
+				t.Fatalf("Applied after the failed step = %v, %v; want none", got, err)
 			}
-			if err := ref.MigrateFirst(ctx, failAt); err != nil {
+			if err := ref.MigrateFirst(ctx, 0); err != nil { // bun's bookkeeping tables alone
 				t.Fatal(err)
 			}
 			mustSameSchema(t, ref, n.Store, "after a step failed before its commit")

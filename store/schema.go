@@ -8,11 +8,12 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// migration is one versioned schema step. Steps run in name order, each in
-// its own transaction, and are recorded in bun_migrations only after they
-// commit; every statement is idempotent (IF NOT EXISTS / ON CONFLICT DO
-// NOTHING), so a crash between the commit and the bookkeeping is harmless —
-// the step simply runs again. New steps must keep both properties.
+// migration is one versioned schema step. Steps run in name order, inside
+// the transaction of their run (Migrate), and are recorded in bun_migrations
+// in that transaction; every statement is idempotent (IF NOT EXISTS / ON
+// CONFLICT DO NOTHING), so a step recorded by an older build after its own
+// commit, or run again, is harmless. New steps must keep both properties, and
+// run inside a transaction.
 type migration struct {
 	name string // sortable: NNNN_description
 	up   func(ctx context.Context, tx bun.Tx, dialect string) error
