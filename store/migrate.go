@@ -171,6 +171,7 @@ func (s *Store) migrateSteps(ctx context.Context, steps []migration) (err error)
 	// A step that fails rolls the run back whole: the database stays as it was, and the next
 	// run starts again from there (every step is idempotent).
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var records []migrate.Migration
 		for _, mg := range sortedSteps(steps) {
 			if done[mg.name] {
 				continue
@@ -178,10 +179,14 @@ func (s *Store) migrateSteps(ctx context.Context, steps []migration) (err error)
 			if err := mg.up(ctx, tx, s.dialect); err != nil {
 				return fmt.Errorf("store: migrate: %s: up: %w", mg.name, err)
 			}
-			if _, err := tx.NewInsert().Model(&migrate.Migration{Name: mg.name, GroupID: group}).
-				ModelTableExpr(migrationsTable).Exec(ctx); err != nil {
-				return fmt.Errorf("store: migrate: %s: up: %w", mg.name, err)
-			}
+			records = append(records, migrate.Migration{Name: mg.name, GroupID: group})
+		}
+		if len(records) == 0 {
+			return nil
+		}
+		// One INSERT for the run's records, in step order (bun_migrations ids follow it).
+		if _, err := tx.NewInsert().Model(&records).ModelTableExpr(migrationsTable).Exec(ctx); err != nil {
+			return fmt.Errorf("store: migrate: record the steps: %w", err)
 		}
 		return nil
 	})
