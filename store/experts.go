@@ -164,11 +164,6 @@ func (s *Store) Expert(ctx context.Context, tenantID, id uuid.UUID) (Expert, err
 	return expertByUUID(ctx, s.db, tenantID, id, "")
 }
 
-// Experts returns the tenant's experts in creation order.
-func (s *Store) Experts(ctx context.Context, tenantID uuid.UUID) ([]Expert, error) {
-	return listExperts(ctx, s.reads(), tenantID)
-}
-
 // Expert returns one of the tenant's experts, or ErrNotFound.
 func (tx *TenantTx) Expert(ctx context.Context, id uuid.UUID) (Expert, error) {
 	return expertByUUID(ctx, tx.tx, tx.tenant, id, "")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,7 +17,7 @@ import (
 
 // The poll cache keeps what Poll reads — token rows by hash, and the channel and last_updated of
 // questions by tenant and uuid — so that a poll that finds both answers from memory; and, by
-// tenant, the company settings documents that Settings reads (0016's triggers).
+// tenant, what Settings and Experts read (0016's triggers).
 //
 // It never serves what a committed change made stale, whichever instance or process committed
 // it: before a poll reads the cache it waits for a freshness check that STARTED AFTER the poll
@@ -52,9 +53,9 @@ type pollCache struct {
 	gen       uint64
 	tokens    map[string]AccessToken
 	questions map[pollQuestionKey]pollQuestion
-	settings  map[uuid.UUID][]byte // nil: the tenant has none stored
-	// withSettings: 0016's triggers exist, so settings may be cached.
-	withSettings bool
+	tenants   map[uuid.UUID]*tenantRows
+	// withTenants: 0016's triggers exist, so tenant rows may be cached.
+	withTenants bool
 
 	// fresh waits for a freshness check that started after the call (see above); false: the
 	// cache cannot be trusted now (the caller reads the database).
@@ -66,7 +67,7 @@ type pollCache struct {
 }
 
 func newPollCache() *pollCache {
-	return &pollCache{tokens: map[string]AccessToken{}, questions: map[pollQuestionKey]pollQuestion{}, settings: map[uuid.UUID][]byte{}}
+	return &pollCache{tokens: map[string]AccessToken{}, questions: map[pollQuestionKey]pollQuestion{}, tenants: map[uuid.UUID]*tenantRows{}}
 }
 
 func (c *pollCache) get(hash []byte, id uuid.UUID) (Poll, bool) {
@@ -145,29 +146,44 @@ func (c *pollCache) putToken(gen uint64, t AccessToken) {
 	c.tokens[key] = t
 }
 
-// settingsDoc returns the cached settings document of tenant (nil: none stored).
-func (c *pollCache) settingsDoc(tenant uuid.UUID) ([]byte, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if !c.enabled || !c.withSettings {
-		return nil, false
-	}
-	doc, ok := c.settings[tenant]
-	return doc, ok
+// tenantRows is what the cache keeps of one tenant: its settings document (nil: none stored)
+// and its experts, each once read.
+type tenantRows struct {
+	settings                []byte
+	experts                 []Expert
+	hasSettings, hasExperts bool
 }
 
-// putSettings stores a settings document read from the database (nil: none stored), unless
-// anything was invalidated since generation gen.
-func (c *pollCache) putSettings(gen uint64, tenant uuid.UUID, doc []byte) {
+// tenantRead returns what get finds in the tenant's cached rows.
+func tenantRead[T any](c *pollCache, tenant uuid.UUID, get func(*tenantRows) (T, bool)) (T, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var zero T
+	if !c.enabled || !c.withTenants {
+		return zero, false
+	}
+	rows, ok := c.tenants[tenant]
+	if !ok {
+		return zero, false
+	}
+	return get(rows)
+}
+
+// putTenant stores, with set, what a read of the tenant's rows found, unless anything was
+// invalidated since generation gen.
+func (c *pollCache) putTenant(gen uint64, tenant uuid.UUID, set func(*tenantRows)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.enabled || !c.withSettings || c.gen != gen {
+	if !c.enabled || !c.withTenants || c.gen != gen {
 		return
 	}
-	if _, ok := c.settings[tenant]; !ok {
-		evictOne(c.settings)
+	rows, ok := c.tenants[tenant]
+	if !ok {
+		evictOne(c.tenants)
+		rows = &tenantRows{}
+		c.tenants[tenant] = rows
 	}
-	c.settings[tenant] = doc
+	set(rows)
 }
 
 func evictOne[K comparable, V any](m map[K]V) {
@@ -180,11 +196,11 @@ func evictOne[K comparable, V any](m map[K]V) {
 	}
 }
 
-// pollChange is one invalidation: a question (tenant, id), a tenant's settings, or a token
-// (hash).
+// pollChange is one invalidation: a question (tenant, id), a tenant's rows (settings,
+// experts), or a token (hash).
 type pollChange struct {
 	question *pollQuestionKey
-	settings *uuid.UUID
+	tenant   *uuid.UUID
 	token    string
 }
 
@@ -199,8 +215,8 @@ func (c *pollCache) invalidate(changes []pollChange) {
 		switch {
 		case ch.question != nil:
 			delete(c.questions, *ch.question)
-		case ch.settings != nil:
-			delete(c.settings, *ch.settings)
+		case ch.tenant != nil:
+			delete(c.tenants, *ch.tenant)
 		default:
 			delete(c.tokens, ch.token)
 		}
@@ -215,7 +231,7 @@ func (c *pollCache) reset(enabled bool) {
 	c.enabled = enabled
 	clear(c.tokens)
 	clear(c.questions)
-	clear(c.settings)
+	clear(c.tenants)
 }
 
 // ---------------------------------------------------------------------------
@@ -274,21 +290,42 @@ func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (AccessToken
 // for Poll). Defaults are the caller's business: the store does not interpret the document. The
 // caller must not modify it.
 func (s *Store) Settings(ctx context.Context, tenantID uuid.UUID) ([]byte, error) {
+	return throughTenantCache(ctx, s, tenantID,
+		func(r *tenantRows) ([]byte, bool) { return r.settings, r.hasSettings },
+		func(r *tenantRows, doc []byte) { r.settings, r.hasSettings = doc, true },
+		func() ([]byte, error) { return settingsDoc(ctx, s.reads(), "company_settings", tenantID) })
+}
+
+// Experts returns the tenant's experts in creation order: from the poll cache when it can (every
+// ask ranks them; a change on any instance, or by hand, invalidates the entry, as for Poll). The
+// slice is the caller's; the experts' lists are shared and must not be modified.
+func (s *Store) Experts(ctx context.Context, tenantID uuid.UUID) ([]Expert, error) {
+	es, err := throughTenantCache(ctx, s, tenantID,
+		func(r *tenantRows) ([]Expert, bool) { return r.experts, r.hasExperts },
+		func(r *tenantRows, es []Expert) { r.experts, r.hasExperts = es, true },
+		func() ([]Expert, error) { return listExperts(ctx, s.reads(), tenantID) })
+	return slices.Clone(es), err
+}
+
+// throughTenantCache answers a read of the tenant's rows from the poll cache when it can (get),
+// else reads them (read) and keeps what it found (put) unless a change came meanwhile.
+func throughTenantCache[T any](ctx context.Context, s *Store, tenantID uuid.UUID,
+	get func(*tenantRows) (T, bool), put func(*tenantRows, T), read func() (T, error)) (T, error) {
 	c := s.pollCacheStarted(ctx)
-	if c == nil || !c.withSettings || !c.fresh(ctx) {
-		return settingsDoc(ctx, s.reads(), "company_settings", tenantID)
+	if c == nil || !c.withTenants || !c.fresh(ctx) {
+		return read()
 	}
-	if doc, ok := c.settingsDoc(tenantID); ok {
+	if v, ok := tenantRead(c, tenantID, get); ok {
 		c.hits.Add(1)
-		return doc, nil
+		return v, nil
 	}
 	c.misses.Add(1)
 	gen, ok := c.generation()
-	doc, err := settingsDoc(ctx, s.reads(), "company_settings", tenantID)
+	v, err := read()
 	if err == nil && ok {
-		c.putSettings(gen, tenantID, doc)
+		c.putTenant(gen, tenantID, func(r *tenantRows) { put(r, v) })
 	}
-	return doc, err
+	return v, err
 }
 
 func (s *Store) pollCacheStarted(ctx context.Context) *pollCache {
@@ -305,8 +342,8 @@ func (s *Store) pollCacheStarted(ctx context.Context) *pollCache {
 		}
 		c := newPollCache()
 		// Without 0016's triggers (a database migrated by an earlier version, not yet by this
-		// one) settings are read from the database every time.
-		c.withSettings, _ = s.triggersPresent(ctx, pollSettingsTriggers[s.dialect]...)
+		// one) settings and experts are read from the database every time.
+		c.withTenants, _ = s.triggersPresent(ctx, pollTenantTriggers[s.dialect]...)
 		if s.isPG() {
 			w := newPGWatch(s, c)
 			c.fresh, c.stop, c.pg = w.fresh, w.close, w
@@ -499,7 +536,7 @@ func (w *sqliteWatch) catchUp(ctx context.Context) error {
 	return nil
 }
 
-// pollChangeOf reads a poll_changes row: a question's (tenant and uuid), a tenant's settings
+// pollChangeOf reads a poll_changes row: a question's (tenant and uuid), a tenant's rows
 // (tenant alone: 0016) or a token's (hash). false: unreadable.
 func pollChangeOf(tenant, id sql.NullString, hash []byte) (pollChange, bool) {
 	if !tenant.Valid {
@@ -507,7 +544,7 @@ func pollChangeOf(tenant, id sql.NullString, hash []byte) (pollChange, bool) {
 	}
 	if !id.Valid {
 		t, err := uuid.Parse(tenant.String)
-		return pollChange{settings: &t}, err == nil
+		return pollChange{tenant: &t}, err == nil
 	}
 	t, err1 := uuid.Parse(tenant.String)
 	q, err2 := uuid.Parse(id.String)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -523,15 +524,17 @@ func TestSettingsCacheTwoInstances(t *testing.T) {
 	}
 }
 
-// TestSettingsCacheNeedsItsTriggers: on a database without 0016's triggers, settings are read
-// from the database every time (a change there would not reach the cache).
+// TestSettingsCacheNeedsItsTriggers: on a database without all of 0016's triggers, settings
+// (and experts) are read from the database every time (a change there might not reach the
+// cache).
 func TestSettingsCacheNeedsItsTriggers(t *testing.T) {
 	for _, n := range storetest.Stores(t) {
 		t.Run(n.Name, func(t *testing.T) {
 			ctx := context.Background()
-			drop := []string{"DROP TRIGGER poll_settings_insert", "DROP TRIGGER poll_settings_update", "DROP TRIGGER poll_settings_delete"}
+			// One of 0016's triggers missing is enough.
+			drop := []string{"DROP TRIGGER poll_experts_update"}
 			if n.Name == store.DialectPostgres {
-				drop = []string{"DROP TRIGGER poll_settings_change ON company_settings"}
+				drop = []string{"DROP TRIGGER poll_experts_change ON experts"}
 			}
 			for _, d := range drop {
 				if err := n.Store.ExecRaw(ctx, d); err != nil {
@@ -556,6 +559,75 @@ func TestSettingsCacheNeedsItsTriggers(t *testing.T) {
 			if got, err := s.Settings(ctx, ten.ID); err != nil || string(got) != `{"v":1}` {
 				t.Fatalf("settings after a change the triggers did not record: %q, %v", got, err)
 			}
+		})
+	}
+}
+
+// TestExpertsCacheTwoInstances: experts read through the poll cache are never stale: a change on
+// another instance or by hand is seen by the next read, on both databases; a caller's changes to
+// the slice it got do not reach the cache.
+func TestExpertsCacheTwoInstances(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			ctx := context.Background()
+			a := n.Store
+			b, err := store.Open(ctx, n.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			raw, err := store.Open(ctx, n.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			storetest.WaitPollCache(t, a, true)
+			storetest.WaitPollCache(t, b, true)
+			ten := mustTenant(t, a, "a")
+			names := func(want ...string) {
+				t.Helper()
+				for _, s := range []*store.Store{a, b} {
+					es, err := s.Experts(ctx, ten.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got []string
+					for _, e := range es {
+						got = append(got, e.Name)
+					}
+					if !slices.Equal(got, want) {
+						t.Fatalf("experts read back as %q, want %q", got, want)
+					}
+					if len(es) > 0 {
+						es[0].Name = "changed by the caller"
+					}
+				}
+			}
+			names()
+			hits0, _ := b.PollCacheStats()
+			names()
+			if hits, _ := b.PollCacheStats(); hits == hits0 {
+				t.Fatal("b's cache served no experts read: the test would prove nothing")
+			}
+			ann := store.Expert{TenantID: ten.ID, Name: "Ann"}
+			if err := a.InsertExpert(ctx, &ann); err != nil {
+				t.Fatal(err)
+			}
+			names("Ann")
+			names("Ann") // the caller's change above stayed the caller's
+			ann.Name = "Anna"
+			if err := b.UpdateExpert(ctx, &ann); err != nil {
+				t.Fatal(err)
+			}
+			names("Anna")
+			if err := raw.ExecRaw(ctx, `UPDATE experts SET name = 'Annie' WHERE tenant_id = ?`, ten.ID); err != nil {
+				t.Fatal(err)
+			}
+			names("Annie")
+			if err := raw.ExecRaw(ctx, `DELETE FROM experts WHERE tenant_id = ?`, ten.ID); err != nil {
+				t.Fatal(err)
+			}
+			names()
 		})
 	}
 }
