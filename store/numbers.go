@@ -170,11 +170,11 @@ var schemaV4 = []string{
 // EnsureQuestionIDStart makes every tenant's next question number, and a new tenant's first, at
 // least start. It never lowers a number.
 func (s *Store) EnsureQuestionIDStart(ctx context.Context, start int64) error {
-	if _, err := s.db.NewRaw("UPDATE counters SET next_value = ? WHERE name = ? AND next_value < ?",
-		start, counterNumberStart, start).Exec(ctx); err != nil {
-		return fmt.Errorf("store: ensure question id start: %w", err)
-	}
+	raise := "UPDATE counters SET next_value = ? WHERE name = ? AND next_value < ?"
 	if !s.isPG() {
+		if _, err := s.db.NewRaw(raise, start, counterNumberStart, start).Exec(ctx); err != nil {
+			return fmt.Errorf("store: ensure question id start: %w", err)
+		}
 		_, err := s.db.NewRaw("UPDATE tenant_counters SET next_value = ? WHERE name = ? AND next_value < ?",
 			start, numberQuestion, start).Exec(ctx)
 		if err != nil {
@@ -182,14 +182,31 @@ func (s *Store) EnsureQuestionIDStart(ctx context.Context, start int64) error {
 		}
 		return nil
 	}
-	var tenants []uuid.UUID
-	if err := s.db.NewRaw("SELECT id FROM tenants").Scan(ctx, &tenants); err != nil {
-		return fmt.Errorf("store: ensure question id start: %w", err)
-	}
-	for _, t := range tenants {
-		if err := createTenantSequences(ctx, s.db, t); err != nil {
-			return fmt.Errorf("store: ensure question id start: %w", err)
+	// On PostgreSQL each tenant's sequences move when the start rises, in the transaction that
+	// raises it: a start that did not rise (every restart with the same --question-id-start)
+	// then costs one statement, not four per tenant. (A crash before the commit leaves the start
+	// where it was, so the next start moves the sequences again; setval only ever moves them up.)
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewRaw(raise, start, counterNumberStart, start).Exec(ctx)
+		if err != nil {
+			return err
 		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		var tenants []uuid.UUID
+		if err := tx.NewRaw("SELECT id FROM tenants").Scan(ctx, &tenants); err != nil {
+			return err
+		}
+		for _, t := range tenants {
+			if err := createTenantSequences(ctx, tx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: ensure question id start: %w", err)
 	}
 	return nil
 }

@@ -1514,3 +1514,27 @@ func TestAppliedBeforeMigrate(t *testing.T) {
 		})
 	}
 }
+
+// TestQuestionIDStartAtRestart: a start with the same --question-id-start touches no tenant's
+// sequences (on PostgreSQL they move only when the start rises), however many tenants there are.
+func TestQuestionIDStartAtRestart(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		if s.Dialect() != store.DialectPostgres {
+			t.Skip("the tenants' sequences are PostgreSQL's")
+		}
+		ctx := ctxT(t)
+		for i := range 20 {
+			mustTenant(t, s, fmt.Sprintf("t%d", i))
+		}
+		if err := s.EnsureQuestionIDStart(ctx, 500); err != nil {
+			t.Fatal(err)
+		}
+		trips := s.RoundTrips()
+		if err := s.EnsureQuestionIDStart(ctx, 500); err != nil {
+			t.Fatal(err)
+		}
+		if n := s.RoundTrips() - trips; n > 2 {
+			t.Errorf("a restart with the same start took %d round trips for 20 tenants, want at most 2", n)
+		}
+	})
+}
