@@ -136,12 +136,17 @@ func migrateV4(ctx context.Context, tx bun.Tx, dialect string) error {
 		}
 		return nil
 	}
+	return createAllTenantSequences(ctx, tx)
+}
+
+// createAllTenantSequences runs createTenantSequences for every tenant.
+func createAllTenantSequences(ctx context.Context, db bun.IDB) error {
 	var tenants []uuid.UUID
-	if err := tx.NewRaw("SELECT id FROM tenants").Scan(ctx, &tenants); err != nil {
+	if err := db.NewRaw("SELECT id FROM tenants").Scan(ctx, &tenants); err != nil {
 		return err
 	}
 	for _, t := range tenants {
-		if err := createTenantSequences(ctx, tx, t); err != nil {
+		if err := createTenantSequences(ctx, db, t); err != nil {
 			return err
 		}
 	}
@@ -194,16 +199,7 @@ func (s *Store) EnsureQuestionIDStart(ctx context.Context, start int64) error {
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return err
 		}
-		var tenants []uuid.UUID
-		if err := tx.NewRaw("SELECT id FROM tenants").Scan(ctx, &tenants); err != nil {
-			return err
-		}
-		for _, t := range tenants {
-			if err := createTenantSequences(ctx, tx, t); err != nil {
-				return err
-			}
-		}
-		return nil
+		return createAllTenantSequences(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("store: ensure question id start: %w", err)

@@ -459,19 +459,7 @@ func TestSettingsCacheTwoInstances(t *testing.T) {
 	for _, n := range storetest.Stores(t) {
 		t.Run(n.Name, func(t *testing.T) {
 			ctx := context.Background()
-			a := n.Store
-			b, err := store.Open(ctx, n.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			raw, err := store.Open(ctx, n.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
-			storetest.WaitPollCache(t, a, true)
-			storetest.WaitPollCache(t, b, true)
+			a, b, raw := cachingPair(t, n)
 			ten := mustTenant(t, a, "a")
 			other := mustTenant(t, a, "other")
 			t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
@@ -570,19 +558,7 @@ func TestExpertsCacheTwoInstances(t *testing.T) {
 	for _, n := range storetest.Stores(t) {
 		t.Run(n.Name, func(t *testing.T) {
 			ctx := context.Background()
-			a := n.Store
-			b, err := store.Open(ctx, n.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			raw, err := store.Open(ctx, n.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
-			storetest.WaitPollCache(t, a, true)
-			storetest.WaitPollCache(t, b, true)
+			a, b, raw := cachingPair(t, n)
 			ten := mustTenant(t, a, "a")
 			names := func(want ...string) {
 				t.Helper()
@@ -630,4 +606,22 @@ func TestExpertsCacheTwoInstances(t *testing.T) {
 			names()
 		})
 	}
+}
+
+// cachingPair returns n's store and a second handle on its database, both with their poll
+// caches on, and a third handle for statements run "by hand".
+func cachingPair(t *testing.T, n storetest.Named) (a, b, raw *store.Store) {
+	t.Helper()
+	open := func() *store.Store {
+		s, err := store.Open(context.Background(), n.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	a, b, raw = n.Store, open(), open()
+	storetest.WaitPollCache(t, a, true)
+	storetest.WaitPollCache(t, b, true)
+	return a, b, raw
 }
