@@ -22,7 +22,7 @@ import (
 //     answer); a prepared statement cannot carry it and sends it first, as before. A transaction
 //     that sends nothing sends neither BEGIN nor COMMIT.
 //   - A simple query that ends with inlineCommit commits the transaction itself (the store's
-//     final write batch, questions.go); the transaction's Commit then has nothing left to send.
+//     final write batch: TenantTx.commit, batch.go); the transaction's Commit then has nothing left to send.
 //     In a multi-statement query PostgreSQL stops at the first error, so that COMMIT runs only
 //     if every write before it succeeded; if one failed, the transaction block is left aborted
 //     and Rollback ends it, as it would have.
