@@ -245,6 +245,9 @@ type pollCacheHolder struct {
 }
 
 // Poll returns what pollDB would, from the poll cache when it can (see pollCacheCap).
+//
+// It is throughCache written out: the poll path's hit is ~80 ns that way, ~100 ns through the
+// helper's function values (BenchmarkPoll).
 func (s *Store) Poll(ctx context.Context, tokenHash []byte, questionUUID uuid.UUID) (Poll, error) {
 	c := s.pollCacheStarted(ctx)
 	if c == nil || !c.fresh(ctx) {
@@ -267,21 +270,10 @@ func (s *Store) Poll(ctx context.Context, tokenHash []byte, questionUUID uuid.UU
 // ErrNotFound: from the poll cache when it can (every authenticated request reads its token;
 // a revocation or deletion on any instance invalidates the entry, as for Poll).
 func (s *Store) AccessTokenByHash(ctx context.Context, hash []byte) (AccessToken, error) {
-	c := s.pollCacheStarted(ctx)
-	if c == nil || !c.fresh(ctx) {
-		return s.accessTokenByHashDB(ctx, hash)
-	}
-	if t, ok := c.token(hash); ok {
-		c.hits.Add(1)
-		return t, nil
-	}
-	c.misses.Add(1)
-	gen, ok := c.generation()
-	t, err := s.accessTokenByHashDB(ctx, hash)
-	if err == nil && ok {
-		c.putToken(gen, t)
-	}
-	return t, err
+	return throughCache(ctx, s, nil,
+		func(c *pollCache) (AccessToken, bool) { return c.token(hash) },
+		func(c *pollCache, gen uint64, t AccessToken) { c.putToken(gen, t) },
+		func() (AccessToken, error) { return s.accessTokenByHashDB(ctx, hash) })
 }
 
 // Settings returns the tenant's company settings document (JSON, verbatim as last stored), or
@@ -307,15 +299,27 @@ func (s *Store) Experts(ctx context.Context, tenantID uuid.UUID) ([]Expert, erro
 	return slices.Clone(es), err
 }
 
-// throughTenantCache answers a read of the tenant's rows from the poll cache when it can (get),
-// else reads them (read) and keeps what it found (put) unless a change came meanwhile.
+// throughTenantCache is throughCache for what the cache keeps of a tenant (tenantRows), which
+// it keeps only where 0016's triggers exist.
 func throughTenantCache[T any](ctx context.Context, s *Store, tenantID uuid.UUID,
 	get func(*tenantRows) (T, bool), put func(*tenantRows, T), read func() (T, error)) (T, error) {
+	return throughCache(ctx, s, func(c *pollCache) bool { return c.withTenants },
+		func(c *pollCache) (T, bool) { return tenantRead(c, tenantID, get) },
+		func(c *pollCache, gen uint64, v T) { c.putTenant(gen, tenantID, func(r *tenantRows) { put(r, v) }) },
+		read)
+}
+
+// throughCache answers a read from the poll cache when it can (get, once a freshness check that
+// started after the call has run), else reads the database (read) and keeps what it found (put)
+// unless a change came meanwhile (generation). usable, when set, says whether this cache may
+// keep what is read at all.
+func throughCache[T any](ctx context.Context, s *Store, usable func(*pollCache) bool,
+	get func(*pollCache) (T, bool), put func(c *pollCache, gen uint64, v T), read func() (T, error)) (T, error) {
 	c := s.pollCacheStarted(ctx)
-	if c == nil || !c.withTenants || !c.fresh(ctx) {
+	if c == nil || usable != nil && !usable(c) || !c.fresh(ctx) {
 		return read()
 	}
-	if v, ok := tenantRead(c, tenantID, get); ok {
+	if v, ok := get(c); ok {
 		c.hits.Add(1)
 		return v, nil
 	}
@@ -323,7 +327,7 @@ func throughTenantCache[T any](ctx context.Context, s *Store, tenantID uuid.UUID
 	gen, ok := c.generation()
 	v, err := read()
 	if err == nil && ok {
-		c.putTenant(gen, tenantID, func(r *tenantRows) { put(r, v) })
+		put(c, gen, v)
 	}
 	return v, err
 }

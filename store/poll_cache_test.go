@@ -124,10 +124,7 @@ func TestPollCacheTwoInstances(t *testing.T) {
 // has read — the row of a change this handle never saw is gone — and this handle's next poll
 // still sees the change (the horizon tells it to drop its cache); pruning does delete rows.
 func TestPollCachePruned(t *testing.T) {
-	for _, n := range storetest.Stores(t) {
-		if n.Name != store.DialectPostgres {
-			continue
-		}
+	forPostgres(t, func(t *testing.T, n storetest.Named) {
 		ctx := context.Background()
 		s := n.Store
 		storetest.WaitPollCache(t, s, true)
@@ -185,7 +182,7 @@ func TestPollCachePruned(t *testing.T) {
 		if hits, _ := s.PollCacheStats(); hits == 0 {
 			t.Fatal("the cache was never hit: the test would prove nothing")
 		}
-	}
+	})
 }
 
 // TestPollCacheGap: more changes than poll_changes keeps, committed while this handle was not
@@ -402,10 +399,7 @@ func TestTokenCacheTwoInstances(t *testing.T) {
 // generic plan chosen while poll_changes was empty was a sequential scan, 1 ms a check once a
 // write load had filled the table.
 func TestPollCheckPlanReadsTheIndex(t *testing.T) {
-	for _, n := range storetest.Stores(t) {
-		if n.Name != store.DialectPostgres {
-			continue
-		}
+	forPostgres(t, func(t *testing.T, n storetest.Named) {
 		ctx := context.Background()
 		s := n.Store
 		storetest.WaitPollCache(t, s, true)
@@ -436,7 +430,7 @@ func TestPollCheckPlanReadsTheIndex(t *testing.T) {
 		if hits, _ := s.PollCacheStats(); hits == 0 {
 			t.Error("the cache was never hit")
 		}
-	}
+	})
 }
 
 // pollable makes a tenant (subdomain sub) with an access token and a Messaging question that

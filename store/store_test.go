@@ -689,10 +689,7 @@ func TestNumbersArePerTenant(t *testing.T) {
 // On PostgreSQL a number never waits for another transaction of the same tenant: an ask holding
 // its transaction open does not serialise the next one (a counter row would).
 func TestNumbersNeverWait(t *testing.T) {
-	for _, n := range storetest.Stores(t) {
-		if n.Name != store.DialectPostgres {
-			continue
-		}
+	forPostgres(t, func(t *testing.T, n storetest.Named) {
 		s := n.Store
 		ctx := ctxT(t)
 		tn := mustTenant(t, s, "w")
@@ -723,7 +720,7 @@ func TestNumbersNeverWait(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
-	}
+	})
 }
 
 func TestConcurrentNextQuestionID(t *testing.T) {
