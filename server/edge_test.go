@@ -35,7 +35,7 @@ import (
 )
 
 type edgeEnv struct {
-	t       *testing.T
+	t       testing.TB
 	srv     http.Handler
 	svc     *service.Service
 	tenant  store.Tenant
@@ -44,14 +44,14 @@ type edgeEnv struct {
 	hdToken string // Help Desk API token
 }
 
-func newEdgeEnv(t *testing.T, st *store.Store) *edgeEnv {
+func newEdgeEnv(t testing.TB, st *store.Store) *edgeEnv {
 	t.Helper()
 	return newEdgeEnvWith(t, st, server.Config{Logger: slog.New(slog.DiscardHandler)})
 }
 
 // newEdgeEnvWith serves a fresh tenant "acme" with cfg (its service, on st, and operator token
 // are filled in).
-func newEdgeEnvWith(t *testing.T, st *store.Store, cfg server.Config) *edgeEnv {
+func newEdgeEnvWith(t testing.TB, st *store.Store, cfg server.Config) *edgeEnv {
 	t.Helper()
 	ctx := context.Background()
 	cfg.Service = service.New(st)

@@ -62,8 +62,12 @@ func (g *AuthGuard) Middleware(next http.Handler) http.Handler {
 		if d > 0 {
 			g.sleep(r.Context(), d)
 		}
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
+		rec := recorderOf(r)
+		if rec == nil {
+			rec = &statusRecorder{ResponseWriter: w}
+			w = rec
+		}
+		next.ServeHTTP(w, r)
 		if rec.status == http.StatusUnauthorized {
 			g.failed(addr, d > 0)
 		}

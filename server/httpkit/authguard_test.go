@@ -13,17 +13,23 @@ import (
 // Repeated failures from one address slow that address down; a valid credential is never
 // refused, only served later; another address is not slowed.
 func TestAuthGuard(t *testing.T) {
+	for name, wrap := range edgeWrappers {
+		t.Run(name, func(t *testing.T) { testAuthGuard(t, wrap) })
+	}
+}
+
+func testAuthGuard(t *testing.T, wrap func(http.Handler) http.Handler) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var slept []time.Duration
 	g := httpkit.NewAuthGuard(func() time.Time { return now }, func(_ context.Context, d time.Duration) {
 		slept = append(slept, d)
 		now = now.Add(d)
 	})
-	h := g.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := wrap(g.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "good" {
 			w.WriteHeader(http.StatusUnauthorized)
 		}
-	}))
+	})))
 	send := func(addr, auth string) int {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = addr + ":1234"

@@ -80,18 +80,32 @@ func Transport(l Limits) func(http.Handler) http.Handler {
 	l = l.withDefaults()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("X-Content-Type-Options", "nosniff")
+			setHeader(w, r, "X-Content-Type-Options", 1, "nosniff")
 			now := time.Now()
-			rc := http.NewResponseController(w)
 			if r.Body == nil || r.Body == http.NoBody {
-				rc.SetWriteDeadline(now.Add(l.WriteTimeout))
+				setWriteDeadline(w, now.Add(l.WriteTimeout))
 			} else {
-				b := &body{ReadCloser: r.Body, rc: rc, start: now, l: l, log: Logger(r.Context())}
+				b := &body{ReadCloser: r.Body, rc: http.NewResponseController(w), start: now, l: l, log: Logger(r.Context())}
 				b.extend()
 				r.Body = b
 			}
 			next.ServeHTTP(w, r)
 		})
+	}
+}
+
+// setWriteDeadline is http.ResponseController's SetWriteDeadline without the controller's
+// allocation: the first writer in w's Unwrap chain that can set it does.
+func setWriteDeadline(w http.ResponseWriter, t time.Time) error {
+	for {
+		switch x := w.(type) {
+		case interface{ SetWriteDeadline(time.Time) error }:
+			return x.SetWriteDeadline(t)
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return http.ErrNotSupported
+		}
 	}
 }
 
