@@ -70,6 +70,11 @@ func TestBenchCompareTiny(t *testing.T) {
 			if cpuNote == nil || cpuNote[1] == "0.00" {
 				t.Errorf("no CPU per ask noted for %s: %v", label, cpuNote)
 			}
+			// Every list of the memory rows has its peak noted.
+			if !regexp.MustCompile(label + `, list messages of a question holding …, server peak RSS: 100 messages: [1-9][0-9.]* MiB; 1k messages: [1-9][0-9.]* MiB\.`).MatchString(report) ||
+				!regexp.MustCompile(label + `, Desk: list the messages of a conversation holding …, server peak RSS: a few messages: [1-9][0-9.]* MiB; 100 messages: [1-9][0-9.]* MiB; 1k messages: [1-9][0-9.]* MiB\.`).MatchString(report) {
+				t.Errorf("the memory rows' peaks are not noted for %s:\n%s", label, report)
+			}
 			// On PostgreSQL, add message's own SQL run without the server, beside the ceiling.
 			if db == "postgres" && !regexp.MustCompile(`PostgreSQL, round 1, add message's own SQL without the server .*\): [1-9][0-9]*/s, [0-9.]+× the raw INSERT ceiling`).MatchString(report) {
 				t.Errorf("no add message floor noted:\n%s", report)
