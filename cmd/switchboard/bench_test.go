@@ -70,6 +70,10 @@ func TestBenchCompareTiny(t *testing.T) {
 			if cpuNote == nil || cpuNote[1] == "0.00" {
 				t.Errorf("no CPU per ask noted for %s: %v", label, cpuNote)
 			}
+			// On PostgreSQL, the floor of a start on a new database: its schema's DDL alone.
+			if db == "postgres" && !regexp.MustCompile(`PostgreSQL: creating a schema as large as the server's \([1-9][0-9]* tables, [1-9][0-9]* indexes\) .*: [0-9.]+ ms \(median of 1\)`).MatchString(report) {
+				t.Errorf("no schema floor noted:\n%s", report)
+			}
 			// Every list of the memory rows has its peak noted.
 			if !regexp.MustCompile(label + `, list messages of a question holding …, server peak RSS: 100 messages: [1-9][0-9.]* MiB; 1k messages: [1-9][0-9.]* MiB\.`).MatchString(report) ||
 				!regexp.MustCompile(label + `, Desk: list the messages of a conversation holding …, server peak RSS: a few messages: [1-9][0-9.]* MiB; 100 messages: [1-9][0-9.]* MiB; 1k messages: [1-9][0-9.]* MiB\.`).MatchString(report) {
