@@ -75,8 +75,8 @@ func TestBenchCompareTiny(t *testing.T) {
 				t.Errorf("no schema floor noted:\n%s", report)
 			}
 			// Every list of the memory rows has its peak noted.
-			if !regexp.MustCompile(label + `, list messages of a question holding …, server peak RSS: 100 messages: [1-9][0-9.]* MiB; 1k messages: [1-9][0-9.]* MiB\.`).MatchString(report) ||
-				!regexp.MustCompile(label + `, Desk: list the messages of a conversation holding …, server peak RSS: a few messages: [1-9][0-9.]* MiB; 100 messages: [1-9][0-9.]* MiB; 1k messages: [1-9][0-9.]* MiB\.`).MatchString(report) {
+			if !regexp.MustCompile(label+`, list messages of a question holding …, server peak RSS: 100 messages: [1-9][0-9.]* MiB; 1k messages: [1-9][0-9.]* MiB\.`).MatchString(report) ||
+				!regexp.MustCompile(label+`, Desk: list the messages of a conversation holding …, server peak RSS: a few messages: [1-9][0-9.]* MiB; 100 messages: [1-9][0-9.]* MiB; 1k messages: [1-9][0-9.]* MiB\.`).MatchString(report) {
 				t.Errorf("the memory rows' peaks are not noted for %s:\n%s", label, report)
 			}
 			// On PostgreSQL, add message's own SQL run without the server, beside the ceiling.
