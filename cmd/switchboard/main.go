@@ -125,6 +125,21 @@ type serveConfig struct {
 	pprofAddr                      string // diagnostics listener (net/http/pprof); off when empty
 }
 
+// servingGCPercent is the collector's setting while serve runs, unless GOGC is set. The server
+// keeps little (a live heap of about 6 MB) and allocates a few KB per request, so at Go's
+// default of 100 it collects many times a second under load, each cycle mostly fixed cost. At
+// 200: about 10% less server CPU per cached poll (interleaved runs, 64
+// clients, 2 cores: 24.6-29.1 against 29.5-33.1 us per poll) for a peak RSS about 6 MB
+// higher (52 against 46 MB); at 400, 85 against 58 MB.
+const servingGCPercent = 200
+
+// setServingGC applies servingGCPercent when GOGC is not set (getenv reads the environment).
+func setServingGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(servingGCPercent)
+	}
+}
+
 // While serve starts, the collector runs at GOGC=startupGCPercent (unless GOGC is set higher):
 // decoding the specs allocates several times what it keeps. Holding the collector off entirely
 // instead made every allocation take fresh memory from the OS, and the page faults cost more
@@ -208,6 +223,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	// Cold start: the APIs' specs are decoded while the database is opened and migrated, and the
 	// collector runs less often until the server is built (startupGC); GOGC is back to its
 	// setting before the first request.
+	setServingGC(os.Getenv)
 	restoreGC := sync.OnceFunc(startupGC())
 	defer restoreGC()
 	server.PrefetchSpecs()

@@ -33,3 +33,17 @@ func TestStartupGCRestoresTheSettings(t *testing.T) {
 		debug.SetGCPercent(before)
 	}
 }
+
+// Without GOGC, serve collects at servingGCPercent; a GOGC setting is left as it is.
+func TestServingGC(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	setServingGC(func(string) string { return "100" })
+	if p := gcPercent(); p != 100 {
+		t.Fatalf("with GOGC=100 set, the setting became %d", p)
+	}
+	setServingGC(func(k string) string { return "" })
+	if p := gcPercent(); p != servingGCPercent {
+		t.Fatalf("without GOGC, the setting is %d, want %d", p, servingGCPercent)
+	}
+}
