@@ -129,7 +129,7 @@ func (r *benchRow) cells() [5]string {
 		c[0] = fmt.Sprintf("%s (%s), server peak RSS %s", ms(sb), mib(size), mib(rss))
 		c[1] = fmt.Sprintf("%s: %s, peak RSS %s", sp.baseName, ms(base), mib(baseRSS))
 		c[2] = fmt.Sprintf("RSS %.1f×", ratio)
-		c[3] = fmt.Sprintf("memory bounded by a constant (peak RSS ≤ %.1f× the small list's)", sp.goalRatio)
+		c[3] = fmt.Sprintf("memory bounded by a constant (peak RSS ≤ %.1f× the smaller list's)", sp.goalRatio)
 		c[4] = yesNo(ratio <= sp.goalRatio)
 	case rowAbsolute:
 		c[0] = ms(sb)
