@@ -128,9 +128,9 @@ type serveConfig struct {
 // servingGCPercent is the collector's setting while serve runs, unless GOGC is set. The server
 // keeps little (a live heap of about 6 MB) and allocates a few KB per request, so at Go's
 // default of 100 it collects many times a second under load, each cycle mostly fixed cost. At
-// 200: about 10% less server CPU per cached poll (interleaved runs, 64
-// clients, 2 cores: 24.6-29.1 against 29.5-33.1 us per poll) for a peak RSS about 6 MB
-// higher (52 against 46 MB); at 400, 85 against 58 MB.
+// 200: about 10% less server CPU per cached poll (interleaved runs, 64 clients, 2 cores:
+// 24.6-29.1 against 29.5-33.1 us per poll) for a peak RSS about 6 MB higher (52 against 46 MB);
+// at 400, 85 against 58 MB.
 const servingGCPercent = 200
 
 // setServingGC applies servingGCPercent when GOGC is not set (getenv reads the environment).

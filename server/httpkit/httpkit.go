@@ -173,19 +173,15 @@ func AccessLog(base *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			var a *accessEntry
-			if st := stateFrom(r.Context()); st != nil && st.access == nil {
-				a = &st.entry // RequestID's state: no new context needed
-				*a = accessEntry{statusRecorder: statusRecorder{ResponseWriter: w}, capped: capped, id: st.id}
-				st.access = a
-				next.ServeHTTP(&a.statusRecorder, r)
-			} else {
-				st := &requestState{id: RequestIDFrom(r.Context())}
-				a = &st.entry
-				*a = accessEntry{statusRecorder: statusRecorder{ResponseWriter: w}, capped: capped, id: st.id}
-				st.access = a
-				next.ServeHTTP(&a.statusRecorder, r.WithContext(context.WithValue(r.Context(), stateKey, st)))
+			st := stateFrom(r.Context()) // RequestID's state: no new context needed
+			if st == nil || st.access != nil {
+				st = &requestState{id: RequestIDFrom(r.Context())}
+				r = r.WithContext(context.WithValue(r.Context(), stateKey, st))
 			}
+			a := &st.entry
+			*a = accessEntry{statusRecorder: statusRecorder{ResponseWriter: w}, capped: capped, id: st.id}
+			st.access = a
+			next.ServeHTTP(&a.statusRecorder, r)
 			rec := &a.statusRecorder
 			if rec.status == 0 {
 				rec.status = http.StatusOK
