@@ -515,6 +515,7 @@ func (r *benchRun) throughput(ctx context.Context, round int) error {
 		}
 		r.t.add(r.label, row.path, rowSpec{kind: rowThroughput, goalRatio: goals[row.op][gi], goalP99: row.p99, baseName: baseName},
 			benchObs{sb: rate(sb), base: rate(base), p50: percentile(sb.lat, 0.5), p99: percentile(sb.lat, 0.99),
+				baseP50: percentile(base.lat, 0.5), baseP99: percentile(base.lat, 0.99),
 				errs: sb.errors, baseErrs: base.errors, firstErr: sb.firstErr, baseFirstErr: base.firstErr})
 	}
 	return nil

@@ -33,9 +33,10 @@ type rowSpec struct {
 type benchObs struct {
 	sb, base               float64 // req/s (throughput) or seconds
 	p50, p99               time.Duration
-	rss, baseRSS           int64 // peak RSS, bytes (rowMemory)
-	bytes, baseBytes       int64 // response size (rowMemory)
-	errs, baseErrs         int   // failed requests (not counted in the figures) of each side
+	baseP50, baseP99       time.Duration // rowThroughput: the ceiling's or baseline's
+	rss, baseRSS           int64         // peak RSS, bytes (rowMemory)
+	bytes, baseBytes       int64         // response size (rowMemory)
+	errs, baseErrs         int           // failed requests (not counted in the figures) of each side
 	firstErr, baseFirstErr error
 	failed                 error // a latency or list call that failed: the row has no figure
 }
@@ -107,7 +108,9 @@ func (r *benchRow) cells() [5]string {
 		p50 := median(field(obs, func(o benchObs) time.Duration { return o.p50 }))
 		p99 := median(field(obs, func(o benchObs) time.Duration { return o.p99 }))
 		c[0] = fmt.Sprintf("%s req/s, p50 %s, p99 %s", perSecond(sb), ms(p50.Seconds()), ms(p99.Seconds()))
-		c[1] = fmt.Sprintf("%s: %s/s", sp.baseName, perSecond(base))
+		bp50 := median(field(obs, func(o benchObs) time.Duration { return o.baseP50 }))
+		bp99 := median(field(obs, func(o benchObs) time.Duration { return o.baseP99 }))
+		c[1] = fmt.Sprintf("%s: %s/s, p50 %s, p99 %s", sp.baseName, perSecond(base), ms(bp50.Seconds()), ms(bp99.Seconds()))
 		c[2] = fmt.Sprintf("%.2f×", ratio)
 		c[3] = fmt.Sprintf("≥ %.1f×", sp.goalRatio)
 		met := ratio >= sp.goalRatio
