@@ -104,6 +104,9 @@ type Store struct {
 	// pollCache serves Poll from memory when it can (poll_cache.go).
 	pollCache pollCacheHolder
 
+	// questionCounters: 0017's trigger was seen (SQLite; see TenantTx.hasQuestionCounters).
+	questionCounters atomic.Bool
+
 	// writers admits one write transaction at a time on SQLite (nil on PostgreSQL). SQLite
 	// allows one writer anyway, but its busy handler polls: under load a waiting transaction
 	// could lose the race again and again until busy_timeout ("database is locked"). Waiting
