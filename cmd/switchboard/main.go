@@ -220,9 +220,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	}
 	slog.SetDefault(logger)
 
-	// Cold start: the APIs' specs are decoded while the database is opened and migrated, and the
-	// collector runs less often until the server is built (startupGC); GOGC is back to its
-	// setting before the first request.
+	// Cold start: the APIs' specs are decoded while the database is opened and migrated. The
+	// collector runs at servingGCPercent unless GOGC is set; a GOGC below startupGCPercent is
+	// raised to it until the server is built (startupGC) and is back before the first request.
 	setServingGC(os.Getenv)
 	restoreGC := sync.OnceFunc(startupGC())
 	defer restoreGC()
