@@ -389,6 +389,15 @@ func (s *Store) triggersPresent(ctx context.Context, names ...string) (bool, err
 	return n == len(names), nil
 }
 
+// sharedCheck is the context a freshness check runs under: the context of the call that starts
+// it, less its cancellation. A check serves every call waiting behind it, so the one that
+// happened to start it hanging up (a client gone, a deadline) must not fail it: a failed check
+// empties and disables the cache for all, and on PostgreSQL drops the watcher's connection. The
+// check is still bounded: by the driver's socket timeouts on PostgreSQL (pgdriver's defaults:
+// 10 s to read, 5 s to write), by busy_timeout on SQLite. And with no cancellation to watch,
+// database/sql starts no goroutine to watch one for each check's rows.
+func sharedCheck(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 func (s *Store) closePollCache() {
 	h := &s.pollCache
 	h.once.Do(func() {}) // no cache from now on
@@ -430,6 +439,9 @@ func (w *sqliteWatch) fresh(ctx context.Context) bool {
 			return true
 		}
 	}
+	if ctx.Err() != nil {
+		return false // the caller is gone: run no check for it, and change nothing
+	}
 	arrival := w.started.Load()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -440,15 +452,14 @@ func (w *sqliteWatch) fresh(ctx context.Context) bool {
 		return true // a check that started after this call arrived has completed
 	}
 	n := w.started.Add(1)
+	ctx = sharedCheck(ctx)
 	var hdr *walHeader
 	if m := w.shm.Load(); m != nil {
 		h := m.header()
 		hdr = &h
 	}
 	if err := w.check(ctx); err != nil {
-		if ctx.Err() == nil {
-			slog.Default().Warn("store: poll cache: data_version check failed; the cache is off until it works again", "error", err)
-		}
+		slog.Default().Warn("store: poll cache: data_version check failed; the cache is off until it works again", "error", err)
 		w.base.Store(nil)
 		w.synced = false
 		w.c.reset(false)
@@ -649,6 +660,9 @@ type pgWatch struct {
 func newPGWatch(s *Store, c *pollCache) *pgWatch { return &pgWatch{s: s, c: c} }
 
 func (w *pgWatch) fresh(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false // the caller is gone: run no check for it, and change nothing
+	}
 	arrival := w.started.Load()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -659,10 +673,9 @@ func (w *pgWatch) fresh(ctx context.Context) bool {
 		return true // a check that started after this call arrived has completed
 	}
 	n := w.started.Add(1)
+	ctx = sharedCheck(ctx)
 	if err := w.check(ctx); err != nil {
-		if ctx.Err() == nil {
-			slog.Default().Warn("store: poll cache: poll_changes check failed; the cache is off until it works again", "error", err)
-		}
+		slog.Default().Warn("store: poll cache: poll_changes check failed; the cache is off until it works again", "error", err)
 		w.synced = false
 		w.c.reset(false)
 		return false

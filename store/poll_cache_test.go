@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -618,4 +619,63 @@ func cachingPair(t *testing.T, n storetest.Named) (a, b, raw *store.Store) {
 	storetest.WaitPollCache(t, a, true)
 	storetest.WaitPollCache(t, b, true)
 	return a, b, raw
+}
+
+// goneDuringCall is a caller's context still live when first looked at and cancelled from then
+// on: a client that hangs up while its poll runs the freshness check.
+type goneDuringCall struct {
+	context.Context
+	looked atomic.Bool
+}
+
+var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (c *goneDuringCall) Done() <-chan struct{} { return closedDone }
+
+func (c *goneDuringCall) Err() error {
+	if c.looked.Swap(true) {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestPollCacheOutlivesAGoneCaller: the freshness check serves every poll waiting behind it, so
+// the caller that started it hanging up mid-check must not fail it. A failed check empties and
+// disables the cache for every caller (and, on PostgreSQL, drops the watcher's connection).
+// Under the caller's context, SQLite's check failed every time here; PostgreSQL's only when
+// database/sql's watcher of the rows closed them first.
+func TestPollCacheOutlivesAGoneCaller(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		t.Run(n.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := n.Store
+			storetest.WaitPollCache(t, s, true)
+			ten := mustTenant(t, s, "a")
+			t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+			mustClient(t, s, ten.ID, "ca", t0)
+			tok := mustToken(t, s, ten.ID, "ca", "raw", t0)
+			q := &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0}
+			mustInsertQuestion(t, s, ten.ID, q)
+			for range 2 {
+				if _, err := s.Poll(ctx, tok.Hash, q.UUID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A commit, so that the next poll has a check to run (SQLite skips it while nothing
+			// was committed).
+			mustInsertQuestion(t, s, ten.ID, &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0})
+
+			_, _ = s.Poll(&goneDuringCall{Context: ctx}, tok.Hash, q.UUID) // its outcome is its own
+
+			hits, misses := s.PollCacheStats()
+			p, err := s.Poll(ctx, tok.Hash, q.UUID)
+			if err != nil || !p.LastUpdated.Equal(t0) {
+				t.Fatalf("Poll = %v, %v", p.LastUpdated, err)
+			}
+			h, m := s.PollCacheStats()
+			if h != hits+1 || m != misses {
+				t.Errorf("the poll after a caller left mid-check: %d hits, %d misses; want a hit (the cache kept its entries)", h-hits, m-misses)
+			}
+		})
+	}
 }
