@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +76,15 @@ func TestBenchCompareTiny(t *testing.T) {
 			if db == "postgres" && !regexp.MustCompile(`PostgreSQL: creating a schema as large as the server's \([1-9][0-9]* tables, [1-9][0-9]* indexes\) .*: [0-9.]+ ms \(median of 1\)`).MatchString(report) {
 				t.Errorf("no schema floor noted:\n%s", report)
 			}
+			// … and the bound it gives: the migrated start plus that schema.
+			if db == "postgres" {
+				m := regexp.MustCompile(`PostgreSQL: so a start on a new database takes at least the start on the migrated one \(([0-9.]+) ms\) plus that schema \(([0-9.]+) ms\): ([0-9.]+) ms here`).FindStringSubmatch(report)
+				if m == nil {
+					t.Errorf("no bound of a start on a new database noted:\n%s", report)
+				} else if a, b, sum := atof(m[1]), atof(m[2]), atof(m[3]); a <= 0 || b <= 0 || math.Abs(a+b-sum) > 0.15+0.01*sum {
+					t.Errorf("start bound: %v + %v noted as %v", a, b, sum)
+				}
+			}
 			// Every list of the memory rows has its peak noted.
 			if !regexp.MustCompile(label+`, list messages of a question holding …, server peak RSS: 100 messages: [1-9][0-9.]* MiB; 1k messages: [1-9][0-9.]* MiB\.`).MatchString(report) ||
 				!regexp.MustCompile(label+`, Desk: list the messages of a conversation holding …, server peak RSS: a few messages: [1-9][0-9.]* MiB; 100 messages: [1-9][0-9.]* MiB; 1k messages: [1-9][0-9.]* MiB\.`).MatchString(report) {
@@ -93,4 +104,10 @@ func TestBenchCompareTiny(t *testing.T) {
 			}
 		})
 	}
+}
+
+// atof is a figure the report printed (0 when it is not a number).
+func atof(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
 }
