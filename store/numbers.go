@@ -112,14 +112,11 @@ func migrateV4(ctx context.Context, tx bun.Tx, dialect string) error {
 		if err := addColumnIfMissing(ctx, tx, dialect, table, "number", "BIGINT NOT NULL DEFAULT 0"); err != nil {
 			return err
 		}
-		stmts := []string{
+		if err := execAll(ctx, tx, dialect, []string{
 			"UPDATE " + table + " SET number = id WHERE number = 0",
 			"CREATE UNIQUE INDEX IF NOT EXISTS " + table + "_number_uq ON " + table + " (tenant_id, number)",
-		}
-		for _, s := range stmts {
-			if _, err := tx.ExecContext(ctx, s); err != nil {
-				return err
-			}
+		}); err != nil {
+			return err
 		}
 	}
 	if err := execDDL(schemaV4)(ctx, tx, dialect); err != nil {

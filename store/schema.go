@@ -375,13 +375,32 @@ func ddl(dialect, stmt string) string { return ddlReplacers[dialect].Replace(stm
 
 func execDDL(stmts []string) func(ctx context.Context, tx bun.Tx, dialect string) error {
 	return func(ctx context.Context, tx bun.Tx, dialect string) error {
-		for _, stmt := range stmts {
-			if _, err := tx.ExecContext(ctx, ddl(dialect, stmt)); err != nil {
-				return err
-			}
+		out := make([]string, len(stmts))
+		for i, stmt := range stmts {
+			out[i] = ddl(dialect, stmt)
 		}
-		return nil
+		return execAll(ctx, tx, dialect, out)
 	}
+}
+
+// execAll runs a migration step's statements in order. On PostgreSQL they go as one query: one
+// round trip for the step rather than one per statement (a new database's schema is some 180
+// statements), and the error is PostgreSQL's for the first statement that failed. On SQLite, in
+// process, one after the other.
+func execAll(ctx context.Context, tx bun.Tx, dialect string, stmts []string) error {
+	if dialect == DialectPostgres {
+		if len(stmts) == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, strings.Join(stmts, ";\n"))
+		return err
+	}
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // 0005_desk: the Desk API (Dixa API v1): its tokens and settings, end users and

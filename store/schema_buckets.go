@@ -39,12 +39,10 @@ func migrateV11(ctx context.Context, tx bun.Tx, dialect string) error {
 		stmts = append([]string{schemaBucketsTable + " WITHOUT ROWID"}, schemaBucketsSQLite()...)
 	}
 	stmts = append(stmts, `DELETE FROM question_buckets`, bucketsBackfill(dialect))
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, ddl(dialect, s)); err != nil {
-			return err
-		}
+	for i, s := range stmts {
+		stmts[i] = ddl(dialect, s)
 	}
-	return nil
+	return execAll(ctx, tx, dialect, stmts)
 }
 
 // bucketWidths are the bucket widths in seconds, finest first; each divides the next.

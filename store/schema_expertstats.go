@@ -39,13 +39,10 @@ func migrateV12(ctx context.Context, tx bun.Tx, dialect string) error {
 		stmts = append(stmts, schemaExpertTotalsSQLite...)
 	}
 	stmts = append(stmts, schemaExpertTotalsBackfill...)
-	for _, s := range stmts {
-		s = strings.ReplaceAll(s, "{EXPERT}", "'"+responseTypeExpert+"'")
-		if _, err := tx.ExecContext(ctx, ddl(dialect, s)); err != nil {
-			return err
-		}
+	for i, s := range stmts {
+		stmts[i] = ddl(dialect, strings.ReplaceAll(s, "{EXPERT}", "'"+responseTypeExpert+"'"))
 	}
-	return nil
+	return execAll(ctx, tx, dialect, stmts)
 }
 
 var schemaExpertTotalsCommon = []string{

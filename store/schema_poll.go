@@ -27,12 +27,7 @@ func migrateV9(ctx context.Context, tx bun.Tx, dialect string) error {
 	if dialect == DialectPostgres {
 		stmts = pollTriggersPG
 	}
-	for _, stmt := range stmts {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return err
-		}
-	}
-	return nil
+	return execAll(ctx, tx, dialect, stmts)
 }
 
 // pollChannel is the PostgreSQL notification channel of poll invalidations.
@@ -113,12 +108,7 @@ func migrateV13(ctx context.Context, tx bun.Tx, dialect string) error {
 	if dialect != DialectPostgres {
 		return nil
 	}
-	for _, stmt := range pollChangesPG {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return err
-		}
-	}
-	return nil
+	return execAll(ctx, tx, dialect, pollChangesPG)
 }
 
 var pollChangesPG = []string{

@@ -21,12 +21,7 @@ func migrateV16(ctx context.Context, tx bun.Tx, dialect string) error {
 			stmts = append(stmts, pollTenantRowsSQLite(table)...)
 		}
 	}
-	for _, stmt := range stmts {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return err
-		}
-	}
-	return nil
+	return execAll(ctx, tx, dialect, stmts)
 }
 
 // pollTenantTables are the tables whose rows the poll cache keeps per tenant.

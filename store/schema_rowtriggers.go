@@ -35,14 +35,12 @@ func migrateV14(ctx context.Context, tx bun.Tx, dialect string) error {
 	if dialect != DialectPostgres {
 		return nil
 	}
-	for _, s := range questionUpdateRowTriggersPG() {
+	stmts := questionUpdateRowTriggersPG()
+	for i, s := range stmts {
 		s = strings.ReplaceAll(s, "{STRIPES}", totalStripes)
-		s = strings.ReplaceAll(s, "{EXPERT}", "'"+responseTypeExpert+"'")
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return err
-		}
+		stmts[i] = strings.ReplaceAll(s, "{EXPERT}", "'"+responseTypeExpert+"'")
 	}
-	return nil
+	return execAll(ctx, tx, dialect, stmts)
 }
 
 // rowPair is a query of the row's two changes: the columns cols of OLD with d = -1 and of NEW

@@ -42,13 +42,10 @@ func migrateV7(ctx context.Context, tx bun.Tx, dialect string) error {
 		stmts = append(stmts, schemaSizeSQLite...)
 	}
 	stmts = append(stmts, schemaSizeBackfill...)
-	for _, s := range stmts {
-		s = strings.ReplaceAll(s, "{STRIPES}", totalStripes)
-		if _, err := tx.ExecContext(ctx, ddl(dialect, s)); err != nil {
-			return err
-		}
+	for i, s := range stmts {
+		stmts[i] = ddl(dialect, strings.ReplaceAll(s, "{STRIPES}", totalStripes))
 	}
-	return nil
+	return execAll(ctx, tx, dialect, stmts)
 }
 
 // totalStripes is how many rows each question total is split over (by question id).
