@@ -36,6 +36,7 @@ var migrations = []migration{
 	{name: "0015_pg_messages_question_pk", up: migrateV15},
 	{name: "0016_poll_tenant_rows", up: migrateV16},
 	{name: "0017_sqlite_question_counters", up: migrateV17},
+	{name: "0018_pg_shared_parent_checks", up: migrateV18},
 }
 
 // migrateV3 moves PostgreSQL's server-wide question and response ids from the counters table to
