@@ -957,7 +957,7 @@ func (r *benchRun) coldStarts(ctx context.Context) error {
 		m := median(migrated)
 		r.notes = append(r.notes, fmt.Sprintf("%s: so a start on a new database takes at least the start on the migrated one (%s) "+
 			"plus that schema (%s): %s here, against the goal of %s.", r.label, ms(m.Seconds()), ms(floor.Seconds()),
-			ms((m + floor).Seconds()), ms(0.1)))
+			ms((m+floor).Seconds()), ms(0.1)))
 	}
 	for _, c := range []struct {
 		what string
