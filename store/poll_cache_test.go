@@ -650,12 +650,7 @@ func TestPollCacheOutlivesAGoneCaller(t *testing.T) {
 			ctx := context.Background()
 			s := n.Store
 			storetest.WaitPollCache(t, s, true)
-			ten := mustTenant(t, s, "a")
-			t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
-			mustClient(t, s, ten.ID, "ca", t0)
-			tok := mustToken(t, s, ten.ID, "ca", "raw", t0)
-			q := &store.Question{Channel: store.ChannelMessaging, LastUpdated: t0}
-			mustInsertQuestion(t, s, ten.ID, q)
+			ten, tok, q, t0 := pollable(t, s, "a")
 			for range 2 {
 				if _, err := s.Poll(ctx, tok.Hash, q.UUID); err != nil {
 					t.Fatal(err)
