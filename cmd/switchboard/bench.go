@@ -486,7 +486,7 @@ func (r *benchRun) throughput(ctx context.Context, round int) error {
 			floorNote(r.label, round, h.clients, "ask", "INSERT the question; INSERT its system message",
 				results["askfloor"], results["ceiling"], cpu["askfloor"]))
 	}
-	r.notes = append(r.notes, fmt.Sprintf("%s, round %d, CPU per request (Linux /proc; the harness is the load generator, and runs the ceilings' INSERTs itself): "+
+	r.notes = append(r.notes, fmt.Sprintf("%s, round %d, CPU per request (Linux /proc; the harness is the load generator, and runs the ceilings' INSERTs itself; steal: the share of the machine's CPU time its host took during the measure): "+
 		"bare chi: %s; poll: %s; raw INSERT ceiling: %s; ask: %s; add message: %s.",
 		r.label, round+1, cpu["bare"], cpu["poll"], cpu["ceiling"], cpu["ask"], cpu["message"]))
 	goals := map[string][2]float64{ // SQLite's, PostgreSQL's

@@ -13,8 +13,10 @@ import (
 // harness) and this process (the load generator, and the ceilings' own INSERTs). On 2 cores
 // their sum bounds the throughput any build can reach, which is what a ratio goal competes with.
 
-// cpuSample is CPU time in clock ticks (USER_HZ, 100 per second on Linux).
-type cpuSample struct{ server, db, harness int64 }
+// cpuSample is CPU time in clock ticks (USER_HZ, 100 per second on Linux): of the server, the
+// database server and this process, and of the whole machine (all its CPUs: every state, and
+// steal, the time a hypervisor ran something else while this machine's CPUs wanted to run).
+type cpuSample struct{ server, db, harness, machine, steal int64 }
 
 const ticksPerSecond = 100
 
@@ -53,8 +55,31 @@ func postgresTicks() int64 {
 	return sum
 }
 
+// machineTicks reads the machine's line of /proc/stat ("cpu user nice system idle iowait irq
+// softirq steal …"): the sum of its states up to steal, and steal; zeros when unreadable.
+func machineTicks() (total, steal int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0
+	}
+	for i, v := range f[1:9] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		total += n
+		if i == 7 {
+			steal = n
+		}
+	}
+	return total, steal
+}
+
 func (r *benchRun) cpuNow() cpuSample {
 	s := cpuSample{harness: procTicks("self")}
+	s.machine, s.steal = machineTicks()
 	if r.srv != nil && r.srv.cmd.Process != nil {
 		s.server = procTicks(strconv.Itoa(r.srv.cmd.Process.Pid))
 	}
@@ -78,6 +103,11 @@ func cpuPerRequest(a, b cpuSample, n int, dialect string) string {
 	out := fmt.Sprintf("server %s, harness %s", per(b.server-a.server), per(b.harness-a.harness))
 	if dialect == "postgres" {
 		out += fmt.Sprintf(", PostgreSQL %s", per(b.db-a.db))
+	}
+	// On a virtual machine, a measure during which the host took the CPUs away is slower for
+	// that alone: the share says how much.
+	if d := b.machine - a.machine; d > 0 {
+		out += fmt.Sprintf(", steal %.0f%%", 100*float64(b.steal-a.steal)/float64(d))
 	}
 	return out
 }

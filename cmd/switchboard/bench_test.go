@@ -72,6 +72,11 @@ func TestBenchCompareTiny(t *testing.T) {
 			if cpuNote == nil || cpuNote[1] == "0.00" {
 				t.Errorf("no CPU per ask noted for %s: %v", label, cpuNote)
 			}
+			// … and each measure's steal (this runs on Linux, where /proc/stat has it).
+			cpuLine := regexp.MustCompile(label + `, round 1, CPU per request [^\n]*`).FindString(report)
+			if got := len(regexp.MustCompile(`, steal [0-9]+%`).FindAllString(cpuLine, -1)); got != 5 {
+				t.Errorf("the CPU note of %s gives the steal of %d measures, want 5: %q", label, got, cpuLine)
+			}
 			// On PostgreSQL, the floor of a start on a new database: its schema's DDL alone.
 			if db == "postgres" && !regexp.MustCompile(`PostgreSQL: creating a schema as large as the server's \([1-9][0-9]* tables, [1-9][0-9]* indexes\) .*: [0-9.]+ ms \(median of 1\)`).MatchString(report) {
 				t.Errorf("no schema floor noted:\n%s", report)
