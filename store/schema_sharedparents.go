@@ -32,7 +32,7 @@ import (
 //     the question references the tenant; a Hub activity its conversation, a conversation and
 //     an integration their hub. Nothing is lost.
 //   - The tenant of a question, a timer (jobs) or a webhook delivery, and the expert of an offer
-//     or an event, are checked by a trigger instead (sharedParentCheck): the row is refused with
+//     or an event, are checked by a trigger instead (parentCheck): the row is refused with
 //     the same error (SQLSTATE 23503, so still ErrNotFound in the store) when its tenant, or its
 //     expert in its tenant, does not exist, and nothing is locked. What a lock-free check gives
 //     up is the guard against deleting the parent while a row references it: the store never
@@ -58,48 +58,53 @@ func migrateV18(ctx context.Context, tx bun.Tx, dialect string) error {
 	for _, t := range []string{"offers", "events"} {
 		stmts = append(stmts, `ALTER TABLE `+t+` DROP CONSTRAINT IF EXISTS `+t+`_tenant_id_expert_uuid_fkey`)
 	}
-	stmts = append(stmts,
-		sharedParentCheck("switchboard_tenant_exists", "tenants", "id = NEW.tenant_id", "tenant_id"),
-		sharedParentCheck("switchboard_expert_exists", "experts", "tenant_id = NEW.tenant_id AND uuid = NEW.expert_uuid", "tenant_id", "expert_uuid"))
-	for _, c := range []struct{ table, fn, cols string }{
-		{"questions", "switchboard_tenant_exists", "tenant_id"},
-		{"jobs", "switchboard_tenant_exists", "tenant_id"},
-		{"outbox_deliveries", "switchboard_tenant_exists", "tenant_id"},
-		{"offers", "switchboard_expert_exists", "tenant_id, expert_uuid"},
-		{"events", "switchboard_expert_exists", "tenant_id, expert_uuid"},
-	} {
+	tenant := parentCheck{fn: "switchboard_tenant_exists", parent: "tenants", where: "id = NEW.tenant_id",
+		refs: []string{"tenant_id"}}
+	expert := parentCheck{fn: "switchboard_expert_exists", parent: "experts", where: "tenant_id = NEW.tenant_id AND uuid = NEW.expert_uuid",
+		refs: []string{"tenant_id", "expert_uuid"}}
+	stmts = append(stmts, tenant.function(), expert.function())
+	for _, c := range []struct {
+		table string
+		check parentCheck
+	}{{"questions", tenant}, {"jobs", tenant}, {"outbox_deliveries", tenant}, {"offers", expert}, {"events", expert}} {
 		// On INSERT always; on UPDATE only when a checked column changes (a question is updated
 		// by every message added to it).
 		var changed []string
-		for _, col := range strings.Split(c.cols, ", ") {
+		for _, col := range c.check.refs {
 			changed = append(changed, "OLD."+col+" IS DISTINCT FROM NEW."+col)
 		}
-		name := c.table + "_" + strings.TrimPrefix(c.fn, "switchboard_")
+		name := c.table + "_" + strings.TrimPrefix(c.check.fn, "switchboard_")
 		stmts = append(stmts,
 			`DROP TRIGGER IF EXISTS `+name+`_insert ON `+c.table,
-			`CREATE TRIGGER `+name+`_insert BEFORE INSERT ON `+c.table+` FOR EACH ROW EXECUTE FUNCTION `+c.fn+`()`,
+			`CREATE TRIGGER `+name+`_insert BEFORE INSERT ON `+c.table+` FOR EACH ROW EXECUTE FUNCTION `+c.check.fn+`()`,
 			`DROP TRIGGER IF EXISTS `+name+`_update ON `+c.table,
 			`CREATE TRIGGER `+name+`_update BEFORE UPDATE ON `+c.table+` FOR EACH ROW
-				WHEN (`+strings.Join(changed, " OR ")+`) EXECUTE FUNCTION `+c.fn+`()`)
+				WHEN (`+strings.Join(changed, " OR ")+`) EXECUTE FUNCTION `+c.check.fn+`()`)
 	}
 	return execAll(ctx, tx, dialect, stmts)
 }
 
-// sharedParentCheck is a trigger function that refuses a row whose parent does not exist, as
-// a foreign key would (SQLSTATE 23503), without locking the parent: parent is the table and
+// parentCheck is a trigger function (fn) that refuses a row whose parent does not exist, as a
+// foreign key would (SQLSTATE 23503), without locking the parent: parent is the parent's table,
 // where the condition that finds it, refs the row's columns that reference it. A row with a
 // NULL reference (an event with no expert) is not checked, as a foreign key would not check it.
-func sharedParentCheck(fn, parent, where string, refs ...string) string {
+type parentCheck struct {
+	fn, parent, where string
+	refs              []string
+}
+
+// function is the statement that creates the check's trigger function.
+func (c parentCheck) function() string {
 	var present, values []string
-	for _, r := range refs {
+	for _, r := range c.refs {
 		present = append(present, "NEW."+r+" IS NOT NULL")
 		values = append(values, "NEW."+r)
 	}
-	return `CREATE OR REPLACE FUNCTION ` + fn + `() RETURNS trigger LANGUAGE plpgsql AS $$
+	return `CREATE OR REPLACE FUNCTION ` + c.fn + `() RETURNS trigger LANGUAGE plpgsql AS $$
 	BEGIN
-		IF ` + strings.Join(present, " AND ") + ` AND NOT EXISTS (SELECT 1 FROM ` + parent + ` WHERE ` + where + `) THEN
+		IF ` + strings.Join(present, " AND ") + ` AND NOT EXISTS (SELECT 1 FROM ` + c.parent + ` WHERE ` + c.where + `) THEN
 			RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
-				MESSAGE = format('%s (%s): no such row in ` + parent + `', TG_TABLE_NAME, concat_ws(', ', ` + strings.Join(values, ", ") + `));
+				MESSAGE = format('%s (%s): no such row in ` + c.parent + `', TG_TABLE_NAME, concat_ws(', ', ` + strings.Join(values, ", ") + `));
 		END IF;
 		RETURN NEW;
 	END $$`
