@@ -203,9 +203,16 @@ func (s *Store) PollCheckGenericPlan(ctx context.Context, watcher bool) (string,
 // OpenPGPool opens a one-connection database/sql pool on dsn with the store's PostgreSQL
 // connections (pgconn.go), and InlineCommit is what ends a query that commits its transaction.
 func OpenPGPool(dsn string) *sql.DB {
-	db := sql.OpenDB(newPGConnector(pgdriver.NewConnector(pgdriver.WithDSN(dsn))))
-	db.SetMaxOpenConns(1)
+	db, _ := OpenPGPoolCounted(dsn)
 	return db
+}
+
+// OpenPGPoolCounted is OpenPGPool and the count of the round trips its connection makes.
+func OpenPGPoolCounted(dsn string) (*sql.DB, func() int64) {
+	c := newPGConnector(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+	db := sql.OpenDB(c)
+	db.SetMaxOpenConns(1)
+	return db, c.trips.Load
 }
 
 const InlineCommit = inlineCommit

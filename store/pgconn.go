@@ -19,7 +19,9 @@ import (
 //
 //   - BEGIN is owed, not sent, when a transaction starts. The transaction's first statement
 //     carries it if it goes as a simple query ("BEGIN;\n" in front of its text, one message, one
-//     answer); a prepared statement cannot carry it and sends it first, as before. A transaction
+//     answer). So does a statement prepared by the store: while BEGIN is owed it goes as a
+//     simple query with its values written in (pgStmt), parsed again but with no round trip of
+//     BEGIN's own; the transaction's later statements run prepared. A transaction
 //     that sends nothing sends neither BEGIN nor COMMIT.
 //   - A simple query that ends with inlineCommit commits the transaction itself (the store's
 //     final write batch: TenantTx.commit, batch.go); the transaction's Commit then has nothing left to send.
@@ -99,17 +101,6 @@ func (cn *pgConn) withBegin(query string) string {
 	return "BEGIN;\n" + query
 }
 
-// sendBegin sends the owed BEGIN on its own (before a prepared statement, which cannot carry it).
-func (cn *pgConn) sendBegin(ctx context.Context) error {
-	if !cn.owesBegin {
-		return nil
-	}
-	cn.owesBegin = false
-	cn.trips.Add(1)
-	_, err := cn.Conn.ExecContext(ctx, "BEGIN", nil)
-	return err
-}
-
 func (cn *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	cn.trips.Add(1)
 	res, err := cn.Conn.ExecContext(ctx, cn.withBegin(query), args)
@@ -134,7 +125,7 @@ func (cn *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt
 	if err != nil {
 		return nil, err
 	}
-	return &pgStmt{st.(pgdriverStmt), cn}, nil
+	return &pgStmt{st.(pgdriverStmt), cn, query}, nil
 }
 
 func (cn *pgConn) ResetSession(ctx context.Context) error {
@@ -149,23 +140,27 @@ type pgdriverStmt interface {
 	driver.StmtQueryContext
 }
 
-// pgStmt is a prepared statement that sends its connection's owed BEGIN first.
+// pgStmt is a prepared statement that carries its connection's owed BEGIN. The extended
+// protocol's messages cannot, so the statement then goes as a simple query, with pgdriver
+// writing its values into the text as it does for any query with arguments: one round trip
+// where BEGIN on its own and then the prepared statement took two.
 type pgStmt struct {
 	pgdriverStmt
-	cn *pgConn
+	cn    *pgConn
+	query string
 }
 
 func (st *pgStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	if err := st.cn.sendBegin(ctx); err != nil {
-		return nil, err
+	if st.cn.owesBegin {
+		return st.cn.ExecContext(ctx, st.query, args)
 	}
 	st.cn.trips.Add(1)
 	return st.pgdriverStmt.ExecContext(ctx, args)
 }
 
 func (st *pgStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	if err := st.cn.sendBegin(ctx); err != nil {
-		return nil, err
+	if st.cn.owesBegin {
+		return st.cn.QueryContext(ctx, st.query, args)
 	}
 	st.cn.trips.Add(1)
 	return st.pgdriverStmt.QueryContext(ctx, args)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func inTransactionBlock(t *testing.T, ctx context.Context, exec func(context.Con
 func TestPGTransactionsBeginAndCommitWithTheirStatements(t *testing.T) {
 	forPostgres(t, func(t *testing.T, n storetest.Named) {
 		ctx := ctxT(t)
-		db := store.OpenPGPool(n.URL)
+		db, trips := store.OpenPGPoolCounted(n.URL)
 		defer db.Close()
 		exec := func(ctx context.Context, q string, args ...any) error {
 			_, err := db.ExecContext(ctx, q, args...)
@@ -56,6 +57,11 @@ func TestPGTransactionsBeginAndCommitWithTheirStatements(t *testing.T) {
 		if err := exec(ctx, "CREATE TABLE pgconn_t (k int PRIMARY KEY)"); err != nil {
 			t.Fatal(err)
 		}
+		sel, err := db.PrepareContext(ctx, "SELECT count(*) FROM pgconn_t WHERE k = $1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sel.Close()
 		count := func() (n int) {
 			t.Helper()
 			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM pgconn_t").Scan(&n); err != nil {
@@ -136,25 +142,59 @@ func TestPGTransactionsBeginAndCommitWithTheirStatements(t *testing.T) {
 			}
 		}
 
-		// A prepared statement first: BEGIN goes before it, and a rollback undoes its write.
+		// rollBackInBlock rolls tx back, after checking that what ran first began its block.
+		rollBackInBlock := func(tx *sql.Tx, first string) {
+			t.Helper()
+			if !inTransactionBlock(t, ctx, func(ctx context.Context, q string, args ...any) error {
+				_, err := tx.ExecContext(ctx, q, args...)
+				return err
+			}) {
+				t.Fatalf("%s ran outside a transaction block", first)
+			}
+			if err := tx.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		// A prepared statement first: BEGIN goes with it, in the one round trip of a simple
+		// query with its values written in; the next run of it inside the transaction is the
+		// prepared one. A rollback undoes its writes.
 		st, err := db.PrepareContext(ctx, "INSERT INTO pgconn_t VALUES ($1)")
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer st.Close()
 		tx, _ = db.BeginTx(ctx, nil)
+		before := trips()
 		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, 5); err != nil {
 			t.Fatal(err)
 		}
-		if !inTransactionBlock(t, ctx, func(ctx context.Context, q string, args ...any) error {
-			_, err := tx.ExecContext(ctx, q, args...)
-			return err
-		}) {
-			t.Fatal("the prepared statement ran outside a transaction block")
+		if n := trips() - before; n != 1 {
+			t.Errorf("the prepared statement carrying BEGIN: %d round trips, want 1", n)
 		}
-		if err := tx.Rollback(); err != nil {
+		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, 6); err != nil {
 			t.Fatal(err)
 		}
+		var five int
+		if err := tx.StmtContext(ctx, sel).QueryRowContext(ctx, 5).Scan(&five); err != nil || five != 1 {
+			t.Fatalf("the prepared read of the prepared write: %d rows, %v", five, err)
+		}
+		if n := trips() - before; n != 3 {
+			t.Errorf("three statements in the transaction: %d round trips, want 3", n)
+		}
+		rollBackInBlock(tx, "the prepared statement")
+
+		// A prepared read first carries BEGIN too.
+		tx, _ = db.BeginTx(ctx, nil)
+		before = trips()
+		var none int
+		if err := tx.StmtContext(ctx, sel).QueryRowContext(ctx, 1).Scan(&none); err != nil || none != 1 {
+			t.Fatalf("the prepared read carrying BEGIN: %d rows, %v", none, err)
+		}
+		if n := trips() - before; n != 1 {
+			t.Errorf("the prepared read carrying BEGIN: %d round trips, want 1", n)
+		}
+		rollBackInBlock(tx, "the prepared read")
 		if got := count(); got != 2 {
 			t.Fatalf("after rolling back the prepared insert: %d rows, want 2", got)
 		}
