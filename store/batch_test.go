@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"database/sql"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -107,4 +109,71 @@ func TestBatch(t *testing.T) {
 			t.Errorf("after fn failed: %d messages, want 2", len(ms))
 		}
 	})
+}
+
+// TestBatchedQuestion: InsertQuestion inside a Batch gives the question its id and number at
+// once (sequences on PostgreSQL, counters on SQLite) and stores it with the batch. On
+// PostgreSQL its INSERT is queued: until the batch is sent, the tenant's counter rows, which
+// every new question of the tenant updates, stay free for other transactions; and a duplicate
+// help desk id fails the transaction with ErrConflict, as the INSERT sent alone does.
+func TestBatchedQuestion(t *testing.T) {
+	for _, n := range storetest.Stores(t) {
+		t.Run(n.Name, func(t *testing.T) { testBatchedQuestion(t, n) })
+	}
+}
+
+func testBatchedQuestion(t *testing.T, n storetest.Named) {
+	s := n.Store
+	ctx := ctxT(t)
+	tn := mustTenant(t, s, "batched-question")
+	t0 := time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+	for i := range 16 { // every stripe of the counter rows exists
+		q := newHelpDeskQuestion(fmt.Sprint("earlier-", i))
+		q.LastUpdated = t0
+		mustInsertQuestion(t, s, tn.ID, q)
+	}
+	var other *sql.DB // PostgreSQL: another session
+	if s.Dialect() == store.DialectPostgres {
+		other = store.OpenPGPool(n.URL)
+		defer other.Close()
+	}
+	q := newHelpDeskQuestion("second")
+	q.LastUpdated = t0
+	inTx(t, s, tn.ID, func(tx *store.TenantTx) error {
+		return tx.Batch(ctx, func() error {
+			if err := tx.InsertQuestion(ctx, q); err != nil {
+				return err
+			}
+			if q.ID == 0 || q.Number == 0 {
+				t.Errorf("in the batch: id %d, number %d; want both taken", q.ID, q.Number)
+			}
+			if other != nil {
+				for _, table := range []string{"question_totals", "question_buckets"} {
+					if _, err := other.ExecContext(ctx, "SELECT 1 FROM "+table+" WHERE tenant_id = $1 FOR UPDATE NOWAIT", tn.ID); err != nil {
+						t.Errorf("%s locked by a question not yet sent: %v", table, err)
+					}
+				}
+			}
+			m := store.Message{QuestionUUID: q.UUID, Type: "message", AuthorType: "USER", AuthorName: "Ann", Body: "hi"}
+			return tx.InsertMessage(ctx, &m) // its question is inserted first
+		})
+	})
+	got, err := s.Question(ctx, tn.ID, q.UUID)
+	if err != nil || got.ID != q.ID || got.Number != q.Number || got.HelpDeskID != "second" {
+		t.Fatalf("stored: %+v, %v; want id %d, number %d", got, err, q.ID, q.Number)
+	}
+	if ms, _ := s.QuestionMessages(ctx, tn.ID, q.UUID); len(ms) != 1 {
+		t.Errorf("the batch's message: %d stored, want 1", len(ms))
+	}
+
+	dup := newHelpDeskQuestion("second")
+	err = s.InTenantTx(ctx, tn.ID, func(tx *store.TenantTx) error {
+		return tx.Batch(ctx, func() error { return tx.InsertQuestion(ctx, dup) })
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a duplicate help desk id in a batch: %v, want ErrConflict", err)
+	}
+	if _, err := s.Question(ctx, tn.ID, dup.UUID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the refused duplicate was stored: %v", err)
+	}
 }

@@ -200,6 +200,9 @@ func (tx *TenantTx) InsertQuestion(ctx context.Context, q *Question) error {
 			}
 		}
 	}
+	if tx.batching && tx.dialect == DialectPostgres {
+		return tx.queueQuestion(ctx, q)
+	}
 	row := newQuestionRow(q)
 	ins := tx.tx.NewInsert().Model(row).On("CONFLICT DO NOTHING").Returning("id, number")
 	if tx.dialect == DialectPostgres {
@@ -224,6 +227,38 @@ func (tx *TenantTx) InsertQuestion(ctx context.Context, q *Question) error {
 	}
 	q.ID, q.Number = row.ID, row.Number
 	return nil
+}
+
+// queueQuestion is InsertQuestion inside a Batch on PostgreSQL: the id and number are taken from
+// their sequences first (one SELECT, which locks nothing), and the INSERT is queued with the
+// batch's other writes.
+//
+// The question's INSERT is what updates the tenant's counter rows (question_totals,
+// question_buckets: a few striped rows that every new question of the tenant updates), and a
+// row it updates stays locked until the transaction ends. Sent on its own, it held them across
+// the round trip to the server and back and the batch's, and concurrent asks queued on them (64
+// clients: on average 4 of 25 connections waiting on a row lock, every one of them in this
+// INSERT). Queued, it holds them only while the batch runs and commits.
+//
+// Its conflicts are not absorbed: a duplicate (tenant, UUID) or help desk id fails the batch
+// with ErrConflict, returned by InTenantTx, and the transaction rolls back, as when the INSERT
+// ran alone.
+func (tx *TenantTx) queueQuestion(ctx context.Context, q *Question) error {
+	var cols []string
+	var args, dest []any
+	if q.ID == 0 {
+		cols, args, dest = append(cols, "nextval(?)"), append(args, counterQuestionID+"_seq"), append(dest, &q.ID)
+	}
+	if q.Number == 0 {
+		cols, args, dest = append(cols, "nextval(?)"), append(args, tenantSequence(numberQuestion, tx.tenant)), append(dest, &q.Number)
+	}
+	if len(cols) > 0 {
+		if err := tx.tx.NewRaw("SELECT "+strings.Join(cols, ", "), args...).Scan(ctx, dest...); err != nil {
+			return mapWriteErr("insert question: take its id and number", err)
+		}
+	}
+	_, err := tx.exec(ctx, tx.tx.NewInsert().Model(newQuestionRow(q)).Returning("NULL"))
+	return err
 }
 
 // QuestionByHelpDeskID finds the tenant's helpdesk-channel question with this

@@ -135,12 +135,14 @@ func (s *Service) Ask(ctx context.Context, p Principal, in question.MessagingInp
 		q.UUID = store.NewID()
 		var ch *question.Change
 		c, ch = question.NewConversation(q, automated, st.Timers(q.Category), now)
-		if err := tx.InsertQuestion(ctx, q); err != nil { // the row as NewConversation left it
-			return err
-		}
 		rest := *ch
-		rest.Changed = false // the INSERT wrote the question row
+		rest.Changed = false // the INSERT writes the question row
+		// The INSERT goes in the batch too: on PostgreSQL it then holds the tenant's counter
+		// rows only while the batch commits (store.TenantTx.InsertQuestion).
 		return tx.Batch(ctx, func() error {
+			if err := tx.InsertQuestion(ctx, q); err != nil { // the row as NewConversation left it
+				return err
+			}
 			if err := persist(ctx, tx, c, &rest, now); err != nil {
 				return err
 			}
