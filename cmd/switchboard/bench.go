@@ -459,7 +459,8 @@ func (r *benchRun) throughput(ctx context.Context, round int) error {
 	writes := []string{"ceiling", "ask", "message"}
 	if r.db.dialect == "postgres" {
 		ops["floor"], ops["askfloor"] = ceil.addMessageSQL, ceil.askSQL
-		writes = append(writes, "floor", "askfloor")
+		ops["messagewrites"], ops["askwrites"] = ceil.addMessageWrites, ceil.askWrites
+		writes = append(writes, "floor", "askfloor", "messagewrites", "askwrites")
 	}
 
 	results := map[string]loadResult{}
@@ -481,10 +482,14 @@ func (r *benchRun) throughput(ctx context.Context, round int) error {
 	}
 	if r.db.dialect == "postgres" {
 		r.notes = append(r.notes,
-			floorNote(r.label, round, h.clients, "add message", "SELECT … FOR UPDATE the question; INSERT the message; UPDATE its last_updated",
-				results["floor"], results["ceiling"], cpu["floor"]),
-			floorNote(r.label, round, h.clients, "ask", "INSERT the question; INSERT its system message",
-				results["askfloor"], results["ceiling"], cpu["askfloor"]))
+			floorNote(r.label, round, h.clients, "add message's own SQL", "SELECT … FOR UPDATE the question; INSERT the message; UPDATE its last_updated",
+				"add message", results["floor"], results["ceiling"], cpu["floor"]),
+			floorNote(r.label, round, h.clients, "ask's own SQL", "INSERT the question; INSERT its system message",
+				"ask", results["askfloor"], results["ceiling"], cpu["askfloor"]),
+			floorNote(r.label, round, h.clients, "every row an add message stores", "INSERT the message; UPDATE its question's last_updated; INSERT its event; upsert its timer",
+				"add message storing them", results["messagewrites"], results["ceiling"], cpu["messagewrites"]),
+			floorNote(r.label, round, h.clients, "every row an ask stores", "INSERT the question; INSERT its system message; INSERT its event; upsert its two timers; INSERT its offer",
+				"ask storing them", results["askwrites"], results["ceiling"], cpu["askwrites"]))
 	}
 	r.notes = append(r.notes, fmt.Sprintf("%s, round %d, CPU per request (Linux /proc; the harness is the load generator, and runs the ceilings' INSERTs itself; steal: the share of the machine's CPU time its host took during the measure): "+
 		"bare chi: %s; poll: %s; raw INSERT ceiling: %s; ask: %s; add message: %s.",
@@ -536,6 +541,7 @@ type benchCeiling struct {
 	qs      []string
 	gate    chan struct{}
 	numbers string // the load tenant's sequence of question numbers (PostgreSQL)
+	expert  string // the load tenant's expert, whom the asks' floors offer their questions
 }
 
 func (r *benchRun) newCeiling() (*benchCeiling, error) {
@@ -565,7 +571,7 @@ func (r *benchRun) newCeiling() (*benchCeiling, error) {
 	for _, c := range conns {
 		c.Close()
 	}
-	c := &benchCeiling{db: db, dialect: r.db.dialect, tenant: r.lc.tenant, qs: r.ceilQs}
+	c := &benchCeiling{db: db, dialect: r.db.dialect, tenant: r.lc.tenant, qs: r.ceilQs, expert: r.lc.expert}
 	if t, err := uuid.Parse(c.tenant); err == nil {
 		c.numbers = store.QuestionNumberSequence(t)
 	}
@@ -627,7 +633,25 @@ UPDATE questions SET last_updated = '%[4]s' WHERE tenant_id = '%[1]s' AND uuid =
 // counters all fire) and the system message every new question gets, in one transaction. The
 // server also writes the question's event, timers and routing offers, and reads the experts to
 // rank them.
-func (c *benchCeiling) askSQL(ctx context.Context, w, _ int) error {
+func (c *benchCeiling) askSQL(ctx context.Context, _, _ int) error { return c.ask(ctx, "") }
+
+// askWrites is every row an ask stores on PostgreSQL, run as askSQL is: askSQL's question and
+// system message, and the question's event (webhooks are sent from it), its two timers (the
+// unanswered timeout and the reroute prompt) and its offer to the tenant's expert (routing). It
+// leaves out the ranking's reads, which the server makes before its transaction. No ask that
+// stores what the server's asks store can go faster than this on the same database.
+func (c *benchCeiling) askWrites(ctx context.Context, _, _ int) error {
+	return c.ask(ctx, `;
+INSERT INTO events (tenant_id, type, question_uuid, data, created_at) VALUES ('%[1]s', 'QUESTION_CREATED', '%[2]s', '{}', '%[4]s');
+INSERT INTO jobs (tenant_id, kind, subject, due_at, created_at) VALUES ('%[1]s', 'unanswered_timeout', '%[2]s', '%[4]s', '%[4]s'), ('%[1]s', 'reroute_prompt', '%[2]s', '%[4]s', '%[4]s')
+	ON CONFLICT (tenant_id, kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at;
+INSERT INTO offers (tenant_id, question_uuid, expert_uuid, tier, rank, score, breakdown, offered_at)
+	VALUES ('%[1]s', '%[2]s', '%[6]s', 0, 1, 0.5, '{}', '%[4]s')`)
+}
+
+// ask runs askSQL's statements and then more, in one query. more's verbs name the tenant (1),
+// the question (2), the time (4) and the expert (6).
+func (c *benchCeiling) ask(ctx context.Context, more string) error {
 	q := store.NewID().String()
 	ts := time.Now().UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999Z07:00")
 	_, err := c.db.ExecContext(ctx, fmt.Sprintf(`INSERT INTO questions (id, tenant_id, uuid, number, channel, help_desk_id, subject, "text", language, author_name,
@@ -635,20 +659,37 @@ func (c *benchCeiling) askSQL(ctx context.Context, w, _ int) error {
 	VALUES (nextval('question_id_seq'), '%[1]s', '%[2]s', nextval('%[5]s'), 'messaging', '', 'a floor question', 'a floor question', 'en', 'Bench',
 		'', '', '', FALSE, '{}', 'UNRESOLVED', '', '', '%[4]s', '%[4]s');
 INSERT INTO messages (tenant_id, uuid, question_uuid, type, author_type, author_name, body, is_read, created_at)
-	VALUES ('%[1]s', '%[3]s', '%[2]s', 'NOTIFYING_EXPERTS_SYSTEM_MESSAGE', 'SYSTEM', 'System', 'We are notifying our experts about your question.', TRUE, '%[4]s')`, c.tenant, q, store.NewID().String(), ts, c.numbers))
+	VALUES ('%[1]s', '%[3]s', '%[2]s', 'NOTIFYING_EXPERTS_SYSTEM_MESSAGE', 'SYSTEM', 'System', 'We are notifying our experts about your question.', TRUE, '%[4]s')`+more,
+		c.tenant, q, store.NewID().String(), ts, c.numbers, c.expert))
 	return err
 }
 
-// floorNote reports a floor of a round (what: "add message" or "ask"; how: the statements it
-// runs) beside its ceiling.
-func floorNote(label string, round, clients int, what, how string, f, c loadResult, cpu string) string {
+// addMessageWrites is every row an add message stores on PostgreSQL, run as addMessageSQL is:
+// the message, its question's last_updated, the question's event and its reroute timer. It
+// leaves out the reads the server makes first (the question, locked; its responses; its working
+// set). No add message that stores what the server's store can go faster than this here.
+func (c *benchCeiling) addMessageWrites(ctx context.Context, w, _ int) error {
+	q := c.qs[w%len(c.qs)]
+	ts := time.Now().UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999Z07:00")
+	_, err := c.db.ExecContext(ctx, fmt.Sprintf(`INSERT INTO messages (tenant_id, uuid, question_uuid, type, author_type, author_name, body, is_read, created_at)
+	VALUES ('%[1]s', '%[3]s', '%[2]s', 'USER_MESSAGE', 'USER', 'Bench', 'a floor message', FALSE, '%[4]s');
+UPDATE questions SET last_updated = '%[4]s' WHERE tenant_id = '%[1]s' AND uuid = '%[2]s';
+INSERT INTO events (tenant_id, type, question_uuid, data, created_at) VALUES ('%[1]s', 'QUESTION_MESSAGE_FROM_USER', '%[2]s', '{}', '%[4]s');
+INSERT INTO jobs (tenant_id, kind, subject, due_at, created_at) VALUES ('%[1]s', 'reroute_prompt', '%[2]s', '%[4]s', '%[4]s')
+	ON CONFLICT (tenant_id, kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at`, c.tenant, q, store.NewID().String(), ts))
+	return err
+}
+
+// floorNote reports a floor of a round beside its ceiling: what runs (e.g. "add message's own
+// SQL"), how (the statements it runs) and whom it bounds (e.g. "add message").
+func floorNote(label string, round, clients int, what, how, bounds string, f, c loadResult, cpu string) string {
 	if f.errors > 0 || rate(c) == 0 {
-		return fmt.Sprintf("%s, round %d: %s's own SQL failed: %v", label, round+1, what, f.firstErr)
+		return fmt.Sprintf("%s, round %d: %s failed: %v", label, round+1, what, f.firstErr)
 	}
-	return fmt.Sprintf("%s, round %d, %s's own SQL without the server (the harness runs %s as one transaction in one round trip, %d goroutines on the ceiling's pool): "+
+	return fmt.Sprintf("%s, round %d, %s without the server (the harness runs %s as one transaction in one round trip, %d goroutines on the ceiling's pool): "+
 		"%.0f/s, %.2f× the raw INSERT ceiling's %.0f/s, p50 %s, p99 %s; CPU per transaction: %s. No %s goes faster here.",
 		label, round+1, what, how, clients, rate(f), rate(f)/rate(c), rate(c),
-		ms(percentile(f.lat, 0.5).Seconds()), ms(percentile(f.lat, 0.99).Seconds()), cpu, what)
+		ms(percentile(f.lat, 0.5).Seconds()), ms(percentile(f.lat, 0.99).Seconds()), cpu, bounds)
 }
 
 // sequential times calls of each size's f in turn, samples times over, and returns each size's

@@ -102,6 +102,12 @@ func TestBenchCompareTiny(t *testing.T) {
 			if db == "postgres" && !regexp.MustCompile(`PostgreSQL, round 1, ask's own SQL without the server .*\): [1-9][0-9]*/s, [0-9.]+× the raw INSERT ceiling`).MatchString(report) {
 				t.Errorf("no ask floor noted:\n%s", report)
 			}
+			// And every row each of them stores, which bounds them too.
+			for _, what := range []string{"add message", "ask"} {
+				if db == "postgres" && !regexp.MustCompile(`PostgreSQL, round 1, every row an `+what+` stores without the server .*\): [1-9][0-9]*/s, [0-9.]+× the raw INSERT ceiling`).MatchString(report) {
+					t.Errorf("no floor of every row an %s stores noted:\n%s", what, report)
+				}
+			}
 			for _, bad := range []string{"does not see the seeded data", "failed"} {
 				if strings.Contains(report, bad) {
 					t.Errorf("the report says %q:\n%s", bad, report)
