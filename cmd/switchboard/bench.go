@@ -486,7 +486,7 @@ func (r *benchRun) throughput(ctx context.Context, round int) error {
 				"add message", results["floor"], results["ceiling"], cpu["floor"]),
 			floorNote(r.label, round, h.clients, "ask's own SQL", "INSERT the question; INSERT its system message",
 				"ask", results["askfloor"], results["ceiling"], cpu["askfloor"]),
-			floorNote(r.label, round, h.clients, "every row an add message stores", "INSERT the message; UPDATE its question's last_updated; INSERT its event; upsert its timer",
+			floorNote(r.label, round, h.clients, "every row an add message stores", "SELECT … FOR UPDATE the question; INSERT the message; UPDATE its last_updated; INSERT its event; upsert its timer",
 				"add message storing them", results["messagewrites"], results["ceiling"], cpu["messagewrites"]),
 			floorNote(r.label, round, h.clients, "every row an ask stores", "INSERT the question; INSERT its system message; INSERT its event; upsert its two timers; INSERT its offer",
 				"ask storing them", results["askwrites"], results["ceiling"], cpu["askwrites"]))
@@ -619,12 +619,18 @@ func (c *benchCeiling) insert(ctx context.Context, w, _ int) error {
 // SQLite: there the server's group commit shares one fsync among many add messages, which one
 // transaction at a time would not.)
 func (c *benchCeiling) addMessageSQL(ctx context.Context, w, _ int) error {
+	return c.addMessage(ctx, w, "")
+}
+
+// addMessage runs addMessageSQL's statements on goroutine w's question and then more, in one
+// query. more's verbs name the tenant (1), the question (2) and the time (4).
+func (c *benchCeiling) addMessage(ctx context.Context, w int, more string) error {
 	q := c.qs[w%len(c.qs)]
 	ts := time.Now().UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999Z07:00")
 	_, err := c.db.ExecContext(ctx, fmt.Sprintf(`SELECT id FROM questions WHERE tenant_id = '%[1]s' AND uuid = '%[2]s' FOR UPDATE;
 INSERT INTO messages (tenant_id, uuid, question_uuid, type, author_type, author_name, body, is_read, created_at)
 	VALUES ('%[1]s', '%[3]s', '%[2]s', 'USER_MESSAGE', 'USER', 'Bench', 'a floor message', FALSE, '%[4]s');
-UPDATE questions SET last_updated = '%[4]s' WHERE tenant_id = '%[1]s' AND uuid = '%[2]s'`, c.tenant, q, store.NewID().String(), ts))
+UPDATE questions SET last_updated = '%[4]s' WHERE tenant_id = '%[1]s' AND uuid = '%[2]s'`+more, c.tenant, q, store.NewID().String(), ts))
 	return err
 }
 
@@ -665,19 +671,15 @@ INSERT INTO messages (tenant_id, uuid, question_uuid, type, author_type, author_
 }
 
 // addMessageWrites is every row an add message stores on PostgreSQL, run as addMessageSQL is:
-// the message, its question's last_updated, the question's event and its reroute timer. It
-// leaves out the reads the server makes first (the question, locked; its responses; its working
+// addMessageSQL's lock of the question, message and last_updated, and the question's event and
+// its reroute timer. (Without the lock, two goroutines writing into one question deadlock.) It
+// leaves out the other reads the server makes first (the question's responses and its working
 // set). No add message that stores what the server's store can go faster than this here.
 func (c *benchCeiling) addMessageWrites(ctx context.Context, w, _ int) error {
-	q := c.qs[w%len(c.qs)]
-	ts := time.Now().UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999Z07:00")
-	_, err := c.db.ExecContext(ctx, fmt.Sprintf(`INSERT INTO messages (tenant_id, uuid, question_uuid, type, author_type, author_name, body, is_read, created_at)
-	VALUES ('%[1]s', '%[3]s', '%[2]s', 'USER_MESSAGE', 'USER', 'Bench', 'a floor message', FALSE, '%[4]s');
-UPDATE questions SET last_updated = '%[4]s' WHERE tenant_id = '%[1]s' AND uuid = '%[2]s';
+	return c.addMessage(ctx, w, `;
 INSERT INTO events (tenant_id, type, question_uuid, data, created_at) VALUES ('%[1]s', 'QUESTION_MESSAGE_FROM_USER', '%[2]s', '{}', '%[4]s');
 INSERT INTO jobs (tenant_id, kind, subject, due_at, created_at) VALUES ('%[1]s', 'reroute_prompt', '%[2]s', '%[4]s', '%[4]s')
-	ON CONFLICT (tenant_id, kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at`, c.tenant, q, store.NewID().String(), ts))
-	return err
+	ON CONFLICT (tenant_id, kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at`)
 }
 
 // floorNote reports a floor of a round beside its ceiling: what runs (e.g. "add message's own
