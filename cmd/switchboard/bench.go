@@ -623,14 +623,15 @@ func (c *benchCeiling) addMessageSQL(ctx context.Context, w, _ int) error {
 }
 
 // addMessage runs addMessageSQL's statements on goroutine w's question and then more, in one
-// query. more's verbs name the tenant (1), the question (2) and the time (4).
+// query. more's verbs name the tenant (1), the question (2), the time (4) and a time an hour
+// later (5), for its timer (see ask).
 func (c *benchCeiling) addMessage(ctx context.Context, w int, more string) error {
 	q := c.qs[w%len(c.qs)]
-	ts := time.Now().UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999Z07:00")
+	ts, later := floorTimes()
 	_, err := c.db.ExecContext(ctx, fmt.Sprintf(`SELECT id FROM questions WHERE tenant_id = '%[1]s' AND uuid = '%[2]s' FOR UPDATE;
 INSERT INTO messages (tenant_id, uuid, question_uuid, type, author_type, author_name, body, is_read, created_at)
 	VALUES ('%[1]s', '%[3]s', '%[2]s', 'USER_MESSAGE', 'USER', 'Bench', 'a floor message', FALSE, '%[4]s');
-UPDATE questions SET last_updated = '%[4]s' WHERE tenant_id = '%[1]s' AND uuid = '%[2]s'`+more, c.tenant, q, store.NewID().String(), ts))
+UPDATE questions SET last_updated = '%[4]s' WHERE tenant_id = '%[1]s' AND uuid = '%[2]s'`+more, c.tenant, q, store.NewID().String(), ts, later))
 	return err
 }
 
@@ -649,24 +650,26 @@ func (c *benchCeiling) askSQL(ctx context.Context, _, _ int) error { return c.as
 func (c *benchCeiling) askWrites(ctx context.Context, _, _ int) error {
 	return c.ask(ctx, `;
 INSERT INTO events (tenant_id, type, question_uuid, data, created_at) VALUES ('%[1]s', 'QUESTION_CREATED', '%[2]s', '{}', '%[4]s');
-INSERT INTO jobs (tenant_id, kind, subject, due_at, created_at) VALUES ('%[1]s', 'unanswered_timeout', '%[2]s', '%[4]s', '%[4]s'), ('%[1]s', 'reroute_prompt', '%[2]s', '%[4]s', '%[4]s')
+INSERT INTO jobs (tenant_id, kind, subject, due_at, created_at) VALUES ('%[1]s', 'unanswered_timeout', '%[2]s', '%[7]s', '%[4]s'), ('%[1]s', 'reroute_prompt', '%[2]s', '%[7]s', '%[4]s')
 	ON CONFLICT (tenant_id, kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at;
 INSERT INTO offers (tenant_id, question_uuid, expert_uuid, tier, rank, score, breakdown, offered_at)
 	VALUES ('%[1]s', '%[2]s', '%[6]s', 0, 1, 0.5, '{}', '%[4]s')`)
 }
 
 // ask runs askSQL's statements and then more, in one query. more's verbs name the tenant (1),
-// the question (2), the time (4) and the expert (6).
+// the question (2), the time (4), the expert (6) and a time an hour later (7), when its timers
+// fall due: after the measure, as the server's do (a timer due at once would have the server's
+// timer worker act on the question during the measures, and lock it against the floor).
 func (c *benchCeiling) ask(ctx context.Context, more string) error {
 	q := store.NewID().String()
-	ts := time.Now().UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999Z07:00")
+	ts, later := floorTimes()
 	_, err := c.db.ExecContext(ctx, fmt.Sprintf(`INSERT INTO questions (id, tenant_id, uuid, number, channel, help_desk_id, subject, "text", language, author_name,
 		author_email, author_ref_id, category, elite_only, metadata, status, rerouted_by, reroute_reason, created_at, last_updated)
 	VALUES (nextval('question_id_seq'), '%[1]s', '%[2]s', nextval('%[5]s'), 'messaging', '', 'a floor question', 'a floor question', 'en', 'Bench',
 		'', '', '', FALSE, '{}', 'UNRESOLVED', '', '', '%[4]s', '%[4]s');
 INSERT INTO messages (tenant_id, uuid, question_uuid, type, author_type, author_name, body, is_read, created_at)
 	VALUES ('%[1]s', '%[3]s', '%[2]s', 'NOTIFYING_EXPERTS_SYSTEM_MESSAGE', 'SYSTEM', 'System', 'We are notifying our experts about your question.', TRUE, '%[4]s')`+more,
-		c.tenant, q, store.NewID().String(), ts, c.numbers, c.expert))
+		c.tenant, q, store.NewID().String(), ts, c.numbers, c.expert, later))
 	return err
 }
 
@@ -678,8 +681,15 @@ INSERT INTO messages (tenant_id, uuid, question_uuid, type, author_type, author_
 func (c *benchCeiling) addMessageWrites(ctx context.Context, w, _ int) error {
 	return c.addMessage(ctx, w, `;
 INSERT INTO events (tenant_id, type, question_uuid, data, created_at) VALUES ('%[1]s', 'QUESTION_MESSAGE_FROM_USER', '%[2]s', '{}', '%[4]s');
-INSERT INTO jobs (tenant_id, kind, subject, due_at, created_at) VALUES ('%[1]s', 'reroute_prompt', '%[2]s', '%[4]s', '%[4]s')
+INSERT INTO jobs (tenant_id, kind, subject, due_at, created_at) VALUES ('%[1]s', 'reroute_prompt', '%[2]s', '%[5]s', '%[4]s')
 	ON CONFLICT (tenant_id, kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at`)
+}
+
+// floorTimes are the floors' timestamps: now, and an hour later.
+func floorTimes() (now, later string) {
+	const layout = "2006-01-02 15:04:05.999999Z07:00"
+	t := time.Now().UTC().Truncate(time.Microsecond)
+	return t.Format(layout), t.Add(time.Hour).Format(layout)
 }
 
 // floorNote reports a floor of a round beside its ceiling: what runs (e.g. "add message's own
