@@ -27,8 +27,9 @@ type writeQuery interface {
 // (or from InTenantTx), not from Batch; either way the transaction fails with them.
 //
 // Queued are InsertMessage, DeleteMessagesByUUID, DeleteMessages, MarkMessagesRead,
-// UpdateQuestion, InsertResponse's row, UpdateResponse, InsertEvent, InsertOffers, ScheduleJob
-// and CancelJob; reads and id allocation still run at once. A queued write learns nothing back:
+// UpdateQuestion, InsertResponse's row, UpdateResponse, InsertEvent, InsertOffers, ScheduleJob,
+// CancelJob and, on PostgreSQL, InsertQuestion (see queueQuestion); reads and id allocation
+// still run at once. A queued write learns nothing back:
 // counts are 0, Seq is not assigned, and a missing row (UPDATE of nothing) or a duplicate key
 // absorbed by ON CONFLICT DO NOTHING go unnoticed, so batch only writes whose rows the
 // transaction has already read or locked, or has just created. Any other failure (a foreign key,
