@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboard-dev/switchboard/server/question"
+	"github.com/switchboard-dev/switchboard/server/routing"
 	"github.com/switchboard-dev/switchboard/store"
 )
 
@@ -164,6 +165,24 @@ func (s *Service) whole(ctx context.Context, v View, err error) (View, error) {
 // loaded (and the question locked) or is new in this transaction; see store.TenantTx.Batch.
 func persist(ctx context.Context, tx *store.TenantTx, c *question.Conversation, ch *question.Change, now time.Time) error {
 	return tx.Batch(ctx, func() error { return persistChange(ctx, tx, c, ch, now) })
+}
+
+// persistNew writes a question created in this transaction: its row as NewConversation left it,
+// what NewConversation did (ch) and its first offers (offerFirstTier, ranked beforehand), as
+// one batch. On PostgreSQL the INSERT then goes with the rest and the COMMIT, and holds the
+// tenant's counter rows only while the batch commits (store.TenantTx.InsertQuestion).
+func persistNew(ctx context.Context, tx *store.TenantTx, c *question.Conversation, ch *question.Change, st Settings, now time.Time, ranked []routing.Candidate) error {
+	rest := *ch
+	rest.Changed = false // the INSERT writes the question row
+	return tx.Batch(ctx, func() error {
+		if err := tx.InsertQuestion(ctx, c.Q); err != nil {
+			return err
+		}
+		if err := persistChange(ctx, tx, c, &rest, now); err != nil {
+			return err
+		}
+		return offerFirstTier(ctx, tx, c.Q, st, now, ranked)
+	})
 }
 
 func persistChange(ctx context.Context, tx *store.TenantTx, c *question.Conversation, ch *question.Change, now time.Time) error {

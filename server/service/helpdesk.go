@@ -44,6 +44,17 @@ func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq q
 	if err := st.CheckCategory("questionCategory", nq.Category); err != nil {
 		return HelpDeskQuestion{}, err
 	}
+	newQ := store.Question{
+		TenantID: t.ID, Channel: question.ChannelHelpDesk, HelpDeskID: nq.HelpDeskID,
+		Subject: nq.Subject, Text: nq.Text, Language: question.DefaultLanguage, AuthorEmail: nq.Email,
+		Category: nq.Category, EliteOnly: nq.EliteOnly, Metadata: meta,
+	}
+	// Ranked before the transaction, as in Ask: on SQLite its reads then do not hold the only
+	// write lock. A save of a ticket already saved does not use it.
+	ranked, err := rank(ctx, tenantReads{s.Store, t.ID}, &newQ, st)
+	if err != nil {
+		return HelpDeskQuestion{}, err
+	}
 	var out HelpDeskQuestion
 	now := s.Clock.Now()
 	create := func(tx *store.TenantTx) error {
@@ -59,20 +70,11 @@ func (s *Service) SaveHelpDeskQuestion(ctx context.Context, t store.Tenant, nq q
 		if err != nil {
 			return err
 		}
-		nqq := &store.Question{
-			TenantID: t.ID, UUID: store.NewID(), Channel: question.ChannelHelpDesk, HelpDeskID: nq.HelpDeskID,
-			Subject: nq.Subject, Text: nq.Text, Language: question.DefaultLanguage,
-			CustomerID: cust.ID, AuthorName: cust.Name, AuthorEmail: nq.Email,
-			Category: nq.Category, EliteOnly: nq.EliteOnly, Metadata: meta,
-		}
+		nqq := new(store.Question)
+		*nqq = newQ
+		nqq.UUID, nqq.CustomerID, nqq.AuthorName = store.NewID(), cust.ID, cust.Name
 		c, ch := question.NewConversation(nqq, nil, st.Timers(nq.Category), now)
-		if err := tx.InsertQuestion(ctx, nqq); err != nil {
-			return err
-		}
-		if err := persist(ctx, tx, c, ch, now); err != nil {
-			return err
-		}
-		if _, err := offerNextTier(ctx, tx, nqq, st, now); err != nil {
+		if err := persistNew(ctx, tx, c, ch, st, now, ranked); err != nil {
 			return err
 		}
 		out = HelpDeskQuestion{ID: nqq.Number, URL: s.url(t, *nqq), Status: question.HelpDeskStatus(nqq.Status, 0), Answers: []Answer{}}

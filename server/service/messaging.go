@@ -135,19 +135,7 @@ func (s *Service) Ask(ctx context.Context, p Principal, in question.MessagingInp
 		q.UUID = store.NewID()
 		var ch *question.Change
 		c, ch = question.NewConversation(q, automated, st.Timers(q.Category), now)
-		rest := *ch
-		rest.Changed = false // the INSERT writes the question row
-		// The INSERT goes in the batch too: on PostgreSQL it then holds the tenant's counter
-		// rows only while the batch commits (store.TenantTx.InsertQuestion).
-		return tx.Batch(ctx, func() error {
-			if err := tx.InsertQuestion(ctx, q); err != nil { // the row as NewConversation left it
-				return err
-			}
-			if err := persist(ctx, tx, c, &rest, now); err != nil {
-				return err
-			}
-			return offerFirstTier(ctx, tx, q, st, now, ranked)
-		})
+		return persistNew(ctx, tx, c, ch, st, now, ranked)
 	})
 	if err != nil {
 		return View{}, err

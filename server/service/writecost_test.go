@@ -38,31 +38,42 @@ func TestWriteQueryBudget(t *testing.T) {
 		// COMMIT, the working set was one read and settings and experts were cached; add
 		// message's was six while a prepared first statement sent BEGIN on its own.)
 		const askTrips, addTrips = 5, 5
-		before, txs, trips := st.Queries(), st.WriteTransactions(), st.RoundTrips()
-		v := e.ask("how do I reset my password?")
-		if n := st.RoundTrips() - trips; st.Dialect() == store.DialectPostgres && n > askTrips {
-			t.Errorf("ask took %d round trips, budget %d", n, askTrips)
+		// within runs do, which must be one write transaction within its budgets: queries
+		// (by dialect) and, on PostgreSQL, round trips.
+		within := func(what string, queries map[string]int64, trips int64, do func()) {
+			t.Helper()
+			before, txs, rt := st.Queries(), st.WriteTransactions(), st.RoundTrips()
+			do()
+			if n := st.RoundTrips() - rt; st.Dialect() == store.DialectPostgres && n > trips {
+				t.Errorf("%s took %d round trips, budget %d", what, n, trips)
+			}
+			if n := st.Queries() - before; n > queries[st.Dialect()] {
+				t.Errorf("%s sent %d queries, budget %d", what, n, queries[st.Dialect()])
+			}
+			if n := st.WriteTransactions() - txs; n != 1 {
+				t.Errorf("%s ran %d write transactions, want 1", what, n)
+			}
 		}
-		if n := st.Queries() - before; n > ask[st.Dialect()] {
-			t.Errorf("ask sent %d queries, budget %d", n, ask[st.Dialect()])
-		}
-		if n := st.WriteTransactions() - txs; n != 1 {
-			t.Errorf("ask ran %d write transactions, want 1", n)
-		}
+		var v service.View
+		within("ask", ask, askTrips, func() { v = e.ask("how do I reset my password?") })
+		within("add message", add, addTrips, func() {
+			if _, _, err := e.svc.PostUserMessage(e.ctx, e.p, v.Q.UUID, nil, "and my username?"); err != nil {
+				t.Fatal(err)
+			}
+		})
 
-		before, txs, trips = st.Queries(), st.WriteTransactions(), st.RoundTrips()
-		if _, _, err := e.svc.PostUserMessage(e.ctx, e.p, v.Q.UUID, nil, "and my username?"); err != nil {
-			t.Fatal(err)
-		}
-		if n := st.RoundTrips() - trips; st.Dialect() == store.DialectPostgres && n > addTrips {
-			t.Errorf("add message took %d round trips, budget %d", n, addTrips)
-		}
-		if n := st.Queries() - before; n > add[st.Dialect()] {
-			t.Errorf("add message sent %d queries, budget %d", n, add[st.Dialect()])
-		}
-		if n := st.WriteTransactions() - txs; n != 1 {
-			t.Errorf("add message ran %d write transactions, want 1", n)
-		}
+		// A help desk ticket's new question, as the ask: outside the transaction, the clock, the
+		// ranking's loads and records; inside, BEGIN with the read of the ticket's question,
+		// the customer (INSERT, then SELECT of the row kept), then on SQLite the question
+		// INSERT, the message, the event, the timer and the offers, COMMIT; on PostgreSQL the
+		// id and number, then the batch with the COMMIT. PostgreSQL's eight round trips were
+		// thirteen while the INSERT went alone and the ranking and the rest followed it.
+		helpDesk := map[string]int64{store.DialectSQLite: 13, store.DialectPostgres: 10}
+		within("help desk create", helpDesk, 8, func() {
+			if _, err := e.svc.SaveHelpDeskQuestion(e.ctx, e.ten, newQuestion(t, "T-budget")); err != nil {
+				t.Fatal(err)
+			}
+		})
 
 		// What was batched was written: the question's state is the rules' (the conformance
 		// and lifecycle tests check the rest).
